@@ -1,0 +1,36 @@
+package dev.sieve.cli;
+
+import dev.sieve.fetch.FetchConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import picocli.CommandLine.Option;
+
+/** How images are fetched: the policy every URI on images.in goes through. */
+public final class FetchOptions {
+    @Option(names = "--file-root", paramLabel = "DIR",
+            description = "Allow file: URIs, but only for files under DIR (symlinks resolved). Default: file: URIs refused.")
+    Path fileRoot;
+
+    @Option(names = "--allow-private-addresses",
+            description = "Allow fetching from loopback, private and link-local addresses (refused by default: a URI "
+                    + "on images.in must not reach the worker's own network).")
+    boolean allowPrivate;
+
+    @Option(names = "--max-bytes", paramLabel = "N", description = "Largest image accepted, in bytes. Default: FetchConfig's (50 MiB).")
+    Long maxBytes;
+
+    @Option(names = "--request-timeout-ms", paramLabel = "MS", description = "Timeout of one HTTP request. Default: FetchConfig's.")
+    Long requestTimeoutMs;
+
+    @Option(names = "--fetch-attempts", paramLabel = "N", description = "Attempts for transient fetch errors (timeouts, 5xx, 429). Default: FetchConfig's.")
+    Integer attempts;
+
+    FetchConfig config() {
+        FetchConfig d = FetchConfig.defaults();
+        return new FetchConfig(d.maxInFlight(), d.maxInFlightPerHost(), d.connectTimeout(),
+                requestTimeoutMs != null ? Duration.ofMillis(requestTimeoutMs) : d.requestTimeout(),
+                maxBytes != null ? maxBytes : d.maxBytes(), d.maxRedirects(),
+                attempts != null ? attempts : d.maxAttempts(), d.retryBackoff(),
+                fileRoot != null ? fileRoot.toAbsolutePath() : d.fileRoot(), allowPrivate || d.allowPrivateAddresses());
+    }
+}

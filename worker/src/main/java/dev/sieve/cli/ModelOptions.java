@@ -1,0 +1,111 @@
+package dev.sieve.cli;
+
+import ai.djl.Device;
+import dev.sieve.avro.ClipModel;
+import dev.sieve.avro.CropCombine;
+import dev.sieve.image.DecodeOptions;
+import dev.sieve.image.ImagePreparer;
+import dev.sieve.model.CityHead;
+import dev.sieve.model.ClipEmbedder;
+import dev.sieve.model.Scorer;
+import dev.sieve.work.Outcomes;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** Which models score the images and how: shared by `work`, `score` and `demo`. */
+public final class ModelOptions {
+    @Option(names = "--clip", paramLabel = "FILE",
+            description = "CLIP image encoder as TorchScript, with preprocessor_config.json beside it "
+                    + "(env SIEVE_CLIP). Default: the bundled random fixture models/fixtures/clip-tiny-336.")
+    Path clip;
+
+    @Option(names = "--head", paramLabel = "FILE",
+            description = "A city96 head: <name>.safetensors (+ optional <name>.config.json beside it). Repeatable.")
+    List<Path> heads = new ArrayList<>();
+
+    @Option(names = "--heads-dir", paramLabel = "DIR",
+            description = "Load every *.safetensors in DIR as a head (env SIEVE_HEADS_DIR). "
+                    + "Default, when no --head is given: the bundled fixtures in models/fixtures/heads.")
+    Path headsDir;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N. Default: ${DEFAULT-VALUE}.")
+    String device;
+
+    @Option(names = "--combine", defaultValue = "MEAN",
+            description = "How the five crops' probabilities combine: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE} (the reference's).")
+    CropCombine combine;
+
+    @Option(names = "--no-tiling", description = "Score the whole image only, never the five crops (the reference's tiling=False).")
+    boolean noTiling;
+
+    @Option(names = "--max-pixels", paramLabel = "N",
+            description = "Refuse images with more pixels than N before decoding them (decompression-bomb guard). Default: DecodeOptions' default.")
+    Long maxPixels;
+
+    @Option(names = "--exif-orientation",
+            description = "Rotate images by their EXIF orientation before scoring. Off by default, as in the reference.")
+    boolean exifOrientation;
+
+    /** The loaded models; close it to free native memory. */
+    public record Loaded(ClipEmbedder clip, List<CityHead> heads, Scorer scorer, ImagePreparer preparer, ClipModel clipModel)
+            implements AutoCloseable {
+        @Override
+        public void close() {
+            scorer.close();
+            clip.close();
+        }
+    }
+
+    public Loaded load(PrintStream log) {
+        Path clipPath = clip != null ? clip : envPath("SIEVE_CLIP", Home.fixtureClip());
+        List<Path> headFiles = new ArrayList<>(heads);
+        if (headFiles.isEmpty()) headFiles.addAll(headsIn(headsDir != null ? headsDir : envPath("SIEVE_HEADS_DIR", Home.fixtureHeads())));
+        if (headFiles.isEmpty()) throw new IllegalArgumentException("no heads: give --head FILE or --heads-dir DIR");
+        long t0 = System.nanoTime();
+        try {
+            Device dev = Device.fromName(device);
+            ClipEmbedder embedder = ClipEmbedder.load(clipPath, dev);
+            List<CityHead> loaded = new ArrayList<>();
+            for (Path h : headFiles) loaded.add(CityHead.load(h, dev));
+            Scorer scorer = new Scorer(embedder, loaded, combine);
+            DecodeOptions defaults = DecodeOptions.defaults();
+            DecodeOptions decode = new DecodeOptions(maxPixels != null ? maxPixels : defaults.maxPixels(), exifOrientation);
+            ImagePreparer preparer = new ImagePreparer(embedder.preprocessing(), decode, !noTiling);
+            ClipModel info = Outcomes.clipModel(embedder.id(), embedder.digest(), embedder.preprocessing().size());
+            log.printf("loaded CLIP %s (input %d, sha256 %s…) and %d head(s) %s on %s in %.1f s%n",
+                    embedder.id(), embedder.preprocessing().size(), embedder.digest().substring(0, 12), loaded.size(),
+                    loaded.stream().map(CityHead::name).toList(), device, (System.nanoTime() - t0) / 1e9);
+            if (clipPath.toString().contains("fixtures")) {
+                log.println("note: these are the bundled random fixture models; their scores mean nothing. "
+                        + "See models/README.md for the real ones.");
+            }
+            return new Loaded(embedder, loaded, scorer, preparer, info);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
+    }
+
+    private static Path envPath(String env, Path fallback) {
+        String v = System.getenv(env);
+        return v == null || v.isBlank() ? fallback : Path.of(v);
+    }
+
+    private static List<Path> headsIn(Path dir) {
+        if (!Files.isDirectory(dir)) throw new IllegalArgumentException("heads directory " + dir + " does not exist");
+        List<Path> out = new ArrayList<>();
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, "*.safetensors")) {
+            s.forEach(out::add);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        out.sort(null);
+        return out;
+    }
+}

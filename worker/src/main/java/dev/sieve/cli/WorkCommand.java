@@ -1,0 +1,71 @@
+package dev.sieve.cli;
+
+import dev.sieve.fetch.ImageFetcher;
+import dev.sieve.work.Worker;
+import dev.sieve.work.WorkerConfig;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** One worker of the consumer group: images.in → images.scored | images.failed. */
+@Command(name = "work", mixinStandardHelpOptions = true,
+        description = {"Consume image references from images.in, score them and write images.scored / images.failed.",
+                "Start as many as images.in has partitions; they share the work as one consumer group.",
+                "Results and offsets are committed together in Kafka transactions (exactly once)."},
+        footer = {"", "Example (after `sieve broker` and `sieve produce`):",
+                "  sieve work --file-root scripts/samples"})
+public final class WorkCommand implements Callable<Integer> {
+    @Mixin KafkaOptions kafka;
+    @Mixin ModelOptions models;
+    @Mixin FetchOptions fetch;
+
+    @Option(names = "--group", defaultValue = "sieve-workers", description = "Consumer group. Default: ${DEFAULT-VALUE}.")
+    String group;
+
+    @Option(names = "--worker-id", description = "This worker's id (records, transactional id). Default: host-pid.")
+    String workerId;
+
+    @Option(names = "--max-in-flight", defaultValue = "64", description = "Images between poll and commit before the consumer pauses. Default: ${DEFAULT-VALUE}.")
+    int maxInFlight;
+
+    @Option(names = "--batch-crops", defaultValue = "32", description = "Crops per CLIP forward pass. Default: ${DEFAULT-VALUE}.")
+    int batchCrops;
+
+    @Option(names = "--batch-wait-ms", defaultValue = "20", description = "Longest a crop waits for its batch to fill. Default: ${DEFAULT-VALUE}.")
+    long batchWaitMs;
+
+    @Option(names = "--prepare-threads", description = "Threads decoding and preprocessing. Default: cores - 1.")
+    Integer prepareThreads;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        WorkerConfig d = WorkerConfig.defaults(kafka.bootstrapServers);
+        WorkerConfig config = new WorkerConfig(kafka.bootstrapServers, group, d.inputTopic(), d.scoredTopic(),
+                d.failedTopic(), workerId != null ? workerId : d.workerId(), maxInFlight, batchCrops,
+                Duration.ofMillis(batchWaitMs), prepareThreads != null ? prepareThreads : d.prepareThreads(),
+                d.commitInterval());
+        try (ModelOptions.Loaded loaded = models.load(System.err);
+             ImageFetcher fetcher = new ImageFetcher(fetch.config());
+             Worker worker = new Worker(config, fetcher, loaded.preparer(), loaded.scorer(), loaded.clipModel())) {
+            CountDownLatch done = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                worker.stop();
+                try {
+                    done.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
+            try {
+                worker.run();
+            } finally {
+                System.err.println("worker stopped: " + worker.stats());
+                done.countDown();
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,108 @@
+package dev.sieve.work;
+
+import dev.sieve.StageException;
+import dev.sieve.avro.FailureCode;
+import dev.sieve.avro.Stage;
+import dev.sieve.image.PreparedImage;
+import dev.sieve.model.ImageScore;
+import dev.sieve.model.Scorer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Fills CLIP forward passes with crops from many images: a batch closes when it holds {@code batchCrops} crops
+ * or its first image has waited {@code maxWait}, whichever comes first. One thread owns the Scorer, so the
+ * model never sees two batches at once while the prepare pool keeps filling the next one.
+ */
+final class Batcher implements AutoCloseable {
+    private record Pending(PreparedImage image, CompletableFuture<ImageScore> result) {}
+
+    private final Scorer scorer;
+    private final int batchCrops;
+    private final long maxWaitNanos;
+    private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final Thread thread;
+    private volatile boolean closed;
+
+    Batcher(Scorer scorer, int batchCrops, Duration maxWait) {
+        this.scorer = scorer;
+        this.batchCrops = batchCrops;
+        this.maxWaitNanos = maxWait.toNanos();
+        this.thread = new Thread(this::loop, "sieve-batcher");
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    CompletableFuture<ImageScore> submit(PreparedImage image) {
+        CompletableFuture<ImageScore> result = new CompletableFuture<>();
+        if (closed) {
+            result.completeExceptionally(new IllegalStateException("batcher closed"));
+        } else {
+            queue.add(new Pending(image, result));
+        }
+        return result;
+    }
+
+    private int crops(PreparedImage image) {
+        return image.tileCount() + (scorer.needsWholeImage() && image.tiled() ? 1 : 0);
+    }
+
+    private void loop() {
+        List<Pending> batch = new ArrayList<>();
+        while (!closed) {
+            try {
+                Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) continue;
+                batch.add(first);
+                int crops = crops(first.image());
+                long deadline = System.nanoTime() + maxWaitNanos;
+                while (crops < batchCrops) {
+                    long left = deadline - System.nanoTime();
+                    Pending next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : queue.poll();
+                    if (next == null) break;
+                    batch.add(next);
+                    crops += crops(next.image());
+                }
+                run(batch);
+            } catch (InterruptedException e) {
+                break;
+            } finally {
+                batch.clear();
+            }
+        }
+        Pending p;
+        while ((p = queue.poll()) != null) {
+            p.result().completeExceptionally(new IllegalStateException("batcher closed"));
+        }
+    }
+
+    private void run(List<Pending> batch) {
+        List<PreparedImage> images = new ArrayList<>(batch.size());
+        for (Pending p : batch) images.add(p.image());
+        try {
+            List<ImageScore> scores = scorer.score(images);
+            for (int i = 0; i < batch.size(); i++) batch.get(i).result().complete(scores.get(i));
+        } catch (StageException e) {
+            batch.forEach(p -> p.result().completeExceptionally(e));
+        } catch (RuntimeException | Error e) {
+            StageException failure = new StageException(Stage.INFER, FailureCode.MODEL_ERROR,
+                    "model failed on a batch of " + images.size() + " images: " + e, e);
+            batch.forEach(p -> p.result().completeExceptionally(failure));
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        thread.interrupt();
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

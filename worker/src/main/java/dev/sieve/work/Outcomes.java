@@ -1,0 +1,64 @@
+package dev.sieve.work;
+
+import dev.sieve.StageException;
+import dev.sieve.avro.ClipModel;
+import dev.sieve.avro.FailedImage;
+import dev.sieve.avro.FailureCode;
+import dev.sieve.avro.ImageRef;
+import dev.sieve.avro.ScoredImage;
+import dev.sieve.avro.Stage;
+import dev.sieve.avro.StageTimings;
+import dev.sieve.image.PreparedImage;
+import dev.sieve.model.ImageScore;
+import java.time.Instant;
+import java.util.Map;
+
+/** Builds the two records an image can end as. Shared by the worker and `sieve score`. */
+public final class Outcomes {
+    private Outcomes() {}
+
+    public static ScoredImage scored(ImageRef ref, PreparedImage image, ImageScore score, ClipModel clip,
+                                     String workerId, StageTimings timings) {
+        return ScoredImage.newBuilder()
+                .setRef(ref)
+                .setWidth(image.width())
+                .setHeight(image.height())
+                .setTiled(image.tiled())
+                .setClip(clip)
+                .setHeads(score.heads())
+                .setTags(score.topTags())
+                .setWorkerId(workerId)
+                .setTimings(timings)
+                .setScoredAt(Instant.now())
+                .build();
+    }
+
+    public static FailedImage failed(ImageRef ref, StageException e, String workerId) {
+        return FailedImage.newBuilder()
+                .setRef(ref)
+                .setStage(e.stage())
+                .setCode(e.code())
+                .setMessage(e.getMessage() == null ? e.code().toString() : e.getMessage())
+                .setAttempts(e.attempts())
+                .setWorkerId(workerId)
+                .setFailedAt(Instant.now())
+                .build();
+    }
+
+    /** Anything that is not a StageException is a bug in sieve; the record still ends somewhere, with where it broke. */
+    public static StageException internal(Stage stage, Throwable t) {
+        return new StageException(stage, FailureCode.INTERNAL,
+                "internal error during " + stage + ": " + t + " (please report it)", t);
+    }
+
+    /** The ref we can still name when the images.in record itself is unreadable. */
+    public static ImageRef unreadableRef(String key, String topic, int partition, long offset) {
+        String id = key != null && !key.isBlank() ? key : topic + "-" + partition + "@" + offset;
+        return ImageRef.newBuilder().setId(id).setUri("").setSource("").setAttributes(Map.of())
+                .setProducedAt(Instant.EPOCH).build();
+    }
+
+    public static ClipModel clipModel(String id, String digest, int inputSize) {
+        return ClipModel.newBuilder().setId(id).setDigest(digest).setInputSize(inputSize).build();
+    }
+}

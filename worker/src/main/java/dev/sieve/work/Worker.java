@@ -1,0 +1,361 @@
+package dev.sieve.work;
+
+import dev.sieve.StageException;
+import dev.sieve.avro.ClipModel;
+import dev.sieve.avro.FailedImage;
+import dev.sieve.avro.FailureCode;
+import dev.sieve.avro.ImageRef;
+import dev.sieve.avro.ScoredImage;
+import dev.sieve.avro.Stage;
+import dev.sieve.avro.StageTimings;
+import dev.sieve.fetch.ImageFetcher;
+import dev.sieve.image.ImagePreparer;
+import dev.sieve.image.PreparedImage;
+import dev.sieve.kafka.AvroSerde;
+import dev.sieve.model.ImageScore;
+import dev.sieve.model.Scorer;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The worker: images.in → fetch → decode+tile → batch → CLIP+heads → images.scored | images.failed.
+ *
+ * <p>One thread owns the consumer and a transactional producer. Each polled record starts an asynchronous job
+ * (fetch on the HTTP client, prepare on a pool, inference on the batcher thread); finished results are written
+ * in offset order per partition, together with their offsets, in one Kafka transaction. So a record's offset
+ * is committed only when its output is written, and a crash replays exactly the records without output.
+ */
+public final class Worker implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Worker.class);
+    private static final AvroSerde<ImageRef> REFS = AvroSerde.of(ImageRef.class);
+    private static final AvroSerde<ScoredImage> SCORED = AvroSerde.of(ScoredImage.class);
+    private static final AvroSerde<FailedImage> FAILED = AvroSerde.of(FailedImage.class);
+
+    /** What one record ends as: a record for images.scored or images.failed. */
+    private record Output(ProducerRecord<String, byte[]> record, boolean scored) {}
+
+    private record Entry(long offset, CompletableFuture<Output> output) {}
+
+    /** Stage reached and time spent, filled in as the job moves along. */
+    private static final class Job {
+        volatile Stage stage = Stage.FETCH;
+        volatile long fetchNanos;
+        final long startNanos = System.nanoTime();
+    }
+
+    private final WorkerConfig config;
+    private final ImageFetcher fetcher;
+    private final ImagePreparer preparer;
+    private final Scorer scorer;
+    private final ClipModel clip;
+    private final ExecutorService preparePool;
+    private final Batcher batcher;
+    private final WorkerStats stats = new WorkerStats();
+    private final Map<TopicPartition, ArrayDeque<Entry>> pending = new HashMap<>();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile boolean running = true;
+    private KafkaConsumer<String, byte[]> consumer;
+    private KafkaProducer<String, byte[]> producer;
+
+    public Worker(WorkerConfig config, ImageFetcher fetcher, ImagePreparer preparer, Scorer scorer, ClipModel clip) {
+        this.config = config;
+        this.fetcher = fetcher;
+        this.preparer = preparer;
+        this.scorer = scorer;
+        this.clip = clip;
+        AtomicInteger n = new AtomicInteger();
+        this.preparePool = Executors.newFixedThreadPool(config.prepareThreads(), r -> {
+            Thread t = new Thread(r, "sieve-prepare-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.batcher = new Batcher(scorer, config.batchCrops(), config.batchWait());
+    }
+
+    public WorkerStats stats() {
+        return stats;
+    }
+
+    /** Runs until {@link #stop()}; throws when Kafka says this worker must not go on (fenced, unauthorised). */
+    public void run() {
+        consumer = new KafkaConsumer<>(consumerProps(), new StringDeserializer(), new ByteArrayDeserializer());
+        producer = new KafkaProducer<>(producerProps(), new StringSerializer(), new ByteArraySerializer());
+        try {
+            producer.initTransactions();
+            consumer.subscribe(List.of(config.inputTopic()), new Rebalance());
+            log.info("worker {} consuming {} as group {}", config.workerId(), config.inputTopic(), config.groupId());
+            long lastCommit = System.nanoTime();
+            long lastLog = System.nanoTime();
+            while (running) {
+                Duration timeout = inFlight.get() > 0 ? Duration.ofMillis(10) : Duration.ofMillis(200);
+                try {
+                    for (ConsumerRecord<String, byte[]> rec : consumer.poll(timeout)) {
+                        TopicPartition tp = new TopicPartition(rec.topic(), rec.partition());
+                        pending.computeIfAbsent(tp, k -> new ArrayDeque<>()).add(new Entry(rec.offset(), start(rec)));
+                        inFlight.incrementAndGet();
+                        stats.polled.incrementAndGet();
+                    }
+                } catch (WakeupException e) {
+                    // stop() woke us up; the loop condition decides.
+                }
+                if (System.nanoTime() - lastCommit >= config.commitInterval().toNanos()) {
+                    writeFinished();
+                    lastCommit = System.nanoTime();
+                }
+                applyBackPressure();
+                if (System.nanoTime() - lastLog > 10_000_000_000L) {
+                    log.info("{}; {} in flight", stats, inFlight.get());
+                    lastLog = System.nanoTime();
+                }
+            }
+            drain(Duration.ofSeconds(30));
+        } finally {
+            closeQuietly();
+        }
+    }
+
+    /** Asks {@link #run()} to finish what is in flight (bounded), commit it and return. Any thread may call it. */
+    public void stop() {
+        running = false;
+        KafkaConsumer<String, byte[]> c = consumer;
+        if (c != null) c.wakeup();
+    }
+
+    private CompletableFuture<Output> start(ConsumerRecord<String, byte[]> rec) {
+        ImageRef ref;
+        try {
+            ref = REFS.decode(rec.value());
+        } catch (SerializationException e) {
+            ImageRef unreadable = Outcomes.unreadableRef(rec.key(), rec.topic(), rec.partition(), rec.offset());
+            return CompletableFuture.completedFuture(failed(unreadable, new StageException(Stage.INPUT,
+                    FailureCode.BAD_REFERENCE, rec.topic() + "-" + rec.partition() + "@" + rec.offset()
+                    + " is not an ImageRef: " + e.getMessage())));
+        }
+        if (ref.getUri().isBlank()) {
+            return CompletableFuture.completedFuture(failed(ref,
+                    new StageException(Stage.INPUT, FailureCode.BAD_REFERENCE, "the reference has an empty uri")));
+        }
+        Job job = new Job();
+        try {
+            return fetcher.fetch(ref.getUri())
+                    .thenApplyAsync(fetched -> {
+                        job.fetchNanos = fetched.nanos();
+                        job.stage = Stage.DECODE;
+                        try {
+                            return preparer.prepare(fetched.bytes(), scorer.needsWholeImage());
+                        } catch (StageException e) {
+                            throw new CompletionException(e);
+                        }
+                    }, preparePool)
+                    .thenCompose(prepared -> {
+                        job.stage = Stage.INFER;
+                        return batcher.submit(prepared).thenApply(score -> scored(ref, prepared, score, job));
+                    })
+                    .exceptionally(err -> failed(ref, asStageException(err, job.stage)));
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(failed(ref, Outcomes.internal(job.stage, e)));
+        }
+    }
+
+    private Output scored(ImageRef ref, PreparedImage image, ImageScore score, Job job) {
+        StageTimings timings = StageTimings.newBuilder()
+                .setFetchUs(job.fetchNanos / 1000)
+                .setDecodeUs(image.decodeNanos() / 1000)
+                .setPreprocessUs(image.preprocessNanos() / 1000)
+                .setInferUs(score.inferNanos() / 1000)
+                .setTotalUs((System.nanoTime() - job.startNanos) / 1000)
+                .build();
+        ScoredImage value = Outcomes.scored(ref, image, score, clip, config.workerId(), timings);
+        return new Output(new ProducerRecord<>(config.scoredTopic(), ref.getId(), SCORED.encode(value)), true);
+    }
+
+    private Output failed(ImageRef ref, StageException e) {
+        FailedImage value = Outcomes.failed(ref, e, config.workerId());
+        return new Output(new ProducerRecord<>(config.failedTopic(), ref.getId(), FAILED.encode(value)), false);
+    }
+
+    private static StageException asStageException(Throwable err, Stage stage) {
+        Throwable t = err;
+        while ((t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException)
+                && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t instanceof StageException se ? se : Outcomes.internal(stage, t);
+    }
+
+    /** Writes every finished result at the head of each partition's queue, with its offsets, in one transaction. */
+    private void writeFinished() {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        List<Output> outputs = new ArrayList<>();
+        for (var e : pending.entrySet()) {
+            ArrayDeque<Entry> queue = e.getValue();
+            long next = -1;
+            while (!queue.isEmpty() && queue.peekFirst().output().isDone()) {
+                Entry done = queue.pollFirst();
+                outputs.add(done.output().join());
+                next = done.offset() + 1;
+            }
+            if (next >= 0) offsets.put(e.getKey(), new OffsetAndMetadata(next));
+        }
+        if (outputs.isEmpty()) return;
+        try {
+            producer.beginTransaction();
+            for (Output o : outputs) producer.send(o.record());
+            producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+            producer.commitTransaction();
+        } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException e) {
+            throw new IllegalStateException("worker " + config.workerId() + " cannot go on: " + e.getMessage(), e);
+        } catch (KafkaException e) {
+            // Nothing of this transaction is visible to read_committed readers: replay it from the committed offsets.
+            log.warn("transaction of {} results aborted ({}); replaying from the last committed offsets",
+                    outputs.size(), e.toString());
+            producer.abortTransaction();
+            stats.aborted.incrementAndGet();
+            inFlight.addAndGet(-outputs.size());
+            rewind(offsets.keySet());
+            return;
+        }
+        inFlight.addAndGet(-outputs.size());
+        stats.transactions.incrementAndGet();
+        for (Output o : outputs) (o.scored() ? stats.scored : stats.failed).incrementAndGet();
+    }
+
+    private void rewind(Set<TopicPartition> partitions) {
+        Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(partitions);
+        for (TopicPartition tp : partitions) {
+            drop(List.of(tp));
+            OffsetAndMetadata c = committed.get(tp);
+            if (c != null) consumer.seek(tp, c.offset()); else consumer.seekToBeginning(List.of(tp));
+        }
+    }
+
+    /** Forgets in-flight work of partitions this worker no longer owns; their next owner redoes it. */
+    private void drop(Collection<TopicPartition> partitions) {
+        for (TopicPartition tp : partitions) {
+            ArrayDeque<Entry> queue = pending.remove(tp);
+            if (queue != null) inFlight.addAndGet(-queue.size());
+        }
+    }
+
+    private void applyBackPressure() {
+        Set<TopicPartition> assigned = consumer.assignment();
+        if (inFlight.get() >= config.maxInFlight()) {
+            consumer.pause(assigned);
+        } else if (!consumer.paused().isEmpty()) {
+            consumer.resume(consumer.paused());
+        }
+    }
+
+    private void drain(Duration max) {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+            writeFinished();
+            if (inFlight.get() > 0) {
+                CompletableFuture<?>[] heads = pending.values().stream().filter(q -> !q.isEmpty())
+                        .map(q -> q.peekFirst().output()).toArray(CompletableFuture[]::new);
+                try {
+                    CompletableFuture.anyOf(heads).get(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+                } catch (Exception e) {
+                    // timeout or a failed future: the loop re-checks
+                }
+            }
+        }
+        if (inFlight.get() > 0) log.warn("stopping with {} images unfinished; they will be redone", inFlight.get());
+    }
+
+    private final class Rebalance implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            // Commit what is finished while we still own the partitions, then let go of the rest.
+            writeFinished();
+            drop(partitions);
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            drop(partitions);
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            log.info("worker {} assigned {}", config.workerId(), partitions);
+        }
+    }
+
+    private Properties consumerProps() {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "sieve-worker-" + config.workerId());
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(config.maxInFlight()));
+        return p;
+    }
+
+    private Properties producerProps() {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, "sieve-worker-" + config.workerId());
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "sieve-worker-" + config.workerId());
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd");
+        return p;
+    }
+
+    private void closeQuietly() {
+        try {
+            if (consumer != null) consumer.close(Duration.ofSeconds(5));
+        } catch (RuntimeException e) {
+            log.warn("closing consumer: {}", e.toString());
+        }
+        try {
+            if (producer != null) producer.close(Duration.ofSeconds(5));
+        } catch (RuntimeException e) {
+            log.warn("closing producer: {}", e.toString());
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+        batcher.close();
+        preparePool.shutdownNow();
+    }
+}

@@ -1,0 +1,63 @@
+package dev.sieve.work;
+
+import dev.sieve.kafka.Topics;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.time.Duration;
+
+/**
+ * How a worker talks to Kafka and how much it keeps in flight.
+ *
+ * @param bootstrapServers Kafka bootstrap servers
+ * @param groupId          consumer group shared by all workers (partitions are spread over its members)
+ * @param inputTopic       where ImageRefs arrive
+ * @param scoredTopic      where ScoredImages go
+ * @param failedTopic      where FailedImages go
+ * @param workerId         this worker's name in records and in its transactional id; unique per live worker
+ * @param maxInFlight      images between poll and commit; above it the consumer pauses (back-pressure)
+ * @param batchCrops       crops per CLIP forward pass (several images share one pass)
+ * @param batchWait        longest a crop waits for its batch to fill
+ * @param prepareThreads   threads decoding and preprocessing images
+ * @param commitInterval   how often finished results are written and their offsets committed, in one transaction
+ */
+public record WorkerConfig(String bootstrapServers, String groupId, String inputTopic, String scoredTopic,
+                           String failedTopic, String workerId, int maxInFlight, int batchCrops, Duration batchWait,
+                           int prepareThreads, Duration commitInterval) {
+
+    public WorkerConfig {
+        require(bootstrapServers != null && !bootstrapServers.isBlank(), "bootstrap servers must be given");
+        require(groupId != null && !groupId.isBlank(), "group id must not be blank");
+        require(workerId != null && !workerId.isBlank(), "worker id must not be blank");
+        require(maxInFlight >= 1, "max in flight must be >= 1, got " + maxInFlight);
+        require(batchCrops >= 1, "batch crops must be >= 1, got " + batchCrops);
+        require(!batchWait.isNegative(), "batch wait must be >= 0, got " + batchWait);
+        require(prepareThreads >= 1, "prepare threads must be >= 1, got " + prepareThreads);
+        require(!commitInterval.isNegative() && !commitInterval.isZero(), "commit interval must be > 0, got " + commitInterval);
+    }
+
+    public static WorkerConfig defaults(String bootstrapServers) {
+        return new WorkerConfig(bootstrapServers, "sieve-workers", Topics.IN, Topics.SCORED, Topics.FAILED,
+                defaultWorkerId(), 64, 32, Duration.ofMillis(20),
+                Math.max(1, Runtime.getRuntime().availableProcessors() - 1), Duration.ofMillis(100));
+    }
+
+    public WorkerConfig withWorkerId(String id) {
+        return new WorkerConfig(bootstrapServers, groupId, inputTopic, scoredTopic, failedTopic, id, maxInFlight,
+                batchCrops, batchWait, prepareThreads, commitInterval);
+    }
+
+    /** host-pid: unique among live workers, readable in records and in Kafka's tools. */
+    public static String defaultWorkerId() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            host = "localhost";
+        }
+        return host + "-" + ManagementFactory.getRuntimeMXBean().getPid();
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) throw new IllegalArgumentException(message);
+    }
+}
