@@ -9,9 +9,11 @@ Outputs (the scores they give mean nothing; they only honour the real models' co
   models/fixtures/clip-tiny-224/...                           same contract at 224 (size read from the config)
   models/fixtures/heads/<name>.safetensors + .config.json     city96 PredictorModel heads (hidden 64 instead of 1024)
   worker/src/test/resources/model/clip-golden.json            torch's output of both CLIPs on a formula-defined input
+  worker/src/test/resources/model/clip-wrong-width/           a TorchScript that breaks the contract ([N,512] out)
 
 Needs only torch (Debian python3-torch 1.13); safetensors are written by hand (the package is not installed here).
 """
+import hashlib
 import json
 import os
 import struct
@@ -104,11 +106,36 @@ def make_clip(size, seed):
         for batch in (1, 3):  # the batch size must not be baked into the trace
             x = torch.from_numpy(formula_pixels(batch, size))
             assert traced(x).shape == (batch, 768)
-    traced.save(os.path.join(folder, f"clip-tiny-{size}.pt"))
+    path = os.path.join(folder, f"clip-tiny-{size}.pt")
+    traced.save(path)
     with open(os.path.join(folder, "preprocessor_config.json"), "w") as f:
         json.dump(preprocessor_config(size), f, indent=2)
         f.write("\n")
-    return out.numpy()
+    with open(path, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    return out.numpy(), digest
+
+
+class WrongWidth(nn.Module):
+    """Pools each channel and projects to 512: a CLIP ViT-B-sized output the heads cannot take."""
+
+    def __init__(self):
+        super().__init__()
+        self.proj = nn.Linear(3, 512)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.proj(x.mean(dim=(2, 3)))
+
+
+def make_wrong_width():
+    torch.manual_seed(3)
+    folder = os.path.join(GOLDEN, "clip-wrong-width")
+    os.makedirs(folder, exist_ok=True)
+    with torch.no_grad():
+        torch.jit.trace(WrongWidth().eval(), torch.zeros(2, 3, 224, 224)).save(os.path.join(folder, "clip-wrong-width.pt"))
+    with open(os.path.join(folder, "preprocessor_config.json"), "w") as f:
+        json.dump(preprocessor_config(224), f, indent=2)
+        f.write("\n")
 
 
 HEADS = [
@@ -146,12 +173,13 @@ def main():
     golden = {"input": "formula: v = (h*h*31 + w*w*17 + h*w*7 + c*101 + n*57) % 251 (int64); x = float32(v)/125 - 1",
               "models": {}}
     for size, seed in ((336, 1), (224, 2)):
-        out = make_clip(size, seed)
-        golden["models"][f"clip-tiny-{size}"] = {"size": size, "count": 2,
+        out, digest = make_clip(size, seed)
+        golden["models"][f"clip-tiny-{size}"] = {"size": size, "count": 2, "sha256": digest,
                                                  "output": [[float(v) for v in row] for row in out]}
     os.makedirs(GOLDEN, exist_ok=True)
     with open(os.path.join(GOLDEN, "clip-golden.json"), "w") as f:
         json.dump(golden, f)
+    make_wrong_width()
     for name, config, outputs, seed in HEADS:
         make_head(name, config, outputs, seed)
     print("fixtures written under", FIXTURES)
