@@ -6,7 +6,7 @@ Contract of the exported file: float32 pixel_values [N, 3, S, S] (already normal
 exactly what city96's inference.py feeds its heads. The processor's preprocessor_config.json is copied next to
 the .pt file; sieve reads the input size S and the mean/std from it.
 
-Needs torch and transformers, and the Hugging Face hub (or a local copy of the model folder):
+Needs torch and transformers (>= 4.36, for attn_implementation), and the Hugging Face hub (or a local copy of the model folder):
 
     python3 scripts/models/export_clip.py                                # fp32, CPU trace (for CPU workers)
     python3 scripts/models/export_clip.py --fp16 --device cuda           # fp16 weights, traced on a GPU
