@@ -7,6 +7,7 @@ import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
@@ -135,7 +136,7 @@ public final class ClipEmbedder implements AutoCloseable {
                         + shape + ", expected (" + count + ", " + EMBEDDING_WIDTH + ")");
             }
             // A half-precision export returns fp16 embeddings; the heads run in float32 as in city96's inference.
-            flat = embeds.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+            flat = embeds.toType(DataType.FLOAT32, false).toFloatArray();
         } catch (TranslateException | RuntimeException e) {
             throw new StageException(Stage.INFER, FailureCode.MODEL_ERROR, "CLIP " + id + " failed on " + count
                     + " crops: " + e.getMessage(), e);

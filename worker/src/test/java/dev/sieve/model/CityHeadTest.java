@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -162,7 +163,7 @@ class CityHeadTest {
     void rejectsTruncatedData() throws Exception {
         byte[] bytes = Files.readAllBytes(ModelFixtures.head("TestAnime-Binary-v0.1"));
         Path file = temp.resolve("Truncated-v1.safetensors");
-        Files.write(file, java.util.Arrays.copyOf(bytes, bytes.length - 100));
+        Files.write(file, Arrays.copyOf(bytes, bytes.length - 100));
         assertThatThrownBy(() -> CityHead.load(file, Device.cpu()))
                 .isInstanceOf(IOException.class).hasMessageContaining("truncated file?");
     }

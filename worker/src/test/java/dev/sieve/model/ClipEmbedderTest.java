@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -79,7 +80,7 @@ class ClipEmbedderTest {
     void embedsACropTheSameAloneAsInABatch() throws Exception {
         float[] two = ModelFixtures.formulaPixels(2, 336);
         float[][] batch = clip336.embed(two, 2);
-        float[] second = java.util.Arrays.copyOfRange(two, 3 * 336 * 336, two.length);
+        float[] second = Arrays.copyOfRange(two, 3 * 336 * 336, two.length);
         float[][] alone = clip336.embed(second, 1);
         for (int j = 0; j < 768; j++) assertThat(alone[0][j]).isCloseTo(batch[1][j], within(1e-5f));
     }

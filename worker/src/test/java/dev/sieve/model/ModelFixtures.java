@@ -1,5 +1,6 @@
 package dev.sieve.model;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
@@ -47,7 +48,7 @@ final class ModelFixtures {
         }
     }
 
-    static float[][] matrix(com.google.gson.JsonArray rows) {
+    static float[][] matrix(JsonArray rows) {
         float[][] m = new float[rows.size()][];
         for (int i = 0; i < m.length; i++) {
             var row = rows.get(i).getAsJsonArray();
