@@ -1,0 +1,189 @@
+#!/usr/bin/python3
+"""Builds sieve's small, random-weight model fixtures (deterministic: same seeds, same bytes).
+
+    /usr/bin/python3 scripts/models/make_fixtures.py            # writes models/fixtures/ and the CLIP golden file
+
+Outputs (the scores they give mean nothing; they only honour the real models' contracts):
+  models/fixtures/clip-tiny-336/clip-tiny-336.pt              TorchScript, float32 [N,3,336,336] -> [N,768]
+  models/fixtures/clip-tiny-336/preprocessor_config.json      the HF processor config of openai/clip-vit-large-patch14-336
+  models/fixtures/clip-tiny-224/...                           same contract at 224 (size read from the config)
+  models/fixtures/heads/<name>.safetensors + .config.json     city96 PredictorModel heads (hidden 64 instead of 1024)
+  worker/src/test/resources/model/clip-golden.json            torch's output of both CLIPs on a formula-defined input
+  worker/src/test/resources/model/clip-wrong-width/           a TorchScript that breaks the contract ([N,512] out)
+
+Needs only torch (Debian python3-torch 1.13); safetensors are written by hand (the package is not installed here).
+"""
+import hashlib
+import json
+import os
+import struct
+import sys
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(REPO, "scripts", "reference"))
+from heads import PredictorModel, write_safetensors  # noqa: E402  (one definition of the head, shared with the reference)
+
+FIXTURES = os.path.join(REPO, "models", "fixtures")
+GOLDEN = os.path.join(REPO, "worker", "src", "test", "resources", "model")
+
+# openai/clip-vit-large-patch14-336's preprocessor_config.json (mirrored copies; see shared/research/city96.md §3).
+CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073]
+CLIP_STD = [0.26862954, 0.26130258, 0.27577711]
+
+
+def preprocessor_config(size):
+    return {
+        "crop_size": size,
+        "do_center_crop": True,
+        "do_normalize": True,
+        "do_resize": True,
+        "feature_extractor_type": "CLIPFeatureExtractor",
+        "image_mean": CLIP_MEAN,
+        "image_std": CLIP_STD,
+        "resample": 3,
+        "size": size,
+    }
+
+
+class TinyClip(nn.Module):
+    """A ViT-shaped stand-in for CLIP's vision tower + projection.
+
+    Two non-overlapping strided convolutions cover every input pixel with a non-zero weight, and the position
+    embedding makes every 7x7 region count differently, so a shifted, flipped or mis-normalised crop changes the
+    output: the point of the fixture is to catch preprocessing bugs.
+    """
+
+    def __init__(self, size, dim=64, depth=2, heads=4, out_dim=768):
+        super().__init__()
+        k1 = 8
+        k2 = size // k1 // 7  # 336 -> 42 -> 7, 224 -> 28 -> 7
+        assert size == k1 * k2 * 7, size
+        self.stem = nn.Conv2d(3, 32, kernel_size=k1, stride=k1)
+        self.patch = nn.Conv2d(32, dim, kernel_size=k2, stride=k2)
+        self.cls = nn.Parameter(torch.randn(1, 1, dim) * 0.02)
+        self.pos = nn.Parameter(torch.randn(1, 50, dim) * 0.5)
+        layer = nn.TransformerEncoderLayer(d_model=dim, nhead=heads, dim_feedforward=dim * 4, dropout=0.0,
+                                           activation="gelu", batch_first=True, norm_first=True)
+        self.enc = nn.TransformerEncoder(layer, num_layers=depth)
+        self.norm = nn.LayerNorm(dim)
+        self.proj = nn.Linear(dim, out_dim, bias=False)  # CLIP's visual_projection has no bias either
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.patch(nn.functional.gelu(self.stem(x))).flatten(2).transpose(1, 2)
+        x = torch.cat([self.cls.expand(x.shape[0], -1, -1), x], dim=1) + self.pos
+        x = self.enc(x)
+        # CLIP pools the class token; mixing in the mean keeps every patch's contribution direct.
+        pooled = self.norm(x[:, 0] + x[:, 1:].mean(dim=1))
+        return self.proj(pooled) * 2.0
+
+
+def formula_pixels(n, size):
+    """A deterministic input both Python and Java compute bit-identically (integer arithmetic, one float32 division,
+    one float32 subtraction), so the golden file needs no 2.7 MB of pixels."""
+    i = np.arange(n, dtype=np.int64).reshape(n, 1, 1, 1)
+    c = np.arange(3, dtype=np.int64).reshape(1, 3, 1, 1)
+    h = np.arange(size, dtype=np.int64).reshape(1, 1, size, 1)
+    w = np.arange(size, dtype=np.int64).reshape(1, 1, 1, size)
+    v = (h * h * 31 + w * w * 17 + h * w * 7 + c * 101 + i * 57) % 251
+    return (v.astype(np.float32) / np.float32(125.0) - np.float32(1.0)).astype(np.float32)
+
+
+def make_clip(size, seed):
+    torch.manual_seed(seed)
+    model = TinyClip(size).eval()
+    folder = os.path.join(FIXTURES, f"clip-tiny-{size}")
+    os.makedirs(folder, exist_ok=True)
+    example = torch.from_numpy(formula_pixels(2, size))
+    with torch.no_grad():
+        traced = torch.jit.trace(model, example)
+        out = traced(example)
+        ref = model(example)
+        assert torch.allclose(out, ref, atol=1e-6)
+        for batch in (1, 3):  # the batch size must not be baked into the trace
+            x = torch.from_numpy(formula_pixels(batch, size))
+            assert traced(x).shape == (batch, 768)
+    path = os.path.join(folder, f"clip-tiny-{size}.pt")
+    traced.save(path)
+    with open(os.path.join(folder, "preprocessor_config.json"), "w") as f:
+        json.dump(preprocessor_config(size), f, indent=2)
+        f.write("\n")
+    with open(path, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    return out.numpy(), digest
+
+
+class WrongWidth(nn.Module):
+    """Pools each channel and projects to 512: a CLIP ViT-B-sized output the heads cannot take."""
+
+    def __init__(self):
+        super().__init__()
+        self.proj = nn.Linear(3, 512)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.proj(x.mean(dim=(2, 3)))
+
+
+def make_wrong_width():
+    torch.manual_seed(3)
+    folder = os.path.join(GOLDEN, "clip-wrong-width")
+    os.makedirs(folder, exist_ok=True)
+    with torch.no_grad():
+        torch.jit.trace(WrongWidth().eval(), torch.zeros(2, 3, 224, 224)).save(os.path.join(folder, "clip-wrong-width.pt"))
+    with open(os.path.join(folder, "preprocessor_config.json"), "w") as f:
+        json.dump(preprocessor_config(224), f, indent=2)
+        f.write("\n")
+
+
+HEADS = [
+    # (file name, config or None, outputs, seed)
+    ("TestAnime-Binary-v0.1", {"name": "TestAnime-Binary", "rev": "v0.1", "arch": "class",
+                               "labels": {"0": "Pass", "1": "Chromatic Aberration"}}, 2, 11),
+    ("TestAnime-Triple-v0.2", {"name": "TestAnime-Triple", "rev": "v0.2", "arch": "class",
+                               "labels": {"0": "Pass", "1": "JPEG", "2": "WEBP"}}, 3, 12),
+    ("TestAesthetic-v0.3", {"name": "TestAesthetic", "rev": "v0.3", "arch": "score", "labels": None}, 1, 13),
+]
+HIDDEN = 64  # city96 uses 1024; the file format is identical and the loader reads the size from the tensors
+
+
+def make_head(name, config, outputs, seed):
+    torch.manual_seed(seed)
+    model = PredictorModel(features=768, outputs=outputs, hidden=HIDDEN).eval()
+    with torch.no_grad():
+        # Default init shrinks the signal through 8 Linear layers; widen the last ones so that softmax and tanh are
+        # far from uniform / 0.5 and a wrong activation or a swapped tensor shows in the output.
+        for key in ("down.0", "down.1", "down.4", "down.5"):
+            layer = model.get_submodule(key)
+            layer.weight.mul_(2.5)
+    folder = os.path.join(FIXTURES, "heads")
+    os.makedirs(folder, exist_ok=True)
+    state = {k: v.detach().to(torch.float32).contiguous() for k, v in model.state_dict().items()}
+    write_safetensors(os.path.join(folder, f"{name}.safetensors"), state)
+    conf = dict(config)
+    conf["model_params"] = {"features": 768, "hidden": HIDDEN, "outputs": outputs}
+    with open(os.path.join(folder, f"{name}.config.json"), "w") as f:
+        f.write(json.dumps(conf, indent=2))  # city96's utils.write_config: json.dumps(conf, indent=2)
+    return model
+
+
+def main():
+    golden = {"input": "formula: v = (h*h*31 + w*w*17 + h*w*7 + c*101 + n*57) % 251 (int64); x = float32(v)/125 - 1",
+              "models": {}}
+    for size, seed in ((336, 1), (224, 2)):
+        out, digest = make_clip(size, seed)
+        golden["models"][f"clip-tiny-{size}"] = {"size": size, "count": 2, "sha256": digest,
+                                                 "output": [[float(v) for v in row] for row in out]}
+    os.makedirs(GOLDEN, exist_ok=True)
+    with open(os.path.join(GOLDEN, "clip-golden.json"), "w") as f:
+        json.dump(golden, f)
+    make_wrong_width()
+    for name, config, outputs, seed in HEADS:
+        make_head(name, config, outputs, seed)
+    print("fixtures written under", FIXTURES)
+
+
+if __name__ == "__main__":
+    main()

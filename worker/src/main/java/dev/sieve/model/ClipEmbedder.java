@@ -1,0 +1,172 @@
+package dev.sieve.model;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.translate.NoopTranslator;
+import ai.djl.translate.TranslateException;
+import dev.sieve.StageException;
+import dev.sieve.avro.FailureCode;
+import dev.sieve.avro.Stage;
+import dev.sieve.image.ClipPreprocessing;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedDeque;
+
+/**
+ * CLIP's image tower as a TorchScript file ({@code <id>.pt}, see models/README.md) that maps
+ * float32 [N, 3, S, S] normalised crops to [N, 768] {@code image_embeds}, with its
+ * {@code preprocessor_config.json} in the same folder.
+ *
+ * <p>Thread-safe: the model is shared, and each call borrows a predictor from a pool (DJL predictors are not
+ * thread-safe), so concurrent calls run concurrently.
+ */
+public final class ClipEmbedder implements AutoCloseable {
+
+    /** CLIP ViT-L/14's projection width, what city96's heads take. */
+    public static final int EMBEDDING_WIDTH = 768;
+
+    private final Model model;
+    private final ClipPreprocessing preprocessing;
+    private final String id;
+    private final String digest;
+    private final ConcurrentLinkedDeque<Predictor<NDList, NDList>> idle = new ConcurrentLinkedDeque<>();
+    private final List<Predictor<NDList, NDList>> all = new ArrayList<>();
+    private volatile boolean closed;
+
+    private ClipEmbedder(Model model, ClipPreprocessing preprocessing, String id, String digest) {
+        this.model = model;
+        this.preprocessing = preprocessing;
+        this.id = id;
+        this.digest = digest;
+    }
+
+    public static ClipEmbedder load(Path torchScriptFile, Device device) throws IOException {
+        if (!Files.isRegularFile(torchScriptFile)) {
+            throw new IOException("no CLIP TorchScript file at " + torchScriptFile + " (see models/README.md)");
+        }
+        String fileName = torchScriptFile.getFileName().toString();
+        if (!fileName.endsWith(".pt")) {
+            throw new IOException("CLIP file " + torchScriptFile + " must be a TorchScript .pt file");
+        }
+        String id = fileName.substring(0, fileName.length() - ".pt".length());
+        Path folder = torchScriptFile.toAbsolutePath().getParent();
+        ClipPreprocessing preprocessing = ClipPreprocessing.read(folder.resolve("preprocessor_config.json"));
+        String digest = sha256(torchScriptFile);
+        Model model = Model.newInstance(id, device, "PyTorch");
+        try {
+            model.load(folder, id);
+        } catch (MalformedModelException | IOException | RuntimeException e) {
+            model.close();
+            throw new IOException("could not load " + torchScriptFile + " as TorchScript on " + device + ": "
+                    + e.getMessage(), e);
+        }
+        return new ClipEmbedder(model, preprocessing, id, digest);
+    }
+
+    private static String sha256(Path file) throws IOException {
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+        byte[] buffer = new byte[1 << 16];
+        try (InputStream in = Files.newInputStream(file)) {
+            for (int n; (n = in.read(buffer)) > 0; ) sha.update(buffer, 0, n);
+        }
+        return HexFormat.of().formatHex(sha.digest());
+    }
+
+    public ClipPreprocessing preprocessing() {
+        return preprocessing;
+    }
+
+    /** The TorchScript file's name without .pt, e.g. clip-vit-large-patch14-336. */
+    public String id() {
+        return id;
+    }
+
+    /** sha256 of the TorchScript file, hex. */
+    public String digest() {
+        return digest;
+    }
+
+    /**
+     * Embeds {@code count} crops.
+     *
+     * @param pixels count x 3 x S x S floats, CHW per crop, already normalised
+     * @return [count][768] image embeddings (not normalised, as city96's heads expect)
+     */
+    public float[][] embed(float[] pixels, int count) throws StageException {
+        int size = preprocessing.cropSize();
+        int perCrop = preprocessing.cropFloats();
+        if (count < 0 || (long) count * perCrop != pixels.length) {
+            throw new StageException(Stage.INFER, FailureCode.INTERNAL, "CLIP " + id + " takes " + perCrop
+                    + " floats per crop (3x" + size + "x" + size + "); got " + pixels.length + " floats for " + count + " crops");
+        }
+        if (count == 0) return new float[0][];
+        Predictor<NDList, NDList> predictor = borrow();
+        float[] flat;
+        try (NDManager call = model.getNDManager().newSubManager()) {
+            NDArray input = call.create(pixels, new Shape(count, 3, size, size));
+            NDList output = predictor.predict(new NDList(input));
+            output.attach(call);
+            if (output.size() != 1) {
+                throw new StageException(Stage.INFER, FailureCode.MODEL_ERROR, "CLIP " + id + " returned "
+                        + output.size() + " outputs, expected one [" + count + ", " + EMBEDDING_WIDTH + "] tensor");
+            }
+            NDArray embeds = output.head();
+            Shape shape = embeds.getShape();
+            if (shape.dimension() != 2 || shape.get(0) != count || shape.get(1) != EMBEDDING_WIDTH) {
+                throw new StageException(Stage.INFER, FailureCode.MODEL_ERROR, "CLIP " + id + " returned shape "
+                        + shape + ", expected (" + count + ", " + EMBEDDING_WIDTH + ")");
+            }
+            // A half-precision export returns fp16 embeddings; the heads run in float32 as in city96's inference.
+            flat = embeds.toType(DataType.FLOAT32, false).toFloatArray();
+        } catch (TranslateException | RuntimeException e) {
+            throw new StageException(Stage.INFER, FailureCode.MODEL_ERROR, "CLIP " + id + " failed on " + count
+                    + " crops: " + e.getMessage(), e);
+        } finally {
+            idle.push(predictor);
+        }
+        float[][] result = new float[count][EMBEDDING_WIDTH];
+        for (int i = 0; i < count; i++) System.arraycopy(flat, i * EMBEDDING_WIDTH, result[i], 0, EMBEDDING_WIDTH);
+        return result;
+    }
+
+    private Predictor<NDList, NDList> borrow() {
+        if (closed) throw new IllegalStateException("CLIP " + id + " is closed");
+        Predictor<NDList, NDList> predictor = idle.poll();
+        if (predictor != null) return predictor;
+        synchronized (all) {
+            predictor = model.newPredictor(new NoopTranslator());
+            all.add(predictor);
+            return predictor;
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        synchronized (all) {
+            all.forEach(Predictor::close);
+            all.clear();
+        }
+        idle.clear();
+        model.close();
+    }
+}

@@ -1,0 +1,20 @@
+package dev.sieve.model;
+
+import dev.sieve.avro.HeadScore;
+import dev.sieve.avro.Tag;
+import java.util.List;
+
+/**
+ * What every head says about one image.
+ *
+ * @param heads      one entry per head, in the Scorer's head order
+ * @param topTags    each classifier head's most probable label (score heads add none)
+ * @param inferNanos this image's share of the batch's CLIP and head time, by crop count
+ */
+public record ImageScore(List<HeadScore> heads, List<Tag> topTags, long inferNanos) {
+
+    public ImageScore {
+        heads = List.copyOf(heads);
+        topTags = List.copyOf(topTags);
+    }
+}

@@ -1,0 +1,186 @@
+package dev.sieve.model;
+
+import dev.sieve.StageException;
+import dev.sieve.avro.CropCombine;
+import dev.sieve.avro.FailureCode;
+import dev.sieve.avro.HeadKind;
+import dev.sieve.avro.HeadScore;
+import dev.sieve.avro.LabelScore;
+import dev.sieve.avro.Stage;
+import dev.sieve.avro.Tag;
+import dev.sieve.image.PreparedImage;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Scores batches of prepared images with one CLIP and several heads, as city96's pipelines do: classifiers see
+ * the tiles (five crops, or the whole image when it is not tiled) and combine their per-crop probabilities;
+ * score heads see the untiled image only.
+ *
+ * <p>Owns the embedder and the heads: {@link #close()} closes them.
+ */
+public final class Scorer implements AutoCloseable {
+
+    private final ClipEmbedder clip;
+    private final List<CityHead> heads;
+    private final CropCombine combine;
+    private final boolean hasClassifier;
+    private final boolean hasScore;
+
+    /**
+     * @param combine how classifiers combine per-crop probabilities: MEAN (city96's default), MEDIAN, MAX or MIN
+     */
+    public Scorer(ClipEmbedder clip, List<CityHead> heads, CropCombine combine) {
+        this.clip = Objects.requireNonNull(clip, "clip");
+        this.heads = List.copyOf(heads);
+        this.combine = Objects.requireNonNull(combine, "combine");
+        if (this.heads.isEmpty()) throw new IllegalArgumentException("heads: at least one head is needed");
+        if (combine == CropCombine.SINGLE) {
+            throw new IllegalArgumentException("combine: SINGLE is how a one-crop result is recorded, not a rule;"
+                    + " use MEAN, MEDIAN, MAX or MIN");
+        }
+        var names = new HashSet<String>();
+        for (CityHead head : this.heads) {
+            if (!names.add(head.name())) throw new IllegalArgumentException("heads: " + head.name() + " is listed twice");
+            if (head.features() != ClipEmbedder.EMBEDDING_WIDTH) {
+                throw new IllegalArgumentException("heads: " + head.name() + " takes " + head.features()
+                        + "-wide embeddings, CLIP gives " + ClipEmbedder.EMBEDDING_WIDTH);
+            }
+        }
+        this.hasClassifier = this.heads.stream().anyMatch(h -> h.kind() == HeadKind.CLASSIFIER);
+        this.hasScore = this.heads.stream().anyMatch(h -> h.kind() == HeadKind.SCORE);
+    }
+
+    public ClipEmbedder clip() {
+        return clip;
+    }
+
+    public List<CityHead> heads() {
+        return heads;
+    }
+
+    /** True when a score head needs each tiled image's untiled crop ({@link PreparedImage#whole()}). */
+    public boolean needsWholeImage() {
+        return hasScore;
+    }
+
+    /**
+     * Scores the images with one CLIP forward over all their crops and each head once over all embeddings.
+     *
+     * @return one ImageScore per image, in order
+     * @throws StageException (INFER) when CLIP or a head fails, or an image's crops do not fit the CLIP input; the
+     *                        whole batch fails together
+     */
+    public List<ImageScore> score(List<PreparedImage> images) throws StageException {
+        if (images.isEmpty()) return List.of();
+        int cropFloats = clip.preprocessing().cropFloats();
+        // Rows of the embedding matrix for each image: its tiles, then (when tiled and a score head needs it)
+        // its whole-image crop. An untiled image's single tile is its whole image, shared by every head.
+        int[] firstTile = new int[images.size()];
+        int[] wholeRow = new int[images.size()];
+        List<float[]> crops = new ArrayList<>();
+        List<Integer> cropCounts = new ArrayList<>();
+        int rows = 0;
+        for (int i = 0; i < images.size(); i++) {
+            PreparedImage image = images.get(i);
+            int before = rows;
+            firstTile[i] = rows;
+            wholeRow[i] = -1;
+            boolean tilesUsed = hasClassifier || !image.tiled();
+            if (tilesUsed) {
+                if (image.tileCount() < 1 || image.tiles() == null
+                        || (long) image.tileCount() * cropFloats != image.tiles().length) {
+                    throw new StageException(Stage.INFER, FailureCode.INTERNAL, "image " + i + ": "
+                            + image.tileCount() + " tiles in " + (image.tiles() == null ? 0 : image.tiles().length)
+                            + " floats, expected " + cropFloats + " floats per tile (3x" + clip.preprocessing().cropSize()
+                            + "x" + clip.preprocessing().cropSize() + ")");
+                }
+                if (!image.tiled() && image.tileCount() != 1) {
+                    throw new StageException(Stage.INFER, FailureCode.INTERNAL, "image " + i + " is not tiled but has "
+                            + image.tileCount() + " tiles");
+                }
+                crops.add(image.tiles());
+                rows += image.tileCount();
+            }
+            if (hasScore) {
+                if (!image.tiled()) {
+                    wholeRow[i] = firstTile[i];
+                } else {
+                    float[] whole = image.whole();
+                    if (whole == null || whole.length != cropFloats) {
+                        throw new StageException(Stage.INFER, FailureCode.INTERNAL, "image " + i + " is tiled but its"
+                                + " whole-image crop is " + (whole == null ? "missing" : whole.length + " floats")
+                                + "; a score head needs it (" + cropFloats + " floats)");
+                    }
+                    crops.add(whole);
+                    wholeRow[i] = rows++;
+                }
+            }
+            cropCounts.add(rows - before);
+        }
+        float[] pixels = new float[Math.multiplyExact(rows, cropFloats)];
+        int at = 0;
+        for (float[] c : crops) {
+            System.arraycopy(c, 0, pixels, at, c.length);
+            at += c.length;
+        }
+
+        long start = System.nanoTime();
+        float[][] embeddings = clip.embed(pixels, rows);
+        List<float[][]> outputs = new ArrayList<>(heads.size());
+        for (CityHead head : heads) outputs.add(head.apply(embeddings));
+        long elapsed = System.nanoTime() - start;
+
+        List<ImageScore> scores = new ArrayList<>(images.size());
+        for (int i = 0; i < images.size(); i++) {
+            List<HeadScore> headScores = new ArrayList<>(heads.size());
+            List<Tag> tags = new ArrayList<>();
+            for (int h = 0; h < heads.size(); h++) {
+                CityHead head = heads.get(h);
+                float[][] out = outputs.get(h);
+                if (head.kind() == HeadKind.SCORE) {
+                    double value = out[wholeRow[i]][0];
+                    headScores.add(new HeadScore(head.name(), head.revision(), head.kind(), CropCombine.SINGLE,
+                            List.of(new LabelScore(head.labels().get(0), value, List.of(value)))));
+                } else {
+                    headScores.add(classify(head, out, firstTile[i], images.get(i).tileCount(), tags));
+                }
+            }
+            long share = elapsed * cropCounts.get(i) / rows;
+            scores.add(new ImageScore(headScores, tags, share));
+        }
+        return scores;
+    }
+
+    private HeadScore classify(CityHead head, float[][] out, int first, int count, List<Tag> tags) {
+        CropCombine rule = count == 1 ? CropCombine.SINGLE : combine;
+        List<String> labels = head.labels();
+        List<LabelScore> labelScores = new ArrayList<>(labels.size());
+        int best = 0;
+        double bestValue = Double.NEGATIVE_INFINITY;
+        for (int k = 0; k < labels.size(); k++) {
+            float[] values = new float[count];
+            List<Double> perCrop = new ArrayList<>(count);
+            for (int c = 0; c < count; c++) {
+                values[c] = out[first + c][k];
+                perCrop.add((double) values[c]);
+            }
+            double value = CropCombination.combine(rule, values);
+            if (value > bestValue) {
+                bestValue = value;
+                best = k;
+            }
+            labelScores.add(new LabelScore(labels.get(k), value, perCrop));
+        }
+        tags.add(new Tag(head.name(), labels.get(best)));
+        return new HeadScore(head.name(), head.revision(), head.kind(), rule, labelScores);
+    }
+
+    @Override
+    public void close() {
+        for (CityHead head : heads) head.close();
+        clip.close();
+    }
+}
