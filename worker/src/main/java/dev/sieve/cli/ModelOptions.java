@@ -58,8 +58,7 @@ public final class ModelOptions {
             implements AutoCloseable {
         @Override
         public void close() {
-            scorer.close();
-            clip.close();
+            scorer.close(); // closes the embedder and the heads too
         }
     }
 

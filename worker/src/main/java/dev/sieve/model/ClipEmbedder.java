@@ -161,6 +161,7 @@ public final class ClipEmbedder implements AutoCloseable {
 
     @Override
     public void close() {
+        if (closed) return; // the Scorer closes its embedder too; a second close must be harmless
         closed = true;
         synchronized (all) {
             all.forEach(Predictor::close);
