@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code <id><ext>} for each {@code file:} image: a symbolic link to the file (default) or a copy. The id makes
  *       the name unique and stable across runs; the extension is the URI's. Names are escaped by {@link PathSegments}.
- *   <li>{@code manifest.tsv}: {@code id, uri, probability} for every image of the bucket, whatever its URI; the only
+ *   <li>{@code manifest.tsv}: {@code id, uri, probability} for every image of the bucket (sorted by id), whatever its URI; the only
  *       trace of an http(s) image unless a {@link RemoteImageFetch} is given.
  * </ul>
  *
@@ -152,7 +152,8 @@ public final class Exporter {
         Files.createDirectories(dir);
         try (Writer manifest = Files.newBufferedWriter(dir.resolve("manifest.tsv"), StandardCharsets.UTF_8)) {
             manifest.write("id\turi\tprobability\n");
-            for (BucketEntry entry : entries.values()) {
+            // Sorted by id: partitions interleave differently on every read, and a manifest should not change with them.
+            for (BucketEntry entry : new TreeMap<>(entries).values()) {
                 manifest.write(tsv(entry.id()) + "\t" + tsv(entry.uri()) + "\t"
                         + (Double.isNaN(entry.probability()) ? "" : Double.toString(entry.probability())) + "\n");
                 place(dir, entry);
