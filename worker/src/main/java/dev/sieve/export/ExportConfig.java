@@ -24,8 +24,8 @@ public record ExportConfig(Path out, Pattern buckets, boolean fromScored, String
 
     public enum FileMode { SYMLINK, COPY }
 
-    /** Every bucket topic sieve names. */
-    public static final String ALL_BUCKETS = Pattern.quote(BucketNames.PREFIX) + ".*";
+    /** Every bucket topic: {@link BucketNames#PREFIX} as a regular expression (a literal, so picocli can show it as a default). */
+    public static final String ALL_BUCKETS = "images\\.bucket\\..*";
 
     public ExportConfig {
         Objects.requireNonNull(out, "--out");

@@ -1,7 +1,10 @@
 package dev.sieve.sort;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.KafkaStreams;
@@ -19,10 +22,13 @@ public final class SortApp implements AutoCloseable {
     private final BucketRouter router;
     private final BucketTopics topics;
 
-    private SortApp(KafkaStreams streams, BucketRouter router, BucketTopics topics) {
+    private final CountDownLatch stopped;
+
+    private SortApp(KafkaStreams streams, BucketRouter router, BucketTopics topics, CountDownLatch stopped) {
         this.streams = streams;
         this.router = router;
         this.topics = topics;
+        this.stopped = stopped;
     }
 
     /**
@@ -39,9 +45,15 @@ public final class SortApp implements AutoCloseable {
             LOG.error("sorter stops: {}", e.toString(), e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
+        CountDownLatch stopped = new CountDownLatch(1);
+        streams.setStateListener((now, before) -> {
+            if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.PENDING_ERROR) {
+                stopped.countDown();
+            }
+        });
         streams.start();
         LOG.info("sorter {} started on {} ({}, rules {})", config.applicationId(), config.input(), config.guarantee(), config.rules());
-        return new SortApp(streams, router, topics);
+        return new SortApp(streams, router, topics, stopped);
     }
 
     /**
@@ -67,6 +79,11 @@ public final class SortApp implements AutoCloseable {
 
     public KafkaStreams.State state() {
         return streams.state();
+    }
+
+    /** Waits until Kafka Streams stops (closed, or failed) or {@code timeout} passes; true when it has stopped. */
+    public boolean awaitStop(Duration timeout) throws InterruptedException {
+        return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     public SortCounts counts() {
