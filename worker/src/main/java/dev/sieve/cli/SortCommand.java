@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -76,8 +77,7 @@ public final class SortCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         while (!app.awaitStop(Duration.ofSeconds(reportIntervalS))) print(app.counts());
         print(app.counts());
-        boolean failed = app.state() == org.apache.kafka.streams.KafkaStreams.State.ERROR
-                || app.state() == org.apache.kafka.streams.KafkaStreams.State.PENDING_ERROR;
+        boolean failed = app.state() == KafkaStreams.State.ERROR || app.state() == KafkaStreams.State.PENDING_ERROR;
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
             app.close();
