@@ -1,0 +1,94 @@
+package dev.sieve.cli;
+
+import dev.sieve.kafka.Topics;
+import dev.sieve.sort.SortApp;
+import dev.sieve.sort.SortConfig;
+import dev.sieve.sort.SortCounts;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.apache.kafka.streams.KafkaStreams;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code sieve sort}: the Kafka Streams sorter, until interrupted. */
+@Command(name = "sort", mixinStandardHelpOptions = true,
+        description = {"Routes scored images into bucket topics images.bucket.<head>.<label> (Kafka Streams), creating the topics as "
+                + "new (head, label) pairs appear. Records that are not a ScoredImage are logged and skipped. Runs until interrupted."})
+public final class SortCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Mixin
+    TagRuleOptions tags;
+
+    @Option(names = "--input-topic", defaultValue = Topics.SCORED, description = "Topic of scored images. Default: ${DEFAULT-VALUE}.")
+    String input;
+
+    @Option(names = "--application-id", defaultValue = "sieve-sorter",
+            description = "Kafka Streams application id (consumer group and transactional id prefix). Default: ${DEFAULT-VALUE}.")
+    String applicationId;
+
+    @Option(names = "--processing-guarantee", defaultValue = "EXACTLY_ONCE_V2",
+            description = "EXACTLY_ONCE_V2 (a bucket never holds a record twice after a restart) or AT_LEAST_ONCE. Default: ${DEFAULT-VALUE}.")
+    SortConfig.Guarantee guarantee;
+
+    @Option(names = "--bucket-partitions", defaultValue = "0",
+            description = "Partitions of each bucket topic the sorter creates; 0 = the broker's num.partitions. Default: ${DEFAULT-VALUE}.")
+    int bucketPartitions;
+
+    @Option(names = "--bucket-replication", defaultValue = "0",
+            description = "Replication factor of each bucket topic the sorter creates; 0 = the broker's default. Default: ${DEFAULT-VALUE}.")
+    short bucketReplication;
+
+    @Option(names = "--threads", defaultValue = "1", description = "Kafka Streams stream threads. Default: ${DEFAULT-VALUE}.")
+    int threads;
+
+    @Option(names = "--state-dir", defaultValue = "",
+            description = "Kafka Streams state directory; empty = Kafka Streams' default (java.io.tmpdir/kafka-streams). Default: '${DEFAULT-VALUE}'.")
+    String stateDir;
+
+    @Option(names = "--report-interval-s", defaultValue = "30", description = "Seconds between progress lines. Default: ${DEFAULT-VALUE}.")
+    int reportIntervalS;
+
+    SortConfig config() {
+        try {
+            if (reportIntervalS < 1) throw new IllegalArgumentException("--report-interval-s " + reportIntervalS + ": must be >= 1");
+            return new SortConfig(input, applicationId, tags.rules(), guarantee, bucketPartitions, bucketReplication, threads,
+                    stateDir.isBlank() ? Optional.empty() : Optional.of(Path.of(stateDir)));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        SortConfig config = config();
+        SortApp app = SortApp.start(config, kafka.bootstrapServers);
+        Thread hook = new Thread(app::close, "sieve-sort-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        while (!app.awaitStop(Duration.ofSeconds(reportIntervalS))) print(app.counts());
+        print(app.counts());
+        boolean failed = app.state() == KafkaStreams.State.ERROR || app.state() == KafkaStreams.State.PENDING_ERROR;
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+            app.close();
+        } catch (IllegalStateException shuttingDown) {
+            // The JVM is already exiting; the hook closes the app.
+        }
+        return failed ? 1 : 0;
+    }
+
+    private static void print(SortCounts c) {
+        System.out.printf("sorted %d images: %d bucket records, %d untagged, %d unroutable tags, %d undecodable records%n",
+                c.images(), c.routed(), c.untagged(), c.unroutable(), c.undecodable());
+    }
+}

@@ -1,0 +1,17 @@
+package dev.sieve.export;
+
+import java.nio.file.Path;
+
+/**
+ * What an export did.
+ *
+ * @param recordsRead records read from Kafka
+ * @param duplicates records dropped because their image was already in the bucket (re-delivered or re-scored)
+ * @param undecodable records that were not a ScoredImage, or sat in a matched topic that is not a bucket topic: skipped
+ * @param linked {@code file:} images linked (or copied) into bucket folders; an image in three buckets counts three
+ * @param fetched http(s) images saved through the fetch hook
+ * @param listedOnly http(s) images listed in a manifest only (no fetch hook, or the fetch failed)
+ * @param missing {@code file:} images whose file did not exist, unparsable URIs and other schemes: listed in the manifest only
+ */
+public record ExportResult(Path out, long recordsRead, long duplicates, long undecodable, long linked, long fetched,
+                           long listedOnly, long missing, DistributionReport report) {}

@@ -1,0 +1,109 @@
+package dev.sieve.sort;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The running sorter: a Kafka Streams application on {@link BucketTopology}, plus the admin client that makes bucket topics. */
+public final class SortApp implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SortApp.class);
+
+    private final KafkaStreams streams;
+    private final BucketRouter router;
+    private final BucketTopics topics;
+
+    private final CountDownLatch stopped;
+
+    private SortApp(KafkaStreams streams, BucketRouter router, BucketTopics topics, CountDownLatch stopped) {
+        this.streams = streams;
+        this.router = router;
+        this.topics = topics;
+        this.stopped = stopped;
+    }
+
+    /**
+     * Starts the sorter and returns at once (Kafka Streams runs on its own threads). The input topic must exist;
+     * bucket topics are created as their first image arrives.
+     */
+    public static SortApp start(SortConfig config, String bootstrap) {
+        BucketTopics topics = new AdminBucketTopics(bootstrap, config.bucketPartitions(), config.bucketReplication());
+        BucketRouter router = new BucketRouter(config.rules(), topics);
+        KafkaStreams streams = new KafkaStreams(BucketTopology.build(config.input(), router), streamsProperties(config, bootstrap));
+        streams.setUncaughtExceptionHandler(e -> {
+            // Failures that reach here are the cluster's (a topic that cannot be created, a fenced producer); a bad
+            // record never does. Stopping is clearer than a thread that fails again at the same offset forever.
+            LOG.error("sorter stops: {}", e.toString(), e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        CountDownLatch stopped = new CountDownLatch(1);
+        streams.setStateListener((now, before) -> {
+            if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.PENDING_ERROR) {
+                stopped.countDown();
+            }
+        });
+        streams.start();
+        LOG.info("sorter {} started on {} ({}, rules {})", config.applicationId(), config.input(), config.guarantee(), config.rules());
+        return new SortApp(streams, router, topics, stopped);
+    }
+
+    /**
+     * Kafka Streams settings. Records that are not a ScoredImage are logged and skipped
+     * ({@link LogAndContinueExceptionHandler}) and counted in Streams' {@code dropped-records-total}: a poison
+     * record must not stop the sorter, and it has no bucket to go to anyway.
+     */
+    public static Properties streamsProperties(SortConfig config, String bootstrap) {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, config.guarantee().streamsValue());
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.threads());
+        p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+        p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+        config.stateDir().ifPresent(dir -> p.put(StreamsConfig.STATE_DIR_CONFIG, dir.toString()));
+        return p;
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    /** Waits until Kafka Streams stops (closed, or failed) or {@code timeout} passes; true when it has stopped. */
+    public boolean awaitStop(Duration timeout) throws InterruptedException {
+        return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    public SortCounts counts() {
+        SortCounts c = router.counts();
+        return new SortCounts(c.images(), c.untagged(), c.routed(), c.unroutable(), droppedRecords());
+    }
+
+    private long droppedRecords() {
+        double total = 0;
+        for (Map.Entry<MetricName, ? extends Metric> e : streams.metrics().entrySet()) {
+            if (e.getKey().name().equals("dropped-records-total") && e.getValue().metricValue() instanceof Number n) {
+                total += n.doubleValue();
+            }
+        }
+        return (long) total;
+    }
+
+    @Override
+    public void close() {
+        streams.close();
+        topics.close();
+    }
+}
