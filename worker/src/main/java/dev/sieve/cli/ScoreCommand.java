@@ -15,7 +15,7 @@ import dev.sieve.image.PreparedImage;
 import dev.sieve.model.ImageScore;
 import dev.sieve.work.Outcomes;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -25,9 +25,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** Offline scoring of local files, without Kafka, through the worker's own decode, tile and inference code. */
 @Command(name = "score", mixinStandardHelpOptions = true,
@@ -39,6 +41,8 @@ import picocli.CommandLine.Parameters;
 public final class ScoreCommand implements Callable<Integer> {
     private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
 
+    @Spec CommandSpec spec;
+
     @Mixin ModelOptions models;
 
     @Option(names = "--json", description = "One JSON object per line per file instead of a table.")
@@ -49,7 +53,7 @@ public final class ScoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintStream out = System.out;
+        PrintWriter out = spec.commandLine().getOut();
         int failures = 0;
         try (ModelOptions.Loaded loaded = models.load(System.err)) {
             for (Path file : files) {
