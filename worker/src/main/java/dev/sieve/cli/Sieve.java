@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The single entry point: `sieve <command>`. */
 @Command(name = "sieve", mixinStandardHelpOptions = true, version = "sieve 0.1.0",
         description = "Sorts image datasets with CLIP classifiers at stream scale.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, ProduceCommand.class})
 public final class Sieve implements Runnable {
 
     public static void main(String[] args) {
