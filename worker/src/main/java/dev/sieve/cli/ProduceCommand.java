@@ -11,6 +11,7 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -75,6 +76,11 @@ public final class ProduceCommand implements Callable<Integer> {
             + "both end with a summary line.")
     String progress;
 
+    @Option(names = "--kafka-timeout-ms", defaultValue = "30000", paramLabel = "MS",
+            description = "How long a send may wait for Kafka (metadata, buffer space) before the run stops with "
+                    + "exit code 3. Default: ${DEFAULT-VALUE}.")
+    long kafkaTimeoutMs;
+
     @Parameters(paramLabel = "FOLDER|FILE|URI", arity = "0..*", description = "Folders, files and URIs to publish.")
     List<String> inputs = new ArrayList<>();
 
@@ -86,7 +92,7 @@ public final class ProduceCommand implements Callable<Integer> {
         ProduceConfig config;
         try {
             config = ProduceConfig.defaults().withBootstrapServers(kafka.bootstrapServers).withTopic(topic)
-                    .withSource(source).withAttributes(attributes);
+                    .withSource(source).withAttributes(attributes).withMaxBlock(Duration.ofMillis(kafkaTimeoutMs));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

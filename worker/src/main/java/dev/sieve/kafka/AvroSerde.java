@@ -8,6 +8,7 @@ import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.avro.util.ClassSecurityValidator;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -22,6 +23,13 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     private final Class<T> type;
     private final BinaryMessageEncoder<T> encoder;
     private final BinaryMessageDecoder<T> decoder;
+
+    static {
+        // Avro 1.12 refuses to load any class outside its trusted list while decoding ("Forbidden ... not trusted"),
+        // generated records included. The classes generated from this project's schemas are trusted, nothing else.
+        ClassSecurityValidator.setGlobal(ClassSecurityValidator.composite(ClassSecurityValidator.getGlobal(),
+                c -> c.getName().startsWith("dev.sieve.avro.")));
+    }
 
     private AvroSerde(Class<T> type) {
         this.type = type;
