@@ -71,7 +71,7 @@ public final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--images-only", description = "In folders, send only files with an image extension.")
     boolean imagesOnly;
 
-    @Option(names = "--progress", defaultValue = "auto", description = "auto, line, log or none (on standard error). "
+    @Option(names = "--progress", defaultValue = "auto", paramLabel = "MODE", description = "auto, line, log or none (on standard error). "
             + "auto: a line redrawn in place on a terminal, a log line every 10000 refs or 5 s otherwise; "
             + "both end with a summary line.")
     String progress;

@@ -56,11 +56,12 @@ public final class RefProducer implements AutoCloseable {
      * the counts. A reference Kafka refuses is counted, not thrown.
      *
      * @throws IOException           when the source cannot be read
-     * @throws IllegalStateException when Kafka cannot be reached within {@link ProduceConfig#maxBlock()}; what was
-     *                               sent before stays sent
+     * @throws IllegalStateException when Kafka or the topic cannot be reached within
+     *                               {@link ProduceConfig#maxBlock()}; what was sent before stays sent
      */
     public ProduceResult produce(RefSource source, ProduceProgress progress) throws IOException {
         Run run = new Run(System.nanoTime());
+        requireTopic();
         Instant producedAt = Instant.now();
         source.forEach(entry -> {
             if (entry instanceof SourceEntry.Ref ref) {
@@ -74,6 +75,19 @@ public final class RefProducer implements AutoCloseable {
         ProduceResult result = run.snapshot(true);
         progress.finish(result);
         return result;
+    }
+
+    /**
+     * Fails fast when Kafka or the topic is not there. Without this, a send to an unreachable cluster waits
+     * max.block.ms and then fails through its callback, not by throwing: every reference would wait in turn.
+     */
+    private void requireTopic() {
+        try {
+            producer.partitionsFor(config.topic());
+        } catch (KafkaException e) {
+            throw new IllegalStateException("cannot send to topic " + config.topic() + " at " + config.bootstrapServers()
+                    + " (no answer within " + config.maxBlock().toMillis() + " ms): " + e.getMessage(), e);
+        }
     }
 
     @Override
