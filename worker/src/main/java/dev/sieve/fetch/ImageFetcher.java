@@ -26,7 +26,6 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -238,7 +237,7 @@ public final class ImageFetcher implements AutoCloseable {
         }
 
         private void retryOrFail(Failure failure, Duration retryAfter) throws StageException {
-            if (!failure.transient_() || attempts >= config.maxAttempts()) {
+            if (!failure.retryable() || attempts >= config.maxAttempts()) {
                 String tries = attempts > 1 ? " (after " + attempts + " attempts)" : "";
                 throw failure(failure.code(), failure.message() + tries, attempts, failure.cause());
             }
@@ -276,7 +275,7 @@ public final class ImageFetcher implements AutoCloseable {
         }
     }
 
-    private record Failure(FailureCode code, String message, boolean transient_, Throwable cause) {}
+    private record Failure(FailureCode code, String message, boolean retryable, Throwable cause) {}
 
     private record Exchange(HttpResponse<byte[]> response) {}
 

@@ -24,7 +24,7 @@ class ImageFetcherFileTest {
 
     @BeforeEach
     void layout() throws Exception {
-        root = Files.createDirectories(tmp.resolve("root/sub"));
+        Files.createDirectories(tmp.resolve("root/sub"));
         root = tmp.resolve("root");
         secret = Files.write(tmp.resolve("secret.jpg"), "outside".getBytes());
         fetcher = new ImageFetcher(FetchConfig.defaults().withFileRoot(root).withMaxBytes(1_000));

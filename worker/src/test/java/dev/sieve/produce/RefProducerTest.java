@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.sieve.avro.ImageRef;
+import dev.sieve.cli.ProduceCommand;
 import dev.sieve.cli.Sieve;
 import dev.sieve.kafka.AvroSerde;
 import dev.sieve.kafka.EmbeddedKafka;
 import java.io.IOException;
 import java.io.StringReader;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +32,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 class RefProducerTest {
 
@@ -135,10 +139,10 @@ class RefProducerTest {
     @Test
     void produceCommandFailsClearlyWithoutKafka() throws IOException {
         int port;
-        try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
-        int rc = new picocli.CommandLine(new dev.sieve.cli.ProduceCommand()).execute(
+        int rc = new CommandLine(new ProduceCommand()).execute(
                 "-b", "127.0.0.1:" + port, "--kafka-timeout-ms", "1500", "--progress", "none", "https://example.com/a.jpg");
 
         assertThat(rc).isEqualTo(3);
