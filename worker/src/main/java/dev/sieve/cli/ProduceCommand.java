@@ -1,0 +1,141 @@
+package dev.sieve.cli;
+
+import dev.sieve.kafka.Topics;
+import dev.sieve.produce.ProduceConfig;
+import dev.sieve.produce.ProduceProgress;
+import dev.sieve.produce.ProduceResult;
+import dev.sieve.produce.RefProducer;
+import dev.sieve.produce.RefSource;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** `sieve produce`: publishes image references to images.in. */
+@Command(name = "produce", mixinStandardHelpOptions = true,
+        description = {
+            "Publishes image references (ImageRef) to Kafka, keyed by id. The id is derived from the URI "
+                    + "(first 16 bytes of SHA-256 of its canonical form) unless a list gives one, so producing "
+                    + "the same images twice gives the same ids.",
+            "A folder is walked recursively (hidden files skipped) and every regular file is sent, so that the "
+                    + "worker reports what is not an image; --images-only keeps .jpg .jpeg .png .webp .gif .bmp "
+                    + ".tif .tiff. A path becomes a file: URI of its absolute path (the worker reads it only "
+                    + "under its --file-root)."},
+        footer = {"",
+            "Examples:",
+            "  sieve produce ~/datasets/anime                        # every file under the folder",
+            "  sieve produce --images-only --attr set=v2 ~/datasets  # images only, attribute set=v2 on each",
+            "  sieve produce https://example.com/a.jpg https://example.com/b.png",
+            "  sieve produce --from-file urls.txt --source crawler-7  # one URI (or id<TAB>URI) a line",
+            "  grep -h '\\.png$' lists/*.txt | sieve produce --from-file -"},
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:every input was sent and acknowledged", "1:some inputs were rejected or not acknowledged",
+            "2:bad usage", "3:Kafka could not be reached"})
+public final class ProduceCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Option(names = "--topic", defaultValue = Topics.IN, description = "Topic to publish to. Default: ${DEFAULT-VALUE}.")
+    String topic;
+
+    @Option(names = "--from-file", paramLabel = "FILE|-",
+            description = "Read references from FILE ('-': standard input), one a line: a URI, a path, or id<TAB>URI. "
+                    + "Blank lines and lines starting with # are skipped.")
+    String fromFile;
+
+    @Option(names = "--source", description = "The source field of every reference. Default: the folder's name, "
+            + "or 'cli'.")
+    String source;
+
+    @Option(names = "--attr", paramLabel = "KEY=VALUE", description = "An attribute added to every reference (repeatable).")
+    Map<String, String> attributes = new LinkedHashMap<>();
+
+    @Option(names = "--images-only", description = "In folders, send only files with an image extension.")
+    boolean imagesOnly;
+
+    @Option(names = "--progress", defaultValue = "auto", paramLabel = "MODE", description = "auto, line, log or none (on standard error). "
+            + "auto: a line redrawn in place on a terminal, a log line every 10000 refs or 5 s otherwise; "
+            + "both end with a summary line.")
+    String progress;
+
+    @Option(names = "--kafka-timeout-ms", defaultValue = "30000", paramLabel = "MS",
+            description = "How long a send may wait for Kafka (metadata, buffer space) before the run stops with "
+                    + "exit code 3. Default: ${DEFAULT-VALUE}.")
+    long kafkaTimeoutMs;
+
+    @Parameters(paramLabel = "FOLDER|FILE|URI", arity = "0..*", description = "Folders, files and URIs to publish.")
+    List<String> inputs = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        if (inputs.isEmpty() && fromFile == null) {
+            throw new ParameterException(spec.commandLine(), "nothing to produce: give folders, files or URIs, or --from-file");
+        }
+        ProduceConfig config;
+        try {
+            config = ProduceConfig.defaults().withBootstrapServers(kafka.bootstrapServers).withTopic(topic)
+                    .withSource(source).withAttributes(attributes).withMaxBlock(Duration.ofMillis(kafkaTimeoutMs));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        ProduceProgress display = switch (progress) {
+            case "auto" -> ProduceProgress.auto(System.err);
+            case "line" -> ProduceProgress.line(System.err);
+            case "log" -> ProduceProgress.log(System.err);
+            case "none" -> ProduceProgress.silent();
+            default -> throw new ParameterException(spec.commandLine(),
+                    "Invalid option for --progress: '" + progress + "' (expected auto, line, log or none)");
+        };
+        List<RefSource> sources = new ArrayList<>();
+        if (!inputs.isEmpty()) sources.add(RefSource.arguments(inputs, imagesOnly));
+        Reader list = null;
+        try {
+            if (fromFile != null) {
+                if (fromFile.equals("-")) {
+                    list = new InputStreamReader(System.in, StandardCharsets.UTF_8);
+                    sources.add(RefSource.uriList(list, "stdin"));
+                } else {
+                    Path file = Path.of(fromFile);
+                    if (!Files.isRegularFile(file)) {
+                        throw new ParameterException(spec.commandLine(), "--from-file " + fromFile + ": no such file");
+                    }
+                    list = Files.newBufferedReader(file, StandardCharsets.UTF_8);
+                    sources.add(RefSource.uriList(list, fromFile));
+                }
+            }
+            ProduceResult result;
+            try (RefProducer producer = new RefProducer(config)) {
+                result = producer.produce(RefSource.concat(sources), display);
+            } catch (IllegalStateException e) {
+                spec.commandLine().getErr().println("produce: " + e.getMessage());
+                return 3;
+            }
+            for (String problem : result.problems()) {
+                spec.commandLine().getErr().println("  " + problem);
+            }
+            long unlisted = result.failed() + result.rejected() - result.problems().size();
+            if (unlisted > 0) spec.commandLine().getErr().println("  ... and " + unlisted + " more");
+            return result.ok() ? 0 : 1;
+        } finally {
+            if (list != null && !fromFile.equals("-")) list.close();
+        }
+    }
+}

@@ -1,0 +1,506 @@
+package dev.sieve.fetch;
+
+import dev.sieve.StageException;
+import dev.sieve.avro.FailureCode;
+import dev.sieve.avro.Stage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemNotFoundException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Gets the bytes of an image from an {@code http}, {@code https} or {@code file} URI, within the bounds of a
+ * {@link FetchConfig}. Asynchronous throughout: {@link #fetch} returns at once, and a request that does not fit
+ * the in-flight bounds waits in a queue instead of failing.
+ *
+ * <p>Redirects are followed here, not by the HTTP client, so that every hop's host is checked against the
+ * address policy before anything is sent to it.
+ */
+public final class ImageFetcher implements AutoCloseable {
+
+    /** Error pages are read only this far: enough for a message, never a reason to wait or to buffer. */
+    private static final long ERROR_BODY_LIMIT = 16 * 1024;
+    /** A Retry-After longer than this is not waited for: the image fails and its worker moves on. */
+    private static final Duration MAX_RETRY_AFTER = Duration.ofSeconds(10);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    private static final String USER_AGENT = "sieve/0.1 (+https://github.com/sieve-dev/sieve)";
+
+    private final FetchConfig config;
+    private final AddressPolicy policy;
+    private final RequestSlots slots;
+    private final ExecutorService httpExecutor;
+    /** DNS look-ups and file reads block: they run here, never on the caller's thread. */
+    private final ExecutorService blockingExecutor;
+    private final ScheduledExecutorService timer;
+    private final HttpClient client;
+    private final Path fileRoot;
+    private final Path realFileRoot;
+    /** Fetches not finished yet: {@link #close()} fails them, so no caller waits for ever on a closed fetcher. */
+    private final Set<CompletableFuture<Fetched>> pending = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    public ImageFetcher(FetchConfig config) {
+        this(config, config.allowPrivateAddresses() ? AddressPolicy.ALLOW_ALL : AddressPolicy.publicOnly());
+    }
+
+    /** With another address policy: tests use it to forbid one loopback address and allow another. */
+    ImageFetcher(FetchConfig config, AddressPolicy policy) {
+        this.config = config;
+        this.policy = policy;
+        this.fileRoot = config.fileRoot();
+        this.realFileRoot = realRoot(config.fileRoot());
+        this.slots = new RequestSlots(config.maxInFlight(), config.maxInFlightPerHost());
+        this.httpExecutor = Executors.newCachedThreadPool(daemonThreads("sieve-fetch-http-"));
+        this.blockingExecutor = Executors.newFixedThreadPool(8, daemonThreads("sieve-fetch-io-"));
+        this.timer = Executors.newSingleThreadScheduledExecutor(daemonThreads("sieve-fetch-timer-"));
+        this.client = HttpClient.newBuilder()
+                .executor(httpExecutor)
+                .connectTimeout(config.connectTimeout())
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .version(HttpClient.Version.HTTP_2) // falls back to HTTP/1.1 where the server does not speak h2
+                .build();
+    }
+
+    public FetchConfig config() {
+        return config;
+    }
+
+    /**
+     * Starts fetching {@code uri}. Never throws: the future completes with the bytes, or fails with a
+     * {@link StageException} (stage FETCH, its code, a message naming the URI, the attempts made) — not wrapped
+     * in a CompletionException.
+     */
+    public CompletableFuture<Fetched> fetch(String uri) {
+        long start = System.nanoTime();
+        CompletableFuture<Fetched> result = new CompletableFuture<>();
+        pending.add(result);
+        result.whenComplete((r, e) -> pending.remove(result));
+        try {
+            if (closed) throw failure(FailureCode.INTERNAL, "the fetcher is closed", 1, null);
+            URI parsed = parse(uri);
+            String scheme = parsed.getScheme().toLowerCase(Locale.ROOT);
+            switch (scheme) {
+                case "http", "https" -> new HttpFetch(requireHost(parsed), start, result).hop();
+                case "file" -> blockingExecutor.execute(() -> {
+                    try {
+                        result.complete(readFile(parsed, start));
+                    } catch (StageException e) {
+                        result.completeExceptionally(e);
+                    } catch (RuntimeException e) {
+                        result.completeExceptionally(internal(uri, e));
+                    }
+                });
+                default -> throw failure(FailureCode.UNSUPPORTED_SCHEME,
+                        "unsupported scheme '" + scheme + "' in " + uri + " (expected http, https or file)", 1, null);
+            }
+        } catch (StageException e) {
+            result.completeExceptionally(e);
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(failure(FailureCode.INTERNAL, "the fetcher is closed", 1, e));
+        } catch (RuntimeException e) {
+            result.completeExceptionally(internal(uri, e));
+        }
+        return result;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (CompletableFuture<Fetched> f : pending) {
+            f.completeExceptionally(failure(FailureCode.INTERNAL, "the fetcher was closed before the fetch ended", 1, null));
+        }
+        timer.shutdownNow();
+        blockingExecutor.shutdownNow();
+        httpExecutor.shutdownNow();
+    }
+
+    /** One HTTP fetch: its hops (redirects) and its retries. */
+    private final class HttpFetch {
+        private final long start;
+        private final CompletableFuture<Fetched> result;
+        private URI current;
+        private int redirects;
+        private int attempts = 1;
+
+        HttpFetch(URI uri, long start, CompletableFuture<Fetched> result) {
+            this.current = uri;
+            this.start = start;
+            this.result = result;
+        }
+
+        void hop() {
+            URI target = current;
+            checkAddress(target)
+                    .thenCompose(v -> slots.acquire(target.getHost().toLowerCase(Locale.ROOT)))
+                    .thenCompose(slot -> exchange(target).whenComplete((r, e) -> slot.release()))
+                    .whenComplete((outcome, error) -> {
+                        try {
+                            if (error != null) {
+                                onError(classify(unwrap(error)));
+                            } else {
+                                onResponse(outcome);
+                            }
+                        } catch (StageException e) {
+                            result.completeExceptionally(e);
+                        } catch (RuntimeException e) {
+                            result.completeExceptionally(internal(target.toString(), e));
+                        }
+                    });
+        }
+
+        private void onResponse(Exchange exchange) throws StageException {
+            HttpResponse<byte[]> response = exchange.response();
+            int status = response.statusCode();
+            if (status >= 200 && status < 300) {
+                result.complete(new Fetched(response.body(), current, attempts, System.nanoTime() - start));
+            } else if (isRedirect(status)) {
+                redirect(response);
+            } else if (status == 404 || status == 410) {
+                throw failure(FailureCode.NOT_FOUND, "HTTP " + status + " from " + current, attempts, null);
+            } else if (status == 429 || status >= 500) {
+                OptionalLong retryAfter = retryAfterSeconds(response);
+                String message = "HTTP " + status + " from " + current;
+                if (retryAfter.isPresent() && retryAfter.getAsLong() > MAX_RETRY_AFTER.toSeconds()) {
+                    throw failure(FailureCode.HTTP_STATUS, message + " (Retry-After " + retryAfter.getAsLong()
+                            + " s is longer than the " + MAX_RETRY_AFTER.toSeconds() + " s a fetch waits)", attempts, null);
+                }
+                retryOrFail(new Failure(FailureCode.HTTP_STATUS, message, true, null),
+                        retryAfter.isPresent() ? Duration.ofSeconds(retryAfter.getAsLong()) : null);
+            } else {
+                throw failure(FailureCode.HTTP_STATUS, "HTTP " + status + " from " + current, attempts, null);
+            }
+        }
+
+        private void redirect(HttpResponse<byte[]> response) throws StageException {
+            int status = response.statusCode();
+            Optional<String> location = response.headers().firstValue("Location");
+            if (location.isEmpty()) {
+                throw failure(FailureCode.HTTP_STATUS, "HTTP " + status + " without a Location from " + current, attempts, null);
+            }
+            if (redirects >= config.maxRedirects()) {
+                throw failure(FailureCode.TOO_MANY_REDIRECTS, "more than " + config.maxRedirects()
+                        + " redirects, last from " + current + " to " + location.get(), attempts, null);
+            }
+            URI next;
+            try {
+                next = current.resolve(new URI(location.get()));
+            } catch (URISyntaxException | IllegalArgumentException e) {
+                throw failure(FailureCode.BAD_REFERENCE, "redirect from " + current + " to an invalid URI: "
+                        + location.get(), attempts, e);
+            }
+            String scheme = next.getScheme() == null ? "" : next.getScheme().toLowerCase(Locale.ROOT);
+            if (!scheme.equals("http") && !scheme.equals("https")) {
+                // Never from the web to file: or anything else.
+                throw failure(FailureCode.UNSUPPORTED_SCHEME, "redirect from " + current + " to " + next
+                        + " (only http and https are followed)", attempts, null);
+            }
+            redirects++;
+            current = requireHost(next);
+            hop();
+        }
+
+        private void onError(Failure failure) throws StageException {
+            retryOrFail(failure, null);
+        }
+
+        private void retryOrFail(Failure failure, Duration retryAfter) throws StageException {
+            if (!failure.retryable() || attempts >= config.maxAttempts()) {
+                String tries = attempts > 1 ? " (after " + attempts + " attempts)" : "";
+                throw failure(failure.code(), failure.message() + tries, attempts, failure.cause());
+            }
+            Duration delay = retryAfter != null ? retryAfter : backoff(attempts);
+            attempts++;
+            timer.schedule(this::hop, delay.toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        private Failure classify(Throwable error) {
+            if (error instanceof StageException e) {
+                boolean transientCode = e.code() == FailureCode.NETWORK || e.code() == FailureCode.TIMEOUT;
+                return new Failure(e.code(), e.getMessage(), transientCode, e.getCause());
+            }
+            if (error instanceof LimitedBody.TooLargeException e) {
+                return new Failure(FailureCode.TOO_LARGE, e.getMessage() + " from " + current, false, null);
+            }
+            if (error instanceof HttpConnectTimeoutException) {
+                return new Failure(FailureCode.TIMEOUT, "no connection within " + config.connectTimeout().toMillis()
+                        + " ms to " + current, true, error);
+            }
+            if (error instanceof HttpTimeoutException || error instanceof RequestTimeout) {
+                return new Failure(FailureCode.TIMEOUT, "no complete answer within " + config.requestTimeout().toMillis()
+                        + " ms from " + current, true, error);
+            }
+            if (error instanceof ConnectException) {
+                return new Failure(FailureCode.NETWORK, "cannot connect to " + current + ": " + error, true, error);
+            }
+            if (error instanceof IOException) {
+                return new Failure(FailureCode.NETWORK, "network error with " + current + ": " + error, true, error);
+            }
+            if (error instanceof RejectedExecutionException) {
+                return new Failure(FailureCode.INTERNAL, "the fetcher is closed", false, error);
+            }
+            return new Failure(FailureCode.INTERNAL, "unexpected error fetching " + current + ": " + error, false, error);
+        }
+    }
+
+    private record Failure(FailureCode code, String message, boolean retryable, Throwable cause) {}
+
+    private record Exchange(HttpResponse<byte[]> response) {}
+
+    /** Marks an attempt this fetcher stopped because it ran past {@link FetchConfig#requestTimeout()}. */
+    private static final class RequestTimeout extends IOException {
+        RequestTimeout() {
+            super("request timed out");
+        }
+    }
+
+    /**
+     * One request and its body. The client's own request timeout stops at the response headers; the timer here
+     * covers the whole body too, and cancels the exchange when it fires.
+     */
+    private CompletableFuture<Exchange> exchange(URI uri) {
+        HttpRequest request = HttpRequest.newBuilder(uri)
+                .timeout(config.requestTimeout())
+                .header("User-Agent", USER_AGENT)
+                .header("Accept", "image/*,*/*;q=0.5")
+                .GET()
+                .build();
+        AtomicReference<LimitedBody> body = new AtomicReference<>();
+        HttpResponse.BodyHandler<byte[]> handler = info -> {
+            LimitedBody subscriber;
+            int status = info.statusCode();
+            if (status >= 200 && status < 300) {
+                long declared = info.headers().firstValueAsLong("Content-Length").orElse(-1);
+                subscriber = declared > config.maxBytes()
+                        ? LimitedBody.refused(declared, config.maxBytes())
+                        : new LimitedBody(config.maxBytes(), false, declared);
+            } else {
+                subscriber = new LimitedBody(ERROR_BODY_LIMIT, true, -1);
+            }
+            body.set(subscriber);
+            return subscriber;
+        };
+        CompletableFuture<Exchange> outcome = new CompletableFuture<>();
+        AtomicBoolean timedOut = new AtomicBoolean();
+        CompletableFuture<HttpResponse<byte[]>> sent = client.sendAsync(request, handler);
+        var deadline = timer.schedule(() -> {
+            if (!sent.isDone()) {
+                timedOut.set(true);
+                LimitedBody b = body.get();
+                if (b != null) b.abort(new RequestTimeout());
+                sent.cancel(true);
+            }
+        }, config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        sent.whenComplete((response, error) -> {
+            deadline.cancel(false);
+            if (error == null) {
+                outcome.complete(new Exchange(response));
+            } else if (timedOut.get()) {
+                outcome.completeExceptionally(new RequestTimeout());
+            } else {
+                outcome.completeExceptionally(unwrap(error));
+            }
+        });
+        return outcome;
+    }
+
+    /**
+     * Resolves the host and refuses it when any of its addresses is forbidden. The HTTP client resolves the name
+     * again when it connects, so a DNS server that answers differently the second time (DNS rebinding) can
+     * still steer a request to a forbidden address. Closing that gap needs connecting to the checked address
+     * itself (a custom socket layer, or a forward proxy that enforces the policy); accepted for now.
+     */
+    private CompletableFuture<Void> checkAddress(URI uri) {
+        CompletableFuture<Void> checked = new CompletableFuture<>();
+        if (policy == AddressPolicy.ALLOW_ALL) {
+            checked.complete(null);
+            return checked;
+        }
+        String host = uri.getHost();
+        blockingExecutor.execute(() -> {
+            try {
+                for (InetAddress address : InetAddress.getAllByName(unbracket(host))) {
+                    Optional<String> refusal = policy.refusal(address);
+                    if (refusal.isPresent()) {
+                        throw failure(FailureCode.FORBIDDEN_ADDRESS, "host " + host + " of " + uri + " resolves to "
+                                + address.getHostAddress() + ", a " + refusal.get() + " address", 1, null);
+                    }
+                }
+                checked.complete(null);
+            } catch (UnknownHostException e) {
+                checked.completeExceptionally(failure(FailureCode.NETWORK, "unknown host " + host + " in " + uri, 1, e));
+            } catch (StageException e) {
+                checked.completeExceptionally(e);
+            } catch (RuntimeException e) {
+                checked.completeExceptionally(e);
+            }
+        });
+        return checked;
+    }
+
+    private Fetched readFile(URI uri, long start) throws StageException {
+        if (fileRoot == null) {
+            throw failure(FailureCode.OUTSIDE_ROOT, "file URIs are refused (no file root is configured): " + uri, 1, null);
+        }
+        Path path;
+        try {
+            path = Path.of(uri).toAbsolutePath().normalize();
+        } catch (IllegalArgumentException | FileSystemNotFoundException e) {
+            throw failure(FailureCode.BAD_REFERENCE, "not a usable file URI: " + uri + " (" + e.getMessage() + ")", 1, e);
+        }
+        // Lexical check first, so nothing outside the root is even looked up (its existence is not revealed).
+        if (!path.startsWith(fileRoot) && !path.startsWith(realFileRoot)) {
+            throw failure(FailureCode.OUTSIDE_ROOT, uri + " is outside the file root " + fileRoot, 1, null);
+        }
+        try {
+            Path real = path.toRealPath();
+            if (!real.startsWith(realFileRoot)) {
+                throw failure(FailureCode.OUTSIDE_ROOT, uri + " leads (through a symbolic link) to " + real
+                        + ", outside the file root " + realFileRoot, 1, null);
+            }
+            BasicFileAttributes attributes = Files.readAttributes(real, BasicFileAttributes.class);
+            if (!attributes.isRegularFile()) {
+                throw failure(FailureCode.NOT_FOUND, uri + " is not a regular file", 1, null);
+            }
+            if (attributes.size() > config.maxBytes()) {
+                throw failure(FailureCode.TOO_LARGE, uri + " has " + attributes.size() + " bytes, over the limit of "
+                        + config.maxBytes(), 1, null);
+            }
+            // Opens the resolved path: a link swapped in after the check above is not followed again.
+            try (InputStream in = Files.newInputStream(real)) {
+                byte[] bytes = in.readNBytes((int) config.maxBytes() + 1);
+                if (bytes.length > config.maxBytes()) {
+                    throw failure(FailureCode.TOO_LARGE, uri + " grew over the limit of " + config.maxBytes()
+                            + " bytes while being read", 1, null);
+                }
+                return new Fetched(bytes, real.toUri(), 1, System.nanoTime() - start);
+            }
+        } catch (NoSuchFileException e) {
+            throw failure(FailureCode.NOT_FOUND, "no such file: " + uri, 1, e);
+        } catch (AccessDeniedException e) {
+            throw failure(FailureCode.NOT_FOUND, "file not readable (permission denied): " + uri, 1, e);
+        } catch (IOException e) {
+            throw failure(FailureCode.NETWORK, "cannot read " + uri + ": " + e, 1, e);
+        }
+    }
+
+    private static URI parse(String uri) throws StageException {
+        if (uri == null || uri.isBlank()) {
+            throw failure(FailureCode.BAD_REFERENCE, "empty URI", 1, null);
+        }
+        URI parsed;
+        try {
+            parsed = new URI(uri.strip());
+        } catch (URISyntaxException e) {
+            throw failure(FailureCode.BAD_REFERENCE, "not a valid URI: " + e.getMessage(), 1, e);
+        }
+        if (parsed.getScheme() == null) {
+            throw failure(FailureCode.BAD_REFERENCE, "URI without a scheme: " + uri + " (expected http, https or file)", 1, null);
+        }
+        return parsed;
+    }
+
+    private static URI requireHost(URI uri) throws StageException {
+        if (uri.getHost() == null || uri.getHost().isEmpty()) {
+            throw failure(FailureCode.BAD_REFERENCE, "URI without a (valid) host: " + uri, 1, null);
+        }
+        return uri;
+    }
+
+    private static boolean isRedirect(int status) {
+        return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+    }
+
+    /** Retry-After in seconds; an HTTP date is ignored (the ordinary backoff applies). */
+    private static OptionalLong retryAfterSeconds(HttpResponse<?> response) {
+        Optional<String> value = response.headers().firstValue("Retry-After");
+        if (value.isEmpty()) return OptionalLong.empty();
+        try {
+            long seconds = Long.parseLong(value.get().strip());
+            return seconds < 0 ? OptionalLong.empty() : OptionalLong.of(seconds);
+        } catch (NumberFormatException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /** retryBackoff · 2^(retry-1), times a random factor in [0.5, 1.5) so that retries of many fetches spread out. */
+    private Duration backoff(int attemptsSoFar) {
+        long base = config.retryBackoff().toMillis() << Math.min(attemptsSoFar - 1, 20);
+        long jittered = (long) (base * (0.5 + ThreadLocalRandom.current().nextDouble()));
+        return Duration.ofMillis(Math.min(jittered, MAX_BACKOFF.toMillis()));
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        Throwable e = error;
+        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e;
+    }
+
+    private static String unbracket(String host) {
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    }
+
+    private static StageException failure(FailureCode code, String message, int attempts, Throwable cause) {
+        return new StageException(Stage.FETCH, code, message, attempts, cause);
+    }
+
+    private static StageException internal(String uri, Throwable e) {
+        return failure(FailureCode.INTERNAL, "unexpected error fetching " + uri + ": " + e, 1, e);
+    }
+
+    private static Path realRoot(Path root) {
+        if (root == null) return null;
+        try {
+            Path real = root.toRealPath();
+            if (!Files.isDirectory(real)) {
+                throw new IllegalArgumentException("Invalid option for fileRoot: " + root + " (not a folder)");
+            }
+            return real;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("Invalid option for fileRoot: " + root + " (" + e + ")", e);
+        }
+    }
+
+    private static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}
