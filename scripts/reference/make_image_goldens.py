@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Makes the synthetic PNG test images and golden outputs for dev.sieve.image (worker/src/test/resources/image/).
+"""Makes the synthetic test images (PNG, plus two JPEGs) and golden outputs for dev.sieve.image (worker/src/test/resources/image/).
 
 Each case is a lossless PNG whose Pillow mode and geometry exercise one rule of the reference (see
 preprocess.py): non-tiled upscale, the 1536 step (up and down), tiling without it, the 672/673 boundary,
@@ -81,6 +81,12 @@ def make(name, w, h, mode):
         path = os.path.join(OUT, "cases", name + ".png")
         write_png16(path, arr16)
         return path
+    elif mode in ("JPEG", "JPEG_L"):
+        # Lossy, but decoded by the same libjpeg arithmetic (ISLOW IDCT, fancy upsampling) on both sides here.
+        im = Image.fromarray(rgb, "RGB")
+        path = os.path.join(OUT, "cases", name + ".jpg")
+        (im.convert("L") if mode == "JPEG_L" else im).save(path, quality=85)
+        return path
     else:
         raise ValueError(mode)
     path = os.path.join(OUT, "cases", name + ".png")
@@ -125,6 +131,8 @@ CASES = [
     ("p_transparency_1600x700_tiled_resized", 1600, 700, "PT", "P", True, False),
     ("bilevel_1600x900_tiled_resized", 1600, 900, "1", "1", True, False),
     ("rgb16_300x200", 300, 200, "RGB16", "RGB", True, False),
+    ("jpeg_rgb_900x700_tiled", 900, 700, "JPEG", "RGB", True, False),
+    ("jpeg_l_500x400", 500, 400, "JPEG_L", "L", True, False),
 ]
 
 
@@ -153,7 +161,7 @@ def main():
             assert "transparency" in im.info, name
         out = preprocess.prepare(im, tiling=tiling, whole=True)
         crops = [{"rgb": sha(c), "values": sha(v.astype("<f4"))} for c, v in zip(out["rgb"], out["pixel_values"])]
-        case = {"file": "cases/" + name + ".png", "mode": pil_mode, "width": w, "height": h, "tiling": tiling,
+        case = {"file": os.path.relpath(path, OUT), "mode": pil_mode, "width": w, "height": h, "tiling": tiling,
                 "decoded": sha(decoded_bytes(im)), "crops": crops, "whole": None, "cropsPng": None}
         if "whole_rgb" in out:
             case["whole"] = {"rgb": sha(out["whole_rgb"][0]), "values": sha(out["whole_values"][0].astype("<f4"))}
