@@ -1,0 +1,49 @@
+package dev.sieve.image;
+
+/**
+ * The steps of transformers' (slow) CLIPImageProcessor on one PIL image: {@code convert("RGB")}, shorter side to
+ * {@code size} with Pillow bicubic, centre crop {@code cropSize}, rescale, normalise, CHW float32.
+ */
+public final class ClipProcessor {
+    private final ClipPreprocessing clip;
+
+    public ClipProcessor(ClipPreprocessing clip) {
+        this.clip = clip;
+    }
+
+    /** The 8-bit RGB crop CLIP sees, before rescaling (what the goldens compare). */
+    public Pixels rgbCrop(Pixels image) {
+        Pixels rgb = image.toRgb();
+        int[] wh = TilePlan.shortestEdge(rgb.width(), rgb.height(), clip.size());
+        Pixels resized = PillowResize.resize(rgb, wh[0], wh[1], PillowResize.Filter.BICUBIC);
+        int crop = clip.cropSize();
+        // transformers center_crop floors the margin ((h - crop) // 2), unlike torchvision's round-half-even.
+        return resized.crop((resized.width() - crop) / 2, (resized.height() - crop) / 2, crop, crop);
+    }
+
+    /** Writes 3 x cropSize x cropSize floats (CHW) for the image into out at offset. */
+    public void process(Pixels image, float[] out, int offset) {
+        normalise(rgbCrop(image), out, offset);
+    }
+
+    void normalise(Pixels crop, float[] out, int offset) {
+        int plane = crop.width() * crop.height();
+        byte[] d = crop.data();
+        double rescale = clip.rescaleFactor();
+        float[] mean = clip.mean();
+        float[] std = clip.std();
+        // transformers: astype(float64) * scale, astype(float32), then (x - mean) / std in float32.
+        float[] byValue = new float[256 * 3];
+        for (int ch = 0; ch < 3; ch++) {
+            for (int v = 0; v < 256; v++) {
+                float scaled = (float) (v * rescale);
+                byValue[ch * 256 + v] = (scaled - mean[ch]) / std[ch];
+            }
+        }
+        for (int i = 0; i < plane; i++) {
+            for (int ch = 0; ch < 3; ch++) {
+                out[offset + ch * plane + i] = byValue[ch * 256 + (d[i * 3 + ch] & 0xff)];
+            }
+        }
+    }
+}

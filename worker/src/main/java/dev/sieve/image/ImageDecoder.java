@@ -1,0 +1,248 @@
+package dev.sieve.image;
+
+import dev.sieve.StageException;
+import dev.sieve.avro.FailureCode;
+import dev.sieve.avro.Stage;
+import java.awt.image.BufferedImage;
+import java.awt.image.ComponentSampleModel;
+import java.awt.image.DataBufferByte;
+import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.Iterator;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
+
+/**
+ * Encoded bytes to {@link Pixels} in the mode Pillow 9.4 would open them in. The size is read from the header and
+ * checked against {@link DecodeOptions#maxPixels()} before any pixel is decoded.
+ *
+ * <p>PNG modes follow Pillow's PngImagePlugin table (bit depth, colour type): grey 1 bit is "1", grey 2/4/8 bits is
+ * "L" (2 and 4 bits scaled by 85 and 17), grey 16 bits is "I" (stored here clipped to 0..255, which is what
+ * {@code convert("RGB")} makes of it), palette is "P", grey+alpha 8 bits is "LA", grey+alpha 16 bits is "RGBA",
+ * 16-bit samples keep their high byte. Other formats: palette images are "P", one band "L", two "LA", colour
+ * with alpha "RGBA", else "RGB".
+ */
+public final class ImageDecoder {
+    private final DecodeOptions options;
+
+    public ImageDecoder(DecodeOptions options) {
+        this.options = options;
+    }
+
+    public Pixels decode(byte[] encoded) throws StageException {
+        ImageFormat format = ImageFormat.sniff(encoded);
+        if (format == null) {
+            throw fail(FailureCode.NOT_AN_IMAGE, "the bytes start with no known image signature ("
+                    + encoded.length + " bytes, first: " + hex(encoded) + ")");
+        }
+        PngHeader png = format == ImageFormat.PNG ? PngHeader.read(encoded) : null;
+        if (png != null) checkPixels(format, png.width(), png.height());
+
+        Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format.imageIoName());
+        if (!readers.hasNext()) {
+            throw fail(FailureCode.UNSUPPORTED_FORMAT, format + " is recognised but no decoder for it is installed");
+        }
+        ImageReader reader = readers.next();
+        // Memory-backed stream: ImageIO.createImageInputStream would spill to a temp file when ImageIO's cache is on.
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded))) {
+            reader.setInput(in, true, true);
+            int width = reader.getWidth(0);
+            int height = reader.getHeight(0);
+            checkPixels(format, width, height);
+            TruncationWarnings warnings = new TruncationWarnings();
+            reader.addIIOReadWarningListener(warnings);
+            BufferedImage image = reader.read(0);
+            if (warnings.first != null) {
+                throw fail(FailureCode.CORRUPT_IMAGE, format + " decoder warned: " + warnings.first);
+            }
+            Pixels pixels = png != null ? fromPng(image, png) : fromOther(image);
+            if (options.exifOrientation() && format == ImageFormat.JPEG) {
+                pixels = ExifOrientation.apply(pixels, ExifOrientation.read(encoded));
+            }
+            return pixels;
+        } catch (StageException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new StageException(Stage.DECODE, FailureCode.CORRUPT_IMAGE,
+                    format + " could not be decoded: " + e, e);
+        } finally {
+            reader.dispose();
+        }
+    }
+
+    private void checkPixels(ImageFormat format, long width, long height) throws StageException {
+        if (width < 1 || height < 1) {
+            throw fail(FailureCode.CORRUPT_IMAGE, format + " header gives an empty size " + width + "x" + height);
+        }
+        if (width * height > options.maxPixels()) {
+            throw fail(FailureCode.TOO_MANY_PIXELS, format + " is " + width + "x" + height + " = " + width * height
+                    + " pixels, over the limit of " + options.maxPixels() + " (maxPixels)");
+        }
+    }
+
+    private static Pixels fromPng(BufferedImage image, PngHeader png) throws StageException {
+        int bits = png.bitDepth();
+        return switch (png.colourType()) {
+            case 0 -> switch (bits) {
+                case 1 -> convert(image, PillowMode.BILEVEL, new int[] {0}, Sample.BILEVEL);
+                case 2, 4 -> convert(image, PillowMode.L, new int[] {0}, Sample.PALETTE_RED);
+                case 8 -> convert(image, PillowMode.L, new int[] {0}, Sample.BYTE);
+                default -> convert(image, PillowMode.L, new int[] {0}, Sample.CLIP_16);
+            };
+            case 2 -> convert(image, PillowMode.RGB, new int[] {0, 1, 2}, bits == 16 ? Sample.HIGH_BYTE : Sample.BYTE);
+            case 3 -> palette(image);
+            case 4 -> bits == 16
+                    ? convert(image, PillowMode.RGBA, new int[] {0, 0, 0, 1}, Sample.HIGH_BYTE)
+                    : convert(image, PillowMode.LA, new int[] {0, 1}, Sample.BYTE);
+            case 6 -> convert(image, PillowMode.RGBA, new int[] {0, 1, 2, 3},
+                    bits == 16 ? Sample.HIGH_BYTE : Sample.BYTE);
+            default -> throw fail(FailureCode.UNSUPPORTED_FORMAT, "PNG colour type " + png.colourType());
+        };
+    }
+
+    private static Pixels fromOther(BufferedImage image) {
+        if (image.getColorModel() instanceof IndexColorModel) return palette(image);
+        Raster r = image.getRaster();
+        int bands = r.getNumBands();
+        Sample sample = r.getSampleModel().getSampleSize(0) > 8 ? Sample.HIGH_BYTE : Sample.BYTE;
+        if (bands == 1) return convert(image, PillowMode.L, new int[] {0}, sample);
+        if (bands == 2) return convert(image, PillowMode.LA, new int[] {0, 1}, sample);
+        if (image.getColorModel().hasAlpha() && bands == 4) {
+            return convert(image, PillowMode.RGBA, new int[] {0, 1, 2, 3}, sample);
+        }
+        if (bands == 3) return convert(image, PillowMode.RGB, new int[] {0, 1, 2}, sample);
+        // Anything else (e.g. CMYK left unconverted by the reader): let Java2D turn it into sRGB.
+        BufferedImage rgb = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
+        rgb.getGraphics().drawImage(image, 0, 0, null);
+        return convert(rgb, PillowMode.RGB, new int[] {0, 1, 2}, Sample.BYTE);
+    }
+
+    private enum Sample { BYTE, HIGH_BYTE, CLIP_16, BILEVEL, PALETTE_RED }
+
+    /** Copies the listed raster bands (in output channel order) into an interleaved byte array. */
+    private static Pixels convert(BufferedImage image, PillowMode mode, int[] bands, Sample sample) {
+        Raster r = image.getRaster();
+        int w = r.getWidth();
+        int h = r.getHeight();
+        int c = bands.length;
+        byte[] out = new byte[Math.multiplyExact(Math.multiplyExact(w, h), c)];
+        if (sample == Sample.BYTE && fastCopy(r, bands, out)) return new Pixels(w, h, mode, out);
+        int[] row = new int[w];
+        int[] lut = null;
+        if (sample == Sample.PALETTE_RED) {
+            IndexColorModel icm = (IndexColorModel) image.getColorModel();
+            lut = new int[icm.getMapSize()];
+            for (int i = 0; i < lut.length; i++) lut[i] = icm.getRed(i);
+        }
+        for (int y = 0; y < h; y++) {
+            for (int ch = 0; ch < c; ch++) {
+                r.getSamples(0, y, w, 1, bands[ch], row);
+                int base = y * w * c + ch;
+                for (int x = 0; x < w; x++) {
+                    int v = row[x];
+                    out[base + x * c] = (byte) switch (sample) {
+                        case BYTE -> v;
+                        case HIGH_BYTE -> v >> 8;
+                        case CLIP_16 -> Math.min(v, 255);
+                        case BILEVEL -> v != 0 ? 255 : 0;
+                        case PALETTE_RED -> lut[v];
+                    };
+                }
+            }
+        }
+        return new Pixels(w, h, mode, out);
+    }
+
+    /** Direct copy from an interleaved byte raster (JPEG's BGR, PNG's RGB/RGBA): no per-sample virtual calls. */
+    private static boolean fastCopy(Raster r, int[] bands, byte[] out) {
+        if (!(r.getDataBuffer() instanceof DataBufferByte db) || db.getNumBanks() != 1
+                || !(r.getSampleModel() instanceof ComponentSampleModel sm)
+                || r.getSampleModelTranslateX() != 0 || r.getSampleModelTranslateY() != 0) {
+            return false;
+        }
+        byte[] src = db.getData();
+        int[] offsets = sm.getBandOffsets();
+        int stride = sm.getPixelStride();
+        int scan = sm.getScanlineStride();
+        int base = db.getOffset();
+        int w = r.getWidth();
+        int h = r.getHeight();
+        int c = bands.length;
+        for (int b : sm.getBankIndices()) if (b != 0) return false;
+        for (int y = 0; y < h; y++) {
+            int s = base + y * scan;
+            int d = y * w * c;
+            for (int x = 0; x < w; x++, s += stride, d += c) {
+                for (int ch = 0; ch < c; ch++) out[d + ch] = src[s + offsets[bands[ch]]];
+            }
+        }
+        return true;
+    }
+
+    /** "P": indices looked up through the palette now (see {@link PillowMode#P}). */
+    private static Pixels palette(BufferedImage image) {
+        IndexColorModel icm = (IndexColorModel) image.getColorModel();
+        int n = icm.getMapSize();
+        byte[] reds = new byte[256];
+        byte[] greens = new byte[256];
+        byte[] blues = new byte[256];
+        icm.getReds(reds);
+        icm.getGreens(greens);
+        icm.getBlues(blues);
+        Raster r = image.getRaster();
+        int w = r.getWidth();
+        int h = r.getHeight();
+        byte[] out = new byte[Math.multiplyExact(Math.multiplyExact(w, h), 3)];
+        int[] row = new int[w];
+        for (int y = 0; y < h; y++) {
+            r.getSamples(0, y, w, 1, 0, row);
+            for (int x = 0, d = y * w * 3; x < w; x++, d += 3) {
+                int i = Math.min(row[x], n - 1);
+                out[d] = reds[i];
+                out[d + 1] = greens[i];
+                out[d + 2] = blues[i];
+            }
+        }
+        return new Pixels(w, h, PillowMode.P, out);
+    }
+
+    private static StageException fail(FailureCode code, String message) {
+        return new StageException(Stage.DECODE, code, message);
+    }
+
+    private static String hex(byte[] b) {
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < Math.min(8, b.length); i++) s.append(String.format("%02x", b[i] & 0xff));
+        return s.toString();
+    }
+
+    /** Pillow refuses a truncated file ("image file is truncated"); ImageIO only warns and fills with grey. */
+    private static final class TruncationWarnings implements javax.imageio.event.IIOReadWarningListener {
+        private volatile String first;
+
+        @Override
+        public void warningOccurred(ImageReader source, String warning) {
+            if (first == null) first = warning;
+        }
+    }
+
+    /** The PNG IHDR: size, bit depth and colour type, read without ImageIO. */
+    record PngHeader(long width, long height, int bitDepth, int colourType) {
+        static PngHeader read(byte[] b) throws StageException {
+            // 8-byte signature, then the first chunk: 4-byte length, "IHDR", 13 bytes of data.
+            if (b.length < 33 || b[12] != 'I' || b[13] != 'H' || b[14] != 'D' || b[15] != 'R') {
+                throw fail(FailureCode.CORRUPT_IMAGE, "PNG without an IHDR chunk first (" + b.length + " bytes)");
+            }
+            return new PngHeader(u32(b, 16), u32(b, 20), b[24] & 0xff, b[25] & 0xff);
+        }
+
+        private static long u32(byte[] b, int at) {
+            return ((long) (b[at] & 0xff) << 24) | ((b[at + 1] & 0xff) << 16) | ((b[at + 2] & 0xff) << 8)
+                    | (b[at + 3] & 0xff);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package dev.sieve.image;
+
+import dev.sieve.StageException;
+import dev.sieve.avro.FailureCode;
+import dev.sieve.avro.Stage;
+import java.util.List;
+
+/**
+ * Encoded bytes to CLIP input, as city96's {@code CityClassifierPipeline.get_clip_emb} does it: decode, then when
+ * tiling (shorter side over 2 x CLIP size) the 1536 resize with Pillow bilinear in the image's own mode and
+ * torchvision's five_crop, then CLIPImageProcessor's steps on each crop ({@link ClipProcessor}).
+ */
+public final class ImagePreparer {
+    private final ClipPreprocessing clip;
+    private final boolean tiling;
+    private final ImageDecoder decoder;
+    private final ClipProcessor processor;
+
+    public ImagePreparer(ClipPreprocessing clip, DecodeOptions options, boolean tiling) {
+        this.clip = clip;
+        this.tiling = tiling;
+        this.decoder = new ImageDecoder(options);
+        this.processor = new ClipProcessor(clip);
+    }
+
+    /**
+     * Thread-safe. Throws StageException(Stage.DECODE, NOT_AN_IMAGE|UNSUPPORTED_FORMAT|CORRUPT_IMAGE|TOO_MANY_PIXELS)
+     * or (Stage.PREPROCESS, INTERNAL).
+     *
+     * @param wantWhole also prepare the untiled image (for score heads) when the image is tiled
+     */
+    public PreparedImage prepare(byte[] encoded, boolean wantWhole) throws StageException {
+        long t0 = System.nanoTime();
+        Pixels image = decoder.decode(encoded);
+        long t1 = System.nanoTime();
+        try {
+            List<Pixels> crops = tiles(image);
+            boolean tiled = crops.size() > 1;
+            int per = clip.cropFloats();
+            float[] out = new float[crops.size() * per];
+            for (int i = 0; i < crops.size(); i++) processor.process(crops.get(i), out, i * per);
+            float[] whole = null;
+            if (tiled && wantWhole) {
+                whole = new float[per];
+                processor.process(image, whole, 0);
+            }
+            return new PreparedImage(image.width(), image.height(), tiled, crops.size(), out, whole,
+                    t1 - t0, System.nanoTime() - t1);
+        } catch (RuntimeException e) {
+            throw new StageException(Stage.PREPROCESS, FailureCode.INTERNAL,
+                    "preprocessing a " + image.width() + "x" + image.height() + " " + image.mode() + " image failed: " + e, e);
+        }
+    }
+
+    /** The images the processor sees, before its convert("RGB"): five tiles, or the whole image. */
+    List<Pixels> tiles(Pixels image) {
+        TilePlan plan = TilePlan.of(image.width(), image.height(), clip.tileSize(), tiling);
+        if (!plan.tiled()) return List.of(image);
+        Pixels source = plan.resized(image.width(), image.height())
+                ? PillowResize.resize(image, plan.resizeWidth(), plan.resizeHeight(), PillowResize.Filter.BILINEAR)
+                : image;
+        return FiveCrop.crops(source, clip.tileSize());
+    }
+
+    /** The 8-bit RGB crops CLIP sees (tiles, or the whole image), for goldens and debugging. */
+    List<Pixels> rgbCrops(Pixels image) {
+        return tiles(image).stream().map(processor::rgbCrop).toList();
+    }
+}

@@ -1,0 +1,67 @@
+package dev.sieve.image;
+
+/**
+ * A decoded image: interleaved 8-bit samples, row by row, {@code mode.channels()} bytes per pixel.
+ *
+ * @param width  pixels per row
+ * @param height rows
+ * @param mode   the Pillow mode the reference would see (decides how it is resized and converted)
+ * @param data   width x height x channels bytes; not copied, callers must not share a mutable array
+ */
+public record Pixels(int width, int height, PillowMode mode, byte[] data) {
+
+    public Pixels {
+        if (width < 1 || height < 1) {
+            throw new IllegalArgumentException("width and height must be >= 1, got " + width + "x" + height);
+        }
+        if ((long) width * height * mode.channels() != data.length) {
+            throw new IllegalArgumentException("expected " + (long) width * height * mode.channels()
+                    + " bytes for " + width + "x" + height + " " + mode + ", got " + data.length);
+        }
+    }
+
+    /** The rectangle [left, left+w) x [top, top+h), which must lie inside the image (like Pillow's crop inside). */
+    public Pixels crop(int left, int top, int w, int h) {
+        if (left < 0 || top < 0 || w < 1 || h < 1 || left + w > width || top + h > height) {
+            throw new IllegalArgumentException("crop " + w + "x" + h + "+" + left + "+" + top
+                    + " outside " + width + "x" + height);
+        }
+        int c = mode.channels();
+        byte[] out = new byte[w * h * c];
+        for (int y = 0; y < h; y++) {
+            System.arraycopy(data, ((top + y) * width + left) * c, out, y * w * c, w * c);
+        }
+        return new Pixels(w, h, mode, out);
+    }
+
+    /** Pillow's {@code convert("RGB")}: alpha dropped (not composited), grey replicated, palette looked up. */
+    public Pixels toRgb() {
+        int n = width * height;
+        byte[] out;
+        switch (mode) {
+            case RGB, P -> {
+                return mode == PillowMode.RGB ? this : new Pixels(width, height, PillowMode.RGB, data);
+            }
+            case RGBA -> {
+                out = new byte[n * 3];
+                for (int i = 0, j = 0; i < n; i++, j += 4) {
+                    out[i * 3] = data[j];
+                    out[i * 3 + 1] = data[j + 1];
+                    out[i * 3 + 2] = data[j + 2];
+                }
+            }
+            case L, BILEVEL, LA -> {
+                int c = mode.channels();
+                out = new byte[n * 3];
+                for (int i = 0; i < n; i++) {
+                    byte v = data[i * c];
+                    out[i * 3] = v;
+                    out[i * 3 + 1] = v;
+                    out[i * 3 + 2] = v;
+                }
+            }
+            default -> throw new IllegalStateException("unhandled mode " + mode);
+        }
+        return new Pixels(width, height, PillowMode.RGB, out);
+    }
+}
