@@ -1,6 +1,7 @@
 package dev.sieve.cli;
 
 import dev.sieve.avro.FailedImage;
+import dev.sieve.avro.HeadKind;
 import dev.sieve.avro.ScoredImage;
 import dev.sieve.export.ExportConfig;
 import dev.sieve.export.ExportResult;
@@ -17,6 +18,7 @@ import dev.sieve.produce.RefProducer;
 import dev.sieve.produce.RefSource;
 import dev.sieve.sort.SortApp;
 import dev.sieve.sort.SortConfig;
+import dev.sieve.sort.TagRules;
 import dev.sieve.work.Worker;
 import dev.sieve.work.WorkerConfig;
 import java.io.PrintStream;
@@ -104,7 +106,12 @@ public final class DemoCommand implements Callable<Integer> {
                         .map(r -> AvroSerde.of(FailedImage.class).decode(r.value())).toList();
 
                 step(5, "sorting: Kafka Streams routes images.scored into images.bucket.<head>.<label>");
-                try (SortApp sorter = SortApp.start(SortConfig.defaults().withStateDir(outDir.resolve(".streams")), bootstrap)) {
+                // Classifiers sort by their top label; score heads (aesthetics) by quarter bands of their score.
+                List<String> bands = loaded.heads().stream().filter(h -> h.kind() == HeadKind.SCORE)
+                        .map(h -> h.name() + "=0.25,0.5,0.75").toList();
+                SortConfig sortConfig = SortConfig.defaults().withRules(TagRules.parse(List.of(), bands))
+                        .withStateDir(outDir.resolve(".streams"));
+                try (SortApp sorter = SortApp.start(sortConfig, bootstrap)) {
                     waitFor(() -> sorter.counts().images() >= scored.size(), deadline, "sorting",
                             () -> sorter.counts().toString());
                     log.println("   " + sorter.counts());

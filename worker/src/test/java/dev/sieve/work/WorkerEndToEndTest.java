@@ -27,6 +27,9 @@ import dev.sieve.model.CityHead;
 import dev.sieve.model.ClipEmbedder;
 import dev.sieve.model.Scorer;
 import dev.sieve.avro.CropCombine;
+import dev.sieve.export.ExportConfig;
+import dev.sieve.export.ExportResult;
+import dev.sieve.export.Exporter;
 import dev.sieve.sort.BucketNames;
 import dev.sieve.sort.SortApp;
 import dev.sieve.sort.SortConfig;
@@ -211,6 +214,25 @@ class WorkerEndToEndTest {
                     assertThat(got).as(b.getKey()).containsExactlyInAnyOrderElementsOf(b.getValue());
                 }
             });
+
+            // Export materialises one folder per bucket: links for file: images, every id in the manifest.
+            Path out = tmp.resolve("export");
+            ExportResult export = Exporter.run(ExportConfig.defaults().withOut(out)
+                    .withBuckets(java.util.regex.Pattern.compile("images\\.bucket\\.TestAnime.*")), bootstrap);
+            assertThat(export.report().totalImages()).isEqualTo(scoredById.size());
+            for (ScoredImage s : scoredById.values()) {
+                for (Tag t : s.getTags()) {
+                    Path bucketDir = out.resolve(t.getHead()).resolve(t.getLabel());
+                    assertThat(Files.readAllLines(bucketDir.resolve("manifest.tsv")))
+                            .anyMatch(line -> line.startsWith(s.getRef().getId() + "\t" + s.getRef().getUri() + "\t"));
+                }
+            }
+            ScoredImage local = scoredById.get("file-ok");
+            Path link = out.resolve(local.getTags().get(0).getHead()).resolve(local.getTags().get(0).getLabel())
+                    .resolve("file-ok.jpg");
+            assertThat(Files.isSymbolicLink(link)).isTrue();
+            assertThat(Files.readAllBytes(link)).isEqualTo(Files.readAllBytes(SAMPLES.resolve("garden-640x480.jpg")));
+            assertThat(out.resolve("report.txt")).content().contains("Class ratios");
         }
     }
 
@@ -263,23 +285,4 @@ class WorkerEndToEndTest {
         return dev.sieve.kafka.TopicReader.readCommitted(bootstrap, topic, Duration.ofSeconds(30));
     }
 
-    static List<ConsumerRecord<String, byte[]>> readAllOld(String bootstrap, String topic) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(10)).stream()
-                    .map(i -> new TopicPartition(topic, i.partition())).toList();
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = c.endOffsets(parts);
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
-                c.poll(Duration.ofMillis(200)).forEach(out::add);
-            }
-        }
-        return out;
-    }
 }
