@@ -1,6 +1,8 @@
 package dev.sieve.cli;
 
 import dev.sieve.kafka.Topics;
+import dev.sieve.metrics.MetricsServer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.sieve.sort.SortApp;
 import dev.sieve.sort.SortConfig;
 import dev.sieve.sort.SortCounts;
@@ -56,6 +58,9 @@ public final class SortCommand implements Callable<Integer> {
             description = "Kafka Streams state directory; empty = Kafka Streams' default (java.io.tmpdir/kafka-streams). Default: '${DEFAULT-VALUE}'.")
     String stateDir;
 
+    @Option(names = "--metrics-port", defaultValue = "" + MetricsServer.SORT_PORT, description = MetricsOptions.PORT_DESCRIPTION)
+    int metricsPort;
+
     @Option(names = "--report-interval-s", defaultValue = "30", description = "Seconds between progress lines. Default: ${DEFAULT-VALUE}.")
     int reportIntervalS;
 
@@ -72,7 +77,15 @@ public final class SortCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         SortConfig config = config();
-        SortApp app = SortApp.start(config, kafka.bootstrapServers);
+        PrometheusMeterRegistry registry = MetricsServer.newRegistry();
+        SortApp app = SortApp.start(config, kafka.bootstrapServers, registry);
+        Optional<MetricsServer> server;
+        try {
+            server = MetricsOptions.start(metricsPort, registry, app);
+        } catch (RuntimeException e) {
+            app.close();
+            throw e;
+        }
         Thread hook = new Thread(app::close, "sieve-sort-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         while (!app.awaitStop(Duration.ofSeconds(reportIntervalS))) print(app.counts());
@@ -84,6 +97,7 @@ public final class SortCommand implements Callable<Integer> {
         } catch (IllegalStateException shuttingDown) {
             // The JVM is already exiting; the hook closes the app.
         }
+        server.ifPresent(MetricsServer::close);
         return failed ? 1 : 0;
     }
 

@@ -1,9 +1,13 @@
 package dev.sieve.cli;
 
 import dev.sieve.fetch.ImageFetcher;
+import dev.sieve.metrics.MetricsServer;
 import dev.sieve.work.Worker;
 import dev.sieve.work.WorkerConfig;
+import dev.sieve.work.WorkerMetrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -37,6 +41,9 @@ public final class WorkCommand implements Callable<Integer> {
     @Option(names = "--batch-wait-ms", defaultValue = "20", description = "Longest a crop waits for its batch to fill. Default: ${DEFAULT-VALUE}.")
     long batchWaitMs;
 
+    @Option(names = "--metrics-port", defaultValue = "" + MetricsServer.WORK_PORT, description = MetricsOptions.PORT_DESCRIPTION)
+    int metricsPort;
+
     @Option(names = "--prepare-threads", description = "Threads decoding and preprocessing. Default: cores - 1.")
     Integer prepareThreads;
 
@@ -47,9 +54,15 @@ public final class WorkCommand implements Callable<Integer> {
                 d.failedTopic(), workerId != null ? workerId : d.workerId(), maxInFlight, batchCrops,
                 Duration.ofMillis(batchWaitMs), prepareThreads != null ? prepareThreads : d.prepareThreads(),
                 d.commitInterval());
+        // The endpoint starts before the model loads: the pod is live (not ready) while it loads.
+        PrometheusMeterRegistry registry = MetricsServer.newRegistry();
+        WorkerMetrics metrics = new WorkerMetrics(registry);
+        Optional<MetricsServer> server = MetricsOptions.start(metricsPort, registry, metrics);
+        long loadStart = System.nanoTime();
         try (ModelOptions.Loaded loaded = models.load(System.err);
              ImageFetcher fetcher = new ImageFetcher(fetch.config());
-             Worker worker = new Worker(config, fetcher, loaded.preparer(), loaded.scorer(), loaded.clipModel())) {
+             Worker worker = new Worker(config, fetcher, loaded.preparer(), loaded.scorer(), loaded.clipModel(), metrics)) {
+            metrics.modelLoaded(Duration.ofNanos(System.nanoTime() - loadStart));
             CountDownLatch done = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 worker.stop();
@@ -65,6 +78,8 @@ public final class WorkCommand implements Callable<Integer> {
                 System.err.println("worker stopped: " + worker.stats());
                 done.countDown();
             }
+        } finally {
+            server.ifPresent(MetricsServer::close);
         }
         return 0;
     }

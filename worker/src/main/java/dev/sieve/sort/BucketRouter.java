@@ -2,6 +2,10 @@ package dev.sieve.sort;
 
 import dev.sieve.avro.ScoredImage;
 import dev.sieve.avro.Tag;
+import dev.sieve.metrics.MeterNames;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -19,14 +23,21 @@ public final class BucketRouter {
 
     private final TagRules rules;
     private final BucketTopics topics;
+    private final MeterRegistry registry;
     private final AtomicLong images = new AtomicLong();
     private final AtomicLong untagged = new AtomicLong();
     private final AtomicLong routed = new AtomicLong();
     private final AtomicLong unroutable = new AtomicLong();
 
     public BucketRouter(TagRules rules, BucketTopics topics) {
+        this(rules, topics, new CompositeMeterRegistry());
+    }
+
+    /** Counts bucket records per bucket topic in {@code registry} ({@link MeterNames#SORT_ROUTED}). */
+    public BucketRouter(TagRules rules, BucketTopics topics, MeterRegistry registry) {
         this.rules = rules;
         this.topics = topics;
+        this.registry = registry;
     }
 
     public List<Routed> route(String id, ScoredImage image) {
@@ -47,6 +58,8 @@ public final class BucketRouter {
                 String topic = BucketNames.topic(bucket);
                 topics.ensure(bucket, topic);
                 out.add(new Routed(topic, tagged));
+                Counter.builder(MeterNames.SORT_ROUTED).tag("bucket", topic).description("Bucket records written")
+                        .register(registry).increment();
             } catch (IllegalArgumentException e) {
                 // A bad name is a property of the label, not of this record: failing the app would fail it again on
                 // every restart at the same offset. The image still reaches its other buckets.

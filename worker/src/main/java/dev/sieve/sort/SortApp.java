@@ -1,12 +1,12 @@
 package dev.sieve.sort;
 
+import dev.sieve.metrics.Health;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.common.Metric;
-import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
@@ -15,19 +15,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** The running sorter: a Kafka Streams application on {@link BucketTopology}, plus the admin client that makes bucket topics. */
-public final class SortApp implements AutoCloseable {
+public final class SortApp implements AutoCloseable, Health {
     private static final Logger LOG = LoggerFactory.getLogger(SortApp.class);
 
     private final KafkaStreams streams;
     private final BucketRouter router;
     private final BucketTopics topics;
 
+    private final SortMetrics metrics;
     private final CountDownLatch stopped;
 
-    private SortApp(KafkaStreams streams, BucketRouter router, BucketTopics topics, CountDownLatch stopped) {
+    private SortApp(KafkaStreams streams, BucketRouter router, BucketTopics topics, SortMetrics metrics, CountDownLatch stopped) {
         this.streams = streams;
         this.router = router;
         this.topics = topics;
+        this.metrics = metrics;
         this.stopped = stopped;
     }
 
@@ -36,8 +38,13 @@ public final class SortApp implements AutoCloseable {
      * bucket topics are created as their first image arrives.
      */
     public static SortApp start(SortConfig config, String bootstrap) {
+        return start(config, bootstrap, new CompositeMeterRegistry());
+    }
+
+    /** As {@link #start(SortConfig, String)}, with the sorter's meters (see {@link SortMetrics}) in {@code registry}. */
+    public static SortApp start(SortConfig config, String bootstrap, MeterRegistry registry) {
         BucketTopics topics = new AdminBucketTopics(bootstrap, config.bucketPartitions(), config.bucketReplication());
-        BucketRouter router = new BucketRouter(config.rules(), topics);
+        BucketRouter router = new BucketRouter(config.rules(), topics, registry);
         KafkaStreams streams = new KafkaStreams(BucketTopology.build(config.input(), router), streamsProperties(config, bootstrap));
         streams.setUncaughtExceptionHandler(e -> {
             // Failures that reach here are the cluster's (a topic that cannot be created, a fenced producer); a bad
@@ -51,9 +58,10 @@ public final class SortApp implements AutoCloseable {
                 stopped.countDown();
             }
         });
+        SortMetrics metrics = SortMetrics.bind(registry, router, streams);
         streams.start();
         LOG.info("sorter {} started on {} ({}, rules {})", config.applicationId(), config.input(), config.guarantee(), config.rules());
-        return new SortApp(streams, router, topics, stopped);
+        return new SortApp(streams, router, topics, metrics, stopped);
     }
 
     /**
@@ -83,6 +91,19 @@ public final class SortApp implements AutoCloseable {
         return streams.state();
     }
 
+    /** Live while Kafka Streams runs or rebalances; a failed or stopped sorter is restarted by its supervisor. */
+    @Override
+    public boolean live() {
+        KafkaStreams.State s = streams.state();
+        return s == KafkaStreams.State.CREATED || s == KafkaStreams.State.REBALANCING || s == KafkaStreams.State.RUNNING;
+    }
+
+    /** Ready when Kafka Streams has its tasks and is processing. */
+    @Override
+    public boolean ready() {
+        return streams.state() == KafkaStreams.State.RUNNING;
+    }
+
     /** Waits until Kafka Streams stops (closed, or failed) or {@code timeout} passes; true when it has stopped. */
     public boolean awaitStop(Duration timeout) throws InterruptedException {
         return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -90,22 +111,13 @@ public final class SortApp implements AutoCloseable {
 
     public SortCounts counts() {
         SortCounts c = router.counts();
-        return new SortCounts(c.images(), c.untagged(), c.routed(), c.unroutable(), droppedRecords());
-    }
-
-    private long droppedRecords() {
-        double total = 0;
-        for (Map.Entry<MetricName, ? extends Metric> e : streams.metrics().entrySet()) {
-            if (e.getKey().name().equals("dropped-records-total") && e.getValue().metricValue() instanceof Number n) {
-                total += n.doubleValue();
-            }
-        }
-        return (long) total;
+        return new SortCounts(c.images(), c.untagged(), c.routed(), c.unroutable(), SortMetrics.droppedRecords(streams));
     }
 
     @Override
     public void close() {
         streams.close();
         topics.close();
+        metrics.close();
     }
 }

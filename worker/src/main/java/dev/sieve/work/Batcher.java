@@ -22,14 +22,16 @@ final class Batcher implements AutoCloseable {
     private record Pending(PreparedImage image, CompletableFuture<ImageScore> result) {}
 
     private final Scorer scorer;
+    private final WorkerMetrics metrics;
     private final int batchCrops;
     private final long maxWaitNanos;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final Thread thread;
     private volatile boolean closed;
 
-    Batcher(Scorer scorer, int batchCrops, Duration maxWait) {
+    Batcher(Scorer scorer, int batchCrops, Duration maxWait, WorkerMetrics metrics) {
         this.scorer = scorer;
+        this.metrics = metrics;
         this.batchCrops = batchCrops;
         this.maxWaitNanos = maxWait.toNanos();
         this.thread = new Thread(this::loop, "sieve-batcher");
@@ -59,7 +61,8 @@ final class Batcher implements AutoCloseable {
                 if (first == null) continue;
                 batch.add(first);
                 int crops = crops(first.image());
-                long deadline = System.nanoTime() + maxWaitNanos;
+                long opened = System.nanoTime();
+                long deadline = opened + maxWaitNanos;
                 while (crops < batchCrops) {
                     long left = deadline - System.nanoTime();
                     Pending next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : queue.poll();
@@ -67,6 +70,7 @@ final class Batcher implements AutoCloseable {
                     batch.add(next);
                     crops += crops(next.image());
                 }
+                metrics.batch(crops, System.nanoTime() - opened);
                 run(batch);
             } catch (InterruptedException e) {
                 break;

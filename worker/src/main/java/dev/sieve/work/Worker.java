@@ -73,6 +73,7 @@ public final class Worker implements AutoCloseable {
     private static final class Job {
         volatile Stage stage = Stage.FETCH;
         volatile long fetchNanos;
+        volatile long bytes;
         final long startNanos = System.nanoTime();
     }
 
@@ -84,6 +85,7 @@ public final class Worker implements AutoCloseable {
     private final ExecutorService preparePool;
     private final Batcher batcher;
     private final WorkerStats stats = new WorkerStats();
+    private final WorkerMetrics metrics;
     private final Map<TopicPartition, ArrayDeque<Entry>> pending = new HashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean running = true;
@@ -91,7 +93,14 @@ public final class Worker implements AutoCloseable {
     private KafkaProducer<String, byte[]> producer;
 
     public Worker(WorkerConfig config, ImageFetcher fetcher, ImagePreparer preparer, Scorer scorer, ClipModel clip) {
+        this(config, fetcher, preparer, scorer, clip, WorkerMetrics.unregistered());
+    }
+
+    public Worker(WorkerConfig config, ImageFetcher fetcher, ImagePreparer preparer, Scorer scorer, ClipModel clip,
+                  WorkerMetrics metrics) {
         this.config = config;
+        this.metrics = metrics;
+        metrics.bind(stats, inFlight);
         this.fetcher = fetcher;
         this.preparer = preparer;
         this.scorer = scorer;
@@ -102,7 +111,7 @@ public final class Worker implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.batcher = new Batcher(scorer, config.batchCrops(), config.batchWait());
+        this.batcher = new Batcher(scorer, config.batchCrops(), config.batchWait(), metrics);
     }
 
     public WorkerStats stats() {
@@ -131,6 +140,7 @@ public final class Worker implements AutoCloseable {
                 } catch (WakeupException e) {
                     // stop() woke us up; the loop condition decides.
                 }
+                metrics.tick(consumer);
                 if (System.nanoTime() - lastCommit >= config.commitInterval().toNanos()) {
                     writeFinished();
                     lastCommit = System.nanoTime();
@@ -143,6 +153,7 @@ public final class Worker implements AutoCloseable {
             }
             drain(Duration.ofSeconds(30));
         } finally {
+            metrics.stopped();
             closeQuietly();
         }
     }
@@ -173,6 +184,8 @@ public final class Worker implements AutoCloseable {
             return fetcher.fetch(ref.getUri())
                     .thenApplyAsync(fetched -> {
                         job.fetchNanos = fetched.nanos();
+                        job.bytes = fetched.bytes().length;
+                        metrics.fetched(job.bytes);
                         job.stage = Stage.DECODE;
                         try {
                             return preparer.prepare(fetched.bytes(), scorer.needsWholeImage());
@@ -184,7 +197,8 @@ public final class Worker implements AutoCloseable {
                         job.stage = Stage.INFER;
                         return batcher.submit(prepared).thenApply(score -> scored(ref, prepared, score, job));
                     })
-                    .exceptionally(err -> failed(ref, asStageException(err, job.stage)));
+                    .exceptionally(err -> failed(ref, asStageException(err, job.stage)))
+                    .whenComplete((output, err) -> metrics.released(job.bytes));
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(failed(ref, Outcomes.internal(job.stage, e)));
         }
@@ -198,11 +212,13 @@ public final class Worker implements AutoCloseable {
                 .setInferUs(score.inferNanos() / 1000)
                 .setTotalUs((System.nanoTime() - job.startNanos) / 1000)
                 .build();
+        metrics.scored(timings);
         ScoredImage value = Outcomes.scored(ref, image, score, clip, config.workerId(), timings);
         return new Output(new ProducerRecord<>(config.scoredTopic(), ref.getId(), SCORED.encode(value)), true);
     }
 
     private Output failed(ImageRef ref, StageException e) {
+        metrics.failed(e);
         FailedImage value = Outcomes.failed(ref, e, config.workerId());
         return new Output(new ProducerRecord<>(config.failedTopic(), ref.getId(), FAILED.encode(value)), false);
     }

@@ -1,0 +1,46 @@
+package dev.sieve.metrics;
+
+/**
+ * Micrometer names of sieve's own meters. Prometheus sees them with dots as underscores, counters ending in
+ * {@code _total} and timers in {@code _seconds} (e.g. {@code sieve.worker.stage} → {@code sieve_worker_stage_seconds_bucket}).
+ * The dashboard and alerts in ops/ use those names; a test checks they are all served.
+ */
+public final class MeterNames {
+    /** Images committed, tag {@code outcome} = scored | failed. */
+    public static final String WORKER_IMAGES = "sieve.worker.images";
+    /** Crops through CLIP (one image is 1 or 5 crops, plus the whole image when a score head needs it). */
+    public static final String WORKER_CROPS = "sieve.worker.crops";
+    /** Crops per CLIP forward pass. */
+    public static final String WORKER_BATCH_CROPS = "sieve.worker.batch.crops";
+    /** Time from a batch's first crop to the batch closing (full or waited long enough). */
+    public static final String WORKER_BATCH_FILL = "sieve.worker.batch.fill";
+    /** Per-image latency of one stage, tag {@code stage} = fetch | decode | preprocess | infer | total. */
+    public static final String WORKER_STAGE = "sieve.worker.stage";
+    /** Images between poll and commit. */
+    public static final String WORKER_IN_FLIGHT = "sieve.worker.in.flight";
+    /** Fetched (encoded) bytes of images still being decoded or scored. */
+    public static final String WORKER_IN_FLIGHT_BYTES = "sieve.worker.in.flight.bytes";
+    /** Failed images, tags {@code stage} and {@code code} (the FailedImage's). */
+    public static final String WORKER_FAILURES = "sieve.worker.failures";
+    /** Records behind on the partitions this worker owns (from its consumer's positions). */
+    public static final String WORKER_CONSUMER_LAG = "sieve.worker.consumer.lag";
+    /** Partitions of the input topic this worker owns. */
+    public static final String WORKER_ASSIGNED_PARTITIONS = "sieve.worker.assigned.partitions";
+    /** Kafka transactions, tag {@code result} = committed | aborted. */
+    public static final String WORKER_TRANSACTIONS = "sieve.worker.transactions";
+    /** How long loading CLIP and the heads took at start. */
+    public static final String WORKER_MODEL_LOAD = "sieve.worker.model.load";
+
+    /** Scored images the sorter read. */
+    public static final String SORT_IMAGES = "sieve.sort.images";
+    /** Bucket records written, tag {@code bucket} (the topic). */
+    public static final String SORT_ROUTED = "sieve.sort.routed";
+    /** Images that matched no bucket. */
+    public static final String SORT_UNTAGGED = "sieve.sort.untagged";
+    /** Tags dropped because their bucket topic cannot exist. */
+    public static final String SORT_UNROUTABLE = "sieve.sort.unroutable";
+    /** Records on the input that were not a ScoredImage. */
+    public static final String SORT_UNDECODABLE = "sieve.sort.undecodable";
+
+    private MeterNames() {}
+}

@@ -1,0 +1,170 @@
+package dev.sieve.work;
+
+import dev.sieve.StageException;
+import dev.sieve.avro.StageTimings;
+import dev.sieve.metrics.Health;
+import dev.sieve.metrics.MeterNames;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.TimeGauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * A worker's meters and health. The worker calls a few hooks; everything else (counts of committed images,
+ * in-flight) is read from the worker's own counters when Prometheus scrapes, so the hot path stays as it was.
+ *
+ * <p>Live: the poll loop has come round within {@link #STALL}. Ready: live, the model is loaded and this worker
+ * owns at least one partition.
+ */
+public final class WorkerMetrics implements Health {
+    /** A poll loop that has not come round for this long is stuck (its iterations take milliseconds). */
+    static final Duration STALL = Duration.ofSeconds(60);
+
+    // Stage latencies span 1 ms (a cached file) to tens of seconds (a slow host): fixed buckets keep series few.
+    private static final Duration[] LATENCY_BUCKETS = {Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
+            Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
+            Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30)};
+
+    private final MeterRegistry registry;
+    private final Counter crops;
+    private final DistributionSummary batchCrops;
+    private final Timer batchFill;
+    private final Timer fetch;
+    private final Timer decode;
+    private final Timer preprocess;
+    private final Timer infer;
+    private final Timer total;
+    private final AtomicLong inFlightBytes = new AtomicLong();
+    private final AtomicLong lag = new AtomicLong();
+    private final AtomicInteger assigned = new AtomicInteger();
+    private final AtomicLong modelLoadNanos = new AtomicLong();
+    private volatile boolean modelLoaded;
+    private volatile long lastTickNanos;
+    /** Starting (loading the model: live, not ready), looping, or stopped (neither). */
+    private volatile Phase phase = Phase.STARTING;
+
+    private enum Phase { STARTING, LOOPING, STOPPED }
+
+    public WorkerMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        crops = Counter.builder(MeterNames.WORKER_CROPS).description("Crops through CLIP").register(registry);
+        batchCrops = DistributionSummary.builder(MeterNames.WORKER_BATCH_CROPS).description("Crops per CLIP forward pass")
+                .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256, 512).register(registry);
+        batchFill = Timer.builder(MeterNames.WORKER_BATCH_FILL).description("Time from a batch's first crop to its start")
+                .serviceLevelObjectives(LATENCY_BUCKETS).register(registry);
+        fetch = stageTimer("fetch");
+        decode = stageTimer("decode");
+        preprocess = stageTimer("preprocess");
+        infer = stageTimer("infer");
+        total = stageTimer("total");
+        Gauge.builder(MeterNames.WORKER_IN_FLIGHT_BYTES, inFlightBytes, AtomicLong::get)
+                .description("Fetched bytes of images still being decoded or scored").register(registry);
+        Gauge.builder(MeterNames.WORKER_CONSUMER_LAG, lag, AtomicLong::get)
+                .description("Records behind on the partitions this worker owns").register(registry);
+        Gauge.builder(MeterNames.WORKER_ASSIGNED_PARTITIONS, assigned, AtomicInteger::get)
+                .description("Input partitions this worker owns").register(registry);
+        TimeGauge.builder(MeterNames.WORKER_MODEL_LOAD, modelLoadNanos, TimeUnit.NANOSECONDS, AtomicLong::get)
+                .description("Time to load CLIP and the heads").register(registry);
+    }
+
+    /** Meters that go nowhere: for workers run without a metrics endpoint (tests, the demo). */
+    public static WorkerMetrics unregistered() {
+        return new WorkerMetrics(new CompositeMeterRegistry());
+    }
+
+    private Timer stageTimer(String stage) {
+        return Timer.builder(MeterNames.WORKER_STAGE).tag("stage", stage).description("Per-image time in one stage")
+                .serviceLevelObjectives(LATENCY_BUCKETS).register(registry);
+    }
+
+    /** Called once the model is in memory; until then the worker is not ready. */
+    public void modelLoaded(Duration took) {
+        modelLoadNanos.set(took.toNanos());
+        modelLoaded = true;
+    }
+
+    /** Reads committed counts and in-flight straight from the worker when scraped. */
+    void bind(WorkerStats stats, AtomicInteger inFlight) {
+        FunctionCounter.builder(MeterNames.WORKER_IMAGES, stats, WorkerStats::scored).tag("outcome", "scored")
+                .description("Images committed").register(registry);
+        FunctionCounter.builder(MeterNames.WORKER_IMAGES, stats, WorkerStats::failed).tag("outcome", "failed")
+                .description("Images committed").register(registry);
+        FunctionCounter.builder(MeterNames.WORKER_TRANSACTIONS, stats, WorkerStats::transactions).tag("result", "committed")
+                .description("Kafka transactions").register(registry);
+        FunctionCounter.builder(MeterNames.WORKER_TRANSACTIONS, stats, WorkerStats::aborted).tag("result", "aborted")
+                .description("Kafka transactions").register(registry);
+        Gauge.builder(MeterNames.WORKER_IN_FLIGHT, inFlight, AtomicInteger::get)
+                .description("Images between poll and commit").register(registry);
+    }
+
+    /** Once per poll-loop iteration, on the consumer's thread (the consumer is not thread-safe). */
+    void tick(Consumer<?, ?> consumer) {
+        lastTickNanos = System.nanoTime();
+        phase = Phase.LOOPING;
+        long behind = 0;
+        var partitions = consumer.assignment();
+        for (TopicPartition tp : partitions) behind += consumer.currentLag(tp).orElse(0);
+        lag.set(behind);
+        assigned.set(partitions.size());
+    }
+
+    /** The poll loop has ended: the worker is neither live nor ready any more. */
+    void stopped() {
+        phase = Phase.STOPPED;
+        assigned.set(0);
+    }
+
+    void fetched(long bytes) {
+        inFlightBytes.addAndGet(bytes);
+    }
+
+    void released(long bytes) {
+        inFlightBytes.addAndGet(-bytes);
+    }
+
+    void batch(int cropCount, long fillNanos) {
+        crops.increment(cropCount);
+        batchCrops.record(cropCount);
+        batchFill.record(fillNanos, TimeUnit.NANOSECONDS);
+    }
+
+    void scored(StageTimings t) {
+        fetch.record(t.getFetchUs(), TimeUnit.MICROSECONDS);
+        decode.record(t.getDecodeUs(), TimeUnit.MICROSECONDS);
+        preprocess.record(t.getPreprocessUs(), TimeUnit.MICROSECONDS);
+        infer.record(t.getInferUs(), TimeUnit.MICROSECONDS);
+        total.record(t.getTotalUs(), TimeUnit.MICROSECONDS);
+    }
+
+    /** Counted when decided; an aborted transaction's replay may count an image twice (rare, and visible in transactions). */
+    void failed(StageException e) {
+        Counter.builder(MeterNames.WORKER_FAILURES).description("Failed images")
+                .tag("stage", e.stage().name().toLowerCase(Locale.ROOT))
+                .tag("code", e.code().name()).register(registry).increment();
+    }
+
+    @Override
+    public boolean live() {
+        return switch (phase) {
+            case STARTING -> true;
+            case LOOPING -> System.nanoTime() - lastTickNanos < STALL.toNanos();
+            case STOPPED -> false;
+        };
+    }
+
+    @Override
+    public boolean ready() {
+        return modelLoaded && phase == Phase.LOOPING && live() && assigned.get() > 0;
+    }
+}
