@@ -16,13 +16,13 @@ public final class FetchOptions {
                     + "on images.in must not reach the worker's own network).")
     boolean allowPrivate;
 
-    @Option(names = "--max-bytes", paramLabel = "N", description = "Largest image accepted, in bytes. Default: FetchConfig's (50 MiB).")
+    @Option(names = "--max-bytes", paramLabel = "N", description = "Largest image accepted, in bytes. Default: 52428800 (50 MiB).")
     Long maxBytes;
 
-    @Option(names = "--request-timeout-ms", paramLabel = "MS", description = "Timeout of one HTTP request. Default: FetchConfig's.")
+    @Option(names = "--request-timeout-ms", paramLabel = "MS", description = "Timeout of one HTTP request. Default: 30000.")
     Long requestTimeoutMs;
 
-    @Option(names = "--fetch-attempts", paramLabel = "N", description = "Attempts for transient fetch errors (timeouts, 5xx, 429). Default: FetchConfig's.")
+    @Option(names = "--fetch-attempts", paramLabel = "N", description = "Attempts for transient fetch errors (timeouts, 5xx, 429). Default: 3.")
     Integer attempts;
 
     FetchConfig config() {

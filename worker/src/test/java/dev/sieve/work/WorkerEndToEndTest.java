@@ -258,7 +258,7 @@ class WorkerEndToEndTest {
         StringWriter out = new StringWriter();
         List<String> args = new ArrayList<>(List.of("score", "--json", "--clip", CLIP.toString(), "--heads-dir", HEADS.toString()));
         files.forEach(f -> args.add(f.toString()));
-        new CommandLine(new Sieve()).setOut(new PrintWriter(out, true)).execute(args.toArray(String[]::new));
+        Sieve.commandLine().setOut(new PrintWriter(out, true)).execute(args.toArray(String[]::new));
         Map<String, JsonObject> byFile = new HashMap<>();
         for (String line : out.toString().split("\n")) {
             if (line.isBlank()) continue;
