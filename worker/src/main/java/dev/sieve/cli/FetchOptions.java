@@ -26,11 +26,11 @@ public final class FetchOptions {
     Integer attempts;
 
     FetchConfig config() {
-        FetchConfig d = FetchConfig.defaults();
-        return new FetchConfig(d.maxInFlight(), d.maxInFlightPerHost(), d.connectTimeout(),
-                requestTimeoutMs != null ? Duration.ofMillis(requestTimeoutMs) : d.requestTimeout(),
-                maxBytes != null ? maxBytes : d.maxBytes(), d.maxRedirects(),
-                attempts != null ? attempts : d.maxAttempts(), d.retryBackoff(),
-                fileRoot != null ? fileRoot.toAbsolutePath() : d.fileRoot(), allowPrivate || d.allowPrivateAddresses());
+        FetchConfig c = FetchConfig.defaults().withAllowPrivateAddresses(allowPrivate);
+        if (fileRoot != null) c = c.withFileRoot(fileRoot.toAbsolutePath());
+        if (maxBytes != null) c = c.withMaxBytes(maxBytes);
+        if (requestTimeoutMs != null) c = c.withTimeouts(c.connectTimeout(), Duration.ofMillis(requestTimeoutMs));
+        if (attempts != null) c = c.withRetries(attempts, c.retryBackoff());
+        return c;
     }
 }

@@ -136,9 +136,8 @@ class WorkerEndToEndTest {
 
         WorkerConfig config = new WorkerConfig(bootstrap, "e2e-workers", in, scored, failed, "e2e-worker", 8, 12,
                 Duration.ofMillis(20), 2, Duration.ofMillis(50));
-        FetchConfig d = FetchConfig.defaults();
-        FetchConfig fetch = new FetchConfig(d.maxInFlight(), d.maxInFlightPerHost(), d.connectTimeout(),
-                Duration.ofSeconds(10), d.maxBytes(), d.maxRedirects(), 1, d.retryBackoff(), SAMPLES, true);
+        FetchConfig fetch = FetchConfig.defaults().withFileRoot(SAMPLES).withAllowPrivateAddresses(true)
+                .withRetries(1, Duration.ofMillis(100)).withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(10));
         try (ClipEmbedder clip = ClipEmbedder.load(CLIP, Device.cpu());
              Scorer scorer = new Scorer(clip, loadHeads(), CropCombine.MEAN);
              ImageFetcher fetcher = new ImageFetcher(fetch);
