@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import ai.djl.Device;
 import dev.sieve.avro.CropCombine;
+import dev.sieve.avro.HeadScore;
+import dev.sieve.avro.ScoredImage;
 import dev.sieve.fetch.FetchConfig;
 import dev.sieve.fetch.ImageFetcher;
 import dev.sieve.image.DecodeOptions;
@@ -23,6 +25,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -107,10 +110,22 @@ class WorkerMetricsEndpointTest {
         assertThat(worker.value("sieve_worker_consumer_lag")).isZero();
         assertThat(worker.value("sieve_worker_transactions_total", "result=\"committed\"")).isGreaterThanOrEqualTo(1);
 
-        // The sorter on the scored topic: three images, each routed to at least one bucket.
+        // The sorter on the scored images: three images, each routed to at least one bucket. Bucket topics are global on
+        // the shared broker, so the heads are renamed first: this test's buckets never meet the other tests'.
+        String rescored = "metrics.rescored";
+        SharedKafka.broker().createTopics(1, rescored);
+        try (KafkaProducer<String, byte[]> producer = WorkerEndToEndTest.producer(bootstrap)) {
+            for (var r : WorkerEndToEndTest.readAll(bootstrap, scored)) {
+                ScoredImage image = WorkerEndToEndTest.SCORED.decode(r.value());
+                List<HeadScore> heads = image.getHeads().stream()
+                        .map(h -> HeadScore.newBuilder(h).setName("MetricsTest-" + h.getName()).build()).toList();
+                producer.send(new ProducerRecord<>(rescored, r.key(),
+                        WorkerEndToEndTest.SCORED.encode(ScoredImage.newBuilder(image).setHeads(heads).build())));
+            }
+        }
         PrometheusMeterRegistry sortRegistry = MetricsServer.newRegistry();
         Scrape sorter;
-        try (SortApp app = SortApp.start(new SortConfig(scored, "metrics-sorter", SortConfig.defaults().rules(),
+        try (SortApp app = SortApp.start(new SortConfig(rescored, "metrics-sorter", SortConfig.defaults().rules(),
                 SortConfig.Guarantee.AT_LEAST_ONCE, 1, (short) 1, 1, Optional.of(tmp.resolve("streams"))), bootstrap, sortRegistry);
              MetricsServer server = MetricsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), sortRegistry, app)) {
             int port = server.port();
@@ -121,6 +136,7 @@ class WorkerMetricsEndpointTest {
         }
         assertThat(sorter.value("sieve_sort_images_total")).isEqualTo(3);
         double routed = sorter.series().entrySet().stream().filter(e -> e.getKey().startsWith("sieve_sort_routed_total{"))
+                .peek(e -> assertThat(e.getKey()).contains("bucket=\"images.bucket.MetricsTest-"))
                 .mapToDouble(Map.Entry::getValue).sum();
         assertThat(routed).isGreaterThanOrEqualTo(3);
         assertThat(sorter.names()).contains("sieve_sort_untagged_total", "sieve_sort_undecodable_total",
