@@ -18,10 +18,11 @@ public final class StatusReport {
         out.printf("throughput over %.1f s: %.1f images/s committed, %.1f refs/s arriving%n",
                 t.window().toNanos() / 1e9, t.consumedPerSecond(), t.producedPerSecond());
         ClusterStatus.Failures f = s.failures();
-        out.printf("failures: %d records; codes among the newest %d:%n", f.total(), f.sampled());
+        out.printf("failures: codes of the newest %d records read (the topic spans %d offsets, transaction markers included):%n",
+                f.sampled(), f.total());
         if (f.byCode().isEmpty()) out.println("  (none)");
         for (Map.Entry<String, Long> e : f.byCode().entrySet()) out.printf("  %-40s %10d%n", e.getKey(), e.getValue());
-        out.printf("buckets: %d%n", s.buckets().size());
+        out.printf("buckets: %d (offsets per topic, transaction markers included: an upper bound on records)%n", s.buckets().size());
         if (s.buckets().isEmpty()) out.println("  (none)");
         for (Map.Entry<String, Long> e : s.buckets().entrySet()) out.printf("  %-60s %10d%n", e.getKey(), e.getValue());
         out.flush();
