@@ -4,7 +4,8 @@
 Each case is a lossless PNG whose Pillow mode and geometry exercise one rule of the reference (see
 preprocess.py): non-tiled upscale, the 1536 step (up and down), tiling without it, the 672/673 boundary,
 torchvision's round-half-even centre, RGBA/LA premultiplied resizing, L, P with and without transparency, "1",
-16-bit samples. Goldens (cases.json) hold, per case, the sha256 of the decoded pixels in Pillow's mode, and per
+16-bit samples, CMYK JPEG, GIF, progressive and other JPEG variants, 1536/1537 long sides, 1x1
+and extreme aspect ratios. Goldens (cases.json) hold, per case, the sha256 of the decoded pixels in Pillow's mode, and per
 crop the sha256 of the uint8 RGB crop and of the float32 CHW pixel_values (little endian); a few cases also keep
 their crops as PNG so a failing test can say where and by how much it differs. normalise.json holds the float32
 value of every (channel, byte) pair.
@@ -88,7 +89,8 @@ def make(name, w, h, mode):
         # Lossy, but decoded by the same libjpeg arithmetic (ISLOW IDCT, fancy upsampling) on both sides here.
         im = Image.fromarray(rgb, "RGB")
         path = os.path.join(OUT, "cases", name + ".jpg")
-        (im.convert("L") if mode == "JPEG_L" else im).save(path, **JPEG_OPTIONS[mode])
+        im = im.convert("L") if mode == "JPEG_L" else im.convert("CMYK") if mode == "JPEG_CMYK" else im
+        im.save(path, **JPEG_OPTIONS[mode])
         return path
     elif mode == "I16":
         # 16-bit grey PNG: Pillow 9.4 opens it as "I"; convert("RGB") clips each sample to 0..255.
@@ -130,6 +132,7 @@ JPEG_OPTIONS = {
     "JPEG_444_OPTIMIZED": {"quality": 95, "subsampling": 0, "optimize": True},
     "JPEG_422": {"quality": 75, "subsampling": 1},
     "JPEG_LARGE": {"quality": 60},
+    "JPEG_CMYK": {"quality": 90},   # Adobe APP14, inverted samples: Pillow's own convention
 }
 
 # name, width, height, mode, expected Pillow mode on reading, tiling, keep crops as PNG
@@ -167,6 +170,7 @@ CASES = [
     ("jpeg_444_optimized_800x600", 800, 600, "JPEG_444_OPTIMIZED", "RGB", True, False),
     ("jpeg_422_700x500", 700, 500, "JPEG_422", "RGB", True, False),
     ("jpeg_large_4000x3000_tiled", 4000, 3000, "JPEG_LARGE", "RGB", True, False),
+    ("jpeg_cmyk_1600x800_tiled_resized", 1600, 800, "JPEG_CMYK", "CMYK", True, False),
 ]
 
 
