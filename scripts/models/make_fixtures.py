@@ -237,7 +237,15 @@ def main():
         wins = torch.bincount(top, minlength=outputs).tolist()
         print(f"{name}: samples won per label {wins}")
         assert sum(1 for w in wins if w > 0) >= 2, f"{name}: one label wins every sample: {wins}"
-    print("fixtures written under", FIXTURES)
+    from export_clip import write_sums  # same folder; the sha256sum-format list scripts/models/verify checks
+    sums = {}
+    for folder, _, files in os.walk(FIXTURES):
+        for f in files:
+            path = os.path.join(folder, f)
+            with open(path, "rb") as fh:
+                sums[os.path.relpath(path, os.path.dirname(FIXTURES))] = hashlib.sha256(fh.read()).hexdigest()
+    write_sums(os.path.dirname(FIXTURES), sums)
+    print("fixtures written under", FIXTURES, "and their digests to models/SHA256SUMS")
 
 
 if __name__ == "__main__":
