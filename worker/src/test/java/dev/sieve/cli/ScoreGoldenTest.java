@@ -1,6 +1,7 @@
 package dev.sieve.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -70,6 +71,42 @@ class ScoreGoldenTest {
             assertThat(got.get("height").getAsInt()).as(file).isEqualTo(want.get("height").getAsInt());
             assertThat(got.get("tiled").getAsBoolean()).as(file).isEqualTo(want.get("tiled").getAsBoolean());
             assertThat(got.get("tags")).as(file + " tags").isEqualTo(want.get("tags"));
+        }
+    }
+
+    @Test
+    void aPerHeadCombineRuleChangesThatHeadOnly() {
+        List<String> files = List.of("rgb_1537x900_long_side_1537_resized.png", "jpeg_cmyk_1600x800_tiled_resized.jpg");
+        List<String> args = new ArrayList<>(List.of("score", "--json",
+                "--clip", repo().resolve("models/fixtures/clip-tiny-336/clip-tiny-336.pt").toString(),
+                "--heads-dir", repo().resolve("models/fixtures/heads").toString(),
+                "--combine-head", "TestAnime-Triple-v0.2=MAX"));
+        for (String f : files) args.add(repo().resolve("worker/src/test/resources/image/cases").resolve(f).toString());
+        StringWriter out = new StringWriter();
+        int code = new CommandLine(new Sieve()).setOut(new PrintWriter(out, true)).execute(args.toArray(String[]::new));
+        assertThat(code).isZero();
+        String[] lines = out.toString().strip().split("\n");
+        assertThat(lines).hasSize(files.size());
+        for (String line : lines) {
+            JsonObject got = JsonParser.parseString(line).getAsJsonObject();
+            String file = Path.of(got.get("file").getAsString()).getFileName().toString();
+            JsonObject want = null;
+            for (JsonElement e : golden.getAsJsonArray("images")) {
+                if (e.getAsJsonObject().get("file").getAsString().equals(file)) want = e.getAsJsonObject();
+            }
+            assertThat(want).as(file).isNotNull();
+            JsonObject crops = want.getAsJsonObject("crops").getAsJsonObject("TestAnime-Triple-v0.2");
+            for (String label : crops.keySet()) {
+                double max = Double.NEGATIVE_INFINITY;
+                for (JsonElement v : crops.getAsJsonArray(label)) max = Math.max(max, v.getAsDouble());
+                assertThat(got.getAsJsonObject("heads").getAsJsonObject("TestAnime-Triple-v0.2").get(label).getAsDouble())
+                        .as("%s Triple %s: max of the reference's crops", file, label).isCloseTo(max, within(TOLERANCE));
+            }
+            JsonObject binary = want.getAsJsonObject("heads").getAsJsonObject("TestAnime-Binary-v0.1");
+            for (String label : binary.keySet()) {
+                assertThat(got.getAsJsonObject("heads").getAsJsonObject("TestAnime-Binary-v0.1").get(label).getAsDouble())
+                        .as("%s Binary %s stays the mean", file, label).isCloseTo(binary.get(label).getAsDouble(), within(TOLERANCE));
+            }
         }
     }
 
