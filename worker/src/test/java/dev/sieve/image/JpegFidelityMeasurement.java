@@ -31,7 +31,7 @@ class JpegFidelityMeasurement {
         for (JsonElement e : manifest) {
             JsonObject m = e.getAsJsonObject();
             String file = m.get("file").getAsString();
-            byte[] expected = Files.readAllBytes(dir.resolve(file.replaceAll("\\.jpg$", ".rgb")));
+            byte[] expected = Files.readAllBytes(dir.resolve(file.replaceAll("\\.[a-z]+$", ".rgb")));
             Pixels rgb;
             try {
                 rgb = decoder.decode(Files.readAllBytes(dir.resolve(file))).toRgb();
