@@ -29,7 +29,9 @@ public final class CorrectionPublisher implements AutoCloseable {
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "sieve-review");
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) timeout.toMillis());
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
-        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), 30_000));
+        // A mark is sent alone and at once: no lingering, and Kafka requires delivery >= linger + request timeout.
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
         this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
         this.topic = topic;
         this.timeout = timeout;
