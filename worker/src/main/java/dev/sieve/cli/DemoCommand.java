@@ -80,10 +80,7 @@ public final class DemoCommand implements Callable<Integer> {
 
                 step(4, "scoring: one worker (fetch → decode+tile → batch → CLIP+heads → images.scored | images.failed)");
                 WorkerConfig wc = WorkerConfig.defaults(bootstrap).withWorkerId("demo-worker");
-                FetchConfig fd = FetchConfig.defaults();
-                FetchConfig fetch = new FetchConfig(fd.maxInFlight(), fd.maxInFlightPerHost(), fd.connectTimeout(),
-                        fd.requestTimeout(), fd.maxBytes(), fd.maxRedirects(), fd.maxAttempts(), fd.retryBackoff(),
-                        folder, false);
+                FetchConfig fetch = FetchConfig.defaults().withFileRoot(folder);
                 long workStart = System.nanoTime();
                 double workSeconds;
                 try (ImageFetcher fetcher = new ImageFetcher(fetch);
