@@ -41,7 +41,7 @@ public final class ModelOptions {
     String device;
 
     @Option(names = "--combine", defaultValue = "MEAN",
-            description = "How the five crops' probabilities combine: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE} (the reference's).")
+            description = "How the five crops' probabilities combine: MEAN, MEDIAN, MAX or MIN. Default: ${DEFAULT-VALUE} (the reference's).")
     CropCombine combine;
 
     @Option(names = "--combine-head", paramLabel = "HEAD=RULE",
@@ -53,7 +53,8 @@ public final class ModelOptions {
     boolean noTiling;
 
     @Option(names = "--max-pixels", paramLabel = "N",
-            description = "Refuse images with more pixels than N before decoding them (decompression-bomb guard). Default: DecodeOptions' default.")
+            description = "Refuse images with more pixels than N, read from the header before decoding (decompression-bomb guard). "
+                    + "Default: 178956970, where Pillow itself refuses an image.")
     Long maxPixels;
 
     @Option(names = "--exif-orientation",
