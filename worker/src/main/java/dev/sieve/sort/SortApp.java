@@ -34,8 +34,10 @@ public final class SortApp implements AutoCloseable, Health {
     }
 
     /**
-     * Starts the sorter and returns at once (Kafka Streams runs on its own threads). The input topic must exist;
-     * bucket topics are created as their first image arrives.
+     * Starts the sorter and returns at once (Kafka Streams runs on its own threads). The input topic must exist; the
+     * corrections topic is created when missing; bucket topics are created as their first image arrives.
+     *
+     * @throws IllegalStateException when the corrections topic's partition count differs from the input's
      */
     public static SortApp start(SortConfig config, String bootstrap) {
         return start(config, bootstrap, new CompositeMeterRegistry());
@@ -43,9 +45,11 @@ public final class SortApp implements AutoCloseable, Health {
 
     /** As {@link #start(SortConfig, String)}, with the sorter's meters (see {@link SortMetrics}) in {@code registry}. */
     public static SortApp start(SortConfig config, String bootstrap, MeterRegistry registry) {
+        CorrectionsTopic.ensureCopartitioned(bootstrap, config.input(), config.corrections(), config.bucketReplication());
         BucketTopics topics = new AdminBucketTopics(bootstrap, config.bucketPartitions(), config.bucketReplication());
         BucketRouter router = new BucketRouter(config.rules(), topics, registry);
-        KafkaStreams streams = new KafkaStreams(BucketTopology.build(config.input(), router), streamsProperties(config, bootstrap));
+        KafkaStreams streams = new KafkaStreams(BucketTopology.build(config.input(), config.corrections(), router),
+                streamsProperties(config, bootstrap));
         streams.setUncaughtExceptionHandler(e -> {
             // Failures that reach here are the cluster's (a topic that cannot be created, a fenced producer); a bad
             // record never does. Stopping is clearer than a thread that fails again at the same offset forever.

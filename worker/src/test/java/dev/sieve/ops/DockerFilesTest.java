@@ -25,7 +25,7 @@ import org.yaml.snakeyaml.Yaml;
 class DockerFilesTest {
     static final Path REPO = Path.of(System.getProperty("sieve.repo", "..")).toAbsolutePath().normalize();
     static final Path DOCKER = REPO.resolve("docker");
-    static final Set<String> TOPICS = Set.of(Topics.IN, Topics.SCORED, Topics.FAILED);
+    static final Set<String> TOPICS = Set.of(Topics.IN, Topics.SCORED, Topics.CORRECTIONS, Topics.FAILED);
 
     @SuppressWarnings("unchecked")
     static Map<String, Map<String, Object>> services() throws IOException {

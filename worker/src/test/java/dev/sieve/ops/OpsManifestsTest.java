@@ -201,7 +201,9 @@ class OpsManifestsTest {
         Map<String, Integer> partitions = new LinkedHashMap<>();
         Matcher m = Pattern.compile("(images\\.[a-z.]+):(\\d+)").matcher(script);
         while (m.find()) partitions.put(m.group(1), Integer.parseInt(m.group(2)));
-        assertThat(partitions.keySet()).containsExactlyInAnyOrder(Topics.IN, Topics.SCORED, Topics.FAILED);
+        assertThat(partitions.keySet()).containsExactlyInAnyOrder(Topics.IN, Topics.SCORED, Topics.CORRECTIONS, Topics.FAILED);
+        // The sorter joins corrections with scored images: they must be co-partitioned.
+        assertThat(partitions.get(Topics.CORRECTIONS)).isEqualTo(partitions.get(Topics.SCORED));
         assertThat((Integer) at(so, "spec", "maxReplicaCount")).isBetween(1, partitions.get(Topics.IN));
     }
 

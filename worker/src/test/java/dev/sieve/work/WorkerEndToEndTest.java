@@ -197,7 +197,7 @@ class WorkerEndToEndTest {
         }
 
         // The sorter puts every scored id into the bucket of each classifier's top label.
-        try (SortApp sorter = SortApp.start(new SortConfig(scored, "e2e-sorter", SortConfig.defaults().rules(),
+        try (SortApp sorter = SortApp.start(new SortConfig(scored, scored + ".corrections", "e2e-sorter", SortConfig.defaults().rules(),
                 SortConfig.Guarantee.EXACTLY_ONCE_V2, 1, (short) 1, 1, Optional.of(tmp.resolve("streams"))), bootstrap)) {
             Map<String, List<String>> expectedBuckets = new HashMap<>();
             for (ScoredImage s : scoredById.values()) {
