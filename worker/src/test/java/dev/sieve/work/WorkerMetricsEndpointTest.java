@@ -125,7 +125,7 @@ class WorkerMetricsEndpointTest {
         }
         PrometheusMeterRegistry sortRegistry = MetricsServer.newRegistry();
         Scrape sorter;
-        try (SortApp app = SortApp.start(new SortConfig(rescored, "metrics-sorter", SortConfig.defaults().rules(),
+        try (SortApp app = SortApp.start(new SortConfig(rescored, rescored + ".corrections", "metrics-sorter", SortConfig.defaults().rules(),
                 SortConfig.Guarantee.AT_LEAST_ONCE, 1, (short) 1, 1, Optional.of(tmp.resolve("streams"))), bootstrap, sortRegistry);
              MetricsServer server = MetricsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), sortRegistry, app)) {
             int port = server.port();
