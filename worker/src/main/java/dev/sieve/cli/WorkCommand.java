@@ -1,6 +1,7 @@
 package dev.sieve.cli;
 
 import dev.sieve.fetch.ImageFetcher;
+import dev.sieve.kafka.Topics;
 import dev.sieve.work.Worker;
 import dev.sieve.work.WorkerConfig;
 import java.time.Duration;
@@ -14,7 +15,8 @@ import picocli.CommandLine.Option;
 @Command(name = "work", mixinStandardHelpOptions = true,
         description = {"Consume image references from images.in, score them and write images.scored / images.failed.",
                 "Start as many as images.in has partitions; they share the work as one consumer group.",
-                "Results and offsets are committed together in Kafka transactions (exactly once)."},
+                "Results and offsets are committed together in Kafka transactions (exactly once).",
+                "SIGTERM or Ctrl-C: stops polling, finishes in-flight images (at most 30 s), commits them, exits 0."},
         footer = {"", "Example (after `sieve broker` and `sieve produce`):",
                 "  sieve work --file-root scripts/samples"})
 public final class WorkCommand implements Callable<Integer> {
@@ -24,6 +26,15 @@ public final class WorkCommand implements Callable<Integer> {
 
     @Option(names = "--group", defaultValue = "sieve-workers", description = "Consumer group. Default: ${DEFAULT-VALUE}.")
     String group;
+
+    @Option(names = "--input-topic", defaultValue = Topics.IN, description = "Where the ImageRefs come from. Default: ${DEFAULT-VALUE}.")
+    String inputTopic;
+
+    @Option(names = "--scored-topic", defaultValue = Topics.SCORED, description = "Where ScoredImages go. Default: ${DEFAULT-VALUE}.")
+    String scoredTopic;
+
+    @Option(names = "--failed-topic", defaultValue = Topics.FAILED, description = "Where FailedImages go. Default: ${DEFAULT-VALUE}.")
+    String failedTopic;
 
     @Option(names = "--worker-id", description = "This worker's id (records, transactional id). Default: host-pid.")
     String workerId;
@@ -43,13 +54,16 @@ public final class WorkCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         WorkerConfig d = WorkerConfig.defaults(kafka.bootstrapServers);
-        WorkerConfig config = new WorkerConfig(kafka.bootstrapServers, group, d.inputTopic(), d.scoredTopic(),
-                d.failedTopic(), workerId != null ? workerId : d.workerId(), maxInFlight, batchCrops,
+        WorkerConfig config = new WorkerConfig(kafka.bootstrapServers, group, inputTopic, scoredTopic,
+                failedTopic, workerId != null ? workerId : d.workerId(), maxInFlight, batchCrops,
                 Duration.ofMillis(batchWaitMs), prepareThreads != null ? prepareThreads : d.prepareThreads(),
                 d.commitInterval());
         try (ModelOptions.Loaded loaded = models.load(System.err);
              ImageFetcher fetcher = new ImageFetcher(fetch.config());
              Worker worker = new Worker(config, fetcher, loaded.preparer(), loaded.scorer(), loaded.clipModel())) {
+            // SIGTERM (a pod stop) and Ctrl-C: stop polling, finish or give up in-flight work (bounded), commit,
+            // and exit 0 through the normal return below. The hook covers other JVM exits.
+            StopSignals.install(worker::stop);
             CountDownLatch done = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 worker.stop();

@@ -189,18 +189,18 @@ public final class ImageFetcher implements AutoCloseable {
             } else if (isRedirect(status)) {
                 redirect(response);
             } else if (status == 404 || status == 410) {
-                throw failure(FailureCode.NOT_FOUND, "HTTP " + status + " from " + current, attempts, null);
+                throw httpFailure(FailureCode.NOT_FOUND, "HTTP " + status + " from " + current, attempts, status);
             } else if (status == 429 || status >= 500) {
                 OptionalLong retryAfter = retryAfterSeconds(response);
                 String message = "HTTP " + status + " from " + current;
                 if (retryAfter.isPresent() && retryAfter.getAsLong() > MAX_RETRY_AFTER.toSeconds()) {
-                    throw failure(FailureCode.HTTP_STATUS, message + " (Retry-After " + retryAfter.getAsLong()
-                            + " s is longer than the " + MAX_RETRY_AFTER.toSeconds() + " s a fetch waits)", attempts, null);
+                    throw httpFailure(FailureCode.HTTP_STATUS, message + " (Retry-After " + retryAfter.getAsLong()
+                            + " s is longer than the " + MAX_RETRY_AFTER.toSeconds() + " s a fetch waits)", attempts, status);
                 }
-                retryOrFail(new Failure(FailureCode.HTTP_STATUS, message, true, null),
+                retryOrFail(new Failure(FailureCode.HTTP_STATUS, message, true, null, status),
                         retryAfter.isPresent() ? Duration.ofSeconds(retryAfter.getAsLong()) : null);
             } else {
-                throw failure(FailureCode.HTTP_STATUS, "HTTP " + status + " from " + current, attempts, null);
+                throw httpFailure(FailureCode.HTTP_STATUS, "HTTP " + status + " from " + current, attempts, status);
             }
         }
 
@@ -208,7 +208,7 @@ public final class ImageFetcher implements AutoCloseable {
             int status = response.statusCode();
             Optional<String> location = response.headers().firstValue("Location");
             if (location.isEmpty()) {
-                throw failure(FailureCode.HTTP_STATUS, "HTTP " + status + " without a Location from " + current, attempts, null);
+                throw httpFailure(FailureCode.HTTP_STATUS, "HTTP " + status + " without a Location from " + current, attempts, status);
             }
             if (redirects >= config.maxRedirects()) {
                 throw failure(FailureCode.TOO_MANY_REDIRECTS, "more than " + config.maxRedirects()
@@ -239,7 +239,8 @@ public final class ImageFetcher implements AutoCloseable {
         private void retryOrFail(Failure failure, Duration retryAfter) throws StageException {
             if (!failure.retryable() || attempts >= config.maxAttempts()) {
                 String tries = attempts > 1 ? " (after " + attempts + " attempts)" : "";
-                throw failure(failure.code(), failure.message() + tries, attempts, failure.cause());
+                throw new StageException(Stage.FETCH, failure.code(), failure.message() + tries, attempts,
+                        failure.cause(), failure.httpStatus());
             }
             Duration delay = retryAfter != null ? retryAfter : backoff(attempts);
             attempts++;
@@ -275,7 +276,12 @@ public final class ImageFetcher implements AutoCloseable {
         }
     }
 
-    private record Failure(FailureCode code, String message, boolean retryable, Throwable cause) {}
+    /** One attempt's failure; {@code httpStatus} is -1 when no HTTP answer came. */
+    private record Failure(FailureCode code, String message, boolean retryable, Throwable cause, int httpStatus) {
+        Failure(FailureCode code, String message, boolean retryable, Throwable cause) {
+            this(code, message, retryable, cause, -1);
+        }
+    }
 
     private record Exchange(HttpResponse<byte[]> response) {}
 
@@ -476,6 +482,10 @@ public final class ImageFetcher implements AutoCloseable {
 
     private static StageException failure(FailureCode code, String message, int attempts, Throwable cause) {
         return new StageException(Stage.FETCH, code, message, attempts, cause);
+    }
+
+    private static StageException httpFailure(FailureCode code, String message, int attempts, int status) {
+        return new StageException(Stage.FETCH, code, message, attempts, null, status);
     }
 
     private static StageException internal(String uri, Throwable e) {

@@ -160,9 +160,9 @@ public final class Worker implements AutoCloseable {
             ref = REFS.decode(rec.value());
         } catch (SerializationException e) {
             ImageRef unreadable = Outcomes.unreadableRef(rec.key(), rec.topic(), rec.partition(), rec.offset());
-            return CompletableFuture.completedFuture(failed(unreadable, new StageException(Stage.INPUT,
-                    FailureCode.BAD_REFERENCE, rec.topic() + "-" + rec.partition() + "@" + rec.offset()
-                    + " is not an ImageRef: " + e.getMessage())));
+            StageException why = new StageException(Stage.INPUT, FailureCode.BAD_REFERENCE, rec.topic() + "-"
+                    + rec.partition() + "@" + rec.offset() + " is not an ImageRef: " + e.getMessage());
+            return CompletableFuture.completedFuture(failed(unreadable, why, rec.value()));
         }
         if (ref.getUri().isBlank()) {
             return CompletableFuture.completedFuture(failed(ref,
@@ -203,7 +203,11 @@ public final class Worker implements AutoCloseable {
     }
 
     private Output failed(ImageRef ref, StageException e) {
-        FailedImage value = Outcomes.failed(ref, e, config.workerId());
+        return failed(ref, e, null);
+    }
+
+    private Output failed(ImageRef ref, StageException e, byte[] rawValue) {
+        FailedImage value = Outcomes.failed(ref, e, config.workerId(), rawValue);
         return new Output(new ProducerRecord<>(config.failedTopic(), ref.getId(), FAILED.encode(value)), false);
     }
 
@@ -319,6 +323,9 @@ public final class Worker implements AutoCloseable {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+        // KIP-848's protocol: the broker assigns partitions incrementally, so a joining or leaving worker does not
+        // stop the others; its member epoch fences a zombie's sendOffsetsToTransaction just as the generation did.
+        p.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer");
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, "sieve-worker-" + config.workerId());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
