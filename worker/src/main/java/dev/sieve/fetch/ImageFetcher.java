@@ -60,6 +60,7 @@ public final class ImageFetcher implements AutoCloseable {
 
     private final FetchConfig config;
     private final AddressPolicy policy;
+    private final HostResolver resolver;
     private final RequestSlots slots;
     private final ExecutorService httpExecutor;
     /** DNS look-ups and file reads block: they run here, never on the caller's thread. */
@@ -78,8 +79,14 @@ public final class ImageFetcher implements AutoCloseable {
 
     /** With another address policy: tests use it to forbid one loopback address and allow another. */
     ImageFetcher(FetchConfig config, AddressPolicy policy) {
+        this(config, policy, HostResolver.SYSTEM);
+    }
+
+    /** With another resolver too: tests map made-up host names to addresses the policy must refuse. */
+    ImageFetcher(FetchConfig config, AddressPolicy policy, HostResolver resolver) {
         this.config = config;
         this.policy = policy;
+        this.resolver = resolver;
         this.fileRoot = config.fileRoot();
         this.realFileRoot = realRoot(config.fileRoot());
         this.slots = new RequestSlots(config.maxInFlight(), config.maxInFlightPerHost());
@@ -357,7 +364,7 @@ public final class ImageFetcher implements AutoCloseable {
         String host = uri.getHost();
         blockingExecutor.execute(() -> {
             try {
-                for (InetAddress address : InetAddress.getAllByName(unbracket(host))) {
+                for (InetAddress address : resolver.resolve(unbracket(host))) {
                     Optional<String> refusal = policy.refusal(address);
                     if (refusal.isPresent()) {
                         throw failure(FailureCode.FORBIDDEN_ADDRESS, "host " + host + " of " + uri + " resolves to "
