@@ -66,7 +66,7 @@ public final class DemoCommand implements Callable<Integer> {
         step(1, "starting an embedded Kafka broker (KRaft, in this process)");
         try (EmbeddedKafka kafka = EmbeddedKafka.start(0)) {
             String bootstrap = kafka.bootstrapServers();
-            kafka.createTopics(partitions, Topics.IN, Topics.SCORED, Topics.FAILED);
+            kafka.createTopics(partitions, Topics.IN, Topics.SCORED, Topics.FAILED, Topics.CORRECTIONS);
             log.printf("   broker at %s; topics %s, %s, %s%n", bootstrap, Topics.IN, Topics.SCORED, Topics.FAILED);
 
             step(2, "loading the models");
@@ -80,10 +80,7 @@ public final class DemoCommand implements Callable<Integer> {
 
                 step(4, "scoring: one worker (fetch → decode+tile → batch → CLIP+heads → images.scored | images.failed)");
                 WorkerConfig wc = WorkerConfig.defaults(bootstrap).withWorkerId("demo-worker");
-                FetchConfig fd = FetchConfig.defaults();
-                FetchConfig fetch = new FetchConfig(fd.maxInFlight(), fd.maxInFlightPerHost(), fd.connectTimeout(),
-                        fd.requestTimeout(), fd.maxBytes(), fd.maxRedirects(), fd.maxAttempts(), fd.retryBackoff(),
-                        folder, false);
+                FetchConfig fetch = FetchConfig.defaults().withFileRoot(folder);
                 long workStart = System.nanoTime();
                 double workSeconds;
                 try (ImageFetcher fetcher = new ImageFetcher(fetch);

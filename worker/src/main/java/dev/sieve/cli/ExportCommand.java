@@ -1,5 +1,6 @@
 package dev.sieve.cli;
 
+import dev.sieve.export.DatasetExport;
 import dev.sieve.export.ExportConfig;
 import dev.sieve.export.Exporter;
 import dev.sieve.kafka.Topics;
@@ -44,6 +45,16 @@ public final class ExportCommand implements Callable<Integer> {
     @Option(names = "--scored-topic", defaultValue = Topics.SCORED, description = "The scored topic, for --from-scored. Default: ${DEFAULT-VALUE}.")
     String scoredTopic;
 
+    @Option(names = "--dataset", defaultValue = "false",
+            description = "Write city96's training layout instead: <out>/<head>/<index>_<label>/<id><ext> per classifier head, from the "
+                    + "scored topic (tagged with --threshold, top label by default) with reviewers' corrections applied, and a "
+                    + "report.txt per head with the class ratios. Default: ${DEFAULT-VALUE}.")
+    boolean dataset;
+
+    @Option(names = "--corrections-topic", defaultValue = Topics.CORRECTIONS,
+            description = "Reviewers' corrections, applied by --dataset. Default: ${DEFAULT-VALUE}.")
+    String correctionsTopic;
+
     @Option(names = "--copy", defaultValue = "false",
             description = "Copy file: images into bucket folders instead of linking them. Default: ${DEFAULT-VALUE} (symbolic links).")
     boolean copy;
@@ -54,8 +65,8 @@ public final class ExportCommand implements Callable<Integer> {
 
     ExportConfig config() {
         try {
-            if (!fromScored && !tags.isDefault()) {
-                throw new IllegalArgumentException("--threshold and --score-bands apply only with --from-scored "
+            if (!fromScored && !dataset && !tags.isDefault()) {
+                throw new IllegalArgumentException("--threshold and --score-bands apply only with --from-scored or --dataset "
                         + "(bucket topics were already tagged by `sieve sort`)");
             }
             Pattern pattern;
@@ -73,7 +84,11 @@ public final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Exporter.run(config(), kafka.bootstrapServers);
+        if (dataset) {
+            DatasetExport.run(config(), correctionsTopic, kafka.bootstrapServers, System.out);
+        } else {
+            Exporter.run(config(), kafka.bootstrapServers);
+        }
         return 0;
     }
 }

@@ -16,21 +16,21 @@ public final class FetchOptions {
                     + "on images.in must not reach the worker's own network).")
     boolean allowPrivate;
 
-    @Option(names = "--max-bytes", paramLabel = "N", description = "Largest image accepted, in bytes. Default: FetchConfig's (50 MiB).")
+    @Option(names = "--max-bytes", paramLabel = "N", description = "Largest image accepted, in bytes. Default: 52428800 (50 MiB).")
     Long maxBytes;
 
-    @Option(names = "--request-timeout-ms", paramLabel = "MS", description = "Timeout of one HTTP request. Default: FetchConfig's.")
+    @Option(names = "--request-timeout-ms", paramLabel = "MS", description = "Timeout of one HTTP request. Default: 30000.")
     Long requestTimeoutMs;
 
-    @Option(names = "--fetch-attempts", paramLabel = "N", description = "Attempts for transient fetch errors (timeouts, 5xx, 429). Default: FetchConfig's.")
+    @Option(names = "--fetch-attempts", paramLabel = "N", description = "Attempts for transient fetch errors (timeouts, 5xx, 429). Default: 3.")
     Integer attempts;
 
     FetchConfig config() {
-        FetchConfig d = FetchConfig.defaults();
-        return new FetchConfig(d.maxInFlight(), d.maxInFlightPerHost(), d.connectTimeout(),
-                requestTimeoutMs != null ? Duration.ofMillis(requestTimeoutMs) : d.requestTimeout(),
-                maxBytes != null ? maxBytes : d.maxBytes(), d.maxRedirects(),
-                attempts != null ? attempts : d.maxAttempts(), d.retryBackoff(),
-                fileRoot != null ? fileRoot.toAbsolutePath() : d.fileRoot(), allowPrivate || d.allowPrivateAddresses());
+        FetchConfig c = FetchConfig.defaults().withAllowPrivateAddresses(allowPrivate);
+        if (fileRoot != null) c = c.withFileRoot(fileRoot.toAbsolutePath());
+        if (maxBytes != null) c = c.withMaxBytes(maxBytes);
+        if (requestTimeoutMs != null) c = c.withTimeouts(c.connectTimeout(), Duration.ofMillis(requestTimeoutMs));
+        if (attempts != null) c = c.withRetries(attempts, c.retryBackoff());
+        return c;
     }
 }

@@ -39,14 +39,15 @@ public final class ModelOptions {
     String device;
 
     @Option(names = "--combine", defaultValue = "MEAN",
-            description = "How the five crops' probabilities combine: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE} (the reference's).")
+            description = "How the five crops' probabilities combine: MEAN, MEDIAN, MAX or MIN. Default: ${DEFAULT-VALUE} (the reference's).")
     CropCombine combine;
 
     @Option(names = "--no-tiling", description = "Score the whole image only, never the five crops (the reference's tiling=False).")
     boolean noTiling;
 
     @Option(names = "--max-pixels", paramLabel = "N",
-            description = "Refuse images with more pixels than N before decoding them (decompression-bomb guard). Default: DecodeOptions' default.")
+            description = "Refuse images with more pixels than N, read from the header before decoding (decompression-bomb guard). "
+                    + "Default: 178956970, where Pillow itself refuses an image.")
     Long maxPixels;
 
     @Option(names = "--exif-orientation",

@@ -33,6 +33,10 @@ public final class SortCommand implements Callable<Integer> {
     @Option(names = "--input-topic", defaultValue = Topics.SCORED, description = "Topic of scored images. Default: ${DEFAULT-VALUE}.")
     String input;
 
+    @Option(names = "--corrections-topic", defaultValue = Topics.CORRECTIONS,
+            description = "Topic of reviewers' corrections (`sieve review`); created with the input's partition count when missing. Default: ${DEFAULT-VALUE}.")
+    String corrections;
+
     @Option(names = "--application-id", defaultValue = "sieve-sorter",
             description = "Kafka Streams application id (consumer group and transactional id prefix). Default: ${DEFAULT-VALUE}.")
     String applicationId;
@@ -62,7 +66,7 @@ public final class SortCommand implements Callable<Integer> {
     SortConfig config() {
         try {
             if (reportIntervalS < 1) throw new IllegalArgumentException("--report-interval-s " + reportIntervalS + ": must be >= 1");
-            return new SortConfig(input, applicationId, tags.rules(), guarantee, bucketPartitions, bucketReplication, threads,
+            return new SortConfig(input, corrections, applicationId, tags.rules(), guarantee, bucketPartitions, bucketReplication, threads,
                     stateDir.isBlank() ? Optional.empty() : Optional.of(Path.of(stateDir)));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
@@ -88,7 +92,8 @@ public final class SortCommand implements Callable<Integer> {
     }
 
     private static void print(SortCounts c) {
-        System.out.printf("sorted %d images: %d bucket records, %d untagged, %d unroutable tags, %d undecodable records%n",
-                c.images(), c.routed(), c.untagged(), c.unroutable(), c.undecodable());
+        System.out.printf("sorted %d images: %d bucket records, %d untagged, %d unroutable tags, %d undecodable records, "
+                + "%d corrections applied, %d removals%n",
+                c.images(), c.routed(), c.untagged(), c.unroutable(), c.undecodable(), c.corrected(), c.removals());
     }
 }

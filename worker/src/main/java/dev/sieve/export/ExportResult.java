@@ -11,7 +11,8 @@ import java.nio.file.Path;
  * @param linked {@code file:} images linked (or copied) into bucket folders; an image in three buckets counts three
  * @param fetched http(s) images saved through the fetch hook
  * @param listedOnly http(s) images listed in a manifest only (no fetch hook, or the fetch failed)
+ * @param removed images taken out of a bucket again by the sorter's removal marker (the image moved)
  * @param missing {@code file:} images whose file did not exist, unparsable URIs and other schemes: listed in the manifest only
  */
 public record ExportResult(Path out, long recordsRead, long duplicates, long undecodable, long linked, long fetched,
-                           long listedOnly, long missing, DistributionReport report) {}
+                           long listedOnly, long missing, long removed, DistributionReport report) {}

@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>Each image enters a bucket once: a record whose id the bucket already holds (a re-delivery, or the same image
- * scored again) replaces the earlier one and is counted as a duplicate. From {@code images.scored} the latest
+ * scored again) replaces the earlier one and is counted as a duplicate; a removal marker (a tombstone: key = id, no
+ * value, written by the sorter when a correction or a re-score moves the image) takes it out of that bucket again. From {@code images.scored} the latest
  * record of an id decides all its buckets. An existing folder is written into: entries of the same name are
  * replaced, others are left alone. Then {@code report.txt} and {@code report.json} ({@link DistributionReport}).
  */
@@ -61,6 +62,7 @@ public final class Exporter {
     private long fetched;
     private long listedOnly;
     private long missing;
+    private long removed;
 
     private Exporter(ExportConfig config, Optional<RemoteImageFetch> remote, PrintStream progress) {
         this.config = config;
@@ -101,11 +103,11 @@ public final class Exporter {
             DistributionReport report = DistributionReport.of(ids);
             Files.writeString(config.out().resolve("report.txt"), report.text(), StandardCharsets.UTF_8);
             Files.writeString(config.out().resolve("report.json"), report.json(), StandardCharsets.UTF_8);
-            progress.printf("wrote %d bucket folders under %s (%d files %s, %d fetched, %d listed only, %d missing; %d duplicates, %d undecodable)%n",
+            progress.printf("wrote %d bucket folders under %s (%d files %s, %d fetched, %d listed only, %d missing; %d duplicates, %d removed, %d undecodable)%n",
                     buckets.size(), config.out(), linked, config.files() == ExportConfig.FileMode.COPY ? "copied" : "linked",
-                    fetched, listedOnly, missing, duplicates, undecodable);
+                    fetched, listedOnly, missing, duplicates, removed, undecodable);
             progress.print(report.text());
-            return new ExportResult(config.out(), read, duplicates, undecodable, linked, fetched, listedOnly, missing, report);
+            return new ExportResult(config.out(), read, duplicates, undecodable, linked, fetched, listedOnly, missing, removed, report);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the export under " + config.out() + ": " + e.getMessage(), e);
         }
@@ -116,6 +118,12 @@ public final class Exporter {
         if (bucket.isEmpty()) {
             if (foreignTopics.add(record.topic())) progress.printf("  skipping %s: not a bucket topic name%n", record.topic());
             undecodable++;
+            return;
+        }
+        if (record.value() == null) {
+            // The sorter's removal marker: the image left this bucket (a correction, or a re-score that changed its label).
+            Map<String, BucketEntry> entries = buckets.get(bucket.get());
+            if (record.key() != null && entries != null && entries.remove(record.key()) != null) removed++;
             return;
         }
         decode(record).ifPresent(image -> {

@@ -5,10 +5,10 @@ package dev.sieve.export;
  * characters and a leading {@code .} (no {@code .}, {@code ..} or hidden files) become {@code %XX}; everything else,
  * spaces and non-ASCII letters included, stays readable.
  */
-final class PathSegments {
+public final class PathSegments {
     private PathSegments() {}
 
-    static String of(String name) {
+    public static String of(String name) {
         if (name.isEmpty()) return "%";
         StringBuilder out = new StringBuilder(name.length());
         for (int i = 0; i < name.length(); i++) {

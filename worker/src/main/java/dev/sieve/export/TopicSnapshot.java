@@ -22,19 +22,19 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * then stops: a snapshot, not a subscription. Partitions are assigned directly (no consumer group, no committed
  * offsets), and only committed transactions are read, so a sorter in the middle of a transaction is not seen half-way.
  */
-final class TopicSnapshot {
+public final class TopicSnapshot {
     private final String bootstrap;
     private final Duration stallTimeout;
     private final PrintStream progress;
 
-    TopicSnapshot(String bootstrap, Duration stallTimeout, PrintStream progress) {
+    public TopicSnapshot(String bootstrap, Duration stallTimeout, PrintStream progress) {
         this.bootstrap = bootstrap;
         this.stallTimeout = stallTimeout;
         this.progress = progress;
     }
 
     /** @return the number of records handed to {@code sink} */
-    long read(Pattern topics, Consumer<ConsumerRecord<String, byte[]>> sink) {
+    public long read(Pattern topics, Consumer<ConsumerRecord<String, byte[]>> sink) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

@@ -6,6 +6,8 @@ public final class Topics {
     public static final String SCORED = "images.scored";
     public static final String FAILED = "images.failed";
     public static final String BUCKET_PREFIX = "images.bucket.";
+    /** Reviewers' corrections ({@code Correction}, key = image id); the sorter and the exporter apply them. */
+    public static final String CORRECTIONS = "images.corrections";
 
     private Topics() {}
 }

@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Turns one scored image into one record per bucket it belongs to, each carrying the sorter's tags (not the
- * worker's), and makes sure every bucket topic exists first.
+ * worker's), and makes sure every bucket topic exists first. Reviewers' {@link Corrections} override the tag rules
+ * head by head.
  */
 public final class BucketRouter {
     private static final Logger LOG = LoggerFactory.getLogger(BucketRouter.class);
@@ -23,6 +24,8 @@ public final class BucketRouter {
     private final AtomicLong untagged = new AtomicLong();
     private final AtomicLong routed = new AtomicLong();
     private final AtomicLong unroutable = new AtomicLong();
+    private final AtomicLong corrected = new AtomicLong();
+    private final AtomicLong removals = new AtomicLong();
 
     public BucketRouter(TagRules rules, BucketTopics topics) {
         this.rules = rules;
@@ -30,12 +33,43 @@ public final class BucketRouter {
     }
 
     public List<Routed> route(String id, ScoredImage image) {
+        return route(id, image, Corrections.none());
+    }
+
+    /** Routes a newly scored image: the rules' buckets with the image's corrections applied. */
+    public List<Routed> route(String id, ScoredImage image, Corrections corrections) {
         images.incrementAndGet();
-        List<Match> matches = rules.matches(image);
+        List<Match> matches = corrections.apply(image, rules.matches(image));
         if (matches.isEmpty()) {
             untagged.incrementAndGet();
             return List.of();
         }
+        List<Routed> out = toBuckets(id, image, matches);
+        routed.addAndGet(out.size());
+        return out;
+    }
+
+    /**
+     * Where an image already routed belongs once its corrections changed: every bucket it belongs to now (the
+     * caller writes only those it was not in before, and removal markers for those it left). Counted as a correction.
+     */
+    public List<Routed> reroute(String id, ScoredImage image, Corrections corrections) {
+        corrected.incrementAndGet();
+        return toBuckets(id, image, corrections.apply(image, rules.matches(image)));
+    }
+
+    /** Counts a removal marker written to a bucket the image left. */
+    public void removed() {
+        removals.incrementAndGet();
+    }
+
+    /** Counts a bucket record written by a reroute. */
+    public void rerouted() {
+        routed.incrementAndGet();
+    }
+
+    private List<Routed> toBuckets(String id, ScoredImage image, List<Match> matches) {
+        if (matches.isEmpty()) return List.of();
         Set<Bucket> buckets = new LinkedHashSet<>();
         for (Match m : matches) buckets.add(m.bucket());
         List<Tag> tags = new ArrayList<>(buckets.size());
@@ -54,12 +88,11 @@ public final class BucketRouter {
                 LOG.error("image {} not written to bucket {}: {}", id, bucket, e.getMessage());
             }
         }
-        routed.addAndGet(out.size());
         return out;
     }
 
     /** Counts so far; {@code undecodable} is 0 here (Kafka Streams counts those, see {@link SortApp#counts()}). */
     public SortCounts counts() {
-        return new SortCounts(images.get(), untagged.get(), routed.get(), unroutable.get(), 0);
+        return new SortCounts(images.get(), untagged.get(), routed.get(), unroutable.get(), 0, corrected.get(), removals.get());
     }
 }

@@ -5,14 +5,26 @@ import dev.sieve.kafka.AvroSerde;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
-/** One copy of a scored image on its way to one bucket topic. Only {@code image} is written; the topic picks the sink. */
+/**
+ * One record on its way to one bucket topic: a copy of a scored image, or (image null) a removal marker, written as a
+ * tombstone (key = image id, value null), saying the image has left that bucket. Only the value is written; the
+ * topic picks the sink.
+ */
 public record Routed(String topic, ScoredImage image) {
     private static final AvroSerde<ScoredImage> SCORED = AvroSerde.of(ScoredImage.class);
 
-    /** Writes the image as {@code images.scored} does; nothing reads a {@code Routed} back. */
+    public static Routed removal(String topic) {
+        return new Routed(topic, null);
+    }
+
+    public boolean isRemoval() {
+        return image == null;
+    }
+
+    /** Writes the image as {@code images.scored} does, a removal as null; nothing reads a {@code Routed} back. */
     public static Serde<Routed> serde() {
         return Serdes.serdeFrom(
-                (topic, routed) -> routed == null ? null : SCORED.encode(routed.image()),
+                (topic, routed) -> routed == null || routed.isRemoval() ? null : SCORED.encode(routed.image()),
                 (topic, bytes) -> {
                     throw new UnsupportedOperationException("Routed is written to bucket topics, never read: read a ScoredImage");
                 });

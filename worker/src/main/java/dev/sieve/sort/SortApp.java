@@ -32,13 +32,17 @@ public final class SortApp implements AutoCloseable {
     }
 
     /**
-     * Starts the sorter and returns at once (Kafka Streams runs on its own threads). The input topic must exist;
-     * bucket topics are created as their first image arrives.
+     * Starts the sorter and returns at once (Kafka Streams runs on its own threads). The input topic must exist; the
+     * corrections topic is created when missing; bucket topics are created as their first image arrives.
+     *
+     * @throws IllegalStateException when the corrections topic's partition count differs from the input's
      */
     public static SortApp start(SortConfig config, String bootstrap) {
+        CorrectionsTopic.ensureCopartitioned(bootstrap, config.input(), config.corrections(), config.bucketReplication());
         BucketTopics topics = new AdminBucketTopics(bootstrap, config.bucketPartitions(), config.bucketReplication());
         BucketRouter router = new BucketRouter(config.rules(), topics);
-        KafkaStreams streams = new KafkaStreams(BucketTopology.build(config.input(), router), streamsProperties(config, bootstrap));
+        KafkaStreams streams = new KafkaStreams(BucketTopology.build(config.input(), config.corrections(), router),
+                streamsProperties(config, bootstrap));
         streams.setUncaughtExceptionHandler(e -> {
             // Failures that reach here are the cluster's (a topic that cannot be created, a fenced producer); a bad
             // record never does. Stopping is clearer than a thread that fails again at the same offset forever.

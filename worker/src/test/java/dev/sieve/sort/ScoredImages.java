@@ -29,12 +29,17 @@ public final class ScoredImages {
 
     /** Labels and probabilities, alternating: {@code "Pass", 0.9, "JPEG", 0.1}. */
     public ScoredImages classifier(String head, Object... labelsAndProbabilities) {
+        return revision(head, "", labelsAndProbabilities);
+    }
+
+    /** A classifier with a revision, as city96 names them: head {@code name-v1.2}, revision {@code v1.2}. */
+    public ScoredImages revision(String head, String revision, Object... labelsAndProbabilities) {
         List<LabelScore> labels = new ArrayList<>();
         for (int i = 0; i < labelsAndProbabilities.length; i += 2) {
             double p = ((Number) labelsAndProbabilities[i + 1]).doubleValue();
             labels.add(new LabelScore((String) labelsAndProbabilities[i], p, List.of(p)));
         }
-        heads.add(new HeadScore(head, "", HeadKind.CLASSIFIER, CropCombine.SINGLE, labels));
+        heads.add(new HeadScore(head, revision, HeadKind.CLASSIFIER, CropCombine.SINGLE, labels));
         return this;
     }
 

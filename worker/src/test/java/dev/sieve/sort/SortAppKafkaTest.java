@@ -54,7 +54,7 @@ class SortAppKafkaTest {
                     .classifier("sat-compression", "Pass", 0.2, "JPEG", 0.5, "WEBP", 0.5).build())));
             producer.send(new ProducerRecord<>(input, "d", SERDE.encode(ScoredImages.of("d", "file:/d.png").score("sat-aesthetic", 0.9).build())));
         }
-        SortConfig config = new SortConfig(input, "sort-app-test", TagRules.parse(List.of("sat-compression:JPEG=0.5", "sat-compression:WEBP=0.5"), List.of()),
+        SortConfig config = new SortConfig(input, input + ".corrections", "sort-app-test", TagRules.parse(List.of("sat-compression:JPEG=0.5", "sat-compression:WEBP=0.5"), List.of()),
                 SortConfig.Guarantee.EXACTLY_ONCE_V2, 1, (short) 1, 1, java.util.Optional.of(stateDir));
 
         Map<String, Set<String>> idsByTopic = new ConcurrentHashMap<>();

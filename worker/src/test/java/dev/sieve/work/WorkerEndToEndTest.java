@@ -136,9 +136,8 @@ class WorkerEndToEndTest {
 
         WorkerConfig config = new WorkerConfig(bootstrap, "e2e-workers", in, scored, failed, "e2e-worker", 8, 12,
                 Duration.ofMillis(20), 2, Duration.ofMillis(50));
-        FetchConfig d = FetchConfig.defaults();
-        FetchConfig fetch = new FetchConfig(d.maxInFlight(), d.maxInFlightPerHost(), d.connectTimeout(),
-                Duration.ofSeconds(10), d.maxBytes(), d.maxRedirects(), 1, d.retryBackoff(), SAMPLES, true);
+        FetchConfig fetch = FetchConfig.defaults().withFileRoot(SAMPLES).withAllowPrivateAddresses(true)
+                .withRetries(1, Duration.ofMillis(100)).withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(10));
         try (ClipEmbedder clip = ClipEmbedder.load(CLIP, Device.cpu());
              Scorer scorer = new Scorer(clip, loadHeads(), CropCombine.MEAN);
              ImageFetcher fetcher = new ImageFetcher(fetch);
@@ -198,7 +197,7 @@ class WorkerEndToEndTest {
         }
 
         // The sorter puts every scored id into the bucket of each classifier's top label.
-        try (SortApp sorter = SortApp.start(new SortConfig(scored, "e2e-sorter", SortConfig.defaults().rules(),
+        try (SortApp sorter = SortApp.start(new SortConfig(scored, scored + ".corrections", "e2e-sorter", SortConfig.defaults().rules(),
                 SortConfig.Guarantee.EXACTLY_ONCE_V2, 1, (short) 1, 1, Optional.of(tmp.resolve("streams"))), bootstrap)) {
             Map<String, List<String>> expectedBuckets = new HashMap<>();
             for (ScoredImage s : scoredById.values()) {
@@ -258,7 +257,7 @@ class WorkerEndToEndTest {
         StringWriter out = new StringWriter();
         List<String> args = new ArrayList<>(List.of("score", "--json", "--clip", CLIP.toString(), "--heads-dir", HEADS.toString()));
         files.forEach(f -> args.add(f.toString()));
-        new CommandLine(new Sieve()).setOut(new PrintWriter(out, true)).execute(args.toArray(String[]::new));
+        Sieve.commandLine().setOut(new PrintWriter(out, true)).execute(args.toArray(String[]::new));
         Map<String, JsonObject> byFile = new HashMap<>();
         for (String line : out.toString().split("\n")) {
             if (line.isBlank()) continue;

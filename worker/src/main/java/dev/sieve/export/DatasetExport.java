@@ -1,0 +1,170 @@
+package dev.sieve.export;
+
+import dev.sieve.avro.Correction;
+import dev.sieve.avro.HeadKind;
+import dev.sieve.avro.HeadScore;
+import dev.sieve.avro.LabelScore;
+import dev.sieve.avro.ScoredImage;
+import dev.sieve.kafka.AvroSerde;
+import dev.sieve.sort.Corrections;
+import dev.sieve.sort.Match;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import org.apache.kafka.common.errors.SerializationException;
+
+/**
+ * {@code sieve export --dataset}: the training layout of city96's CityClassifiers ({@code dataset.py}): per classifier
+ * head, one folder per class named {@code <label index>_<label>} ({@code 0_Pass}, {@code 1_JPEG}; the trainer reads
+ * the class from the number before the first {@code _}) holding the images ({@code .png .jpg .jpeg .webp .gif}, the
+ * extensions its {@code ImageDataset} accepts), plus {@code report.txt} with the seed card's distribution and class
+ * ratios. An image's class is the reviewer's correction when there is one (an excluded image is left out), else the
+ * sorter's rule (top label, or with thresholds the matching label of highest probability). Score heads are skipped.
+ */
+public final class DatasetExport {
+    /** Extensions city96's ImageDataset reads (it compares them case-sensitively, so names are written lower-case). */
+    static final Set<String> IMAGE_EXTENSIONS = Set.of(".png", ".jpg", ".jpeg", ".webp", ".gif");
+    private static final AvroSerde<ScoredImage> SCORED = AvroSerde.of(ScoredImage.class);
+    private static final AvroSerde<Correction> CORRECTION = AvroSerde.of(Correction.class);
+
+    /**
+     * @param images images placed in class folders (one image in two heads counts twice)
+     * @param excluded images left out because a reviewer excluded them
+     * @param corrected images whose class came from a correction
+     * @param skipped images with no class, an unknown corrected label, a non-local or missing file, or another extension
+     * @param reports per head, its report text
+     */
+    public record Result(long images, long excluded, long corrected, long skipped, Map<String, String> reports) {}
+
+    private DatasetExport() {}
+
+    public static Result run(ExportConfig config, String correctionsTopic, String bootstrap, PrintStream progress) {
+        TopicSnapshot snapshot = new TopicSnapshot(bootstrap, config.stallTimeout(), progress);
+        Map<String, ScoredImage> latest = new LinkedHashMap<>();
+        snapshot.read(Pattern.compile(Pattern.quote(config.scoredTopic())), r -> decode(SCORED, r.value())
+                .ifPresent(i -> latest.put(i.getRef().getId(), i)));
+        Map<String, List<Correction>> corrections = new TreeMap<>();
+        snapshot.read(Pattern.compile(Pattern.quote(correctionsTopic)), r -> {
+            if (r.value() == null && r.key() != null) corrections.remove(r.key()); // withdraws the id's corrections
+            decode(CORRECTION, r.value()).ifPresent(c -> corrections.computeIfAbsent(c.getId(), k -> new ArrayList<>()).add(c));
+        });
+        // head -> class folder -> entries
+        Map<String, Map<Integer, Map<String, ScoredImage>>> classes = new TreeMap<>();
+        Map<String, List<String>> labelsByHead = new TreeMap<>();
+        long excluded = 0, corrected = 0, skipped = 0;
+        for (ScoredImage image : latest.values()) {
+            String id = image.getRef().getId();
+            Corrections own = Corrections.of(corrections.getOrDefault(id, List.of()));
+            List<Match> matches = own.apply(image, config.rules().matches(image));
+            for (HeadScore head : image.getHeads()) {
+                if (head.getKind() != HeadKind.CLASSIFIER) continue;
+                List<String> labels = head.getLabels().stream().map(LabelScore::getLabel).toList();
+                labelsByHead.putIfAbsent(head.getName(), labels);
+                Optional<Correction> correction = own.forHead(head);
+                if (correction.isPresent() && correction.get().getNewLabel() == null) {
+                    excluded++;
+                    continue;
+                }
+                Optional<Match> best = matches.stream().filter(m -> m.bucket().head().equals(head.getName()))
+                        .max((a, b) -> Double.compare(a.probability(), b.probability()));
+                int index = best.map(m -> labels.indexOf(m.bucket().label())).orElse(-1);
+                if (index < 0) {
+                    skipped++;
+                    continue;
+                }
+                if (correction.isPresent()) corrected++;
+                classes.computeIfAbsent(head.getName(), h -> new TreeMap<>()).computeIfAbsent(index, i -> new TreeMap<>()).put(id, image);
+            }
+        }
+        Map<String, String> reports = new TreeMap<>();
+        long placed = 0;
+        try {
+            for (Map.Entry<String, Map<Integer, Map<String, ScoredImage>>> head : classes.entrySet()) {
+                Path headDir = config.out().resolve(PathSegments.of(head.getKey()));
+                List<String> labels = labelsByHead.get(head.getKey());
+                Map<String, Long> folderCounts = new LinkedHashMap<>();
+                for (Map.Entry<Integer, Map<String, ScoredImage>> cls : head.getValue().entrySet()) {
+                    String folder = cls.getKey() + "_" + PathSegments.of(labels.get(cls.getKey()));
+                    Path dir = headDir.resolve(folder);
+                    Files.createDirectories(dir);
+                    long n = 0;
+                    try (Writer manifest = Files.newBufferedWriter(dir.resolve("manifest.tsv"), StandardCharsets.UTF_8)) {
+                        manifest.write("id\turi\n");
+                        for (ScoredImage image : cls.getValue().values()) {
+                            manifest.write(image.getRef().getId() + "\t" + image.getRef().getUri() + "\n");
+                            if (place(config, dir, image)) n++;
+                            else skipped++;
+                        }
+                    }
+                    folderCounts.put(folder, n);
+                    placed += n;
+                }
+                String report = report(folderCounts);
+                Files.writeString(headDir.resolve("report.txt"), report, StandardCharsets.UTF_8);
+                reports.put(head.getKey(), report);
+                progress.printf("%s (%s):%n%s", head.getKey(), headDir, report);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the dataset under " + config.out() + ": " + e.getMessage(), e);
+        }
+        progress.printf("dataset: %d images placed, %d corrected by reviewers, %d excluded, %d skipped%n", placed, corrected, excluded, skipped);
+        return new Result(placed, excluded, corrected, skipped, reports);
+    }
+
+    /**
+     * The seed card's "Final dataset score distribution" for one head: a line per class folder, then "Class ratios" per
+     * class index written with two digits ({@code 00 - 2200 |||...}); bars are {@code floor(40 * count / images)}.
+     */
+    static String report(Map<String, Long> folderCounts) {
+        long total = folderCounts.values().stream().mapToLong(Long::longValue).sum();
+        Map<Integer, Long> byClass = new TreeMap<>();
+        folderCounts.forEach((folder, n) -> byClass.merge(Integer.parseInt(folder.substring(0, folder.indexOf('_'))), n, Long::sum));
+        StringBuilder s = new StringBuilder("Final dataset score distribution:\n").append(total).append(" images in dataset.\n");
+        folderCounts.forEach((folder, n) -> s.append(DistributionReport.line(folder, n, total)).append('\n'));
+        s.append("Class ratios:\n");
+        byClass.forEach((cls, n) -> s.append(DistributionReport.line(String.format(Locale.ROOT, "%02d", cls), n, total)).append('\n'));
+        return s.toString();
+    }
+
+    private static boolean place(ExportConfig config, Path dir, ScoredImage image) throws IOException {
+        URI uri;
+        try {
+            uri = URI.create(image.getRef().getUri());
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        if (!"file".equalsIgnoreCase(uri.getScheme())) return false;
+        String ext = PathSegments.extension(uri.getPath()).toLowerCase(Locale.ROOT);
+        Path source = Path.of(uri);
+        if (!IMAGE_EXTENSIONS.contains(ext) || !Files.isRegularFile(source)) return false;
+        Path target = dir.resolve(PathSegments.of(image.getRef().getId()) + ext);
+        Files.deleteIfExists(target);
+        if (config.files() == ExportConfig.FileMode.COPY) Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
+        else Files.createSymbolicLink(target, source.toAbsolutePath());
+        return true;
+    }
+
+    private static <T extends org.apache.avro.specific.SpecificRecord> Optional<T> decode(AvroSerde<T> serde, byte[] value) {
+        if (value == null) return Optional.empty();
+        try {
+            return Optional.of(serde.decode(value));
+        } catch (SerializationException e) {
+            return Optional.empty();
+        }
+    }
+}

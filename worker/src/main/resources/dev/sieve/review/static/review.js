@@ -1,0 +1,187 @@
+// sieve review: one page, no build step. Keys: j/k or arrows move, digits relabel, x excludes, o toggles the order.
+"use strict";
+
+const state = { heads: [], head: null, label: null, labels: [], images: [], sel: 0, order: "confident", marks: 0 };
+const $ = (id) => document.getElementById(id);
+
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === "class") e.className = v; else if (k === "style") e.style.cssText = v; else e.setAttribute(k, v);
+  }
+  for (const c of children) e.append(c);
+  return e;
+}
+
+const fmt = (p) => (p === null || p === undefined ? "–" : p.toFixed(3));
+
+function status(text, error) {
+  $("status").textContent = text;
+  $("status").className = error ? "error" : "";
+}
+
+async function loadBuckets() {
+  const data = await (await fetch("/api/buckets")).json();
+  state.order = state.order || data.order;
+  renderBuckets(data);
+  return data;
+}
+
+function renderBuckets(data) {
+  state.heads = data.heads;
+  const root = $("buckets");
+  root.textContent = "";
+  for (const h of data.heads) {
+    const list = el("ol");
+    for (const l of h.labels) {
+      const a = el("a", { href: "#", class: "bucket", "data-head": h.head, "data-label": l.label },
+        el("span", { class: "n" }, String(l.index)), `${l.label} (${l.count})`);
+      if (h.head === state.head && l.label === state.label) a.classList.add("current");
+      a.addEventListener("click", (e) => { e.preventDefault(); openBucket(h.head, l.label); });
+      list.append(el("li", {}, a));
+    }
+    root.append(el("h3", {}, h.head), list);
+  }
+  $("report").textContent = data.report;
+}
+
+async function openBucket(head, label) {
+  const q = new URLSearchParams({ head, label, order: state.order });
+  const data = await (await fetch("/api/images?" + q)).json();
+  Object.assign(state, { head, label, labels: data.labels, images: data.images, sel: 0 });
+  location.hash = encodeURIComponent(head) + "/" + encodeURIComponent(label);
+  document.querySelectorAll("a.bucket").forEach((a) =>
+    a.classList.toggle("current", a.dataset.head === head && a.dataset.label === label));
+  $("title").textContent = `${head} / ${label} — ${data.images.length} images, ${state.order === "boundary" ? "closest to the boundary" : "most confident"} first`;
+  $("labels").textContent = "keys: " + data.labels.map((l, i) => `${i} = ${l}`).join(" · ") + " · x = exclude";
+  renderHistogram(data.images);
+  renderGrid();
+  status(data.images.length ? "" : "this bucket is empty");
+}
+
+function renderHistogram(images) {
+  const bins = new Array(20).fill(0);
+  for (const i of images) if (i.probability !== null) bins[Math.min(19, Math.max(0, Math.floor(i.probability * 20)))]++;
+  const max = Math.max(1, ...bins);
+  const h = $("histogram");
+  h.textContent = "";
+  bins.forEach((n, b) => h.append(el("div", { class: "bin", title: `${(b / 20).toFixed(2)}–${((b + 1) / 20).toFixed(2)}: ${n}`, style: `height:${(34 * n) / max}px` })));
+  h.append(el("span", { class: "axis", style: "left:0" }, "0"), el("span", { class: "axis", style: "right:0" }, "1"));
+}
+
+function renderGrid() {
+  const grid = $("grid");
+  grid.textContent = "";
+  state.images.forEach((img, i) => {
+    const frame = el("div", { class: "frame" });
+    frame.append(img.thumb ? el("img", { src: img.thumb, alt: img.id, loading: "lazy" }) : el("div", { class: "missing" }, img.uri));
+    img.boxes.forEach((b, k) => {
+      const crop = img.crops[k];
+      frame.append(el("div", {
+        class: "box" + (k === 4 ? " centre" : ""),
+        style: `left:${b.left * 100}%;top:${b.top * 100}%;width:${b.width * 100}%;height:${b.height * 100}%`,
+      }, el("span", {}, crop === undefined ? "" : crop.toFixed(2))));
+    });
+    const detail = el("div", { class: "detail" },
+      el("div", {}, el("b", {}, img.id)),
+      el("div", {}, `${img.width}×${img.height}, ${img.boxes.length ? "five crops" : "one crop"}`),
+      ...img.labels.map((l, n) => el("div", {}, `${n} ${l.label}: ${fmt(l.probability)}`)),
+      el("div", {}, img.crops.length > 1 ? "crops: " + img.crops.map((c) => c.toFixed(2)).join(" ") : ""),
+      el("div", {}, `margin ${fmt(img.margin)}`));
+    const card = el("div", { class: "card", "data-id": img.id, "data-index": String(i) }, frame,
+      el("div", { class: "caption" }, el("span", { class: "p" }, fmt(img.probability)), el("span", { class: "id" }, img.id)), detail);
+    card.addEventListener("click", () => select(i));
+    grid.append(card);
+  });
+  select(0);
+}
+
+function cards() { return document.querySelectorAll("#grid .card"); }
+
+function select(i) {
+  const all = cards();
+  if (!all.length) return;
+  state.sel = Math.max(0, Math.min(all.length - 1, i));
+  all.forEach((c, k) => c.classList.toggle("selected", k === state.sel));
+  all[state.sel].scrollIntoView({ block: "nearest" });
+}
+
+function columns() {
+  const all = cards();
+  if (all.length < 2) return 1;
+  const top = all[0].offsetTop;
+  let n = 0;
+  for (const c of all) { if (c.offsetTop !== top) break; n++; }
+  return Math.max(1, n);
+}
+
+async function mark(newLabel) {
+  const img = state.images[state.sel];
+  const card = cards()[state.sel];
+  if (!img || card.dataset.marked) return;
+  if (newLabel === state.label) { status(`${img.id} is already in ${newLabel}`); return; }
+  const index = state.sel;
+  card.dataset.marked = "pending";
+  select(index + 1);
+  try {
+    const res = await fetch("/api/corrections", {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ id: img.id, head: state.head, label: state.label, newLabel }),
+    });
+    if (!res.ok) throw new Error(await res.text());
+    const data = await res.json();
+    card.dataset.marked = newLabel === null ? "excluded" : newLabel;
+    card.classList.add("marked");
+    card.prepend(el("span", { class: newLabel === null ? "badge excluded" : "badge" }, newLabel === null ? "excluded" : "→ " + newLabel));
+    state.marks++;
+    $("marks").textContent = `${state.marks} mark${state.marks === 1 ? "" : "s"}`;
+    renderBuckets(data);
+    status(`${img.id}: ${newLabel === null ? "excluded from " + state.head : state.label + " → " + newLabel} (sent to Kafka)`);
+  } catch (e) {
+    delete card.dataset.marked;
+    card.prepend(el("span", { class: "badge failed" }, "failed"));
+    status(`${img.id}: not saved: ${e.message}`, true);
+  }
+}
+
+function stepBucket(delta) {
+  const all = [...document.querySelectorAll("a.bucket")];
+  if (!all.length) return;
+  const i = all.findIndex((a) => a.dataset.head === state.head && a.dataset.label === state.label);
+  const next = all[(i + delta + all.length) % all.length];
+  openBucket(next.dataset.head, next.dataset.label);
+}
+
+document.addEventListener("keydown", (e) => {
+  if (e.ctrlKey || e.metaKey || e.altKey) return;
+  const k = e.key;
+  if (k === "j" || k === "ArrowRight") select(state.sel + 1);
+  else if (k === "k" || k === "ArrowLeft") select(state.sel - 1);
+  else if (k === "ArrowDown") select(state.sel + columns());
+  else if (k === "ArrowUp") select(state.sel - columns());
+  else if (/^[0-9]$/.test(k) && state.head) {
+    const label = state.labels[Number(k)];
+    if (label === undefined) status(`no label ${k} in ${state.head}`, true); else mark(label);
+  } else if (k === "x" && state.head) mark(null);
+  else if (k === "o") toggleOrder();
+  else if (k === "]") stepBucket(1);
+  else if (k === "[") stepBucket(-1);
+  else return;
+  e.preventDefault();
+});
+
+function toggleOrder() {
+  state.order = state.order === "boundary" ? "confident" : "boundary";
+  $("order").textContent = "order: " + state.order;
+  if (state.head) openBucket(state.head, state.label);
+}
+
+$("order").addEventListener("click", toggleOrder);
+
+loadBuckets().then((data) => {
+  state.order = data.order;
+  $("order").textContent = "order: " + state.order;
+  const [h, l] = location.hash.slice(1).split("/").map(decodeURIComponent);
+  if (h && l) openBucket(h, l);
+  else status("pick a bucket on the left (or press ])");
+}).catch((e) => status("cannot load the buckets: " + e.message, true));
