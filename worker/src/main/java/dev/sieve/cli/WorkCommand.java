@@ -2,6 +2,7 @@ package dev.sieve.cli;
 
 import dev.sieve.fetch.ImageFetcher;
 import dev.sieve.kafka.Topics;
+import dev.sieve.work.ShareWorker;
 import dev.sieve.work.Worker;
 import dev.sieve.work.WorkerConfig;
 import java.time.Duration;
@@ -24,7 +25,22 @@ public final class WorkCommand implements Callable<Integer> {
     @Mixin ModelOptions models;
     @Mixin FetchOptions fetch;
 
-    @Option(names = "--group", defaultValue = "sieve-workers", description = "Consumer group. Default: ${DEFAULT-VALUE}.")
+    /** How workers share images.in. */
+    enum Mode { group, share }
+
+    @Option(names = "--mode", defaultValue = "group",
+            description = {"group: a consumer group, exactly once (results and offsets in one transaction); at most one "
+                    + "worker per partition.",
+                    "share: a share group (KIP-932), at least once (an image may be written twice after a crash; "
+                    + "readers de-duplicate by id); any number of workers per partition. Default: ${DEFAULT-VALUE}."})
+    Mode mode;
+
+    @Option(names = "--delivery-limit", defaultValue = "5",
+            description = "Share mode: the group's share.delivery.count.limit; the record's last delivery goes to "
+                    + "images.failed as DELIVERY_LIMIT instead of being tried again. Default: ${DEFAULT-VALUE}.")
+    int deliveryLimit;
+
+    @Option(names = "--group", defaultValue = "sieve-workers", description = "Consumer group (or share group). Default: ${DEFAULT-VALUE}.")
     String group;
 
     @Option(names = "--input-topic", defaultValue = Topics.IN, description = "Where the ImageRefs come from. Default: ${DEFAULT-VALUE}.")
@@ -61,12 +77,14 @@ public final class WorkCommand implements Callable<Integer> {
         try (ModelOptions.Loaded loaded = models.load(System.err);
              ImageFetcher fetcher = new ImageFetcher(fetch.config());
              Worker worker = new Worker(config, fetcher, loaded.preparer(), loaded.scorer(), loaded.clipModel())) {
+            ShareWorker share = mode == Mode.share ? new ShareWorker(config, worker, deliveryLimit) : null;
+            Runnable stop = share != null ? share::stop : worker::stop;
             // SIGTERM (a pod stop) and Ctrl-C: stop polling, finish or give up in-flight work (bounded), commit,
             // and exit 0 through the normal return below. The hook covers other JVM exits.
-            StopSignals.install(worker::stop);
+            StopSignals.install(stop);
             CountDownLatch done = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                worker.stop();
+                stop.run();
                 try {
                     done.await();
                 } catch (InterruptedException e) {
@@ -74,7 +92,7 @@ public final class WorkCommand implements Callable<Integer> {
                 }
             }));
             try {
-                worker.run();
+                if (share != null) share.run(); else worker.run();
             } finally {
                 System.err.println("worker stopped: " + worker.stats());
                 done.countDown();

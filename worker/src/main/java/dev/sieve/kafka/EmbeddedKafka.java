@@ -71,6 +71,8 @@ public final class EmbeddedKafka implements AutoCloseable {
             // (consumer.session.timeout.ms), so a killed worker's partitions move on sooner; defaults are unchanged.
             p.put("group.consumer.min.session.timeout.ms", "6000");
             p.put("group.consumer.min.heartbeat.interval.ms", "1000");
+            // Likewise lets a share group shorten its record lock (share.record.lock.duration.ms, 30 s by default).
+            p.put("group.share.min.record.lock.duration.ms", "1000");
             // The cleaner's default 128 MB on-heap buffer kills a small-heap JVM at start.
             p.put("log.cleaner.dedupe.buffer.size", String.valueOf(8 * 1024 * 1024));
             Path cfg = dir.resolve("server.properties");

@@ -65,7 +65,7 @@ public final class Worker implements AutoCloseable {
     private static final AvroSerde<FailedImage> FAILED = AvroSerde.of(FailedImage.class);
 
     /** What one record ends as: a record for images.scored or images.failed. */
-    private record Output(ProducerRecord<String, byte[]> record, boolean scored) {}
+    record Output(ProducerRecord<String, byte[]> record, boolean scored) {}
 
     private record Entry(long offset, CompletableFuture<Output> output) {}
 
@@ -154,7 +154,8 @@ public final class Worker implements AutoCloseable {
         if (c != null) c.wakeup();
     }
 
-    private CompletableFuture<Output> start(ConsumerRecord<String, byte[]> rec) {
+    /** Starts the record's job; the future never fails (a failure is an images.failed Output). ShareWorker uses it too. */
+    CompletableFuture<Output> start(ConsumerRecord<String, byte[]> rec) {
         ImageRef ref;
         try {
             ref = REFS.decode(rec.value());
@@ -206,7 +207,7 @@ public final class Worker implements AutoCloseable {
         return failed(ref, e, null);
     }
 
-    private Output failed(ImageRef ref, StageException e, byte[] rawValue) {
+    Output failed(ImageRef ref, StageException e, byte[] rawValue) {
         FailedImage value = Outcomes.failed(ref, e, config.workerId(), rawValue);
         return new Output(new ProducerRecord<>(config.failedTopic(), ref.getId(), FAILED.encode(value)), false);
     }
