@@ -26,15 +26,19 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Workers in their own processes, SIGKILLed at random moments while they work and restarted, over and over:
- * afterwards every reference is on images.scored or images.failed exactly once (read_committed).
+ * afterwards every reference is on images.scored or images.failed exactly once (read_committed) in consumer-group
+ * mode, and at least once in share mode.
  *
- * <p>Shortened for CI; a long run: {@code -Dsieve.chaos.refs=5000 -Dsieve.chaos.kills=30}. {@code
+ * <p>Shortened for CI; a long run: {@code -Dsieve.chaos.refs=5000 -Dsieve.chaos.kills=30} (share mode:
+ * {@code sieve.chaos.share.refs}, {@code sieve.chaos.share.kills}). {@code
  * -Dsieve.chaos.seed=N} replays the kill choices (timing still varies).
  */
 class WorkerChaosTest {
     private static final int REFS = Integer.getInteger("sieve.chaos.refs", 300);
     private static final int KILLS = Integer.getInteger("sieve.chaos.kills", 4);
     private static final int WORKERS = Integer.getInteger("sieve.chaos.workers", 2);
+    private static final int SHARE_REFS = Integer.getInteger("sieve.chaos.share.refs", 200);
+    private static final int SHARE_KILLS = Integer.getInteger("sieve.chaos.share.kills", 3);
     private static final int BAD_RECORDS = 3;
 
     @TempDir
@@ -42,10 +46,27 @@ class WorkerChaosTest {
 
     @Test
     void killedAndRestartedWorkersLoseNothingAndDuplicateNothing() throws Exception {
+        Result r = chaos("group", REFS, KILLS);
+        assertThat(r.lost()).as(r.report()).isEmpty();
+        assertThat(r.duplicated()).as(r.report()).isZero();
+        assertThat(r.failed()).as("the 404s and the unreadable records fail").isEqualTo(BAD_RECORDS + (REFS + 19) / 20);
+    }
+
+    @Test
+    void inShareModeKilledWorkersLoseNothing() throws Exception {
+        // At least once: nothing lost; duplicates are allowed (and counted), readers de-duplicate by id.
+        Result r = chaos("share", SHARE_REFS, SHARE_KILLS);
+        assertThat(r.lost()).as(r.report()).isEmpty();
+    }
+
+    record Result(String report, Set<String> lost, long duplicated, int failed) {}
+
+    private Result chaos(String mode, int refs, int plannedKills) throws Exception {
         long seed = Long.getLong("sieve.chaos.seed", System.nanoTime());
         Random random = new Random(seed);
         String bootstrap = SharedKafka.bootstrapServers();
-        String in = "chaos.in", scored = "chaos.scored", failed = "chaos.failed", group = "chaos-workers";
+        String in = "chaos-" + mode + ".in", scored = "chaos-" + mode + ".scored", failed = "chaos-" + mode + ".failed";
+        String group = "chaos-" + mode + "-workers";
         SharedKafka.broker().createTopics(4, in, scored, failed);
         Set<String> produced = new HashSet<>();
         List<WorkerProcess> workers = new ArrayList<>();
@@ -54,14 +75,15 @@ class WorkerChaosTest {
                 WorkerEndToEndTest.SAMPLES.resolve("sketch-500x700-grey.png"),
                 WorkerEndToEndTest.SAMPLES.resolve("badge-400x400.gif")), 20);
              GroupOffsets offsets = new GroupOffsets(bootstrap)) {
-            // A killed worker holds its partitions until its session expires: 8 s instead of 45 s keeps the test short.
+            // A killed worker's partitions (group) or records (share) go to others when its session or its record
+            // locks expire: 8 s instead of 45 s / 30 s keeps the test short.
             ConfigResource groupResource = new ConfigResource(ConfigResource.Type.GROUP, group);
-            offsets.admin().incrementalAlterConfigs(Map.of(groupResource, List.of(
-                    new AlterConfigOp(new ConfigEntry("consumer.session.timeout.ms", "8000"), AlterConfigOp.OpType.SET),
-                    new AlterConfigOp(new ConfigEntry("consumer.heartbeat.interval.ms", "1000"), AlterConfigOp.OpType.SET))))
-                    .all().get();
+            List<AlterConfigOp> groupConfig = mode.equals("share")
+                    ? List.of(set("share.record.lock.duration.ms", "8000"), set("share.auto.offset.reset", "earliest"))
+                    : List.of(set("consumer.session.timeout.ms", "8000"), set("consumer.heartbeat.interval.ms", "1000"));
+            offsets.admin().incrementalAlterConfigs(Map.of(groupResource, groupConfig)).all().get();
             try (KafkaProducer<String, byte[]> producer = WorkerEndToEndTest.producer(bootstrap)) {
-                for (int i = 0; i < REFS; i++) {
+                for (int i = 0; i < refs; i++) {
                     String id = "c" + i;
                     String uri = server.base() + (i % 20 == 0 ? "/gone/" : "/img/") + id;
                     producer.send(new ProducerRecord<>(in, id, WorkerEndToEndTest.REFS.encode(WorkerEndToEndTest.ref(id, uri))));
@@ -73,24 +95,29 @@ class WorkerChaosTest {
                 }
             }
             int total = produced.size();
-            for (int w = 0; w < WORKERS; w++) workers.add(start(bootstrap, in, scored, failed, group, w));
+            for (int w = 0; w < WORKERS; w++) workers.add(start(bootstrap, mode, in, scored, failed, group, w));
 
             try {
-                while (kills < KILLS) {
-                    long done = offsets.committed(group, in);
+                while (kills < plannedKills) {
+                    long done = distinctOutputs(bootstrap, scored, failed);
                     if (done >= total) break;
                     // Kill after a random share of what is left, so the kills spread over the whole run.
-                    long step = 1 + random.nextInt((int) Math.max(1, (total - done) / (KILLS - kills + 1)));
+                    long step = 1 + random.nextInt((int) Math.max(1, (total - done) / (plannedKills - kills + 1)));
                     long target = Math.min(total, done + step);
-                    await().atMost(Duration.ofSeconds(240)).until(() -> offsets.committed(group, in) >= target);
+                    await().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofMillis(500))
+                            .until(() -> distinctOutputs(bootstrap, scored, failed) >= target);
                     if (target >= total) break;
                     int victim = random.nextInt(WORKERS);
                     workers.get(victim).kill();
                     kills++;
                     // Same worker id: its transactional id fences the dead one's open transaction at once.
-                    workers.set(victim, start(bootstrap, in, scored, failed, group, victim));
+                    workers.set(victim, start(bootstrap, mode, in, scored, failed, group, victim));
                 }
-                await().atMost(Duration.ofSeconds(300)).until(() -> offsets.committed(group, in) >= total);
+                await().atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofMillis(500))
+                        .until(() -> distinctOutputs(bootstrap, scored, failed) >= total);
+                if (mode.equals("group")) {
+                    await().atMost(Duration.ofSeconds(60)).until(() -> offsets.committed(group, in) >= total);
+                }
                 for (WorkerProcess w : workers) {
                     await().atMost(Duration.ofSeconds(120)).until(() -> w.log().contains(" consuming ") || !w.isAlive());
                     int exit = w.terminate(60);
@@ -103,30 +130,40 @@ class WorkerChaosTest {
             Map<String, Integer> seen = new HashMap<>();
             count(WorkerEndToEndTest.readAll(bootstrap, scored), seen);
             int scoredCount = seen.values().stream().mapToInt(Integer::intValue).sum();
-            count(WorkerEndToEndTest.readAll(bootstrap, failed), seen);
+            Map<String, Integer> failedSeen = new HashMap<>();
+            count(WorkerEndToEndTest.readAll(bootstrap, failed), failedSeen);
+            failedSeen.forEach((id, n) -> seen.merge(id, n, Integer::sum));
             int outputs = seen.values().stream().mapToInt(Integer::intValue).sum();
             Set<String> lost = new HashSet<>(produced);
             lost.removeAll(seen.keySet());
             long duplicated = seen.values().stream().filter(n -> n > 1).count();
-            String report = String.format("chaos (seed %d): %d workers, %d kills survived, %d records, %d scored, "
-                    + "%d failed, %d lost, %d duplicated", seed, WORKERS, kills, total, scoredCount,
+            String report = String.format("chaos %s mode (seed %d): %d workers, %d kills survived, %d records, "
+                    + "%d scored, %d failed, %d lost, %d duplicated", mode, seed, WORKERS, kills, total, scoredCount,
                     outputs - scoredCount, lost.size(), duplicated);
             System.out.println(report);
-            Files.writeString(Path.of("target", "chaos-report.txt"), report + System.lineSeparator());
-
-            assertThat(kills).isEqualTo(KILLS);
-            assertThat(lost).as(report).isEmpty();
-            assertThat(duplicated).as(report).isZero();
-            assertThat(seen.keySet()).as(report).isEqualTo(produced);
-            assertThat(outputs - scoredCount).as("the 404s and the unreadable records fail")
-                    .isEqualTo(BAD_RECORDS + (REFS + 19) / 20);
+            Files.writeString(Path.of("target", "chaos-" + mode + "-report.txt"), report + System.lineSeparator());
+            assertThat(kills).as(report).isEqualTo(plannedKills);
+            assertThat(seen.keySet()).as(report).containsAll(produced).hasSameSizeAs(produced);
+            return new Result(report, lost, duplicated, failedSeen.size());
         }
     }
 
-    private WorkerProcess start(String bootstrap, String in, String scored, String failed, String group, int n)
-            throws Exception {
-        return WorkerProcess.start(tmp.resolve("worker-" + n + ".log"), List.of(
-                "-b", bootstrap, "--group", group, "--worker-id", "chaos-" + n, "--input-topic", in,
+    private static AlterConfigOp set(String name, String value) {
+        return new AlterConfigOp(new ConfigEntry(name, value), AlterConfigOp.OpType.SET);
+    }
+
+    private static long distinctOutputs(String bootstrap, String scored, String failed) {
+        Set<String> ids = new HashSet<>();
+        for (String topic : List.of(scored, failed)) {
+            WorkerEndToEndTest.readAll(bootstrap, topic).forEach(r -> ids.add(r.key()));
+        }
+        return ids.size();
+    }
+
+    private WorkerProcess start(String bootstrap, String mode, String in, String scored, String failed, String group,
+                                int n) throws Exception {
+        return WorkerProcess.start(tmp.resolve(mode + "-worker-" + n + ".log"), List.of(
+                "--mode", mode, "-b", bootstrap, "--group", group, "--worker-id", "chaos-" + mode + "-" + n, "--input-topic", in,
                 "--scored-topic", scored, "--failed-topic", failed, "--allow-private-addresses",
                 "--max-in-flight", "16", "--fetch-attempts", "1", "--prepare-threads", "1"));
     }
