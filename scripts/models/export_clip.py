@@ -16,6 +16,10 @@ Needs torch and transformers (>= 4.36, for attn_implementation), and the Hugging
 
 Writes <out>/<name>.pt and <out>/preprocessor_config.json; <name> is the model's last path part
 (clip-vit-large-patch14-336), with "-fp16" appended for --fp16, and becomes the model id in sieve's records.
+Then checks the saved file, loaded back, against transformers' own image_embeds on a few real images prepared
+by CLIPImageProcessor, and CLIPImageProcessor against sieve's Python reference (scripts/reference/score.py);
+the figures go to <out>/<name>.export.json and the file's sha256 to <out>/SHA256SUMS (sha256sum format).
+scripts/models/test_export_clip.py tests this logic on the fixture CLIP without transformers.
 """
 import argparse
 import hashlib
@@ -28,6 +32,7 @@ import time
 import torch
 import torch.nn as nn
 
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DEFAULT_MODEL = "openai/clip-vit-large-patch14-336"  # city96's inference.py clip_ver
 
 # openai/clip-vit-large-patch14-336's vision config, for --random-weights.
@@ -72,6 +77,10 @@ def parse_args(argv):
     p.add_argument("--random-weights", action="store_true",
                    help="do not download: ViT-L/14-336 architecture with random weights, for benchmarks only")
     p.add_argument("--batch", type=int, default=2, help="example batch size for the trace (default: %(default)s)")
+    p.add_argument("--no-check", action="store_true",
+                   help="skip the checks after the export: the saved file, loaded back, against transformers' "
+                        "image_embeds on real images prepared by CLIPImageProcessor (relative difference <= 1e-4, "
+                        "fp16 1e-2), and CLIPImageProcessor against sieve's Python reference (score.py)")
     args = p.parse_args(argv)
     if args.fp16 and args.device == "cpu":
         print("warning: --fp16 on cpu: half-precision CPU kernels are slow or missing; use --device cuda",
@@ -119,13 +128,109 @@ def input_size(preprocessor_config):
     return int(crop)
 
 
+def trace(wrapper, example, freeze=False, fp16=False):
+    """Traces the wrapper and checks the trace against the eager module at two batch sizes.
+    Returns the traced module and the largest difference seen."""
+    with torch.no_grad():
+        eager = wrapper(example)
+        # check_trace re-runs the model and compares; fp16 noise makes it warn spuriously, so compare once below.
+        traced = torch.jit.trace(wrapper, example, check_trace=False)
+        if freeze:
+            traced = torch.jit.freeze(traced)
+        again = traced(example)
+        one = traced(example[:1])  # the batch size must not be baked into the trace
+    if tuple(eager.shape) != (example.shape[0], 768) or eager.dtype != torch.float32:
+        sys.exit(f"unexpected output {tuple(eager.shape)} {eager.dtype}; expected ({example.shape[0]}, 768) float32")
+    diff = max((eager - again).abs().max().item(), (eager[:1] - one).abs().max().item())
+    if diff > (1e-2 if fp16 else 1e-4):
+        sys.exit(f"traced output differs from eager: {diff:.3g}")
+    return traced, diff
+
+
+def check_embeds(pt_path, model, pixel_values, dtype):
+    """The exported file, loaded back as sieve loads it, against transformers' own image_embeds (the model in its
+    export dtype) on the same pixel_values. Returns the largest absolute and relative difference."""
+    loaded = torch.jit.load(pt_path, map_location=pixel_values.device).eval()
+    with torch.no_grad():
+        ours = loaded(pixel_values.to(torch.float32))
+        theirs = model(pixel_values=pixel_values.to(dtype)).image_embeds.to(torch.float32)
+    diff = (ours - theirs).abs().max().item()
+    return diff, diff / max(theirs.abs().max().item(), 1e-12)
+
+
+def sample_images():
+    """A few PIL images of different modes and shapes for the checks (the golden cases, when this is a checkout)."""
+    from PIL import Image
+    cases = os.path.join(REPO, "worker", "src", "test", "resources", "image", "cases")
+    names = ["rgb_300x200_upscaled.png", "rgba_400x300.png", "l_500x350.png", "jpeg_rgb_900x700_tiled.jpg",
+             "p_transparency_900x700_tiled.png", "rgb_3x500.png"]
+    images = [Image.open(os.path.join(cases, n)) for n in names if os.path.isfile(os.path.join(cases, n))]
+    if not images:  # outside a checkout: a gradient
+        images = [Image.linear_gradient("L").convert("RGB").resize((400, 300))]
+    return images
+
+
+def check_processor(out_dir, images):
+    """transformers' CLIPImageProcessor (the class city96 uses) built from the exported preprocessor_config.json,
+    against the Python reference's restatement of it (scripts/reference/score.py) that sieve's goldens come from.
+    Returns the largest absolute difference of pixel_values."""
+    from transformers import CLIPImageProcessor
+    sys.path.insert(0, os.path.join(REPO, "scripts", "reference"))
+    import score
+    proc = CLIPImageProcessor.from_pretrained(out_dir)
+    clip = score.Clip.__new__(score.Clip)
+    with open(os.path.join(out_dir, "preprocessor_config.json")) as f:
+        conf = json.load(f)
+    size, crop = conf["size"], conf.get("crop_size", conf["size"])
+    clip.size = int(size.get("shortest_edge", size.get("height")) if isinstance(size, dict) else size)
+    clip.crop = int(crop.get("height") if isinstance(crop, dict) else crop)
+    clip.mean, clip.std = conf["image_mean"], conf["image_std"]
+    worst = 0.0
+    for im in images:
+        theirs = proc(images=im, return_tensors="np")["pixel_values"]
+        ours = clip.pixel_values([im])
+        worst = max(worst, float(abs(theirs - ours).max()))
+    return worst
+
+
+def sha256_of(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_sums(folder, sums):
+    """Adds or replaces lines of <folder>/SHA256SUMS (sha256sum's format: "<hex>  <file>")."""
+    path = os.path.join(folder, "SHA256SUMS")
+    lines = {}
+    if os.path.isfile(path):
+        with open(path) as f:
+            for line in f:
+                if line.strip():
+                    digest, file = line.rstrip("\n").split("  ", 1)
+                    lines[file] = digest
+    lines.update(sums)
+    with open(path, "w") as f:
+        for file in sorted(lines):
+            f.write(f"{lines[file]}  {file}\n")
+
+
+def export(wrapper, example, out_dir, name, fp16=False, freeze=False):
+    """Traces, saves <out_dir>/<name>.pt and returns (path, sha256, trace-vs-eager difference)."""
+    traced, diff = trace(wrapper, example, freeze, fp16)
+    pt_path = os.path.join(out_dir, f"{name}.pt")
+    traced.save(pt_path)
+    return pt_path, sha256_of(pt_path), diff
+
+
 def main(argv=None):
     args = parse_args(argv)
     name = args.name or os.path.basename(os.path.normpath(args.model)) + ("-fp16" if args.fp16 else "")
     if args.random_weights and not args.name:
         name = "clip-vit-large-patch14-336-random" + ("-fp16" if args.fp16 else "")
-    repo = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-    out_dir = args.out or os.path.join(repo, "models", name)
+    out_dir = args.out or os.path.join(REPO, "models", name)
     os.makedirs(out_dir, exist_ok=True)
 
     config_path = copy_preprocessor_config(args, out_dir)
@@ -136,31 +241,27 @@ def main(argv=None):
     generator = torch.Generator().manual_seed(0)
     example = torch.randn(args.batch, 3, size, size, generator=generator).to(args.device)
     started = time.time()
-    with torch.no_grad():
-        eager = wrapper(example)
-        # check_trace re-runs the model and compares; fp16 noise makes it warn spuriously, so compare once below.
-        traced = torch.jit.trace(wrapper, example, check_trace=False)
-        if args.freeze:
-            traced = torch.jit.freeze(traced)
-        again = traced(example)
-        one = traced(example[:1])  # the batch size must not be baked into the trace
-    if tuple(eager.shape) != (args.batch, 768) or eager.dtype != torch.float32:
-        sys.exit(f"unexpected output {tuple(eager.shape)} {eager.dtype}; expected ({args.batch}, 768) float32")
-    diff = (eager - again).abs().max().item()
-    diff_one = (eager[:1] - one).abs().max().item()
-    tolerance = 1e-2 if args.fp16 else 1e-4
-    if diff > tolerance or diff_one > tolerance:
-        sys.exit(f"traced output differs from eager: {diff:.3g} (batch), {diff_one:.3g} (batch of 1)")
-
-    pt_path = os.path.join(out_dir, f"{name}.pt")
-    traced.save(pt_path)
-    digest = hashlib.sha256()
-    with open(pt_path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    print(json.dumps({"file": pt_path, "preprocessor_config": config_path, "id": name, "input_size": size,
-                      "dtype": str(dtype), "device": args.device, "sha256": digest.hexdigest(),
-                      "max_abs_diff_trace_vs_eager": diff, "seconds": round(time.time() - started, 1)}, indent=2))
+    pt_path, sha, diff = export(wrapper, example, out_dir, name, args.fp16, args.freeze)
+    report = {"file": pt_path, "preprocessor_config": config_path, "id": name, "input_size": size,
+              "dtype": str(dtype), "device": args.device, "sha256": sha, "max_abs_diff_trace_vs_eager": diff}
+    if not args.no_check:
+        from transformers import CLIPImageProcessor
+        proc = CLIPImageProcessor.from_pretrained(out_dir)
+        images = sample_images()
+        pixel_values = torch.from_numpy(proc(images=images, return_tensors="np")["pixel_values"]).to(args.device)
+        abs_diff, rel_diff = check_embeds(pt_path, model, pixel_values, dtype)
+        report["check_image_embeds_vs_transformers"] = {"images": len(images), "max_abs_diff": abs_diff,
+                                                        "max_rel_diff": rel_diff}
+        tolerance = 1e-2 if args.fp16 else 1e-4
+        if rel_diff > tolerance:
+            sys.exit(f"the exported file does not reproduce transformers' image_embeds: relative difference "
+                     f"{rel_diff:.3g} > {tolerance}")
+        report["check_processor_vs_reference_max_abs_diff"] = check_processor(out_dir, images)
+    report["seconds"] = round(time.time() - started, 1)
+    with open(os.path.join(out_dir, f"{name}.export.json"), "w") as f:
+        json.dump(report, f, indent=2)
+    write_sums(out_dir, {f"{name}.pt": sha, "preprocessor_config.json": sha256_of(config_path)})
+    print(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ import torch
 import torch.nn as nn
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-sys.path.insert(0, os.path.join(REPO, "scripts", "reference"))
+sys.path.insert(0, os.path.join(REPO, "scripts", "reference"))  # heads.py, score.py
 from heads import PredictorModel, write_safetensors  # noqa: E402  (one definition of the head, shared with the reference)
 
 FIXTURES = os.path.join(REPO, "models", "fixtures")
@@ -146,10 +146,51 @@ HEADS = [
                                "labels": {"0": "Pass", "1": "JPEG", "2": "WEBP"}}, 3, 12),
     ("TestAesthetic-v0.3", {"name": "TestAesthetic", "rev": "v0.3", "arch": "score", "labels": None}, 1, 13),
 ]
+SAMPLES = os.path.join(REPO, "scripts", "samples")
 HIDDEN = 64  # city96 uses 1024; the file format is identical and the loader reads the size from the tensors
 
 
-def make_head(name, config, outputs, seed):
+def sample_embeddings():
+    """The fixture CLIP's embeddings of scripts/samples/*, computed with the Python reference (score.py): the crops
+    a classifier sees (five tiles or the whole image) and the untiled image a score head sees."""
+    import score  # noqa: E402  (imported late: it loads the CLIP this script has just written)
+    from PIL import Image
+    clip = score.Clip(os.path.join(FIXTURES, "clip-tiny-336", "clip-tiny-336.pt"))
+    crops, wholes = [], []
+    for name in sorted(os.listdir(SAMPLES)):
+        try:
+            raw = Image.open(os.path.join(SAMPLES, name))
+            raw.load()
+        except OSError:
+            continue  # the broken and non-image samples
+        tiles = score.preprocess.tiles(raw, True, size=clip.size)
+        crops.append(clip.embed(clip.pixel_values(tiles)))
+        wholes.append(clip.embed(clip.pixel_values([raw])))
+    return crops, torch.cat(wholes)
+
+
+# Spread of the calibrated logits over the samples: a classifier's labels then win on different samples with
+# clear but not saturated probabilities; a score head's (tanh(z)+1)/2 spans most of [0, 1].
+CLASSIFIER_SPREAD = 2.0
+SCORE_SPREAD = 1.0
+
+
+def calibrate(model, crops, wholes):
+    """Random heads give every sample the same top label (one logit dominates for any CLIP-like input), which makes
+    the demo's buckets dull. Standardise each output's logit over the samples' embeddings by rewriting the last
+    layer (down.5): z' = (z - mean) / std * spread. Only down.5 changes, so the file format and the maths stay
+    city96's."""
+    x = wholes if model.outputs == 1 else torch.cat(crops)
+    spread = SCORE_SPREAD if model.outputs == 1 else CLASSIFIER_SPREAD
+    with torch.no_grad():
+        z = model.down(model.up(x))
+        mean, std = z.mean(dim=0), z.std(dim=0)
+        last = model.down[5]
+        last.weight.mul_((spread / std)[:, None])
+        last.bias.sub_(mean).mul_(spread / std)
+
+
+def make_head(name, config, outputs, seed, crops, wholes):
     torch.manual_seed(seed)
     model = PredictorModel(features=768, outputs=outputs, hidden=HIDDEN).eval()
     with torch.no_grad():
@@ -158,6 +199,7 @@ def make_head(name, config, outputs, seed):
         for key in ("down.0", "down.1", "down.4", "down.5"):
             layer = model.get_submodule(key)
             layer.weight.mul_(2.5)
+        calibrate(model, crops, wholes)
     folder = os.path.join(FIXTURES, "heads")
     os.makedirs(folder, exist_ok=True)
     state = {k: v.detach().to(torch.float32).contiguous() for k, v in model.state_dict().items()}
@@ -180,9 +222,30 @@ def main():
     with open(os.path.join(GOLDEN, "clip-golden.json"), "w") as f:
         json.dump(golden, f)
     make_wrong_width()
+    crops, wholes = sample_embeddings()
     for name, config, outputs, seed in HEADS:
-        make_head(name, config, outputs, seed)
-    print("fixtures written under", FIXTURES)
+        model = make_head(name, config, outputs, seed, crops, wholes)
+        with torch.no_grad():
+            if outputs == 1:
+                y = model(wholes)[:, 0]
+                print(f"{name}: sample scores {sorted(round(float(v), 2) for v in y)}")
+                bands = {int(min(float(v), 0.999) * 4) for v in y}
+                assert len(bands) >= 3, f"{name}: the sample scores fall in only {len(bands)} of the 0.25 bands"
+                continue
+            # Each sample's top label after city96's mean over its crops.
+            top = torch.stack([model(c).mean(dim=0).argmax() for c in crops])
+        wins = torch.bincount(top, minlength=outputs).tolist()
+        print(f"{name}: samples won per label {wins}")
+        assert sum(1 for w in wins if w > 0) >= 2, f"{name}: one label wins every sample: {wins}"
+    from export_clip import write_sums  # same folder; the sha256sum-format list scripts/models/verify checks
+    sums = {}
+    for folder, _, files in os.walk(FIXTURES):
+        for f in files:
+            path = os.path.join(folder, f)
+            with open(path, "rb") as fh:
+                sums[os.path.relpath(path, os.path.dirname(FIXTURES))] = hashlib.sha256(fh.read()).hexdigest()
+    write_sums(os.path.dirname(FIXTURES), sums)
+    print("fixtures written under", FIXTURES, "and their digests to models/SHA256SUMS")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@
 Each case is a lossless PNG whose Pillow mode and geometry exercise one rule of the reference (see
 preprocess.py): non-tiled upscale, the 1536 step (up and down), tiling without it, the 672/673 boundary,
 torchvision's round-half-even centre, RGBA/LA premultiplied resizing, L, P with and without transparency, "1",
-16-bit samples. Goldens (cases.json) hold, per case, the sha256 of the decoded pixels in Pillow's mode, and per
+16-bit samples, CMYK JPEG, GIF, progressive and other JPEG variants, 1536/1537 long sides, 1x1
+and extreme aspect ratios. Goldens (cases.json) hold, per case, the sha256 of the decoded pixels in Pillow's mode, and per
 crop the sha256 of the uint8 RGB crop and of the float32 CHW pixel_values (little endian); a few cases also keep
 their crops as PNG so a failing test can say where and by how much it differs. normalise.json holds the float32
 value of every (channel, byte) pair.
@@ -44,7 +45,10 @@ def content(w, h, seed):
     img[band & ((x + y) // 3 % 2 == 0)] = [255, 255, 255]
     # A noise patch near each corner and the centre so every crop sees some.
     for (py, px) in [(8, 8), (8, w - 40), (h - 40, 8), (h - 40, w - 40), (h // 2 - 16, w // 2 - 16)]:
-        img[py:py + 32, px:px + 32] = rng.integers(0, 256, (32, 32, 3))
+        noise = rng.integers(0, 256, (32, 32, 3))   # drawn whatever the size: the same bytes for the old cases
+        py, px = max(py, 0), max(px, 0)
+        patch = img[py:py + 32, px:px + 32]
+        patch[...] = noise[:patch.shape[0], :patch.shape[1]]
     return np.clip(np.rint(img), 0, 255).astype(np.uint8)
 
 
@@ -81,11 +85,21 @@ def make(name, w, h, mode):
         path = os.path.join(OUT, "cases", name + ".png")
         write_png16(path, arr16)
         return path
-    elif mode in ("JPEG", "JPEG_L"):
+    elif mode in JPEG_OPTIONS:
         # Lossy, but decoded by the same libjpeg arithmetic (ISLOW IDCT, fancy upsampling) on both sides here.
         im = Image.fromarray(rgb, "RGB")
         path = os.path.join(OUT, "cases", name + ".jpg")
-        (im.convert("L") if mode == "JPEG_L" else im).save(path, quality=85)
+        im = im.convert("L") if mode == "JPEG_L" else im.convert("CMYK") if mode == "JPEG_CMYK" else im
+        im.save(path, **JPEG_OPTIONS[mode])
+        return path
+    elif mode == "I16":
+        # 16-bit grey PNG: Pillow 9.4 opens it as "I"; convert("RGB") clips each sample to 0..255.
+        y, x = np.mgrid[0:h, 0:w]
+        im = Image.fromarray(((x * 7 + y * 3) % 400).astype(np.uint16))
+    elif mode == "GIF":
+        im = Image.fromarray(rgb, "RGB").quantize(colors=48, dither=Image.Dither.NONE)
+        path = os.path.join(OUT, "cases", name + ".gif")
+        im.save(path)
         return path
     else:
         raise ValueError(mode)
@@ -111,6 +125,16 @@ def write_png16(path, arr16):
         f.write(png)
 
 
+JPEG_OPTIONS = {
+    "JPEG": {"quality": 85},
+    "JPEG_L": {"quality": 85},
+    "JPEG_PROGRESSIVE": {"quality": 90, "progressive": True},
+    "JPEG_444_OPTIMIZED": {"quality": 95, "subsampling": 0, "optimize": True},
+    "JPEG_422": {"quality": 75, "subsampling": 1},
+    "JPEG_LARGE": {"quality": 60},
+    "JPEG_CMYK": {"quality": 90},   # Adobe APP14, inverted samples: Pillow's own convention
+}
+
 # name, width, height, mode, expected Pillow mode on reading, tiling, keep crops as PNG
 CASES = [
     ("rgb_300x200_upscaled", 300, 200, "RGB", "RGB", True, True),
@@ -133,6 +157,20 @@ CASES = [
     ("rgb16_300x200", 300, 200, "RGB16", "RGB", True, False),
     ("jpeg_rgb_900x700_tiled", 900, 700, "JPEG", "RGB", True, False),
     ("jpeg_l_500x400", 500, 400, "JPEG_L", "L", True, False),
+    ("rgb_1536x900_long_side_1536_not_resized", 1536, 900, "RGB", "RGB", True, False),
+    ("rgb_1537x900_long_side_1537_resized", 1537, 900, "RGB", "RGB", True, False),
+    ("rgb_900x1537_long_side_1537_resized", 900, 1537, "RGB", "RGB", True, False),
+    ("rgb_1x1", 1, 1, "RGB", "RGB", True, False),
+    ("rgb_3x500", 3, 500, "RGB", "RGB", True, False),
+    ("rgb_2000x40_extreme_wide", 2000, 40, "RGB", "RGB", True, False),
+    ("rgb_700x3000_extreme_tall_tiled", 700, 3000, "RGB", "RGB", True, False),
+    ("i16_900x700_tiled", 900, 700, "I16", "I", True, False),
+    ("gif_500x400", 500, 400, "GIF", "P", True, False),
+    ("jpeg_progressive_1300x900_tiled", 1300, 900, "JPEG_PROGRESSIVE", "RGB", True, False),
+    ("jpeg_444_optimized_800x600", 800, 600, "JPEG_444_OPTIMIZED", "RGB", True, False),
+    ("jpeg_422_700x500", 700, 500, "JPEG_422", "RGB", True, False),
+    ("jpeg_large_4000x3000_tiled", 4000, 3000, "JPEG_LARGE", "RGB", True, False),
+    ("jpeg_cmyk_1600x800_tiled_resized", 1600, 800, "JPEG_CMYK", "CMYK", True, False),
 ]
 
 
@@ -146,6 +184,8 @@ def decoded_bytes(im):
         return np.array(im.convert("RGB"))
     if im.mode == "1":
         return np.array(im.convert("L"))
+    if im.mode == "I":
+        return np.array(im.convert("L"))   # sieve keeps "I" clipped to 8 bits (what convert("RGB") makes of it)
     return np.array(im)
 
 
@@ -160,7 +200,10 @@ def main():
         if mode == "PT":
             assert "transparency" in im.info, name
         out = preprocess.prepare(im, tiling=tiling, whole=True)
-        crops = [{"rgb": sha(c), "values": sha(v.astype("<f4"))} for c, v in zip(out["rgb"], out["pixel_values"])]
+        # tile: the crop in the image's own mode after the 1536 step and five_crop (or the image itself).
+        tiles = preprocess.tiles(im, tiling)
+        crops = [{"tile": sha(decoded_bytes(t)), "rgb": sha(c), "values": sha(v.astype("<f4"))}
+                 for t, c, v in zip(tiles, out["rgb"], out["pixel_values"])]
         case = {"file": os.path.relpath(path, OUT), "mode": pil_mode, "width": w, "height": h, "tiling": tiling,
                 "decoded": sha(decoded_bytes(im)), "crops": crops, "whole": None, "cropsPng": None}
         if "whole_rgb" in out:

@@ -146,22 +146,22 @@ public final class DemoCommand implements Callable<Integer> {
                               double workSeconds, double wallSeconds, Path outDir) {
         log.println();
         log.println("sieve demo — summary");
-        log.println("-------------------------------------------------------------");
-        log.printf("%-44s %8d%n", "images in (images.in)", sent);
-        log.printf("%-44s %8d%n", "scored (images.scored)", scored.size());
-        log.printf("%-44s %8d%n", "  of which tiled (5 crops)", scored.stream().filter(ScoredImage::getTiled).count());
-        log.printf("%-44s %8d%n", "failed (images.failed)", failed.size());
+        log.println("-".repeat(61));
+        log.printf("%-52s %8d%n", "images in (images.in)", sent);
+        log.printf("%-52s %8d%n", "scored (images.scored)", scored.size());
+        log.printf("%-52s %8d%n", "  of which tiled (5 crops)", scored.stream().filter(ScoredImage::getTiled).count());
+        log.printf("%-52s %8d%n", "failed (images.failed)", failed.size());
         for (FailedImage f : failed) {
             String name = f.getRef().getUri().substring(f.getRef().getUri().lastIndexOf('/') + 1);
             log.printf("    %-24s %s/%s: %s%n", name, f.getStage(), f.getCode(), shorten(f.getMessage(), 60));
         }
         log.println("buckets (images.bucket.<head>.<label>)");
         for (var b : export.report().buckets()) {
-            log.printf("    %-40s %8d%n", b.head() + " / " + b.label(), b.count());
+            log.printf("    %-48s %8d%n", b.head() + " / " + b.label(), b.count());
         }
-        log.printf("%-44s %8.1f%n", "images/s (worker, incl. model warm-up)", (scored.size() + failed.size()) / workSeconds);
-        log.printf("%-44s %8.1f%n", "wall time, s", wallSeconds);
-        log.println("-------------------------------------------------------------");
+        log.printf("%-52s %8.1f%n", "images/s (worker, incl. model warm-up)", (scored.size() + failed.size()) / workSeconds);
+        log.printf("%-52s %8.1f%n", "wall time, s", wallSeconds);
+        log.println("-".repeat(61));
         log.println("buckets exported to: " + outDir);
         log.println("distribution report: " + outDir.resolve("report.txt"));
     }

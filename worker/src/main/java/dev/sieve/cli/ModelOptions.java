@@ -16,7 +16,9 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
 /** Which models score the images and how: shared by `work`, `score` and `demo`. */
@@ -41,6 +43,11 @@ public final class ModelOptions {
     @Option(names = "--combine", defaultValue = "MEAN",
             description = "How the five crops' probabilities combine: MEAN, MEDIAN, MAX or MIN. Default: ${DEFAULT-VALUE} (the reference's).")
     CropCombine combine;
+
+    @Option(names = "--combine-head", paramLabel = "HEAD=RULE",
+            description = "Crop combination for one head (its file name without .safetensors), overriding --combine: "
+                    + "MEAN, MEDIAN, MAX or MIN. Repeatable, e.g. --combine-head CCAnime-ChromaticAberration-v1.16=max.")
+    Map<String, CropCombine> combineHead = new LinkedHashMap<>();
 
     @Option(names = "--no-tiling", description = "Score the whole image only, never the five crops (the reference's tiling=False).")
     boolean noTiling;
@@ -74,7 +81,14 @@ public final class ModelOptions {
             ClipEmbedder embedder = ClipEmbedder.load(clipPath, dev);
             List<CityHead> loaded = new ArrayList<>();
             for (Path h : headFiles) loaded.add(CityHead.load(h, dev));
-            Scorer scorer = new Scorer(embedder, loaded, combine);
+            Scorer scorer;
+            try {
+                scorer = new Scorer(embedder, loaded, combine, combineHead);
+            } catch (RuntimeException e) {
+                for (CityHead h : loaded) h.close();
+                embedder.close();
+                throw e;
+            }
             DecodeOptions defaults = DecodeOptions.defaults();
             DecodeOptions decode = new DecodeOptions(maxPixels != null ? maxPixels : defaults.maxPixels(), exifOrientation);
             ImagePreparer preparer = new ImagePreparer(embedder.preprocessing(), decode, !noTiling);

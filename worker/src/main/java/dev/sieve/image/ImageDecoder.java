@@ -55,11 +55,17 @@ public final class ImageDecoder {
             checkPixels(format, width, height);
             TruncationWarnings warnings = new TruncationWarnings();
             reader.addIIOReadWarningListener(warnings);
-            BufferedImage image = reader.read(0);
+            JpegColour jpeg = format == ImageFormat.JPEG ? JpegColour.read(encoded) : null;
+            Pixels pixels;
+            if (jpeg != null && jpeg.components() == 4) {
+                pixels = cmyk(reader, jpeg);
+            } else {
+                BufferedImage image = reader.read(0);
+                pixels = png != null ? fromPng(image, png) : fromOther(image);
+            }
             if (warnings.first != null) {
                 throw fail(FailureCode.CORRUPT_IMAGE, format + " decoder warned: " + warnings.first);
             }
-            Pixels pixels = png != null ? fromPng(image, png) : fromOther(image);
             if (options.exifOrientation() && format == ImageFormat.JPEG) {
                 pixels = ExifOrientation.apply(pixels, ExifOrientation.read(encoded));
             }
@@ -119,6 +125,52 @@ public final class ImageDecoder {
         BufferedImage rgb = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
         rgb.getGraphics().drawImage(image, 0, 0, null);
         return convert(rgb, PillowMode.RGB, new int[] {0, 1, 2}, Sample.BYTE);
+    }
+
+    /**
+     * A four-component JPEG as Pillow opens it: mode CMYK, samples inverted (Pillow's rawmode "CMYK;I": it assumes
+     * Adobe's convention, which Photoshop and Pillow itself write). The raw raster, so no ICC conversion happens.
+     */
+    private static Pixels cmyk(ImageReader reader, JpegColour jpeg) throws IOException, StageException {
+        if (jpeg.adobeTransform() == 2) {
+            throw fail(FailureCode.UNSUPPORTED_FORMAT, "YCCK JPEG (Adobe transform 2) is not supported");
+        }
+        Raster r = reader.readRaster(0, null);
+        int w = r.getWidth();
+        int h = r.getHeight();
+        byte[] out = new byte[Math.multiplyExact(Math.multiplyExact(w, h), 4)];
+        int[] row = new int[w * 4];
+        for (int y = 0; y < h; y++) {
+            r.getPixels(0, y, w, 1, row);
+            for (int i = 0, d = y * w * 4; i < row.length; i++) out[d + i] = (byte) (255 - row[i]);
+        }
+        return new Pixels(w, h, PillowMode.CMYK, out);
+    }
+
+    /** From the JPEG markers: the frame's component count and the Adobe APP14 colour transform (-1 when absent). */
+    record JpegColour(int components, int adobeTransform) {
+        static JpegColour read(byte[] b) {
+            int adobe = -1;
+            int at = 2;
+            while (at + 4 <= b.length) {
+                if ((b[at] & 0xff) != 0xff) return null;
+                int marker = b[at + 1] & 0xff;
+                if (marker == 0xff) {
+                    at++;
+                    continue;
+                }
+                int length = ((b[at + 2] & 0xff) << 8) | (b[at + 3] & 0xff);
+                if (marker == 0xee && length >= 12 && at + 15 < b.length && b[at + 4] == 'A' && b[at + 5] == 'd'
+                        && b[at + 6] == 'o' && b[at + 7] == 'b' && b[at + 8] == 'e') {
+                    adobe = b[at + 15] & 0xff;
+                }
+                boolean frame = marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc;
+                if (frame && at + 9 < b.length) return new JpegColour(b[at + 9] & 0xff, adobe);
+                if (marker == 0xda) return null;
+                at += 2 + length;
+            }
+            return null;
+        }
     }
 
     private enum Sample { BYTE, HIGH_BYTE, CLIP_16, BILEVEL, PALETTE_RED }

@@ -20,7 +20,12 @@ public enum PillowMode {
      */
     P(3),
     /** Bilevel ("1"), stored as Pillow stores it: one byte per pixel, 0 or 255. Always resized with nearest. */
-    BILEVEL(1);
+    BILEVEL(1),
+    /**
+     * CMYK (JPEG only), with Pillow's sample values (Adobe's inverted storage undone); resized like any 4-band image,
+     * converted to RGB with Pillow's naive formula, no colour management.
+     */
+    CMYK(4);
 
     private final int channels;
 

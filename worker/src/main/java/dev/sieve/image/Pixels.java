@@ -60,6 +60,17 @@ public record Pixels(int width, int height, PillowMode mode, byte[] data) {
                     out[i * 3 + 2] = v;
                 }
             }
+            case CMYK -> {
+                out = new byte[n * 3];
+                for (int i = 0; i < n; i++) {
+                    // Pillow 9.4 cmyk2rgb: nk = 255 - k; channel = clip(nk - MULDIV255(c, nk)).
+                    int nk = 255 - (data[i * 4 + 3] & 0xff);
+                    for (int ch = 0; ch < 3; ch++) {
+                        int t = (data[i * 4 + ch] & 0xff) * nk + 128;
+                        out[i * 3 + ch] = (byte) Math.max(0, nk - (((t >> 8) + t) >> 8));
+                    }
+                }
+            }
             default -> throw new IllegalStateException("unhandled mode " + mode);
         }
         return new Pixels(width, height, PillowMode.RGB, out);

@@ -12,6 +12,7 @@ import dev.sieve.image.PreparedImage;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -26,6 +27,7 @@ public final class Scorer implements AutoCloseable {
     private final ClipEmbedder clip;
     private final List<CityHead> heads;
     private final CropCombine combine;
+    private final Map<String, CropCombine> combineByHead;
     private final boolean hasClassifier;
     private final boolean hasScore;
 
@@ -33,13 +35,26 @@ public final class Scorer implements AutoCloseable {
      * @param combine how classifiers combine per-crop probabilities: MEAN (city96's default), MEDIAN, MAX or MIN
      */
     public Scorer(ClipEmbedder clip, List<CityHead> heads, CropCombine combine) {
+        this(clip, heads, combine, Map.of());
+    }
+
+    /**
+     * @param combine       the rule for every classifier not named in combineByHead
+     * @param combineByHead per-head rules by head name (city96's tile_strat is a per-call choice, so each head may
+     *                      want its own: e.g. MAX for a defect detector, MEAN for a style classifier)
+     */
+    public Scorer(ClipEmbedder clip, List<CityHead> heads, CropCombine combine, Map<String, CropCombine> combineByHead) {
         this.clip = Objects.requireNonNull(clip, "clip");
         this.heads = List.copyOf(heads);
-        this.combine = Objects.requireNonNull(combine, "combine");
+        this.combine = checkRule("combine", combine);
+        this.combineByHead = Map.copyOf(combineByHead);
         if (this.heads.isEmpty()) throw new IllegalArgumentException("heads: at least one head is needed");
-        if (combine == CropCombine.SINGLE) {
-            throw new IllegalArgumentException("combine: SINGLE is how a one-crop result is recorded, not a rule;"
-                    + " use MEAN, MEDIAN, MAX or MIN");
+        var known = this.heads.stream().map(CityHead::name).toList();
+        for (var e : this.combineByHead.entrySet()) {
+            if (!known.contains(e.getKey())) {
+                throw new IllegalArgumentException("combine for head " + e.getKey() + ": no such head; loaded: " + known);
+            }
+            checkRule("combine for head " + e.getKey(), e.getValue());
         }
         var names = new HashSet<String>();
         for (CityHead head : this.heads) {
@@ -51,6 +66,20 @@ public final class Scorer implements AutoCloseable {
         }
         this.hasClassifier = this.heads.stream().anyMatch(h -> h.kind() == HeadKind.CLASSIFIER);
         this.hasScore = this.heads.stream().anyMatch(h -> h.kind() == HeadKind.SCORE);
+    }
+
+    private static CropCombine checkRule(String what, CropCombine rule) {
+        Objects.requireNonNull(rule, what);
+        if (rule == CropCombine.SINGLE) {
+            throw new IllegalArgumentException(what + ": SINGLE is how a one-crop result is recorded, not a rule;"
+                    + " use MEAN, MEDIAN, MAX or MIN");
+        }
+        return rule;
+    }
+
+    /** The rule a classifier head's crops are combined with. */
+    public CropCombine combineFor(String head) {
+        return combineByHead.getOrDefault(head, combine);
     }
 
     public ClipEmbedder clip() {
@@ -155,7 +184,7 @@ public final class Scorer implements AutoCloseable {
     }
 
     private HeadScore classify(CityHead head, float[][] out, int first, int count, List<Tag> tags) {
-        CropCombine rule = count == 1 ? CropCombine.SINGLE : combine;
+        CropCombine rule = count == 1 ? CropCombine.SINGLE : combineFor(head.name());
         List<String> labels = head.labels();
         List<LabelScore> labelScores = new ArrayList<>(labels.size());
         int best = 0;

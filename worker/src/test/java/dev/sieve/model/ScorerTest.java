@@ -16,6 +16,7 @@ import dev.sieve.image.PreparedImage;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -115,6 +116,32 @@ class ScorerTest {
                 assertThat(label.getProbability()).isCloseTo(CropCombination.combine(rule, column), within(1e-5));
             }
         }
+    }
+
+    @Test
+    void aPerHeadRuleOverridesTheDefaultForThatHeadOnly() throws Exception {
+        PreparedImage image = tiled(5);
+        float[][] expected = triple.apply(clip.embed(image.tiles(), 5));
+        Scorer scorer = new Scorer(clip, List.of(binary, triple), CropCombine.MEAN,
+                Map.of(triple.name(), CropCombine.MAX));
+
+        List<HeadScore> heads = scorer.score(List.of(image)).get(0).heads();
+
+        assertThat(heads.get(0).getCombine()).isEqualTo(CropCombine.MEAN);
+        assertThat(heads.get(1).getCombine()).isEqualTo(CropCombine.MAX);
+        for (int k = 0; k < 3; k++) {
+            float max = Float.NEGATIVE_INFINITY;
+            for (int c = 0; c < 5; c++) max = Math.max(max, expected[c][k]);
+            assertThat(heads.get(1).getLabels().get(k).getProbability()).isCloseTo(max, within(1e-5));
+        }
+    }
+
+    @Test
+    void rejectsAPerHeadRuleForAnUnknownHeadOrSingle() {
+        assertThatThrownBy(() -> new Scorer(clip, List.of(triple), CropCombine.MEAN, Map.of("nope", CropCombine.MAX)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("nope").hasMessageContaining(triple.name());
+        assertThatThrownBy(() -> new Scorer(clip, List.of(triple), CropCombine.MEAN, Map.of(triple.name(), CropCombine.SINGLE)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("SINGLE");
     }
 
     @Test
