@@ -2,6 +2,8 @@ package dev.sieve.cli;
 
 import dev.sieve.fetch.ImageFetcher;
 import dev.sieve.metrics.MetricsServer;
+import dev.sieve.kafka.Topics;
+import dev.sieve.work.ShareWorker;
 import dev.sieve.work.Worker;
 import dev.sieve.work.WorkerConfig;
 import dev.sieve.work.WorkerMetrics;
@@ -18,7 +20,8 @@ import picocli.CommandLine.Option;
 @Command(name = "work", mixinStandardHelpOptions = true,
         description = {"Consume image references from images.in, score them and write images.scored / images.failed.",
                 "Start as many as images.in has partitions; they share the work as one consumer group.",
-                "Results and offsets are committed together in Kafka transactions (exactly once)."},
+                "Results and offsets are committed together in Kafka transactions (exactly once).",
+                "SIGTERM or Ctrl-C: stops polling, finishes in-flight images (at most 30 s), commits them, exits 0."},
         footer = {"", "Example (after `sieve broker` and `sieve produce`):",
                 "  sieve work --file-root scripts/samples"})
 public final class WorkCommand implements Callable<Integer> {
@@ -26,8 +29,32 @@ public final class WorkCommand implements Callable<Integer> {
     @Mixin ModelOptions models;
     @Mixin FetchOptions fetch;
 
-    @Option(names = "--group", defaultValue = "sieve-workers", description = "Consumer group. Default: ${DEFAULT-VALUE}.")
+    /** How workers share images.in. */
+    enum Mode { group, share }
+
+    @Option(names = "--mode", defaultValue = "group",
+            description = {"group: a consumer group, exactly once (results and offsets in one transaction); at most one "
+                    + "worker per partition.",
+                    "share: a share group (KIP-932), at least once (an image may be written twice after a crash; "
+                    + "readers de-duplicate by id); any number of workers per partition. Default: ${DEFAULT-VALUE}."})
+    Mode mode;
+
+    @Option(names = "--delivery-limit", defaultValue = "5",
+            description = "Share mode: the group's share.delivery.count.limit; the record's last delivery goes to "
+                    + "images.failed as DELIVERY_LIMIT instead of being tried again. Default: ${DEFAULT-VALUE}.")
+    int deliveryLimit;
+
+    @Option(names = "--group", defaultValue = "sieve-workers", description = "Consumer group (or share group). Default: ${DEFAULT-VALUE}.")
     String group;
+
+    @Option(names = "--input-topic", defaultValue = Topics.IN, description = "Where the ImageRefs come from. Default: ${DEFAULT-VALUE}.")
+    String inputTopic;
+
+    @Option(names = "--scored-topic", defaultValue = Topics.SCORED, description = "Where ScoredImages go. Default: ${DEFAULT-VALUE}.")
+    String scoredTopic;
+
+    @Option(names = "--failed-topic", defaultValue = Topics.FAILED, description = "Where FailedImages go. Default: ${DEFAULT-VALUE}.")
+    String failedTopic;
 
     @Option(names = "--worker-id", description = "This worker's id (records, transactional id). Default: host-pid.")
     String workerId;
@@ -50,8 +77,8 @@ public final class WorkCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         WorkerConfig d = WorkerConfig.defaults(kafka.bootstrapServers);
-        WorkerConfig config = new WorkerConfig(kafka.bootstrapServers, group, d.inputTopic(), d.scoredTopic(),
-                d.failedTopic(), workerId != null ? workerId : d.workerId(), maxInFlight, batchCrops,
+        WorkerConfig config = new WorkerConfig(kafka.bootstrapServers, group, inputTopic, scoredTopic,
+                failedTopic, workerId != null ? workerId : d.workerId(), maxInFlight, batchCrops,
                 Duration.ofMillis(batchWaitMs), prepareThreads != null ? prepareThreads : d.prepareThreads(),
                 d.commitInterval());
         // The endpoint starts before the model loads: the pod is live (not ready) while it loads.
@@ -63,9 +90,14 @@ public final class WorkCommand implements Callable<Integer> {
              ImageFetcher fetcher = new ImageFetcher(fetch.config());
              Worker worker = new Worker(config, fetcher, loaded.preparer(), loaded.scorer(), loaded.clipModel(), metrics)) {
             metrics.modelLoaded(Duration.ofNanos(System.nanoTime() - loadStart));
+            ShareWorker share = mode == Mode.share ? new ShareWorker(config, worker, deliveryLimit) : null;
+            Runnable stop = share != null ? share::stop : worker::stop;
+            // SIGTERM (a pod stop) and Ctrl-C: stop polling, finish or give up in-flight work (bounded), commit,
+            // and exit 0 through the normal return below. The hook covers other JVM exits.
+            StopSignals.install(stop);
             CountDownLatch done = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                worker.stop();
+                stop.run();
                 try {
                     done.await();
                 } catch (InterruptedException e) {
@@ -73,7 +105,7 @@ public final class WorkCommand implements Callable<Integer> {
                 }
             }));
             try {
-                worker.run();
+                if (share != null) share.run(); else worker.run();
             } finally {
                 System.err.println("worker stopped: " + worker.stats());
                 done.countDown();

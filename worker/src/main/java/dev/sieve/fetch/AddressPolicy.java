@@ -8,7 +8,8 @@ import java.util.Optional;
 /**
  * Which addresses a fetch may connect to. References come from outside (scrapers, datasets), so by default a
  * host that resolves to the worker's own network is refused: loopback, private ranges, link-local (which holds
- * the cloud metadata service, 169.254.169.254), carrier-grade NAT, "any" and multicast addresses.
+ * the cloud metadata service, 169.254.169.254), carrier-grade NAT, "any", multicast and reserved addresses, and
+ * IPv6 forms that carry one of those IPv4 addresses inside (mapped, compatible, NAT64, 6to4).
  */
 @FunctionalInterface
 interface AddressPolicy {
@@ -37,21 +38,39 @@ interface AddressPolicy {
             if (first == 100 && (second & 0xc0) == 64) return Optional.of("carrier-grade NAT (100.64.0.0/10)");
             // 0.0.0.0/8 reaches the local host on Linux; 255.255.255.255 is broadcast.
             if (first == 0) return Optional.of("this-network (0.0.0.0/8)");
-            if (first == 255 && second == 255 && (b[2] & 0xff) == 255 && (b[3] & 0xff) == 255) return Optional.of("broadcast");
+            // 240.0.0.0/4 (reserved, 255.255.255.255 broadcast included): never a public host.
+            if (first >= 240) return Optional.of("reserved (240.0.0.0/4)");
         } else if (a instanceof Inet6Address) {
             // Unique local fc00::/7: the IPv6 private range; InetAddress.isSiteLocalAddress does not know it.
             if ((b[0] & 0xfe) == 0xfc) return Optional.of("private (unique local fc00::/7)");
-            if (isIpv4Mapped(b)) {
-                // Java usually turns ::ffff:a.b.c.d into an Inet4Address; check the embedded address if not.
+            // Forms that carry an IPv4 address inside: a gateway or the kernel turns them back into it, so they
+            // are judged by that address. ::ffff:a.b.c.d (mapped; Java usually makes it an Inet4Address already),
+            // ::a.b.c.d (compatible, deprecated), 64:ff9b::a.b.c.d (NAT64), 2002:aabb:ccdd:: (6to4).
+            byte[] v4 = null;
+            if (isIpv4Mapped(b) || zeros(b, 0, 12) || isNat64(b)) v4 = new byte[] {b[12], b[13], b[14], b[15]};
+            if ((b[0] & 0xff) == 0x20 && (b[1] & 0xff) == 0x02) v4 = new byte[] {b[2], b[3], b[4], b[5]};
+            if (v4 != null) {
                 try {
-                    InetAddress v4 = InetAddress.getByAddress(new byte[] {b[12], b[13], b[14], b[15]});
-                    return publicOnlyRefusal(v4);
+                    Optional<String> inner = publicOnlyRefusal(InetAddress.getByAddress(v4));
+                    return inner.map(why -> why + ", inside " + a.getHostAddress());
                 } catch (java.net.UnknownHostException e) {
-                    return Optional.of("malformed IPv4-mapped address");
+                    return Optional.of("malformed IPv6 address with IPv4 inside");
                 }
             }
         }
         return Optional.empty();
+    }
+
+    /** 64:ff9b::/96, the well-known NAT64 prefix (RFC 6052). */
+    private static boolean isNat64(byte[] b) {
+        return b[0] == 0 && b[1] == 0x64 && (b[2] & 0xff) == 0xff && (b[3] & 0xff) == 0x9b && zeros(b, 4, 12);
+    }
+
+    private static boolean zeros(byte[] b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (b[i] != 0) return false;
+        }
+        return true;
     }
 
     private static boolean isIpv4Mapped(byte[] b) {

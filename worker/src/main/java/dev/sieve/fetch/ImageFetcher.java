@@ -60,6 +60,7 @@ public final class ImageFetcher implements AutoCloseable {
 
     private final FetchConfig config;
     private final AddressPolicy policy;
+    private final HostResolver resolver;
     private final RequestSlots slots;
     private final ExecutorService httpExecutor;
     /** DNS look-ups and file reads block: they run here, never on the caller's thread. */
@@ -78,8 +79,14 @@ public final class ImageFetcher implements AutoCloseable {
 
     /** With another address policy: tests use it to forbid one loopback address and allow another. */
     ImageFetcher(FetchConfig config, AddressPolicy policy) {
+        this(config, policy, HostResolver.SYSTEM);
+    }
+
+    /** With another resolver too: tests map made-up host names to addresses the policy must refuse. */
+    ImageFetcher(FetchConfig config, AddressPolicy policy, HostResolver resolver) {
         this.config = config;
         this.policy = policy;
+        this.resolver = resolver;
         this.fileRoot = config.fileRoot();
         this.realFileRoot = realRoot(config.fileRoot());
         this.slots = new RequestSlots(config.maxInFlight(), config.maxInFlightPerHost());
@@ -189,18 +196,18 @@ public final class ImageFetcher implements AutoCloseable {
             } else if (isRedirect(status)) {
                 redirect(response);
             } else if (status == 404 || status == 410) {
-                throw failure(FailureCode.NOT_FOUND, "HTTP " + status + " from " + current, attempts, null);
+                throw httpFailure(FailureCode.NOT_FOUND, "HTTP " + status + " from " + current, attempts, status);
             } else if (status == 429 || status >= 500) {
                 OptionalLong retryAfter = retryAfterSeconds(response);
                 String message = "HTTP " + status + " from " + current;
                 if (retryAfter.isPresent() && retryAfter.getAsLong() > MAX_RETRY_AFTER.toSeconds()) {
-                    throw failure(FailureCode.HTTP_STATUS, message + " (Retry-After " + retryAfter.getAsLong()
-                            + " s is longer than the " + MAX_RETRY_AFTER.toSeconds() + " s a fetch waits)", attempts, null);
+                    throw httpFailure(FailureCode.HTTP_STATUS, message + " (Retry-After " + retryAfter.getAsLong()
+                            + " s is longer than the " + MAX_RETRY_AFTER.toSeconds() + " s a fetch waits)", attempts, status);
                 }
-                retryOrFail(new Failure(FailureCode.HTTP_STATUS, message, true, null),
+                retryOrFail(new Failure(FailureCode.HTTP_STATUS, message, true, null, status),
                         retryAfter.isPresent() ? Duration.ofSeconds(retryAfter.getAsLong()) : null);
             } else {
-                throw failure(FailureCode.HTTP_STATUS, "HTTP " + status + " from " + current, attempts, null);
+                throw httpFailure(FailureCode.HTTP_STATUS, "HTTP " + status + " from " + current, attempts, status);
             }
         }
 
@@ -208,7 +215,7 @@ public final class ImageFetcher implements AutoCloseable {
             int status = response.statusCode();
             Optional<String> location = response.headers().firstValue("Location");
             if (location.isEmpty()) {
-                throw failure(FailureCode.HTTP_STATUS, "HTTP " + status + " without a Location from " + current, attempts, null);
+                throw httpFailure(FailureCode.HTTP_STATUS, "HTTP " + status + " without a Location from " + current, attempts, status);
             }
             if (redirects >= config.maxRedirects()) {
                 throw failure(FailureCode.TOO_MANY_REDIRECTS, "more than " + config.maxRedirects()
@@ -239,7 +246,8 @@ public final class ImageFetcher implements AutoCloseable {
         private void retryOrFail(Failure failure, Duration retryAfter) throws StageException {
             if (!failure.retryable() || attempts >= config.maxAttempts()) {
                 String tries = attempts > 1 ? " (after " + attempts + " attempts)" : "";
-                throw failure(failure.code(), failure.message() + tries, attempts, failure.cause());
+                throw new StageException(Stage.FETCH, failure.code(), failure.message() + tries, attempts,
+                        failure.cause(), failure.httpStatus());
             }
             Duration delay = retryAfter != null ? retryAfter : backoff(attempts);
             attempts++;
@@ -275,7 +283,12 @@ public final class ImageFetcher implements AutoCloseable {
         }
     }
 
-    private record Failure(FailureCode code, String message, boolean retryable, Throwable cause) {}
+    /** One attempt's failure; {@code httpStatus} is -1 when no HTTP answer came. */
+    private record Failure(FailureCode code, String message, boolean retryable, Throwable cause, int httpStatus) {
+        Failure(FailureCode code, String message, boolean retryable, Throwable cause) {
+            this(code, message, retryable, cause, -1);
+        }
+    }
 
     private record Exchange(HttpResponse<byte[]> response) {}
 
@@ -351,7 +364,7 @@ public final class ImageFetcher implements AutoCloseable {
         String host = uri.getHost();
         blockingExecutor.execute(() -> {
             try {
-                for (InetAddress address : InetAddress.getAllByName(unbracket(host))) {
+                for (InetAddress address : resolver.resolve(unbracket(host))) {
                     Optional<String> refusal = policy.refusal(address);
                     if (refusal.isPresent()) {
                         throw failure(FailureCode.FORBIDDEN_ADDRESS, "host " + host + " of " + uri + " resolves to "
@@ -476,6 +489,10 @@ public final class ImageFetcher implements AutoCloseable {
 
     private static StageException failure(FailureCode code, String message, int attempts, Throwable cause) {
         return new StageException(Stage.FETCH, code, message, attempts, cause);
+    }
+
+    private static StageException httpFailure(FailureCode code, String message, int attempts, int status) {
+        return new StageException(Stage.FETCH, code, message, attempts, null, status);
     }
 
     private static StageException internal(String uri, Throwable e) {

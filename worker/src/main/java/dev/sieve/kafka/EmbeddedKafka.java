@@ -67,6 +67,12 @@ public final class EmbeddedKafka implements AutoCloseable {
             p.put("share.coordinator.state.topic.replication.factor", "1");
             p.put("share.coordinator.state.topic.min.isr", "1");
             p.put("group.initial.rebalance.delay.ms", "0");
+            // Lets a group (consumer protocol) set a shorter session than the 45 s default through its group config
+            // (consumer.session.timeout.ms), so a killed worker's partitions move on sooner; defaults are unchanged.
+            p.put("group.consumer.min.session.timeout.ms", "6000");
+            p.put("group.consumer.min.heartbeat.interval.ms", "1000");
+            // Likewise lets a share group shorten its record lock (share.record.lock.duration.ms, 30 s by default).
+            p.put("group.share.min.record.lock.duration.ms", "1000");
             // The cleaner's default 128 MB on-heap buffer kills a small-heap JVM at start.
             p.put("log.cleaner.dedupe.buffer.size", String.valueOf(8 * 1024 * 1024));
             Path cfg = dir.resolve("server.properties");

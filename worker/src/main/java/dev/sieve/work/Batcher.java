@@ -88,14 +88,27 @@ final class Batcher implements AutoCloseable {
         List<PreparedImage> images = new ArrayList<>(batch.size());
         for (Pending p : batch) images.add(p.image());
         try {
-            List<ImageScore> scores = scorer.score(images);
+            List<ImageScore> scores = score(images);
             for (int i = 0; i < batch.size(); i++) batch.get(i).result().complete(scores.get(i));
         } catch (StageException e) {
-            batch.forEach(p -> p.result().completeExceptionally(e));
+            if (batch.size() == 1) {
+                batch.get(0).result().completeExceptionally(e);
+            } else {
+                // One bad image must not fail the others: score each alone, so only the culprit fails.
+                batch.forEach(p -> run(List.of(p)));
+            }
+        }
+    }
+
+    /** Scores one forward pass; anything the model throws becomes a MODEL_ERROR for the images of that pass. */
+    private List<ImageScore> score(List<PreparedImage> images) throws StageException {
+        try {
+            return scorer.score(images);
+        } catch (StageException e) {
+            throw e;
         } catch (RuntimeException | Error e) {
-            StageException failure = new StageException(Stage.INFER, FailureCode.MODEL_ERROR,
-                    "model failed on a batch of " + images.size() + " images: " + e, e);
-            batch.forEach(p -> p.result().completeExceptionally(failure));
+            String what = images.size() == 1 ? "the image" : "a batch of " + images.size() + " images";
+            throw new StageException(Stage.INFER, FailureCode.MODEL_ERROR, "model failed on " + what + ": " + e, e);
         }
     }
 

@@ -10,6 +10,7 @@ import dev.sieve.avro.Stage;
 import dev.sieve.avro.StageTimings;
 import dev.sieve.image.PreparedImage;
 import dev.sieve.model.ImageScore;
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.Map;
 
@@ -34,6 +35,11 @@ public final class Outcomes {
     }
 
     public static FailedImage failed(ImageRef ref, StageException e, String workerId) {
+        return failed(ref, e, workerId, null);
+    }
+
+    /** @param rawValue the images.in record's value when it could not be read as an ImageRef, else null */
+    public static FailedImage failed(ImageRef ref, StageException e, String workerId, byte[] rawValue) {
         return FailedImage.newBuilder()
                 .setRef(ref)
                 .setStage(e.stage())
@@ -41,6 +47,8 @@ public final class Outcomes {
                 .setMessage(e.getMessage() == null ? e.code().toString() : e.getMessage())
                 .setAttempts(e.attempts())
                 .setWorkerId(workerId)
+                .setHttpStatus(e.httpStatus().isPresent() ? e.httpStatus().getAsInt() : null)
+                .setRawValue(rawValue == null ? null : ByteBuffer.wrap(rawValue))
                 .setFailedAt(Instant.now())
                 .build();
     }

@@ -65,7 +65,7 @@ public final class Worker implements AutoCloseable {
     private static final AvroSerde<FailedImage> FAILED = AvroSerde.of(FailedImage.class);
 
     /** What one record ends as: a record for images.scored or images.failed. */
-    private record Output(ProducerRecord<String, byte[]> record, boolean scored) {}
+    record Output(ProducerRecord<String, byte[]> record, boolean scored) {}
 
     private record Entry(long offset, CompletableFuture<Output> output) {}
 
@@ -165,15 +165,16 @@ public final class Worker implements AutoCloseable {
         if (c != null) c.wakeup();
     }
 
-    private CompletableFuture<Output> start(ConsumerRecord<String, byte[]> rec) {
+    /** Starts the record's job; the future never fails (a failure is an images.failed Output). ShareWorker uses it too. */
+    CompletableFuture<Output> start(ConsumerRecord<String, byte[]> rec) {
         ImageRef ref;
         try {
             ref = REFS.decode(rec.value());
         } catch (SerializationException e) {
             ImageRef unreadable = Outcomes.unreadableRef(rec.key(), rec.topic(), rec.partition(), rec.offset());
-            return CompletableFuture.completedFuture(failed(unreadable, new StageException(Stage.INPUT,
-                    FailureCode.BAD_REFERENCE, rec.topic() + "-" + rec.partition() + "@" + rec.offset()
-                    + " is not an ImageRef: " + e.getMessage())));
+            StageException why = new StageException(Stage.INPUT, FailureCode.BAD_REFERENCE, rec.topic() + "-"
+                    + rec.partition() + "@" + rec.offset() + " is not an ImageRef: " + e.getMessage());
+            return CompletableFuture.completedFuture(failed(unreadable, why, rec.value()));
         }
         if (ref.getUri().isBlank()) {
             return CompletableFuture.completedFuture(failed(ref,
@@ -218,8 +219,12 @@ public final class Worker implements AutoCloseable {
     }
 
     private Output failed(ImageRef ref, StageException e) {
+        return failed(ref, e, null);
+    }
+
+    Output failed(ImageRef ref, StageException e, byte[] rawValue) {
         metrics.failed(e);
-        FailedImage value = Outcomes.failed(ref, e, config.workerId());
+        FailedImage value = Outcomes.failed(ref, e, config.workerId(), rawValue);
         return new Output(new ProducerRecord<>(config.failedTopic(), ref.getId(), FAILED.encode(value)), false);
     }
 
@@ -335,6 +340,9 @@ public final class Worker implements AutoCloseable {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+        // KIP-848's protocol: the broker assigns partitions incrementally, so a joining or leaving worker does not
+        // stop the others; its member epoch fences a zombie's sendOffsetsToTransaction just as the generation did.
+        p.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer");
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, "sieve-worker-" + config.workerId());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");

@@ -1,0 +1,209 @@
+package dev.sieve.work;
+
+import dev.sieve.StageException;
+import dev.sieve.avro.FailureCode;
+import dev.sieve.avro.ImageRef;
+import dev.sieve.avro.Stage;
+import dev.sieve.kafka.AvroSerde;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.consumer.AcknowledgeType;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaShareConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicIdPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Share-group mode (KIP-932): workers take records from images.in one by one, as many workers as wanted whatever
+ * the partition count. At least once: a record is acknowledged (ACCEPT) only after its output is written and
+ * acknowledged by the broker; a worker that dies before that leaves its records to come back, after their
+ * acquisition lock runs out, to another worker — so an image can end on images.scored or images.failed more than
+ * once, and readers must de-duplicate by id. A record delivered {@code deliveryLimit} times (each time a worker
+ * took it and died or overran the lock) is not tried again: it goes to images.failed as DELIVERY_LIMIT.
+ *
+ * <p>The image path (fetch, prepare, batch, score) is the consumer-group worker's, reused through a
+ * {@link Worker} that is never run.
+ */
+public final class ShareWorker implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ShareWorker.class);
+    private static final AvroSerde<ImageRef> REFS = AvroSerde.of(ImageRef.class);
+
+    private final WorkerConfig config;
+    private final Worker pipeline;
+    private final int deliveryLimit;
+    private volatile boolean running = true;
+    private volatile KafkaShareConsumer<String, byte[]> consumer;
+
+    /**
+     * @param pipeline      the worker whose image path this one uses (its own poll loop is never started)
+     * @param deliveryLimit the group's {@code share.delivery.count.limit} (5 unless changed): the delivery with
+     *                      this count is the last one the broker makes, so the record is given up then
+     */
+    public ShareWorker(WorkerConfig config, Worker pipeline, int deliveryLimit) {
+        if (deliveryLimit < 2) throw new IllegalArgumentException("delivery limit must be >= 2, got " + deliveryLimit);
+        this.config = config;
+        this.pipeline = pipeline;
+        this.deliveryLimit = deliveryLimit;
+    }
+
+    public WorkerStats stats() {
+        return pipeline.stats();
+    }
+
+    /** Runs until {@link #stop()}: poll, score everything polled, write the outputs, then acknowledge them. */
+    public void run() {
+        startFromEarliest();
+        consumer = new KafkaShareConsumer<>(consumerProps(), new StringDeserializer(), new ByteArrayDeserializer());
+        try (KafkaShareConsumer<String, byte[]> c = consumer;
+             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerProps(), new StringSerializer(),
+                     new ByteArraySerializer())) {
+            c.subscribe(List.of(config.inputTopic()));
+            log.info("worker {} consuming {} as share group {}", config.workerId(), config.inputTopic(), config.groupId());
+            while (running) {
+                ConsumerRecords<String, byte[]> records;
+                try {
+                    records = c.poll(Duration.ofMillis(200));
+                } catch (WakeupException e) {
+                    continue; // stop() woke us up; the loop condition decides
+                }
+                if (!records.isEmpty()) process(c, producer, records);
+            }
+        }
+    }
+
+    /** Stops after the records in hand are written and acknowledged. Any thread may call it. */
+    public void stop() {
+        running = false;
+        KafkaShareConsumer<String, byte[]> c = consumer;
+        if (c != null) c.wakeup();
+    }
+
+    private void process(KafkaShareConsumer<String, byte[]> c, KafkaProducer<String, byte[]> producer,
+                         ConsumerRecords<String, byte[]> records) {
+        List<ConsumerRecord<String, byte[]>> polled = new ArrayList<>();
+        List<CompletableFuture<Worker.Output>> outputs = new ArrayList<>();
+        for (ConsumerRecord<String, byte[]> rec : records) {
+            polled.add(rec);
+            pipeline.stats().polled.incrementAndGet();
+            int deliveries = rec.deliveryCount().map(Short::intValue).orElse(1);
+            outputs.add(deliveries >= deliveryLimit
+                    ? CompletableFuture.completedFuture(givenUp(rec, deliveries))
+                    : pipeline.start(rec));
+        }
+        // Every record of a poll must be acknowledged before the next poll (explicit mode), so wait for all.
+        CompletableFuture.allOf(outputs.toArray(CompletableFuture[]::new)).join();
+        List<Future<RecordMetadata>> sent = new ArrayList<>();
+        for (CompletableFuture<Worker.Output> o : outputs) sent.add(producer.send(o.join().record()));
+        producer.flush();
+        for (int i = 0; i < polled.size(); i++) {
+            boolean written = written(sent.get(i));
+            // RELEASE: not written, so it comes back at once (its delivery count goes up) instead of being lost.
+            c.acknowledge(polled.get(i), written ? AcknowledgeType.ACCEPT : AcknowledgeType.RELEASE);
+            if (written) (outputs.get(i).join().scored() ? pipeline.stats().scored : pipeline.stats().failed).incrementAndGet();
+        }
+        Map<TopicIdPartition, Optional<KafkaException>> result = c.commitSync();
+        // An acknowledgement the broker refused (the lock had run out) means the record goes to another worker: a
+        // duplicate output, which at-least-once allows and readers remove by id.
+        result.forEach((tp, error) -> error.ifPresent(e -> log.warn("acknowledgements for {} refused: {}", tp, e.toString())));
+    }
+
+    private static boolean written(Future<RecordMetadata> send) {
+        try {
+            send.get(30, TimeUnit.SECONDS);
+            return true;
+        } catch (ExecutionException | TimeoutException e) {
+            log.warn("output not written ({}); the record is released for another try", e.toString());
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private Worker.Output givenUp(ConsumerRecord<String, byte[]> rec, int deliveries) {
+        ImageRef ref;
+        byte[] raw = null;
+        try {
+            ref = REFS.decode(rec.value());
+        } catch (SerializationException e) {
+            ref = Outcomes.unreadableRef(rec.key(), rec.topic(), rec.partition(), rec.offset());
+            raw = rec.value();
+        }
+        return pipeline.failed(ref, new StageException(Stage.INPUT, FailureCode.DELIVERY_LIMIT, "delivered " + deliveries
+                + " times without an output being written (workers died or overran the lock on it); not tried again",
+                deliveries - 1, null), raw);
+    }
+
+    /**
+     * A new share group starts at the latest offset, so references produced before the first worker started would
+     * never be seen; start it at the earliest. Setting it again is harmless. Needs ALTER_CONFIGS on the group.
+     */
+    private void startFromEarliest() {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()))) {
+            admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, config.groupId()),
+                    List.of(new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"),
+                            AlterConfigOp.OpType.SET)))).all().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot set share.auto.offset.reset=earliest on share group "
+                    + config.groupId() + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    private Properties consumerProps() {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "sieve-share-worker-" + config.workerId());
+        p.put("share.acknowledgement.mode", "explicit");
+        // At most maxInFlight records per poll, so several workers share even a single partition.
+        p.put("share.acquire.mode", "record_limit");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(config.maxInFlight()));
+        return p;
+    }
+
+    private Properties producerProps() {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, "sieve-share-worker-" + config.workerId());
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd");
+        return p;
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+}

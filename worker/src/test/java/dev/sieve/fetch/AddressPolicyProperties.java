@@ -1,0 +1,148 @@
+package dev.sieve.fetch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The address guard over thousands of generated addresses, judged against this test's own table of
+ * special-purpose blocks (IANA's registries), not against the policy's code. Only decisions are tested: nothing is
+ * resolved or connected to; every address is built from bytes or parsed from a literal.
+ *
+ * <p>Each run draws new addresses; a failure names its seed, and {@code -Dsieve.property.seed=N} replays it.
+ */
+class AddressPolicyProperties {
+    static final long SEED = Long.getLong("sieve.property.seed", System.nanoTime());
+    static final int TRIES = 5_000;
+
+    /** An IPv4 block: its first address and prefix length. */
+    record Block(int base, int prefix) {
+        int mask() {
+            return prefix == 0 ? 0 : -1 << (32 - prefix);
+        }
+
+        boolean contains(int address) {
+            return (address & mask()) == (base & mask());
+        }
+
+        int first() {
+            return base & mask();
+        }
+
+        int last() {
+            return base | ~mask();
+        }
+    }
+
+    static final List<Block> FORBIDDEN = List.of(
+            block(0, 0, 0, 0, 8), block(10, 0, 0, 0, 8), block(100, 64, 0, 0, 10), block(127, 0, 0, 0, 8),
+            block(169, 254, 0, 0, 16), block(172, 16, 0, 0, 12), block(192, 168, 0, 0, 16), block(224, 0, 0, 0, 4),
+            block(240, 0, 0, 0, 4));
+
+    final AddressPolicy policy = AddressPolicy.publicOnly();
+    final Random random = new Random(SEED);
+
+    @Test
+    void everyIpv4AddressIsRefusedExactlyWhenItLiesInAForbiddenBlock() throws Exception {
+        for (int address : ipv4Samples()) {
+            boolean forbidden = FORBIDDEN.stream().anyMatch(b -> b.contains(address));
+            assertThat(policy.refusal(v4(address)).isPresent()).as("%s (seed %d)", v4(address).getHostAddress(), SEED)
+                    .isEqualTo(forbidden);
+        }
+    }
+
+    @Test
+    void ipv6FormsCarryingAnIpv4AddressAreJudgedByIt() throws Exception {
+        for (int address : ipv4Samples()) {
+            boolean forbidden = FORBIDDEN.stream().anyMatch(b -> b.contains(address));
+            byte[] a = v4(address).getAddress();
+            byte[] mapped = new byte[16];
+            mapped[10] = (byte) 0xff;
+            mapped[11] = (byte) 0xff;
+            System.arraycopy(a, 0, mapped, 12, 4);
+            byte[] nat64 = {0, 0x64, (byte) 0xff, (byte) 0x9b, 0, 0, 0, 0, 0, 0, 0, 0, a[0], a[1], a[2], a[3]};
+            byte[] sixToFour = {0x20, 0x02, a[0], a[1], a[2], a[3], 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+            for (byte[] form : List.of(mapped, nat64, sixToFour)) {
+                // Inet6Address.getByAddress keeps the IPv6 form (InetAddress.getByAddress unwraps a mapped one).
+                InetAddress v6 = Inet6Address.getByAddress(null, form, -1);
+                assertThat(policy.refusal(v6).isPresent()).as("%s (seed %d)", v6.getHostAddress(), SEED)
+                        .isEqualTo(forbidden);
+            }
+        }
+    }
+
+    @Test
+    void literalSpellingsOfOneAddressGetOneDecision() throws Exception {
+        for (int address : ipv4Samples()) {
+            InetAddress a = v4(address);
+            String dotted = a.getHostAddress();
+            boolean refused = policy.refusal(a).isPresent();
+            // Literals only: getByName parses them without any look-up.
+            for (String literal : List.of(dotted, "::ffff:" + dotted, "[::ffff:" + dotted + "]")) {
+                assertThat(policy.refusal(InetAddress.getByName(literal)).isPresent())
+                        .as("%s (seed %d)", literal, SEED).isEqualTo(refused);
+            }
+        }
+    }
+
+    @Test
+    void uniqueLocalLinkLocalAndMulticastIpv6AreRefused() throws Exception {
+        for (int i = 0; i < TRIES; i++) {
+            byte[] b = randomBytes(16);
+            switch (i % 3) {
+                case 0 -> b[0] = (byte) (0xfc | (b[0] & 1)); // fc00::/7
+                case 1 -> { // fe80::/10
+                    b[0] = (byte) 0xfe;
+                    b[1] = (byte) (0x80 | (b[1] & 0x3f));
+                }
+                default -> b[0] = (byte) 0xff; // ff00::/8
+            }
+            InetAddress a = Inet6Address.getByAddress(null, b, -1);
+            assertThat(policy.refusal(a)).as("%s (seed %d)", a.getHostAddress(), SEED).isPresent();
+        }
+    }
+
+    @Test
+    void globalUnicastIpv6IsAllowed() throws Exception {
+        for (int i = 0; i < TRIES; i++) {
+            // 2000::/3 without 2002::/16 (6to4, judged by the IPv4 address inside).
+            byte[] b = randomBytes(16);
+            b[0] = (byte) (0x20 | (b[0] & 0x1f));
+            if ((b[0] & 0xff) == 0x20 && (b[1] & 0xff) == 0x02) b[1] = 0x03;
+            InetAddress a = Inet6Address.getByAddress(null, b, -1);
+            assertThat(policy.refusal(a)).as("%s (seed %d)", a.getHostAddress(), SEED).isEmpty();
+        }
+    }
+
+    /** Random addresses, random addresses inside each forbidden block, and the edges of every block. */
+    private List<Integer> ipv4Samples() {
+        List<Integer> samples = new ArrayList<>();
+        for (Block b : FORBIDDEN) {
+            samples.addAll(List.of(b.first(), b.last(), b.first() - 1, b.last() + 1));
+            for (int i = 0; i < 200; i++) samples.add(b.first() | (random.nextInt() & ~b.mask()));
+        }
+        for (int i = 0; i < TRIES; i++) samples.add(random.nextInt());
+        return samples;
+    }
+
+    private byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        random.nextBytes(b);
+        return b;
+    }
+
+    private static Block block(int a, int b, int c, int d, int prefix) {
+        return new Block((a << 24) | (b << 16) | (c << 8) | d, prefix);
+    }
+
+    private static InetAddress v4(int address) throws UnknownHostException {
+        return InetAddress.getByAddress(new byte[] {(byte) (address >>> 24), (byte) (address >>> 16),
+                (byte) (address >>> 8), (byte) address});
+    }
+}

@@ -1,0 +1,174 @@
+package dev.sieve.work;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.sieve.kafka.SharedKafka;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Workers in their own processes, SIGKILLed at random moments while they work and restarted, over and over:
+ * afterwards every reference is on images.scored or images.failed exactly once (read_committed) in consumer-group
+ * mode, and at least once in share mode.
+ *
+ * <p>Shortened for CI; a long run: {@code -Dsieve.chaos.refs=5000 -Dsieve.chaos.kills=30} (share mode:
+ * {@code sieve.chaos.share.refs}, {@code sieve.chaos.share.kills}). {@code
+ * -Dsieve.chaos.seed=N} replays the kill choices (timing still varies).
+ */
+class WorkerChaosTest {
+    private static final int REFS = Integer.getInteger("sieve.chaos.refs", 300);
+    private static final int KILLS = Integer.getInteger("sieve.chaos.kills", 4);
+    private static final int WORKERS = Integer.getInteger("sieve.chaos.workers", 2);
+    private static final int SHARE_REFS = Integer.getInteger("sieve.chaos.share.refs", 200);
+    private static final int SHARE_KILLS = Integer.getInteger("sieve.chaos.share.kills", 3);
+    private static final int BAD_RECORDS = 3;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void killedAndRestartedWorkersLoseNothingAndDuplicateNothing() throws Exception {
+        Result r = chaos("group", REFS, KILLS);
+        assertThat(r.lost()).as(r.report()).isEmpty();
+        assertThat(r.duplicated()).as(r.report()).isZero();
+        assertThat(r.failed()).as("the 404s and the unreadable records fail").isEqualTo(BAD_RECORDS + (REFS + 19) / 20);
+    }
+
+    @Test
+    void inShareModeKilledWorkersLoseNothing() throws Exception {
+        // At least once: nothing lost; duplicates are allowed (and counted), readers de-duplicate by id.
+        Result r = chaos("share", SHARE_REFS, SHARE_KILLS);
+        assertThat(r.lost()).as(r.report()).isEmpty();
+    }
+
+    record Result(String report, Set<String> lost, long duplicated, int failed) {}
+
+    private Result chaos(String mode, int refs, int plannedKills) throws Exception {
+        long seed = Long.getLong("sieve.chaos.seed", System.nanoTime());
+        Random random = new Random(seed);
+        String bootstrap = SharedKafka.bootstrapServers();
+        String in = "chaos-" + mode + ".in", scored = "chaos-" + mode + ".scored", failed = "chaos-" + mode + ".failed";
+        String group = "chaos-" + mode + "-workers";
+        SharedKafka.broker().createTopics(4, in, scored, failed);
+        Set<String> produced = new HashSet<>();
+        List<WorkerProcess> workers = new ArrayList<>();
+        int kills = 0;
+        try (ImageServer server = new ImageServer(List.of(WorkerEndToEndTest.SAMPLES.resolve("garden-640x480.jpg"),
+                WorkerEndToEndTest.SAMPLES.resolve("sketch-500x700-grey.png"),
+                WorkerEndToEndTest.SAMPLES.resolve("badge-400x400.gif")), 20);
+             GroupOffsets offsets = new GroupOffsets(bootstrap)) {
+            // A killed worker's partitions (group) or records (share) go to others when its session or its record
+            // locks expire: 8 s instead of 45 s / 30 s keeps the test short.
+            ConfigResource groupResource = new ConfigResource(ConfigResource.Type.GROUP, group);
+            List<AlterConfigOp> groupConfig = mode.equals("share")
+                    ? List.of(set("share.record.lock.duration.ms", "8000"), set("share.auto.offset.reset", "earliest"))
+                    : List.of(set("consumer.session.timeout.ms", "8000"), set("consumer.heartbeat.interval.ms", "1000"));
+            offsets.admin().incrementalAlterConfigs(Map.of(groupResource, groupConfig)).all().get();
+            try (KafkaProducer<String, byte[]> producer = WorkerEndToEndTest.producer(bootstrap)) {
+                for (int i = 0; i < refs; i++) {
+                    String id = "c" + i;
+                    String uri = server.base() + (i % 20 == 0 ? "/gone/" : "/img/") + id;
+                    producer.send(new ProducerRecord<>(in, id, WorkerEndToEndTest.REFS.encode(WorkerEndToEndTest.ref(id, uri))));
+                    produced.add(id);
+                }
+                for (int i = 0; i < BAD_RECORDS; i++) {
+                    producer.send(new ProducerRecord<>(in, "junk" + i, new byte[] {(byte) i, 42}));
+                    produced.add("junk" + i);
+                }
+            }
+            int total = produced.size();
+            for (int w = 0; w < WORKERS; w++) workers.add(start(bootstrap, mode, in, scored, failed, group, w));
+
+            try {
+                while (kills < plannedKills) {
+                    long done = distinctOutputs(bootstrap, scored, failed);
+                    if (done >= total) break;
+                    // Kill after a random share of what is left, so the kills spread over the whole run.
+                    long step = 1 + random.nextInt((int) Math.max(1, (total - done) / (plannedKills - kills + 1)));
+                    long target = Math.min(total, done + step);
+                    await().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofMillis(500))
+                            .until(() -> distinctOutputs(bootstrap, scored, failed) >= target);
+                    if (target >= total) break;
+                    int victim = random.nextInt(WORKERS);
+                    workers.get(victim).kill();
+                    kills++;
+                    // Same worker id: its transactional id fences the dead one's open transaction at once.
+                    workers.set(victim, start(bootstrap, mode, in, scored, failed, group, victim));
+                }
+                await().atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofMillis(500))
+                        .until(() -> distinctOutputs(bootstrap, scored, failed) >= total);
+                if (mode.equals("group")) {
+                    await().atMost(Duration.ofSeconds(60)).until(() -> offsets.committed(group, in) >= total);
+                }
+                for (WorkerProcess w : workers) {
+                    await().atMost(Duration.ofSeconds(120)).until(() -> w.log().contains(" consuming ") || !w.isAlive());
+                    int exit = w.terminate(60);
+                    assertThat(exit).as(w.log()).isZero();
+                }
+            } finally {
+                for (WorkerProcess w : workers) if (w.isAlive()) w.kill();
+            }
+
+            Map<String, Integer> seen = new HashMap<>();
+            count(WorkerEndToEndTest.readAll(bootstrap, scored), seen);
+            int scoredCount = seen.values().stream().mapToInt(Integer::intValue).sum();
+            Map<String, Integer> failedSeen = new HashMap<>();
+            count(WorkerEndToEndTest.readAll(bootstrap, failed), failedSeen);
+            failedSeen.forEach((id, n) -> seen.merge(id, n, Integer::sum));
+            int outputs = seen.values().stream().mapToInt(Integer::intValue).sum();
+            Set<String> lost = new HashSet<>(produced);
+            lost.removeAll(seen.keySet());
+            long duplicated = seen.values().stream().filter(n -> n > 1).count();
+            String report = String.format("chaos %s mode (seed %d): %d workers, %d kills survived, %d records, "
+                    + "%d scored, %d failed, %d lost, %d duplicated", mode, seed, WORKERS, kills, total, scoredCount,
+                    outputs - scoredCount, lost.size(), duplicated);
+            System.out.println(report);
+            Files.writeString(Path.of("target", "chaos-" + mode + "-report.txt"), report + System.lineSeparator());
+            assertThat(kills).as(report).isEqualTo(plannedKills);
+            assertThat(seen.keySet()).as(report).containsAll(produced).hasSameSizeAs(produced);
+            return new Result(report, lost, duplicated, failedSeen.size());
+        }
+    }
+
+    private static AlterConfigOp set(String name, String value) {
+        return new AlterConfigOp(new ConfigEntry(name, value), AlterConfigOp.OpType.SET);
+    }
+
+    private static long distinctOutputs(String bootstrap, String scored, String failed) {
+        Set<String> ids = new HashSet<>();
+        for (String topic : List.of(scored, failed)) {
+            WorkerEndToEndTest.readAll(bootstrap, topic).forEach(r -> ids.add(r.key()));
+        }
+        return ids.size();
+    }
+
+    private WorkerProcess start(String bootstrap, String mode, String in, String scored, String failed, String group,
+                                int n) throws Exception {
+        return WorkerProcess.start(tmp.resolve(mode + "-worker-" + n + ".log"), List.of(
+                "--mode", mode, "-b", bootstrap, "--group", group, "--worker-id", "chaos-" + mode + "-" + n, "--input-topic", in,
+                "--scored-topic", scored, "--failed-topic", failed, "--allow-private-addresses",
+                "--max-in-flight", "16", "--fetch-attempts", "1", "--prepare-threads", "1"));
+    }
+
+    private static void count(Collection<ConsumerRecord<String, byte[]>> records, Map<String, Integer> seen) {
+        for (ConsumerRecord<String, byte[]> r : records) seen.merge(r.key(), 1, Integer::sum);
+    }
+}
