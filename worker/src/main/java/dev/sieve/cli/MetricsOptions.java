@@ -5,6 +5,7 @@ import dev.sieve.metrics.MetricsServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.Optional;
 
@@ -16,7 +17,8 @@ final class MetricsOptions {
     private MetricsOptions() {}
 
     static final String PORT_DESCRIPTION = "Port of the HTTP endpoint serving /metrics (Prometheus), /health/live and "
-            + "/health/ready, on all interfaces; 0 = no endpoint. Default: ${DEFAULT-VALUE}.";
+            + "/health/ready, on all interfaces; 0 = no endpoint; a port already in use gives a warning and no endpoint. "
+            + "Default: ${DEFAULT-VALUE}.";
 
     /** Starts the endpoint, or nothing when {@code port} is 0. */
     static Optional<MetricsServer> start(int port, PrometheusMeterRegistry registry, Health health) {
@@ -26,6 +28,12 @@ final class MetricsOptions {
             MetricsServer server = MetricsServer.start(new InetSocketAddress(port), registry, health);
             System.err.println("metrics on http://0.0.0.0:" + server.port() + MetricsServer.METRICS_PATH);
             return Optional.of(server);
+        } catch (BindException e) {
+            // Several workers on one laptop (one per terminal) all default to the same port: the first one serves,
+            // the others run without an endpoint rather than not at all. In a pod the port is always free.
+            System.err.println("metrics: port " + port + " is in use (another sieve on this host?); running without "
+                    + "/metrics and /health — give each process its own --metrics-port");
+            return Optional.empty();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot serve metrics on port " + port + ": " + e.getMessage(), e);
         }

@@ -29,6 +29,10 @@ final class Batcher implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
 
+    Batcher(Scorer scorer, int batchCrops, Duration maxWait) {
+        this(scorer, batchCrops, maxWait, WorkerMetrics.unregistered());
+    }
+
     Batcher(Scorer scorer, int batchCrops, Duration maxWait, WorkerMetrics metrics) {
         this.scorer = scorer;
         this.metrics = metrics;
