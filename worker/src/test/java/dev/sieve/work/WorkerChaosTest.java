@@ -99,14 +99,12 @@ class WorkerChaosTest {
 
             try {
                 while (kills < plannedKills) {
-                    long done = distinctOutputs(bootstrap, scored, failed);
-                    if (done >= total) break;
-                    // Kill after a random share of what is left, so the kills spread over the whole run.
-                    long step = 1 + random.nextInt((int) Math.max(1, (total - done) / (plannedKills - kills + 1)));
-                    long target = Math.min(total, done + step);
-                    await().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofMillis(500))
+                    // Kill k of n lands near k/(n+1) of the run, jittered, so every planned kill happens before the
+                    // end however fast the workers are, and the kills spread over the whole run.
+                    long slot = total / (plannedKills + 1);
+                    long target = Math.max(1, slot * (kills + 1) + random.nextLong(Math.max(1, slot / 2)) - slot / 4);
+                    await().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofMillis(200))
                             .until(() -> distinctOutputs(bootstrap, scored, failed) >= target);
-                    if (target >= total) break;
                     int victim = random.nextInt(WORKERS);
                     workers.get(victim).kill();
                     kills++;

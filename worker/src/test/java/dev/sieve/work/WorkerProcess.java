@@ -17,10 +17,12 @@ final class WorkerProcess {
 
     private final Process process;
     private final Path log;
+    private final long logStart;
 
-    private WorkerProcess(Process process, Path log) {
+    private WorkerProcess(Process process, Path log, long logStart) {
         this.process = process;
         this.log = log;
+        this.logStart = logStart;
     }
 
     /** Starts `sieve work` with the fixture models and {@code args}; the log goes to {@code log}. */
@@ -36,9 +38,11 @@ final class WorkerProcess {
                 "--heads-dir", WorkerEndToEndTest.HEADS.toString()));
         command.addAll(args);
         Files.createDirectories(log.getParent());
+        // A restarted worker appends to its predecessor's log: remember where this process's part begins.
+        long logStart = Files.exists(log) ? Files.size(log) : 0;
         Process p = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        return new WorkerProcess(p, log);
+        return new WorkerProcess(p, log, logStart);
     }
 
     boolean isAlive() {
@@ -60,7 +64,11 @@ final class WorkerProcess {
         process.destroyForcibly().waitFor();
     }
 
+    /** What this process (not an earlier one with the same log) has written so far. */
     String log() throws IOException {
-        return Files.exists(log) ? Files.readString(log) : "";
+        if (!Files.exists(log)) return "";
+        byte[] all = Files.readAllBytes(log);
+        int from = (int) Math.min(logStart, all.length);
+        return new String(all, from, all.length - from, java.nio.charset.StandardCharsets.UTF_8);
     }
 }
