@@ -94,7 +94,10 @@ public final class ShareWorker implements AutoCloseable {
                     continue; // stop() woke us up; the loop condition decides
                 }
                 if (!records.isEmpty()) process(c, producer, records);
+                pipeline.metrics().tickShare();
             }
+        } finally {
+            pipeline.metrics().stopped();
         }
     }
 

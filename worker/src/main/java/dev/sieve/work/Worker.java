@@ -114,6 +114,11 @@ public final class Worker implements AutoCloseable {
         this.batcher = new Batcher(scorer, config.batchCrops(), config.batchWait(), metrics);
     }
 
+    /** For ShareWorker, which drives this pipeline with its own poll loop. */
+    WorkerMetrics metrics() {
+        return metrics;
+    }
+
     public WorkerStats stats() {
         return stats;
     }

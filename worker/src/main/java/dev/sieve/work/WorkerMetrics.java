@@ -119,6 +119,16 @@ public final class WorkerMetrics implements Health {
         assigned.set(partitions.size());
     }
 
+    /**
+     * A share consumer's poll loop came round. Share groups have no partition assignment: a subscribed, polling
+     * member is ready, and its lag is the group's backlog, which only the broker knows (see ops/README.md).
+     */
+    void tickShare() {
+        lastTickNanos = System.nanoTime();
+        phase = Phase.LOOPING;
+        assigned.set(1);
+    }
+
     /** The poll loop has ended: the worker is neither live nor ready any more. */
     void stopped() {
         phase = Phase.STOPPED;
