@@ -186,7 +186,9 @@ class ReviewPageBrowserTest {
 
     private static String createTempDir(String prefix) {
         try {
-            return Files.createTempDirectory(prefix).toString();
+            // Under target/, so the browser profile (tens of MB) goes with the build instead of piling up in /tmp.
+            Path target = Files.createDirectories(Path.of("target"));
+            return Files.createTempDirectory(target, prefix).toAbsolutePath().toString();
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
