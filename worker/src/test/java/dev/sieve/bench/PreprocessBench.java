@@ -1,0 +1,108 @@
+package dev.sieve.bench;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.sieve.image.ClipPreprocessing;
+import dev.sieve.image.DecodeOptions;
+import dev.sieve.image.ImagePreparer;
+import dev.sieve.image.PreparedImage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Images/s per core of fetch-free decode + tile + CLIP preprocessing ({@link ImagePreparer#prepare}, tiling on, no
+ * whole image) on {@link BenchImages#PREPROCESS_SET}, and of the Python reference (scripts/bench-preprocess.py:
+ * Pillow + torchvision + numpy, scripts/reference/preprocess.py) on the same files in the same run.
+ *
+ * <p>Options: {@code --out DIR}, {@code --passes N} (timed passes over the set, default 3, after one warm-up pass),
+ * {@code --taskset "taskset -c 0"} (prefix for the Python process, so both sides run on one core),
+ * {@code --python PATH} (default /usr/bin/python3; "none" skips the reference).
+ */
+public final class PreprocessBench {
+
+    public static void main(String[] args) throws Exception {
+        BenchOptions options = BenchOptions.parse(args);
+        int passes = options.integer("passes", 3);
+        List<Path> files = BenchImages.ensure(options.out().resolve("images"), BenchImages.PREPROCESS_SET);
+        ImagePreparer preparer = new ImagePreparer(ClipPreprocessing.openaiClip336(), DecodeOptions.defaults(), true);
+
+        List<byte[]> bytes = new ArrayList<>();
+        for (Path f : files) bytes.add(Files.readAllBytes(f));
+        for (byte[] b : bytes) preparer.prepare(b, false); // warm-up: JIT, ImageIO's plugin lookup
+        long[][] nanos = new long[files.size()][passes];
+        long[][] decode = new long[files.size()][passes];
+        long start = System.nanoTime();
+        for (int p = 0; p < passes; p++) {
+            for (int i = 0; i < files.size(); i++) {
+                long t = System.nanoTime();
+                PreparedImage prepared = preparer.prepare(bytes.get(i), false);
+                nanos[i][p] = System.nanoTime() - t;
+                decode[i][p] = prepared.decodeNanos();
+            }
+        }
+        double javaRate = passes * files.size() / ((System.nanoTime() - start) / 1e9);
+
+        JsonObject python = runPython(options, files, passes);
+        double pythonRate = python == null ? Double.NaN : python.get("images_per_s").getAsDouble();
+
+        BenchReport report = new BenchReport("preprocess");
+        report.row("image", "MP", "bytes KB", "java ms", "of which decode ms", "python ms", "java/python");
+        List<Map<String, Object>> perFile = new ArrayList<>();
+        for (int i = 0; i < files.size(); i++) {
+            BenchImages.Spec spec = BenchImages.PREPROCESS_SET.get(i);
+            double javaMs = median(nanos[i]) / 1e6, decodeMs = median(decode[i]) / 1e6;
+            double pyMs = python == null ? Double.NaN
+                    : python.getAsJsonObject("per_file_ms").get(files.get(i).getFileName().toString()).getAsDouble();
+            report.row(spec.fileName(), spec.megapixels(), bytes.get(i).length >> 10, javaMs, decodeMs, pyMs, pyMs / javaMs);
+            Map<String, Object> f = new LinkedHashMap<>();
+            f.put("file", spec.fileName());
+            f.put("megapixels", spec.megapixels());
+            f.put("bytes", bytes.get(i).length);
+            f.put("java_ms_median", javaMs);
+            f.put("java_decode_ms_median", decodeMs);
+            f.put("python_ms_median", pyMs);
+            perFile.add(f);
+        }
+        double ratio = javaRate / pythonRate;
+        report.row("ALL (images/s per core)", "", "", javaRate, "", pythonRate, ratio);
+        report.put("passes", passes)
+                .put("pinned", options.string("taskset", ""))
+                .put("java_images_per_s_per_core", javaRate)
+                .put("python_images_per_s_per_core", pythonRate)
+                .put("ratio_java_to_python", ratio)
+                .put("target_ratio", 2.0)
+                .put("files", perFile)
+                .finish(options.out());
+        System.out.printf("Java %.2f images/s, Python %.2f images/s per core: ratio %.2f (target >= 2)%n", javaRate, pythonRate, ratio);
+    }
+
+    static JsonObject runPython(BenchOptions options, List<Path> files, int passes) throws IOException, InterruptedException {
+        String python = options.string("python", "/usr/bin/python3");
+        if (python.equals("none") || !Files.isExecutable(Path.of(python))) return null;
+        Path repo = Path.of(System.getProperty("sieve.repo", ".."));
+        List<String> command = new ArrayList<>();
+        String taskset = options.string("taskset", "").trim();
+        if (!taskset.isEmpty()) command.addAll(Arrays.asList(taskset.split("\\s+")));
+        command.add(python);
+        command.add(repo.resolve("scripts/bench-preprocess.py").toString());
+        command.add(String.valueOf(passes));
+        for (Path f : files) command.add(f.toAbsolutePath().toString());
+        Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (process.waitFor() != 0) throw new IOException("python reference failed: " + command);
+        return JsonParser.parseString(out.trim()).getAsJsonObject();
+    }
+
+    static double median(long[] values) {
+        long[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+}
