@@ -14,8 +14,9 @@ record BenchOptions(Map<String, String> values) {
         Map<String, String> values = new HashMap<>();
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--")) throw new IllegalArgumentException("expected --name value, got " + args[i]);
+            String name = args[i].substring(2);
             String value = i + 1 < args.length && !args[i + 1].startsWith("--") ? args[++i] : "";
-            values.put(args[i].substring(2), value);
+            values.put(name, value);
         }
         return new BenchOptions(Map.copyOf(values));
     }
