@@ -1,5 +1,6 @@
 package dev.sieve.work;
 
+import dev.sieve.kafka.KafkaClients;
 import dev.sieve.StageException;
 import dev.sieve.avro.ClipModel;
 import dev.sieve.avro.FailedImage;
@@ -342,8 +343,7 @@ public final class Worker implements AutoCloseable {
     }
 
     private Properties consumerProps() {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        Properties p = KafkaClients.props(config.bootstrapServers());
         p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
         // KIP-848's protocol: the broker assigns partitions incrementally, so a joining or leaving worker does not
         // stop the others; its member epoch fences a zombie's sendOffsetsToTransaction just as the generation did.
@@ -357,8 +357,7 @@ public final class Worker implements AutoCloseable {
     }
 
     private Properties producerProps() {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        Properties p = KafkaClients.props(config.bootstrapServers());
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "sieve-worker-" + config.workerId());
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "sieve-worker-" + config.workerId());
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
