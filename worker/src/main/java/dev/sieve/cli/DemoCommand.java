@@ -35,8 +35,8 @@ import picocli.CommandLine.Option;
 
 /** The whole path in one process: embedded broker → produce → work → sort → export → summary. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Run the whole path on this machine with no setup: an embedded Kafka broker, the bundled models,",
-                "the sample images. Produces, scores, sorts and exports them, prints a summary and the folder, exits 0."})
+        description = {"The whole path on this machine with no setup (embedded Kafka, bundled models, sample images).",
+                "Produces, scores, sorts and exports the images, prints a summary and the output folder, exits 0."})
 public final class DemoCommand implements Callable<Integer> {
     @Mixin ModelOptions models;
 

@@ -25,8 +25,14 @@ public final class FetchOptions {
     @Option(names = "--fetch-attempts", paramLabel = "N", description = "Attempts for transient fetch errors (timeouts, 5xx, 429). Default: 3.")
     Integer attempts;
 
+    @Option(names = "--max-requests-per-host-per-second", paramLabel = "R", defaultValue = "0",
+            description = "Politeness: request starts per second to one host (retries and redirects included); "
+                    + "0 = no rate limit, only 16 requests in flight per host. Default: ${DEFAULT-VALUE}.")
+    double perHostRate;
+
     FetchConfig config() {
-        FetchConfig c = FetchConfig.defaults().withAllowPrivateAddresses(allowPrivate);
+        FetchConfig c = FetchConfig.defaults().withAllowPrivateAddresses(allowPrivate)
+                .withMaxRequestsPerHostPerSecond(perHostRate);
         if (fileRoot != null) c = c.withFileRoot(fileRoot.toAbsolutePath());
         if (maxBytes != null) c = c.withMaxBytes(maxBytes);
         if (requestTimeoutMs != null) c = c.withTimeouts(c.connectTimeout(), Duration.ofMillis(requestTimeoutMs));

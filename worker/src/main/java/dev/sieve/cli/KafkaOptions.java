@@ -1,5 +1,7 @@
 package dev.sieve.cli;
 
+import dev.sieve.kafka.KafkaClients;
+import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /** Connection options every Kafka-facing subcommand shares (a picocli mixin). */
@@ -7,4 +9,13 @@ public final class KafkaOptions {
     @Option(names = {"-b", "--bootstrap-servers"}, defaultValue = "${env:SIEVE_BOOTSTRAP_SERVERS:-localhost:9092}",
             description = "Kafka bootstrap servers (env SIEVE_BOOTSTRAP_SERVERS). Default: ${DEFAULT-VALUE}.")
     public String bootstrapServers;
+
+    /** Applied when parsed, so every client the command makes afterwards starts from these settings. */
+    @Option(names = "--kafka-config", paramLabel = "FILE", defaultValue = "${env:SIEVE_KAFKA_CONFIG}",
+            description = {"Kafka client settings (a .properties file: security.protocol, ssl.*, sasl.*, timeouts...)",
+                    "for every producer, consumer, admin and Streams client of this command (env SIEVE_KAFKA_CONFIG).",
+                    "Default: none (PLAINTEXT)."})
+    void kafkaConfig(Path file) {
+        KafkaClients.useSettings(file);
+    }
 }

@@ -74,13 +74,19 @@ public final class WorkCommand implements Callable<Integer> {
     @Option(names = "--prepare-threads", description = "Threads decoding and preprocessing. Default: cores - 1.")
     Integer prepareThreads;
 
+    @Option(names = "--delivery", defaultValue = "EXACTLY_ONCE",
+            description = {"Group mode: EXACTLY_ONCE (results and offsets in one transaction; readers use read_committed) or",
+                    "AT_LEAST_ONCE (no transactions: results visible at once, offsets committed after them; a crash can",
+                    "repeat a few results, which readers drop by id). Default: ${DEFAULT-VALUE}."})
+    WorkerConfig.Delivery delivery;
+
     @Override
     public Integer call() throws InterruptedException {
         WorkerConfig d = WorkerConfig.defaults(kafka.bootstrapServers);
         WorkerConfig config = new WorkerConfig(kafka.bootstrapServers, group, inputTopic, scoredTopic,
                 failedTopic, workerId != null ? workerId : d.workerId(), maxInFlight, batchCrops,
                 Duration.ofMillis(batchWaitMs), prepareThreads != null ? prepareThreads : d.prepareThreads(),
-                d.commitInterval());
+                d.commitInterval(), delivery);
         // The endpoint starts before the model loads: the pod is live (not ready) while it loads.
         PrometheusMeterRegistry registry = MetricsServer.newRegistry();
         WorkerMetrics metrics = new WorkerMetrics(registry);

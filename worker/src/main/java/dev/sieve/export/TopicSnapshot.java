@@ -1,5 +1,6 @@
 package dev.sieve.export;
 
+import dev.sieve.kafka.KafkaClients;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,8 +36,7 @@ public final class TopicSnapshot {
 
     /** @return the number of records handed to {@code sink} */
     public long read(Pattern topics, Consumer<ConsumerRecord<String, byte[]>> sink) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        Properties p = KafkaClients.props(bootstrap);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, "sieve-export");

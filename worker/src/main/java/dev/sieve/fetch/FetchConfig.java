@@ -19,10 +19,12 @@ import java.time.Duration;
  * @param allowPrivateAddresses  whether hosts may resolve to loopback, private, link-local (cloud metadata)
  *                               and similar addresses; off by default, so a reference cannot probe the
  *                               worker's own network
+ * @param maxRequestsPerHostPerSecond politeness: requests started per second to one host, redirects and retries
+ *                               included; 0 = no rate limit (only {@code maxInFlightPerHost} bounds a host)
  */
 public record FetchConfig(int maxInFlight, int maxInFlightPerHost, Duration connectTimeout, Duration requestTimeout,
                           long maxBytes, int maxRedirects, int maxAttempts, Duration retryBackoff,
-                          Path fileRoot, boolean allowPrivateAddresses) {
+                          Path fileRoot, boolean allowPrivateAddresses, double maxRequestsPerHostPerSecond) {
 
     /** A byte[] cannot hold more (the JDK keeps a few header words back). */
     public static final long MAX_BYTES_LIMIT = Integer.MAX_VALUE - 8;
@@ -49,47 +51,56 @@ public record FetchConfig(int maxInFlight, int maxInFlightPerHost, Duration conn
         if (fileRoot != null) {
             fileRoot = fileRoot.toAbsolutePath().normalize();
         }
+        if (!(maxRequestsPerHostPerSecond >= 0) || Double.isInfinite(maxRequestsPerHostPerSecond)) {
+            throw new IllegalArgumentException("Invalid option for maxRequestsPerHostPerSecond: "
+                    + maxRequestsPerHostPerSecond + " (must be 0 for no limit, or a positive rate)");
+        }
     }
 
     /** 256 in flight (16 per host), 5 s to connect, 30 s per attempt, 50 MiB, 5 redirects, 3 attempts from 200 ms. */
     public static FetchConfig defaults() {
         return new FetchConfig(256, 16, Duration.ofSeconds(5), Duration.ofSeconds(30), 50L * 1024 * 1024,
-                5, 3, Duration.ofMillis(200), null, false);
+                5, 3, Duration.ofMillis(200), null, false, 0);
     }
 
     public FetchConfig withMaxInFlight(int maxInFlight, int maxInFlightPerHost) {
         return new FetchConfig(maxInFlight, maxInFlightPerHost, connectTimeout, requestTimeout, maxBytes,
-                maxRedirects, maxAttempts, retryBackoff, fileRoot, allowPrivateAddresses);
+                maxRedirects, maxAttempts, retryBackoff, fileRoot, allowPrivateAddresses, maxRequestsPerHostPerSecond);
     }
 
     public FetchConfig withTimeouts(Duration connectTimeout, Duration requestTimeout) {
         return new FetchConfig(maxInFlight, maxInFlightPerHost, connectTimeout, requestTimeout, maxBytes,
-                maxRedirects, maxAttempts, retryBackoff, fileRoot, allowPrivateAddresses);
+                maxRedirects, maxAttempts, retryBackoff, fileRoot, allowPrivateAddresses, maxRequestsPerHostPerSecond);
     }
 
     public FetchConfig withMaxBytes(long maxBytes) {
         return new FetchConfig(maxInFlight, maxInFlightPerHost, connectTimeout, requestTimeout, maxBytes,
-                maxRedirects, maxAttempts, retryBackoff, fileRoot, allowPrivateAddresses);
+                maxRedirects, maxAttempts, retryBackoff, fileRoot, allowPrivateAddresses, maxRequestsPerHostPerSecond);
     }
 
     public FetchConfig withMaxRedirects(int maxRedirects) {
         return new FetchConfig(maxInFlight, maxInFlightPerHost, connectTimeout, requestTimeout, maxBytes,
-                maxRedirects, maxAttempts, retryBackoff, fileRoot, allowPrivateAddresses);
+                maxRedirects, maxAttempts, retryBackoff, fileRoot, allowPrivateAddresses, maxRequestsPerHostPerSecond);
     }
 
     public FetchConfig withRetries(int maxAttempts, Duration retryBackoff) {
         return new FetchConfig(maxInFlight, maxInFlightPerHost, connectTimeout, requestTimeout, maxBytes,
-                maxRedirects, maxAttempts, retryBackoff, fileRoot, allowPrivateAddresses);
+                maxRedirects, maxAttempts, retryBackoff, fileRoot, allowPrivateAddresses, maxRequestsPerHostPerSecond);
     }
 
     public FetchConfig withFileRoot(Path fileRoot) {
         return new FetchConfig(maxInFlight, maxInFlightPerHost, connectTimeout, requestTimeout, maxBytes,
-                maxRedirects, maxAttempts, retryBackoff, fileRoot, allowPrivateAddresses);
+                maxRedirects, maxAttempts, retryBackoff, fileRoot, allowPrivateAddresses, maxRequestsPerHostPerSecond);
     }
 
     public FetchConfig withAllowPrivateAddresses(boolean allowPrivateAddresses) {
         return new FetchConfig(maxInFlight, maxInFlightPerHost, connectTimeout, requestTimeout, maxBytes,
-                maxRedirects, maxAttempts, retryBackoff, fileRoot, allowPrivateAddresses);
+                maxRedirects, maxAttempts, retryBackoff, fileRoot, allowPrivateAddresses, maxRequestsPerHostPerSecond);
+    }
+
+    public FetchConfig withMaxRequestsPerHostPerSecond(double maxRequestsPerHostPerSecond) {
+        return new FetchConfig(maxInFlight, maxInFlightPerHost, connectTimeout, requestTimeout, maxBytes,
+                maxRedirects, maxAttempts, retryBackoff, fileRoot, allowPrivateAddresses, maxRequestsPerHostPerSecond);
     }
 
     private static void requireAtLeast(String name, int value, int min) {

@@ -62,6 +62,7 @@ public final class ImageFetcher implements AutoCloseable {
     private final AddressPolicy policy;
     private final HostResolver resolver;
     private final RequestSlots slots;
+    private final HostPacing pacing;
     private final ExecutorService httpExecutor;
     /** DNS look-ups and file reads block: they run here, never on the caller's thread. */
     private final ExecutorService blockingExecutor;
@@ -93,6 +94,7 @@ public final class ImageFetcher implements AutoCloseable {
         this.httpExecutor = Executors.newCachedThreadPool(daemonThreads("sieve-fetch-http-"));
         this.blockingExecutor = Executors.newFixedThreadPool(8, daemonThreads("sieve-fetch-io-"));
         this.timer = Executors.newSingleThreadScheduledExecutor(daemonThreads("sieve-fetch-timer-"));
+        this.pacing = new HostPacing(config.maxRequestsPerHostPerSecond(), timer);
         this.client = HttpClient.newBuilder()
                 .executor(httpExecutor)
                 .connectTimeout(config.connectTimeout())
@@ -170,8 +172,10 @@ public final class ImageFetcher implements AutoCloseable {
 
         void hop() {
             URI target = current;
+            String host = target.getHost().toLowerCase(Locale.ROOT);
             checkAddress(target)
-                    .thenCompose(v -> slots.acquire(target.getHost().toLowerCase(Locale.ROOT)))
+                    .thenCompose(v -> pacing.turn(host))
+                    .thenCompose(v -> slots.acquire(host))
                     .thenCompose(slot -> exchange(target).whenComplete((r, e) -> slot.release()))
                     .whenComplete((outcome, error) -> {
                         try {

@@ -1,5 +1,6 @@
 package dev.sieve.produce;
 
+import dev.sieve.kafka.KafkaClients;
 import dev.sieve.avro.ImageRef;
 import dev.sieve.kafka.AvroSerde;
 import java.io.IOException;
@@ -32,8 +33,7 @@ public final class RefProducer implements AutoCloseable {
 
     public RefProducer(ProduceConfig config) {
         this.config = config;
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        Properties p = KafkaClients.props(config.bootstrapServers());
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "sieve-produce");
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");

@@ -1,5 +1,6 @@
 package dev.sieve.review;
 
+import dev.sieve.kafka.KafkaClients;
 import dev.sieve.avro.Correction;
 import dev.sieve.kafka.AvroSerde;
 import java.time.Duration;
@@ -22,8 +23,7 @@ public final class CorrectionPublisher implements AutoCloseable {
     private final Duration timeout;
 
     public CorrectionPublisher(String bootstrap, String topic, Duration timeout) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        Properties p = KafkaClients.props(bootstrap);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "sieve-review");

@@ -1,5 +1,6 @@
 package dev.sieve.sort;
 
+import dev.sieve.kafka.KafkaClients;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -8,7 +9,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
@@ -34,8 +34,7 @@ public final class AdminBucketTopics implements BucketTopics {
      * @param replication of each new bucket topic; 0 takes the broker's {@code default.replication.factor}
      */
     public AdminBucketTopics(String bootstrap, int partitions, short replication) {
-        this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                AdminClientConfig.CLIENT_ID_CONFIG, "sieve-sorter-admin"));
+        this.admin = Admin.create(KafkaClients.props(bootstrap, "sieve-sorter-admin"));
         this.partitions = partitions > 0 ? Optional.of(partitions) : Optional.empty();
         this.replication = replication > 0 ? Optional.of(replication) : Optional.empty();
         try {

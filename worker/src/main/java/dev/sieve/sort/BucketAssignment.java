@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * A scored record is routed by the tag rules with the image's corrections applied (so a re-score, by a new version of
  * a head too, never undoes a manual label) and written to every bucket it belongs to. A correction re-routes the
  * image's latest record and writes it only to buckets it was not in. Either way, a bucket the image left gets a
- * removal marker: a tombstone (key = id, value null) on that bucket topic. A correction for an image not scored yet
+ * removal marker: a tombstone (key = id, value null) on that bucket topic. An image scored again by the same heads
+ * (a redelivery in share mode, a replay) is written only to buckets it was not in, so a bucket holds it once. A correction for an image not scored yet
  * is kept and applied when the image arrives. A tombstone on the corrections topic withdraws all corrections of that id.
  */
 final class BucketAssignment {
@@ -63,7 +64,20 @@ final class BucketAssignment {
             String id = record.key();
             if (id == null || record.value() == null) return;
             List<Routed> now = router.route(id, record.value(), corrections(id));
-            move(record, id, record.value(), now, true);
+            // The same image scored again by the same heads (a share-mode redelivery, a replay) is written only to
+            // buckets it was not in yet: a bucket holds each image once. A re-score by another revision rewrites all.
+            boolean again = sameHeads(imageStore.get(id), record.value());
+            move(record, id, record.value(), now, !again);
+        }
+
+        private static boolean sameHeads(ScoredImage before, ScoredImage now) {
+            if (before == null || before.getHeads().size() != now.getHeads().size()) return false;
+            for (int i = 0; i < now.getHeads().size(); i++) {
+                var a = before.getHeads().get(i);
+                var b = now.getHeads().get(i);
+                if (!a.getName().equals(b.getName()) || !a.getRevision().equals(b.getRevision())) return false;
+            }
+            return true;
         }
     }
 

@@ -1,11 +1,10 @@
 package dev.sieve.sort;
 
+import dev.sieve.kafka.KafkaClients;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -22,8 +21,7 @@ final class CorrectionsTopic {
 
     /** Creates {@code corrections} with the input's partition count when missing; fails clearly when the counts differ. */
     static void ensureCopartitioned(String bootstrap, String input, String corrections, short replication) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                AdminClientConfig.CLIENT_ID_CONFIG, "sieve-sorter-admin"))) {
+        try (Admin admin = Admin.create(KafkaClients.props(bootstrap, "sieve-sorter-admin"))) {
             int inputPartitions = partitions(admin, input).orElseThrow(() ->
                     new IllegalStateException("input topic " + input + " does not exist on " + bootstrap));
             Optional<Integer> existing = partitions(admin, corrections);

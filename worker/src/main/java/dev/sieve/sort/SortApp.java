@@ -1,5 +1,6 @@
 package dev.sieve.sort;
 
+import dev.sieve.kafka.KafkaClients;
 import dev.sieve.metrics.Health;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
@@ -74,9 +75,8 @@ public final class SortApp implements AutoCloseable, Health {
      * record must not stop the sorter, and it has no bucket to go to anyway.
      */
     public static Properties streamsProperties(SortConfig config, String bootstrap) {
-        Properties p = new Properties();
+        Properties p = KafkaClients.props(bootstrap);
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, config.guarantee().streamsValue());
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.threads());
         p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);

@@ -1,5 +1,6 @@
 package dev.sieve.status;
 
+import dev.sieve.kafka.KafkaClients;
 import dev.sieve.avro.FailedImage;
 import dev.sieve.kafka.AvroSerde;
 import java.time.Duration;
@@ -43,8 +44,7 @@ public final class StatusReader implements AutoCloseable {
     public StatusReader(String bootstrap, StatusConfig config) {
         this.bootstrap = bootstrap;
         this.config = config;
-        Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        Properties p = KafkaClients.props(bootstrap);
         p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis());
         this.admin = Admin.create(p);
     }
@@ -172,8 +172,7 @@ public final class StatusReader implements AutoCloseable {
     }
 
     private KafkaConsumer<String, byte[]> consumer() {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        Properties p = KafkaClients.props(bootstrap);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");

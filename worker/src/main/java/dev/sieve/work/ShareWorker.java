@@ -1,5 +1,6 @@
 package dev.sieve.work;
 
+import dev.sieve.kafka.KafkaClients;
 import dev.sieve.StageException;
 import dev.sieve.avro.FailureCode;
 import dev.sieve.avro.ImageRef;
@@ -17,7 +18,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
@@ -169,7 +169,7 @@ public final class ShareWorker implements AutoCloseable {
      * never be seen; start it at the earliest. Setting it again is harmless. Needs ALTER_CONFIGS on the group.
      */
     private void startFromEarliest() {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()))) {
+        try (Admin admin = Admin.create(KafkaClients.props(config.bootstrapServers()))) {
             admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, config.groupId()),
                     List.of(new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"),
                             AlterConfigOp.OpType.SET)))).all().get(30, TimeUnit.SECONDS);
@@ -183,8 +183,7 @@ public final class ShareWorker implements AutoCloseable {
     }
 
     private Properties consumerProps() {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        Properties p = KafkaClients.props(config.bootstrapServers());
         p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, "sieve-share-worker-" + config.workerId());
         p.put("share.acknowledgement.mode", "explicit");
@@ -195,8 +194,7 @@ public final class ShareWorker implements AutoCloseable {
     }
 
     private Properties producerProps() {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        Properties p = KafkaClients.props(config.bootstrapServers());
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "sieve-share-worker-" + config.workerId());
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.put(ProducerConfig.ACKS_CONFIG, "all");

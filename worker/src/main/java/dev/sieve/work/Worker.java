@@ -1,5 +1,6 @@
 package dev.sieve.work;
 
+import dev.sieve.kafka.KafkaClients;
 import dev.sieve.StageException;
 import dev.sieve.avro.ClipModel;
 import dev.sieve.avro.FailedImage;
@@ -128,7 +129,7 @@ public final class Worker implements AutoCloseable {
         consumer = new KafkaConsumer<>(consumerProps(), new StringDeserializer(), new ByteArrayDeserializer());
         producer = new KafkaProducer<>(producerProps(), new StringSerializer(), new ByteArraySerializer());
         try {
-            producer.initTransactions();
+            if (config.transactional()) producer.initTransactions();
             consumer.subscribe(List.of(config.inputTopic()), new Rebalance());
             log.info("worker {} consuming {} as group {}", config.workerId(), config.inputTopic(), config.groupId());
             long lastCommit = System.nanoTime();
@@ -257,6 +258,10 @@ public final class Worker implements AutoCloseable {
             if (next >= 0) offsets.put(e.getKey(), new OffsetAndMetadata(next));
         }
         if (outputs.isEmpty()) return;
+        if (config.transactional()) writeInTransaction(outputs, offsets); else writeThenCommit(outputs, offsets);
+    }
+
+    private void writeInTransaction(List<Output> outputs, Map<TopicPartition, OffsetAndMetadata> offsets) {
         try {
             producer.beginTransaction();
             for (Output o : outputs) producer.send(o.record());
@@ -276,6 +281,28 @@ public final class Worker implements AutoCloseable {
         }
         inFlight.addAndGet(-outputs.size());
         stats.transactions.incrementAndGet();
+        for (Output o : outputs) (o.scored() ? stats.scored : stats.failed).incrementAndGet();
+    }
+
+    /** At least once: the offsets move only after every result is acknowledged; a failed send replays them. */
+    private void writeThenCommit(List<Output> outputs, Map<TopicPartition, OffsetAndMetadata> offsets) {
+        List<java.util.concurrent.Future<?>> sent = new ArrayList<>(outputs.size());
+        for (Output o : outputs) sent.add(producer.send(o.record()));
+        producer.flush();
+        try {
+            for (var f : sent) f.get();
+            consumer.commitSync(offsets);
+        } catch (java.util.concurrent.ExecutionException | KafkaException e) {
+            log.warn("{} results not all written or their offsets not committed ({}); replaying from the last "
+                    + "committed offsets", outputs.size(), e.toString());
+            inFlight.addAndGet(-outputs.size());
+            rewind(offsets.keySet());
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while writing results", e);
+        }
+        inFlight.addAndGet(-outputs.size());
         for (Output o : outputs) (o.scored() ? stats.scored : stats.failed).incrementAndGet();
     }
 
@@ -342,8 +369,7 @@ public final class Worker implements AutoCloseable {
     }
 
     private Properties consumerProps() {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        Properties p = KafkaClients.props(config.bootstrapServers());
         p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
         // KIP-848's protocol: the broker assigns partitions incrementally, so a joining or leaving worker does not
         // stop the others; its member epoch fences a zombie's sendOffsetsToTransaction just as the generation did.
@@ -357,10 +383,9 @@ public final class Worker implements AutoCloseable {
     }
 
     private Properties producerProps() {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        Properties p = KafkaClients.props(config.bootstrapServers());
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "sieve-worker-" + config.workerId());
-        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "sieve-worker-" + config.workerId());
+        if (config.transactional()) p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "sieve-worker-" + config.workerId());
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.LINGER_MS_CONFIG, "5");

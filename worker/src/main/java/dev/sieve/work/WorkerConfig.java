@@ -19,10 +19,23 @@ import java.time.Duration;
  * @param batchWait        longest a crop waits for its batch to fill
  * @param prepareThreads   threads decoding and preprocessing images
  * @param commitInterval   how often finished results are written and their offsets committed, in one transaction
+ * @param delivery         EXACTLY_ONCE (default): results and offsets in one Kafka transaction; AT_LEAST_ONCE: results
+ *                         written and acknowledged first, offsets committed after, no transactions (lower latency for
+ *                         readers; a crash between the two repeats some results, which readers drop by id)
  */
 public record WorkerConfig(String bootstrapServers, String groupId, String inputTopic, String scoredTopic,
                            String failedTopic, String workerId, int maxInFlight, int batchCrops, Duration batchWait,
-                           int prepareThreads, Duration commitInterval) {
+                           int prepareThreads, Duration commitInterval, Delivery delivery) {
+
+    public enum Delivery { EXACTLY_ONCE, AT_LEAST_ONCE }
+
+    /** Exactly once, the default. */
+    public WorkerConfig(String bootstrapServers, String groupId, String inputTopic, String scoredTopic,
+                        String failedTopic, String workerId, int maxInFlight, int batchCrops, Duration batchWait,
+                        int prepareThreads, Duration commitInterval) {
+        this(bootstrapServers, groupId, inputTopic, scoredTopic, failedTopic, workerId, maxInFlight, batchCrops,
+                batchWait, prepareThreads, commitInterval, Delivery.EXACTLY_ONCE);
+    }
 
     public WorkerConfig {
         require(bootstrapServers != null && !bootstrapServers.isBlank(), "bootstrap servers must be given");
@@ -33,6 +46,7 @@ public record WorkerConfig(String bootstrapServers, String groupId, String input
         require(!batchWait.isNegative(), "batch wait must be >= 0, got " + batchWait);
         require(prepareThreads >= 1, "prepare threads must be >= 1, got " + prepareThreads);
         require(!commitInterval.isNegative() && !commitInterval.isZero(), "commit interval must be > 0, got " + commitInterval);
+        require(delivery != null, "delivery must be given");
     }
 
     public static WorkerConfig defaults(String bootstrapServers) {
@@ -43,7 +57,16 @@ public record WorkerConfig(String bootstrapServers, String groupId, String input
 
     public WorkerConfig withWorkerId(String id) {
         return new WorkerConfig(bootstrapServers, groupId, inputTopic, scoredTopic, failedTopic, id, maxInFlight,
-                batchCrops, batchWait, prepareThreads, commitInterval);
+                batchCrops, batchWait, prepareThreads, commitInterval, delivery);
+    }
+
+    public WorkerConfig withDelivery(Delivery delivery) {
+        return new WorkerConfig(bootstrapServers, groupId, inputTopic, scoredTopic, failedTopic, workerId, maxInFlight,
+                batchCrops, batchWait, prepareThreads, commitInterval, delivery);
+    }
+
+    boolean transactional() {
+        return delivery == Delivery.EXACTLY_ONCE;
     }
 
     /** host-pid: unique among live workers, readable in records and in Kafka's tools. */

@@ -66,6 +66,27 @@ class ImageFetcherTest {
     }
 
     @Test
+    void pacesRequestsToOneHostAtTheConfiguredRate() throws Exception {
+        // 20 requests per second: the k-th of six cannot reach the server before k/20 s after they were issued.
+        List<Long> arrivals = java.util.Collections.synchronizedList(new ArrayList<>());
+        server.on("/paced", ex -> {
+            arrivals.add(System.nanoTime());
+            respond(ex, 200, "ok".getBytes(), true);
+        });
+        ImageFetcher fetcher = fetcher(LOCAL.withMaxRequestsPerHostPerSecond(20));
+        long issued = System.nanoTime();
+        List<java.util.concurrent.CompletableFuture<Fetched>> all = new ArrayList<>();
+        for (int i = 0; i < 6; i++) all.add(fetcher.fetch(server.url("/paced")));
+        for (var f : all) f.get(20, TimeUnit.SECONDS);
+
+        List<Long> sorted = arrivals.stream().sorted().toList();
+        assertThat(sorted).hasSize(6);
+        for (int k = 1; k < 6; k++) {
+            assertThat(sorted.get(k) - issued).as("arrival %d", k).isGreaterThanOrEqualTo(k * 50_000_000L - 5_000_000L);
+        }
+    }
+
+    @Test
     void reportsNotFoundWithoutRetrying() {
         server.on("/gone", ex -> respond(ex, 404, "no".getBytes(), true));
 

@@ -143,7 +143,7 @@ class ReviewPageBrowserTest {
         }
     }
 
-    private static String selectedId(WebDriver browser) {
+    static String selectedId(WebDriver browser) {
         return browser.findElement(By.cssSelector("#grid .card.selected")).getDomAttribute("data-id");
     }
 
@@ -160,14 +160,14 @@ class ReviewPageBrowserTest {
         return seen ? Optional.ofNullable(latest) : Optional.empty();
     }
 
-    private static Path executable(String property, String fallback) {
+    static Path executable(String property, String fallback) {
         Path p = Path.of(System.getProperty(property, fallback));
         Assumptions.assumeTrue(Files.isExecutable(p), () -> "SKIPPED: no browser for the review page test: " + p + " is missing "
                 + "(install Debian's chromium and chromium-driver, as .ci/run does, or set -D" + property + "=PATH)");
         return p;
     }
 
-    private static WebDriver startBrowser(Path chromium, Path chromedriver) {
+    static WebDriver startBrowser(Path chromium, Path chromedriver) {
         ChromeOptions options = new ChromeOptions();
         options.setBinary(chromium.toFile());
         options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
@@ -206,7 +206,11 @@ class ReviewPageBrowserTest {
         }
     }
 
-    private ScoredImage image(String id, String file, int width, int height, double pass, double jpeg, double webp) {
+    static ScoredImage image(String id, String file, int width, int height, double pass, double jpeg, double webp) {
+        return image(HEAD, id, file, width, height, pass, jpeg, webp);
+    }
+
+    static ScoredImage image(String head, String id, String file, int width, int height, double pass, double jpeg, double webp) {
         boolean tiled = Math.min(width, height) > 672;
         List<LabelScore> labels = new ArrayList<>();
         String[] names = {"Pass", "JPEG", "WEBP"};
@@ -226,14 +230,14 @@ class ReviewPageBrowserTest {
         return ScoredImage.newBuilder()
                 .setRef(ref).setWidth(width).setHeight(height).setTiled(tiled)
                 .setClip(new ClipModel("clip-test", "0".repeat(64), 336))
-                .setHeads(List.of(new HeadScore(HEAD, "v1.5", HeadKind.CLASSIFIER, tiled ? CropCombine.MEAN : CropCombine.SINGLE, labels)))
+                .setHeads(List.of(new HeadScore(head, "v1.5", HeadKind.CLASSIFIER, tiled ? CropCombine.MEAN : CropCombine.SINGLE, labels)))
                 .setTags(List.of()).setWorkerId("review-test")
                 .setTimings(new StageTimings(0L, 0L, 0L, 0L, 0L))
                 .setScoredAt(Instant.ofEpochMilli(0))
                 .build();
     }
 
-    private static void produce(String bootstrap, String topic, List<ScoredImage> images) throws Exception {
+    static void produce(String bootstrap, String topic, List<ScoredImage> images) throws Exception {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {

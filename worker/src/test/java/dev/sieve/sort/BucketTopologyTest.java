@@ -37,6 +37,21 @@ class BucketTopologyTest {
     }
 
     @Test
+    void anImageScoredTwiceBySameHeadsEntersEachBucketOnce() {
+        BucketRouter router = new BucketRouter(TagRules.defaults(), BucketTopics.preCreated());
+        try (TopologyTestDriver driver = driver(router)) {
+            TestInputTopic<String, ScoredImage> in = driver.createInputTopic("images.scored", new StringSerializer(), SERDE.serializer());
+            ScoredImage once = ScoredImages.of("d", "file:/d.png").revision("chroma-v1.2", "v1.2", "Pass", 0.8, "CA", 0.2).build();
+            in.pipeInput("d", once);
+            in.pipeInput("d", ScoredImages.of("d", "file:/d.png").revision("chroma-v1.2", "v1.2", "Pass", 0.79, "CA", 0.21).build());
+            assertThat(keys(bucket(driver, "chroma-v1.2", "Pass"))).as("a redelivery adds nothing").containsExactly("d");
+
+            in.pipeInput("d", ScoredImages.of("d", "file:/d.png").revision("chroma-v1.3", "v1.3", "Pass", 0.9, "CA", 0.1).build());
+            assertThat(keys(bucket(driver, "chroma-v1.3", "Pass"))).as("a new revision is a new score").containsExactly("d");
+        }
+    }
+
+    @Test
     void routesEachImageToEveryBucketWithTheSortersTags() {
         BucketRouter router = new BucketRouter(TagRules.parse(List.of("compression:JPEG=0.3", "compression:WEBP=0.3"), List.of()),
                 BucketTopics.preCreated());

@@ -53,9 +53,8 @@ class WorkerKafkaContainerTest {
 
         WorkerConfig config = new WorkerConfig(bootstrap, "tc-workers", in, scored, failed, "tc-worker", 8, 12,
                 Duration.ofMillis(20), 2, Duration.ofMillis(50));
-        FetchConfig d = FetchConfig.defaults();
-        FetchConfig fetch = new FetchConfig(d.maxInFlight(), d.maxInFlightPerHost(), d.connectTimeout(),
-                Duration.ofSeconds(10), d.maxBytes(), d.maxRedirects(), 1, d.retryBackoff(), WorkerEndToEndTest.SAMPLES, true);
+        FetchConfig fetch = FetchConfig.defaults().withTimeouts(FetchConfig.defaults().connectTimeout(), Duration.ofSeconds(10))
+                .withRetries(1, FetchConfig.defaults().retryBackoff()).withFileRoot(WorkerEndToEndTest.SAMPLES).withAllowPrivateAddresses(true);
         try (ClipEmbedder clip = ClipEmbedder.load(WorkerEndToEndTest.CLIP, Device.cpu());
              Scorer scorer = new Scorer(clip, WorkerEndToEndTest.loadHeads(), CropCombine.MEAN);
              ImageFetcher fetcher = new ImageFetcher(fetch);

@@ -66,9 +66,8 @@ class WorkerMetricsEndpointTest {
         WorkerMetrics metrics = new WorkerMetrics(registry);
         WorkerConfig config = new WorkerConfig(bootstrap, "metrics-workers", in, scored, failed, "metrics-worker", 8, 12,
                 Duration.ofMillis(20), 2, Duration.ofMillis(50));
-        FetchConfig d = FetchConfig.defaults();
-        FetchConfig fetch = new FetchConfig(d.maxInFlight(), d.maxInFlightPerHost(), d.connectTimeout(),
-                Duration.ofSeconds(10), d.maxBytes(), d.maxRedirects(), 1, d.retryBackoff(), SAMPLES, true);
+        FetchConfig fetch = FetchConfig.defaults().withTimeouts(FetchConfig.defaults().connectTimeout(), Duration.ofSeconds(10))
+                .withRetries(1, FetchConfig.defaults().retryBackoff()).withFileRoot(SAMPLES).withAllowPrivateAddresses(true);
         Scrape worker;
         try (MetricsServer server = MetricsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), registry, metrics)) {
             int port = server.port();
