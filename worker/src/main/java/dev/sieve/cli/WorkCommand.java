@@ -4,6 +4,7 @@ import dev.sieve.fetch.ImageFetcher;
 import dev.sieve.metrics.MetricsServer;
 import dev.sieve.kafka.Topics;
 import dev.sieve.work.ShareWorker;
+import dev.sieve.work.FailureLog;
 import dev.sieve.work.Worker;
 import dev.sieve.work.WorkerConfig;
 import dev.sieve.work.WorkerMetrics;
@@ -80,13 +81,17 @@ public final class WorkCommand implements Callable<Integer> {
                     "repeat a few results, which readers drop by id). Default: ${DEFAULT-VALUE}."})
     WorkerConfig.Delivery delivery;
 
+    @Option(names = "--log-format", defaultValue = "TEXT",
+            description = "One log line per failed image (logger sieve.failures): TEXT (key=value) or JSON. Default: ${DEFAULT-VALUE}.")
+    FailureLog.Format logFormat;
+
     @Override
     public Integer call() throws InterruptedException {
         WorkerConfig d = WorkerConfig.defaults(kafka.bootstrapServers);
         WorkerConfig config = new WorkerConfig(kafka.bootstrapServers, group, inputTopic, scoredTopic,
                 failedTopic, workerId != null ? workerId : d.workerId(), maxInFlight, batchCrops,
                 Duration.ofMillis(batchWaitMs), prepareThreads != null ? prepareThreads : d.prepareThreads(),
-                d.commitInterval(), delivery);
+                d.commitInterval(), delivery, logFormat);
         // The endpoint starts before the model loads: the pod is live (not ready) while it loads.
         PrometheusMeterRegistry registry = MetricsServer.newRegistry();
         WorkerMetrics metrics = new WorkerMetrics(registry);

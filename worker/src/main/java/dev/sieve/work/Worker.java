@@ -87,6 +87,7 @@ public final class Worker implements AutoCloseable {
     private final Batcher batcher;
     private final WorkerStats stats = new WorkerStats();
     private final WorkerMetrics metrics;
+    private final FailureLog failureLog;
     private final Map<TopicPartition, ArrayDeque<Entry>> pending = new HashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean running = true;
@@ -101,6 +102,7 @@ public final class Worker implements AutoCloseable {
                   WorkerMetrics metrics) {
         this.config = config;
         this.metrics = metrics;
+        this.failureLog = new FailureLog(config.failureLog(), config.workerId());
         metrics.bind(stats, inFlight);
         this.fetcher = fetcher;
         this.preparer = preparer;
@@ -230,6 +232,7 @@ public final class Worker implements AutoCloseable {
 
     Output failed(ImageRef ref, StageException e, byte[] rawValue) {
         metrics.failed(e);
+        failureLog.log(ref, e);
         FailedImage value = Outcomes.failed(ref, e, config.workerId(), rawValue);
         return new Output(new ProducerRecord<>(config.failedTopic(), ref.getId(), FAILED.encode(value)), false);
     }

@@ -22,10 +22,12 @@ import java.time.Duration;
  * @param delivery         EXACTLY_ONCE (default): results and offsets in one Kafka transaction; AT_LEAST_ONCE: results
  *                         written and acknowledged first, offsets committed after, no transactions (lower latency for
  *                         readers; a crash between the two repeats some results, which readers drop by id)
+ * @param failureLog       one log line per failed image: TEXT (key=value) or JSON, for log shippers
  */
 public record WorkerConfig(String bootstrapServers, String groupId, String inputTopic, String scoredTopic,
                            String failedTopic, String workerId, int maxInFlight, int batchCrops, Duration batchWait,
-                           int prepareThreads, Duration commitInterval, Delivery delivery) {
+                           int prepareThreads, Duration commitInterval, Delivery delivery,
+                           FailureLog.Format failureLog) {
 
     public enum Delivery { EXACTLY_ONCE, AT_LEAST_ONCE }
 
@@ -35,6 +37,14 @@ public record WorkerConfig(String bootstrapServers, String groupId, String input
                         int prepareThreads, Duration commitInterval) {
         this(bootstrapServers, groupId, inputTopic, scoredTopic, failedTopic, workerId, maxInFlight, batchCrops,
                 batchWait, prepareThreads, commitInterval, Delivery.EXACTLY_ONCE);
+    }
+
+    /** Failure lines as text, the default. */
+    public WorkerConfig(String bootstrapServers, String groupId, String inputTopic, String scoredTopic,
+                        String failedTopic, String workerId, int maxInFlight, int batchCrops, Duration batchWait,
+                        int prepareThreads, Duration commitInterval, Delivery delivery) {
+        this(bootstrapServers, groupId, inputTopic, scoredTopic, failedTopic, workerId, maxInFlight, batchCrops,
+                batchWait, prepareThreads, commitInterval, delivery, FailureLog.Format.TEXT);
     }
 
     public WorkerConfig {
@@ -47,6 +57,7 @@ public record WorkerConfig(String bootstrapServers, String groupId, String input
         require(prepareThreads >= 1, "prepare threads must be >= 1, got " + prepareThreads);
         require(!commitInterval.isNegative() && !commitInterval.isZero(), "commit interval must be > 0, got " + commitInterval);
         require(delivery != null, "delivery must be given");
+        require(failureLog != null, "failure log format must be given");
     }
 
     public static WorkerConfig defaults(String bootstrapServers) {
@@ -57,12 +68,17 @@ public record WorkerConfig(String bootstrapServers, String groupId, String input
 
     public WorkerConfig withWorkerId(String id) {
         return new WorkerConfig(bootstrapServers, groupId, inputTopic, scoredTopic, failedTopic, id, maxInFlight,
-                batchCrops, batchWait, prepareThreads, commitInterval, delivery);
+                batchCrops, batchWait, prepareThreads, commitInterval, delivery, failureLog);
     }
 
     public WorkerConfig withDelivery(Delivery delivery) {
         return new WorkerConfig(bootstrapServers, groupId, inputTopic, scoredTopic, failedTopic, workerId, maxInFlight,
-                batchCrops, batchWait, prepareThreads, commitInterval, delivery);
+                batchCrops, batchWait, prepareThreads, commitInterval, delivery, failureLog);
+    }
+
+    public WorkerConfig withFailureLog(FailureLog.Format failureLog) {
+        return new WorkerConfig(bootstrapServers, groupId, inputTopic, scoredTopic, failedTopic, workerId, maxInFlight,
+                batchCrops, batchWait, prepareThreads, commitInterval, delivery, failureLog);
     }
 
     boolean transactional() {
