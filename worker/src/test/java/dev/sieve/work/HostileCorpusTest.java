@@ -51,6 +51,8 @@ class HostileCorpusTest {
 
     static HttpServer http;
     static ExecutorService threads = Executors.newFixedThreadPool(6);
+    /** Holds the "/slow" site's answer until the tests are over: it never answers within any request timeout. */
+    static final java.util.concurrent.CountDownLatch slowSiteReleased = new java.util.concurrent.CountDownLatch(1);
     static String base;
 
     @BeforeAll
@@ -63,7 +65,7 @@ class HostileCorpusTest {
                 send(exchange, Files.readAllBytes(WorkerEndToEndTest.SAMPLES.resolve("badge-400x400.gif")), true)); // under MAX_BYTES
         http.createContext("/slow", exchange -> {
             try (exchange) {
-                Thread.sleep(20_000); // a site that never answers within the request timeout
+                slowSiteReleased.await(60, java.util.concurrent.TimeUnit.SECONDS); // never answers within the request timeout
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -88,6 +90,7 @@ class HostileCorpusTest {
 
     @AfterAll
     static void stop() {
+        slowSiteReleased.countDown();
         http.stop(0);
         threads.shutdownNow();
     }
