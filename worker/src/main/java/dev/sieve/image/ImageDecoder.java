@@ -7,6 +7,7 @@ import java.awt.image.BufferedImage;
 import java.awt.image.ComponentSampleModel;
 import java.awt.image.DataBufferByte;
 import java.awt.image.IndexColorModel;
+import java.awt.image.PixelInterleavedSampleModel;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -181,6 +182,10 @@ public final class ImageDecoder {
         int w = r.getWidth();
         int h = r.getHeight();
         int c = bands.length;
+        if (sample == Sample.BYTE) {
+            byte[] own = reuseRaster(r, bands);
+            if (own != null) return new Pixels(w, h, mode, own);
+        }
         byte[] out = new byte[Math.multiplyExact(Math.multiplyExact(w, h), c)];
         if (sample == Sample.BYTE && fastCopy(r, bands, out)) return new Pixels(w, h, mode, out);
         int[] row = new int[w];
@@ -207,6 +212,42 @@ public final class ImageDecoder {
             }
         }
         return new Pixels(w, h, mode, out);
+    }
+
+    /**
+     * The raster's own array when it is already tightly packed in the wanted band order, or (JPEG's usual BGR) in
+     * the reverse order of three bands, which is then swapped to RGB in place. Copying a 24-megapixel raster into a
+     * second array cost as much as decoding it; the BufferedImage is dropped afterwards, so nothing else sees it.
+     * Null when the layout is anything else.
+     */
+    private static byte[] reuseRaster(Raster r, int[] bands) {
+        if (!(r.getDataBuffer() instanceof DataBufferByte db) || db.getNumBanks() != 1 || db.getOffset() != 0
+                || !(r.getSampleModel() instanceof PixelInterleavedSampleModel sm)
+                || r.getSampleModelTranslateX() != 0 || r.getSampleModelTranslateY() != 0 || r.getParent() != null) {
+            return null;
+        }
+        int w = r.getWidth();
+        int c = bands.length;
+        byte[] data = db.getData();
+        if (sm.getNumBands() != c || sm.getPixelStride() != c || sm.getScanlineStride() != w * c
+                || data.length != (long) w * r.getHeight() * c) {
+            return null;
+        }
+        int[] offsets = sm.getBandOffsets();
+        boolean same = true;
+        boolean reversed = c == 3;
+        for (int ch = 0; ch < c; ch++) {
+            same &= offsets[bands[ch]] == ch;
+            reversed &= offsets[bands[ch]] == c - 1 - ch;
+        }
+        if (same) return data;
+        if (!reversed) return null;
+        for (int i = 0; i < data.length; i += 3) {
+            byte first = data[i];
+            data[i] = data[i + 2];
+            data[i + 2] = first;
+        }
+        return data;
     }
 
     /** Direct copy from an interleaved byte raster (JPEG's BGR, PNG's RGB/RGBA): no per-sample virtual calls. */
