@@ -29,17 +29,98 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  */
 public final class ImageDecoder {
     private final DecodeOptions options;
+    private final TurboJpeg turbo;
 
     public ImageDecoder(DecodeOptions options) {
         this.options = options;
+        this.turbo = options.jpegDecoder() == DecodeOptions.JpegDecoder.AUTO ? TurboJpeg.load().orElse(null) : null;
     }
 
+    /** True when JPEGs go through libjpeg-turbo (the library loaded and the options allow it). */
+    public boolean usesTurboJpeg() {
+        return turbo != null;
+    }
+
+    /**
+     * A decoded image and the size it has at full scale (after EXIF orientation), which differs from the pixels'
+     * size when the JPEG was decoded DCT-scaled.
+     */
+    public record Decoded(Pixels pixels, int fullWidth, int fullHeight) {}
+
+    /** Full-size decode. */
     public Pixels decode(byte[] encoded) throws StageException {
+        return decode(encoded, null).pixels();
+    }
+
+    /**
+     * Decodes, DCT-scaled when {@link DecodeOptions#dctScaling()} is on, libjpeg-turbo is in use and
+     * {@code minShortSide} (full width, full height to the smallest shorter side the output may have; null: full
+     * size) allows a factor below 1.
+     */
+    public Decoded decode(byte[] encoded, java.util.function.IntBinaryOperator minShortSide) throws StageException {
         ImageFormat format = ImageFormat.sniff(encoded);
         if (format == null) {
             throw fail(FailureCode.NOT_AN_IMAGE, "the bytes start with no known image signature ("
                     + encoded.length + " bytes, first: " + hex(encoded) + ")");
         }
+        if (format == ImageFormat.JPEG && turbo != null) {
+            JpegColour jpeg = JpegColour.read(encoded);
+            // Four-component JPEGs (CMYK, refused YCCK) stay on the ImageIO path below.
+            if (jpeg == null || jpeg.components() != 4) return decodeTurbo(encoded, minShortSide);
+        }
+        Pixels pixels = decodeImageIo(encoded, format);
+        return new Decoded(pixels, pixels.width(), pixels.height());
+    }
+
+    private Decoded decodeTurbo(byte[] encoded, java.util.function.IntBinaryOperator minShortSide)
+            throws StageException {
+        TurboJpeg.Header header;
+        try {
+            header = turbo.header(encoded);
+        } catch (TurboJpeg.TurboException e) {
+            throw fail(FailureCode.CORRUPT_IMAGE, "JPEG could not be decoded: " + e.getMessage());
+        }
+        checkPixels(ImageFormat.JPEG, header.width(), header.height());
+        TurboJpeg.Scale scale = TurboJpeg.Scale.ONE;
+        if (options.dctScaling() && minShortSide != null) {
+            scale = chooseScale(turbo.downScales(), header.width(), header.height(),
+                    minShortSide.applyAsInt(header.width(), header.height()));
+        }
+        int w = scale.scaled(header.width());
+        int h = scale.scaled(header.height());
+        boolean grey = header.colorspace() == TurboJpeg.CS_GRAY;
+        byte[] data;
+        try {
+            data = turbo.decode(encoded, w, h, grey ? TurboJpeg.PF_GRAY : TurboJpeg.PF_RGB);
+        } catch (TurboJpeg.TurboException e) {
+            throw fail(FailureCode.CORRUPT_IMAGE, "JPEG could not be decoded: " + e.getMessage());
+        }
+        Pixels pixels = new Pixels(w, h, grey ? PillowMode.L : PillowMode.RGB, data);
+        int fullW = header.width();
+        int fullH = header.height();
+        if (options.exifOrientation()) {
+            int orientation = ExifOrientation.read(encoded);
+            pixels = ExifOrientation.apply(pixels, orientation);
+            if (orientation >= 5 && orientation <= 8) {
+                fullW = header.height();
+                fullH = header.width();
+            }
+        }
+        return new Decoded(pixels, fullW, fullH);
+    }
+
+    /** The smallest factor whose output's shorter side is still at least {@code minShortSide}; 1 when none is. */
+    static TurboJpeg.Scale chooseScale(java.util.List<TurboJpeg.Scale> downScales, int width, int height,
+            int minShortSide) {
+        TurboJpeg.Scale best = TurboJpeg.Scale.ONE;
+        for (TurboJpeg.Scale s : downScales) {
+            boolean enough = Math.min(s.scaled(width), s.scaled(height)) >= minShortSide;
+            if (enough && (long) s.num() * best.denom() < (long) best.num() * s.denom()) best = s;
+        }
+        return best;
+    }
+
+    private Pixels decodeImageIo(byte[] encoded, ImageFormat format) throws StageException {
         PngHeader png = format == ImageFormat.PNG ? PngHeader.read(encoded) : null;
         if (png != null) checkPixels(format, png.width(), png.height());
 

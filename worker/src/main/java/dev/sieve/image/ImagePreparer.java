@@ -31,10 +31,12 @@ public final class ImagePreparer {
      */
     public PreparedImage prepare(byte[] encoded, boolean wantWhole) throws StageException {
         long t0 = System.nanoTime();
-        Pixels image = decoder.decode(encoded);
+        ImageDecoder.Decoded decoded = decoder.decode(encoded, (w, h) ->
+                TilePlan.minDecodedShortSide(w, h, clip.tileSize(), clip.size(), tiling));
+        Pixels image = decoded.pixels();
         long t1 = System.nanoTime();
         try {
-            List<Pixels> crops = tiles(image);
+            List<Pixels> crops = tiles(image, decoded.fullWidth(), decoded.fullHeight());
             boolean tiled = crops.size() > 1;
             int per = clip.cropFloats();
             float[] out = new float[crops.size() * per];
@@ -54,7 +56,15 @@ public final class ImagePreparer {
 
     /** The images the processor sees, before its convert("RGB"): five tiles, or the whole image. */
     List<Pixels> tiles(Pixels image) {
-        TilePlan plan = TilePlan.of(image.width(), image.height(), clip.tileSize(), tiling);
+        return tiles(image, image.width(), image.height());
+    }
+
+    /**
+     * As {@link #tiles(Pixels)} for an image that may have been decoded DCT-scaled: the plan is the full size's, so
+     * the tiles are cut from the size the reference cuts them from.
+     */
+    private List<Pixels> tiles(Pixels image, int fullWidth, int fullHeight) {
+        TilePlan plan = TilePlan.of(fullWidth, fullHeight, clip.tileSize(), tiling);
         if (!plan.tiled()) return List.of(image);
         Pixels source = plan.resized(image.width(), image.height())
                 ? PillowResize.resize(image, plan.resizeWidth(), plan.resizeHeight(), PillowResize.Filter.BILINEAR)
