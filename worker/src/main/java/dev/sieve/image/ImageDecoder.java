@@ -75,23 +75,23 @@ public final class ImageDecoder {
     private Decoded decodeTurbo(byte[] encoded, java.util.function.IntBinaryOperator minShortSide)
             throws StageException {
         TurboJpeg.Header header;
-        try {
-            header = turbo.header(encoded);
-        } catch (TurboJpeg.TurboException e) {
-            throw fail(FailureCode.CORRUPT_IMAGE, "JPEG could not be decoded: " + e.getMessage());
-        }
-        checkPixels(ImageFormat.JPEG, header.width(), header.height());
-        TurboJpeg.Scale scale = TurboJpeg.Scale.ONE;
-        if (options.dctScaling() && minShortSide != null) {
-            scale = chooseScale(turbo.downScales(), header.width(), header.height(),
-                    minShortSide.applyAsInt(header.width(), header.height()));
-        }
-        int w = scale.scaled(header.width());
-        int h = scale.scaled(header.height());
-        boolean grey = header.colorspace() == TurboJpeg.CS_GRAY;
+        int w;
+        int h;
+        boolean grey;
         byte[] data;
-        try {
-            data = turbo.decode(encoded, w, h, grey ? TurboJpeg.PF_GRAY : TurboJpeg.PF_RGB);
+        try (TurboJpeg.Decompressor d = turbo.decompressor()) {
+            header = d.header(encoded);
+            // The decompression-bomb guard, from the header, before anything is allocated for the pixels.
+            checkPixels(ImageFormat.JPEG, header.width(), header.height());
+            TurboJpeg.Scale scale = TurboJpeg.Scale.ONE;
+            if (options.dctScaling() && minShortSide != null) {
+                scale = chooseScale(turbo.downScales(), header.width(), header.height(),
+                        minShortSide.applyAsInt(header.width(), header.height()));
+            }
+            w = scale.scaled(header.width());
+            h = scale.scaled(header.height());
+            grey = header.colorspace() == TurboJpeg.CS_GRAY;
+            data = d.decode(encoded, w, h, grey ? TurboJpeg.PF_GRAY : TurboJpeg.PF_RGB);
         } catch (TurboJpeg.TurboException e) {
             throw fail(FailureCode.CORRUPT_IMAGE, "JPEG could not be decoded: " + e.getMessage());
         }

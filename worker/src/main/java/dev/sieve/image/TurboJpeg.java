@@ -56,7 +56,6 @@ final class TurboJpeg {
 
     private final Api api;
     private final List<Scale> downScales;
-    private final ThreadLocal<Pointer> handles;
 
     private TurboJpeg(Api api) {
         this.api = api;
@@ -68,8 +67,6 @@ final class TurboJpeg {
             if (s.num() < s.denom()) scales.add(s);
         }
         this.downScales = List.copyOf(scales);
-        // A handle holds libjpeg state and is not thread-safe; decode threads are long-lived pool threads.
-        this.handles = ThreadLocal.withInitial(api::tjInitDecompress);
     }
 
     /** The library, or empty (with the reason on stderr once) when it cannot be loaded. */
@@ -93,33 +90,52 @@ final class TurboJpeg {
         return downScales;
     }
 
-    /** The header, or an exception whose message is the library's. */
-    Header header(byte[] jpeg) throws TurboException {
-        IntByReference w = new IntByReference();
-        IntByReference h = new IntByReference();
-        IntByReference sub = new IntByReference();
-        IntByReference cs = new IntByReference();
-        Pointer handle = handles.get();
-        if (api.tjDecompressHeader3(handle, jpeg, new NativeLong(jpeg.length), w, h, sub, cs) != 0) {
-            throw new TurboException(api.tjGetErrorStr2(handle));
-        }
-        return new Header(w.getValue(), h.getValue(), cs.getValue());
+    /** A decompressor handle for one image; not thread-safe, close it (tjDestroy) when done. */
+    Decompressor decompressor() {
+        Pointer handle = api.tjInitDecompress();
+        if (handle == null) throw new IllegalStateException("tjInitDecompress failed: " + api.tjGetErrorStr2(null));
+        return new Decompressor(handle);
     }
 
-    /**
-     * Decodes at {@code scale} into interleaved RGB or grey bytes. Any warning (a truncated or corrupt stream, which
-     * the library fills in) is an error, as Pillow refuses a truncated file.
-     */
-    byte[] decode(byte[] jpeg, int width, int height, int pixelFormat) throws TurboException {
-        int channels = pixelFormat == PF_GRAY ? 1 : 3;
-        long size = Math.multiplyExact(Math.multiplyExact((long) width, height), channels);
-        Pointer handle = handles.get();
-        try (Memory dst = new Memory(size)) {
-            if (api.tjDecompress2(handle, jpeg, new NativeLong(jpeg.length), dst, width, width * channels, height,
-                    pixelFormat, 0) != 0) {
+    final class Decompressor implements AutoCloseable {
+        private final Pointer handle;
+
+        private Decompressor(Pointer handle) {
+            this.handle = handle;
+        }
+
+        /** The header, or an exception whose message is the library's. */
+        Header header(byte[] jpeg) throws TurboException {
+            IntByReference w = new IntByReference();
+            IntByReference h = new IntByReference();
+            IntByReference sub = new IntByReference();
+            IntByReference cs = new IntByReference();
+            if (api.tjDecompressHeader3(handle, jpeg, new NativeLong(jpeg.length), w, h, sub, cs) != 0) {
                 throw new TurboException(api.tjGetErrorStr2(handle));
             }
-            return dst.getByteArray(0, (int) size);
+            return new Header(w.getValue(), h.getValue(), cs.getValue());
+        }
+
+        /**
+         * Decodes to width x height (a size one of the scaling factors gives) into interleaved RGB or grey bytes.
+         * Any warning (a truncated or corrupt stream, which the library fills in) is an error, as Pillow refuses a
+         * truncated file.
+         */
+        byte[] decode(byte[] jpeg, int width, int height, int pixelFormat) throws TurboException {
+            int channels = pixelFormat == PF_GRAY ? 1 : 3;
+            long size = Math.multiplyExact(Math.multiplyExact((long) width, height), channels);
+            try (Memory dst = new Memory(size)) {
+                if (api.tjDecompress2(handle, jpeg, new NativeLong(jpeg.length), dst, width, width * channels, height,
+                        pixelFormat, 0) != 0) {
+                    throw new TurboException(api.tjGetErrorStr2(handle));
+                }
+                return dst.getByteArray(0, (int) size);
+            }
+        }
+
+        @Override
+        public void close() {
+            api.tjDestroy(handle);
         }
     }
 
