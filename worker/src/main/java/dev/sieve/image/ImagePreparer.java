@@ -66,10 +66,13 @@ public final class ImagePreparer {
     private List<Pixels> tiles(Pixels image, int fullWidth, int fullHeight) {
         TilePlan plan = TilePlan.of(fullWidth, fullHeight, clip.tileSize(), tiling);
         if (!plan.tiled()) return List.of(image);
-        Pixels source = plan.resized(image.width(), image.height())
-                ? PillowResize.resize(image, plan.resizeWidth(), plan.resizeHeight(), PillowResize.Filter.BILINEAR)
-                : image;
-        return FiveCrop.crops(source, clip.tileSize());
+        if (!plan.resized(image.width(), image.height())) return FiveCrop.crops(image, clip.tileSize());
+        // Only the five tiles of the 1536 step's output are ever read: resample just those windows (same bytes).
+        int size = clip.tileSize();
+        return FiveCrop.origins(plan.resizeWidth(), plan.resizeHeight(), size).stream()
+                .map(o -> PillowResize.resizeWindow(image, plan.resizeWidth(), plan.resizeHeight(),
+                        PillowResize.Filter.BILINEAR, o.left(), o.top(), size, size))
+                .toList();
     }
 
     /** The 8-bit RGB crops CLIP sees (tiles, or the whole image), for goldens and debugging. */
