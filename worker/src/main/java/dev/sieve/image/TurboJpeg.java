@@ -80,7 +80,7 @@ final class TurboJpeg {
             return Optional.of(new TurboJpeg(Native.load(name, Api.class)));
         } catch (UnsatisfiedLinkError | RuntimeException e) {
             System.err.println("sieve: libjpeg-turbo (TurboJPEG, library '" + name + "') not loaded, JPEGs are"
-                    + " decoded with ImageIO (slower, not bit-exact with Pillow): " + e.getMessage());
+                    + " decoded with ImageIO (slower): " + e.getMessage());
             return Optional.empty();
         }
     }
