@@ -32,12 +32,13 @@ import org.apache.kafka.common.utils.Time;
  */
 public final class EmbeddedKafka implements AutoCloseable {
     private final Path dir;
-    private final KafkaRaftServer server;
+    private final Properties config;
     private final String bootstrap;
+    private KafkaRaftServer server;
 
-    private EmbeddedKafka(Path dir, KafkaRaftServer server, String bootstrap) {
+    private EmbeddedKafka(Path dir, Properties config, String bootstrap) {
         this.dir = dir;
-        this.server = server;
+        this.config = config;
         this.bootstrap = bootstrap;
     }
 
@@ -87,12 +88,38 @@ public final class EmbeddedKafka implements AutoCloseable {
                 throw new IllegalStateException("formatting the embedded broker's storage failed: "
                         + formatLog.toString(StandardCharsets.UTF_8));
             }
-            KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(p, false), Time.SYSTEM);
-            server.startup();
-            return new EmbeddedKafka(dir, server, "127.0.0.1:" + brokerPort);
+            EmbeddedKafka kafka = new EmbeddedKafka(dir, p, "127.0.0.1:" + brokerPort);
+            kafka.startServer();
+            return kafka;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Stops the broker the way a node goes down for a restart (controlled shutdown, logs flushed); the ports are
+     * kept and its data stays. {@link #restart()} brings it back.
+     */
+    public synchronized void stop() {
+        if (server == null) return;
+        server.shutdown();
+        server.awaitShutdown();
+        server = null;
+    }
+
+    /**
+     * Starts the stopped broker again on the same ports, with the same node id, cluster id and log dir (the storage
+     * was formatted once, at {@link #start}): clients keep their bootstrap address and find their data.
+     */
+    public synchronized void restart() {
+        if (server != null) throw new IllegalStateException("the broker is running; stop() it first");
+        startServer();
+    }
+
+    private synchronized void startServer() {
+        KafkaRaftServer s = new KafkaRaftServer(KafkaConfig.fromProps(config, false), Time.SYSTEM);
+        s.startup();
+        server = s;
     }
 
     public String bootstrapServers() {
@@ -123,8 +150,7 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     @Override
     public void close() {
-        server.shutdown();
-        server.awaitShutdown();
+        stop();
         try (Stream<Path> files = Files.walk(dir)) {
             files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         } catch (IOException e) {
