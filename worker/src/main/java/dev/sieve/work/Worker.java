@@ -43,6 +43,7 @@ import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -133,7 +134,7 @@ public final class Worker implements AutoCloseable {
         consumer = new KafkaConsumer<>(consumerProps(), new StringDeserializer(), new ByteArrayDeserializer());
         producer = new KafkaProducer<>(producerProps(), new StringSerializer(), new ByteArraySerializer());
         try {
-            if (config.transactional()) producer.initTransactions();
+            if (config.transactional()) retryOnTimeout("initialising transactions", producer::initTransactions);
             consumer.subscribe(List.of(config.inputTopic()), new Rebalance());
             log.info("worker {} consuming {} as group {}", config.workerId(), config.inputTopic(), config.groupId());
             long lastCommit = System.nanoTime();
@@ -283,14 +284,16 @@ public final class Worker implements AutoCloseable {
             producer.beginTransaction();
             for (Output o : outputs) producer.send(o.record());
             producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
-            producer.commitTransaction();
+            // A commit that times out (broker down past max.block.ms) may or may not have happened; the producer only
+            // allows the same commit to be retried, which then reports the outcome of that one transaction.
+            retryOnTimeout("committing a transaction of " + outputs.size() + " results", producer::commitTransaction);
         } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException e) {
             throw new IllegalStateException("worker " + config.workerId() + " cannot go on: " + e.getMessage(), e);
         } catch (KafkaException e) {
             // Nothing of this transaction is visible to read_committed readers: replay it from the committed offsets.
             log.warn("transaction of {} results aborted ({}); replaying from the last committed offsets",
                     outputs.size(), e.toString());
-            producer.abortTransaction();
+            retryOnTimeout("aborting a transaction", producer::abortTransaction);
             stats.aborted.incrementAndGet();
             inFlight.addAndGet(-outputs.size());
             rewind(offsets.keySet());
@@ -299,6 +302,24 @@ public final class Worker implements AutoCloseable {
         inFlight.addAndGet(-outputs.size());
         stats.transactions.incrementAndGet();
         for (Output o : outputs) (o.scored() ? stats.scored : stats.failed).incrementAndGet();
+    }
+
+    /**
+     * Runs a producer call again while it times out: an unreachable broker (restarting, say) is waited out instead
+     * of ending the worker. The producer documents initTransactions, commitTransaction and abortTransaction as safe
+     * to retry after a TimeoutException. After stop() the timeout ends the worker (non-zero exit); the broker
+     * aborts the open transaction and the offsets it carried are replayed by the next owner.
+     */
+    private void retryOnTimeout(String what, Runnable call) {
+        while (true) {
+            try {
+                call.run();
+                return;
+            } catch (TimeoutException e) {
+                if (!running) throw e;
+                log.warn("{} timed out ({}); the broker may be restarting, trying again", what, e.getMessage());
+            }
+        }
     }
 
     /** At least once: the offsets move only after every result is acknowledged; a failed send replays them. */

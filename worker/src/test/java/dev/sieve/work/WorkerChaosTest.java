@@ -35,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Shortened for CI; a long run: {@code -Dsieve.chaos.refs=5000 -Dsieve.chaos.kills=30} (share mode:
  * {@code sieve.chaos.share.refs}, {@code sieve.chaos.share.kills}; broker restarts: {@code
- * sieve.chaos.restart.refs}, {@code sieve.chaos.restart.kills}, {@code sieve.chaos.restarts}). {@code
+ * sieve.chaos.restart.refs}, {@code sieve.chaos.restart.kills}, {@code sieve.chaos.restarts}, and how long the broker
+ * stays down, {@code sieve.chaos.restart.downtime.s}). {@code
  * -Dsieve.chaos.seed=N} replays the kill choices (timing still varies).
  */
 class WorkerChaosTest {
@@ -47,6 +48,8 @@ class WorkerChaosTest {
     private static final int RESTART_REFS = Integer.getInteger("sieve.chaos.restart.refs", 200);
     private static final int RESTART_KILLS = Integer.getInteger("sieve.chaos.restart.kills", 1);
     private static final int RESTARTS = Integer.getInteger("sieve.chaos.restarts", 1);
+    /** How long the broker stays down; past the producer's max.block.ms (60 s) its calls time out instead of waiting. */
+    private static final Duration DOWNTIME = Duration.ofSeconds(Long.getLong("sieve.chaos.restart.downtime.s", 0));
     private static final int BAD_RECORDS = 3;
 
     @TempDir
@@ -131,6 +134,7 @@ class WorkerChaosTest {
                     // Restarts take every odd event (kill, restart, kill, ...), so each meets workers mid-stream.
                     if (restarts < plannedRestarts && (event % 2 == 1 || kills == plannedKills)) {
                         broker.stop();
+                        if (!DOWNTIME.isZero()) await().pollDelay(DOWNTIME).atMost(DOWNTIME.plusSeconds(5)).until(() -> true);
                         broker.restart();
                         restarts++;
                         continue;
