@@ -25,15 +25,16 @@ import java.util.concurrent.locks.LockSupport;
  * {@value #HEAD}.
  *
  * <p>The default latency, {@link #H100_ESTIMATE}, is an estimate, not a measurement: CLIP ViT-L/14-336 costs
- * ≈ 382 GFLOPs per 336-px crop; an H100 SXM's dense fp16 peak is ≈ 989 TFLOP/s; at 50 % of peak that is ≈ 2,590
- * crops/s, so a batch of 32 crops takes ≈ 12.4 ms.
+ * ≈ 382 GFLOPs per 336-px crop; an H100 SXM's dense fp16 peak is ≈ 989 TFLOP/s, i.e. ≈ 2,590 crops/s at 100 %;
+ * at a realistic 50 % of peak that is ≈ 1,295 crops/s, so a batch of 32 crops takes ≈ 24.7 ms (12.4 ms would need
+ * the full peak).
  */
 public final class SimulatedAccelerator implements BatchScorer {
 
     public static final String ID = "simulated-accelerator";
     public static final String HEAD = "simulated-accelerator-head";
     /** ≈ 32 crops × 382 GFLOPs / (0.5 × 989 TFLOP/s): an estimate, see the class comment. */
-    public static final Duration H100_ESTIMATE = Duration.ofNanos(12_400_000);
+    public static final Duration H100_ESTIMATE = Duration.ofNanos(24_700_000);
     static final List<String> LABELS = List.of("a", "b", "c");
     // CLIP ViT-L/14's width (ClipEmbedder.EMBEDDING_WIDTH), restated so that this class never names a libtorch class.
     private static final int EMBEDDING_WIDTH = 768;

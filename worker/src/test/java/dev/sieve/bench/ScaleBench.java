@@ -40,7 +40,7 @@ import org.apache.kafka.common.TopicPartition;
  * <p>The simulated accelerator waits {@code --ms-per-batch} per batch of up to {@code --batch-crops} crops. The
  * default here (3200 ms per 32 crops, ≈ 10 images/s per worker) is a slowed-down device so that 8 workers' fetch,
  * decode and Kafka traffic fit on two cores: what is measured is how the rate scales, not an H100's rate (an H100
- * would be ≈ 12.4 ms per 32 crops, an estimate: see {@link SimulatedAccelerator}).
+ * would be ≈ 24.7 ms per 32 crops, an estimate: see {@link SimulatedAccelerator}).
  *
  * <p>Options: --workers 1,2,4,8 --partitions 8,16 --modes group,share --ms-per-batch 3200 --batch-crops 32
  * --refs-per-worker 200 --elasticity true --event-s 12 --quick (1,2,4 workers, 8 partitions, shorter).
@@ -75,7 +75,7 @@ public final class ScaleBench {
 
         BenchReport report = new BenchReport("scale");
         report.put("simulated_accelerator", Map.of("ms_per_batch", msPerBatch, "batch_crops", batchCrops,
-                "note", "a slowed-down simulated device (benchmark option); an H100 is estimated at 12.4 ms per 32 crops"
+                "note", "a slowed-down simulated device (benchmark option); an H100 is estimated at 24.7 ms per 32 crops"
                         + " (382 GFLOPs per crop, 989 TFLOP/s dense fp16, 50% of peak), not measured"));
         report.put("images_bytes", images.stream().map(b -> b.length).toList());
         List<Point> points = new ArrayList<>();

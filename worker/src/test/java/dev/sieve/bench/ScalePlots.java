@@ -117,7 +117,7 @@ final class ScalePlots {
             g.drawString(String.format(maxX <= 10 ? "%.1f" : "%.0f", vx), x(vx, maxX) - 8, H - BOTTOM + 18);
         }
         g.drawString(xLabel, (LEFT + W - RIGHT) / 2 - 40, H - 12);
-        g.drawString(yLabel, 8, TOP - 12);
+        g.drawString(yLabel, LEFT + 6, TOP + 12);
         g.setFont(g.getFont().deriveFont(Font.BOLD, 13f));
         g.drawString(title, LEFT, 20);
         g.setFont(g.getFont().deriveFont(Font.PLAIN, 12f));
