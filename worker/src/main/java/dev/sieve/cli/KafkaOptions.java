@@ -1,6 +1,7 @@
 package dev.sieve.cli;
 
 import dev.sieve.kafka.KafkaClients;
+import dev.sieve.kafka.SchemaRegistry;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -17,5 +18,20 @@ public final class KafkaOptions {
                     "Default: none (PLAINTEXT)."})
     void kafkaConfig(Path file) {
         KafkaClients.useSettings(file);
+    }
+
+    /** Applied when parsed, and checked at once: a registry that does not answer stops the command before any record. */
+    @Option(names = "--schema-registry", paramLabel = "URL", defaultValue = "${env:SIEVE_SCHEMA_REGISTRY}",
+            description = {"Write Avro values with Apicurio Registry's serdes against this registry (its v3 API root,",
+                    "e.g. http://registry:8080/apis/registry/v3; env SIEVE_SCHEMA_REGISTRY) instead of single-object",
+                    "encoding. Readers accept both framings. Default: none (single-object encoding, no registry)."})
+    void schemaRegistry(String url) {
+        if (url == null || url.isBlank()) {
+            KafkaClients.useSchemaRegistry(null);
+            return;
+        }
+        SchemaRegistry registry = SchemaRegistry.parse(url);
+        registry.check();
+        KafkaClients.useSchemaRegistry(registry);
     }
 }

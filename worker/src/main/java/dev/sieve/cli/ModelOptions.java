@@ -61,6 +61,16 @@ public final class ModelOptions {
             description = "Rotate images by their EXIF orientation before scoring. Off by default, as in the reference.")
     boolean exifOrientation;
 
+    @Option(names = "--jpeg-decoder", paramLabel = "AUTO|IMAGEIO", defaultValue = "AUTO",
+            description = "JPEG decoder: AUTO uses libjpeg-turbo (Debian's libturbojpeg0; the library Pillow uses, so "
+                    + "the reference's pixels) when it loads, else ImageIO; IMAGEIO always uses ImageIO. Default: ${DEFAULT-VALUE}.")
+    DecodeOptions.JpegDecoder jpegDecoder = DecodeOptions.JpegDecoder.AUTO;
+
+    @Option(names = "--dct-scaling",
+            description = "Decode large JPEGs at M/8 size in libjpeg-turbo when still at least the size the next resize "
+                    + "makes: faster, a small fidelity cost (README, Fidelity). Off by default.")
+    boolean dctScaling;
+
     /** The loaded models; close it to free native memory. */
     public record Loaded(ClipEmbedder clip, List<CityHead> heads, Scorer scorer, ImagePreparer preparer, ClipModel clipModel)
             implements AutoCloseable {
@@ -90,7 +100,8 @@ public final class ModelOptions {
                 throw e;
             }
             DecodeOptions defaults = DecodeOptions.defaults();
-            DecodeOptions decode = new DecodeOptions(maxPixels != null ? maxPixels : defaults.maxPixels(), exifOrientation);
+            DecodeOptions decode = new DecodeOptions(maxPixels != null ? maxPixels : defaults.maxPixels(), exifOrientation,
+                    jpegDecoder, dctScaling);
             ImagePreparer preparer = new ImagePreparer(embedder.preprocessing(), decode, !noTiling);
             ClipModel info = Outcomes.clipModel(embedder.id(), embedder.digest(), embedder.preprocessing().size());
             log.printf("loaded CLIP %s (input %d, sha256 %s…) and %d head(s) %s on %s in %.1f s%n",

@@ -5,8 +5,10 @@ import dev.sieve.avro.FailureCode;
 import dev.sieve.avro.Stage;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
+import java.net.ProxySelector;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
@@ -68,6 +70,8 @@ public final class ImageFetcher implements AutoCloseable {
     private final ExecutorService blockingExecutor;
     private final ScheduledExecutorService timer;
     private final HttpClient client;
+    /** Null when every address is allowed: then the client connects directly. */
+    private final EgressProxy proxy;
     private final Path fileRoot;
     private final Path realFileRoot;
     /** Fetches not finished yet: {@link #close()} fails them, so no caller waits for ever on a closed fetcher. */
@@ -95,7 +99,13 @@ public final class ImageFetcher implements AutoCloseable {
         this.blockingExecutor = Executors.newFixedThreadPool(8, daemonThreads("sieve-fetch-io-"));
         this.timer = Executors.newSingleThreadScheduledExecutor(daemonThreads("sieve-fetch-timer-"));
         this.pacing = new HostPacing(config.maxRequestsPerHostPerSecond(), timer);
-        this.client = HttpClient.newBuilder()
+        this.proxy = policy == AddressPolicy.ALLOW_ALL ? null : startProxy(config, policy, resolver);
+        HttpClient.Builder builder = HttpClient.newBuilder();
+        if (proxy != null) {
+            // Every request goes through the egress proxy, which connects only to the address it checked.
+            builder.proxy(ProxySelector.of(proxy.address()));
+        }
+        this.client = builder
                 .executor(httpExecutor)
                 .connectTimeout(config.connectTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER)
@@ -152,6 +162,7 @@ public final class ImageFetcher implements AutoCloseable {
             f.completeExceptionally(failure(FailureCode.INTERNAL, "the fetcher was closed before the fetch ended", 1, null));
         }
         timer.shutdownNow();
+        if (proxy != null) proxy.close();
         blockingExecutor.shutdownNow();
         httpExecutor.shutdownNow();
     }
@@ -195,6 +206,11 @@ public final class ImageFetcher implements AutoCloseable {
         private void onResponse(Exchange exchange) throws StageException {
             HttpResponse<byte[]> response = exchange.response();
             int status = response.statusCode();
+            Optional<String> refused = response.headers().firstValue(EgressProxy.REFUSAL_HEADER);
+            if (status == 403 && refused.isPresent()) {
+                // The proxy's own check, on the look-up the connection would have used (a rebinding DNS answer).
+                throw failure(FailureCode.FORBIDDEN_ADDRESS, refused.get() + " (" + current + ")", attempts, null);
+            }
             if (status >= 200 && status < 300) {
                 result.complete(new Fetched(response.body(), current, attempts, System.nanoTime() - start));
             } else if (isRedirect(status)) {
@@ -353,11 +369,20 @@ public final class ImageFetcher implements AutoCloseable {
         return outcome;
     }
 
+    private static EgressProxy startProxy(FetchConfig config, AddressPolicy policy, HostResolver resolver) {
+        try {
+            return new EgressProxy(policy, resolver, config.connectTimeout(), config.requestTimeout(),
+                    config.maxInFlight());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the egress proxy on 127.0.0.1", e);
+        }
+    }
+
     /**
-     * Resolves the host and refuses it when any of its addresses is forbidden. The HTTP client resolves the name
-     * again when it connects, so a DNS server that answers differently the second time (DNS rebinding) can
-     * still steer a request to a forbidden address. Closing that gap needs connecting to the checked address
-     * itself (a custom socket layer, or a forward proxy that enforces the policy); accepted for now.
+     * Resolves the host and refuses it when any of its addresses is forbidden, before anything is sent: this gives
+     * the precise failure code and spares a connection. It is not what keeps the connection safe: the
+     * {@link EgressProxy} resolves again, checks again, and connects to exactly the address it checked, so a DNS
+     * server that answers differently the second time (DNS rebinding) is refused there.
      */
     private CompletableFuture<Void> checkAddress(URI uri) {
         CompletableFuture<Void> checked = new CompletableFuture<>();

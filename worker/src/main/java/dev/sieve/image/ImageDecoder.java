@@ -7,6 +7,7 @@ import java.awt.image.BufferedImage;
 import java.awt.image.ComponentSampleModel;
 import java.awt.image.DataBufferByte;
 import java.awt.image.IndexColorModel;
+import java.awt.image.PixelInterleavedSampleModel;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -28,17 +29,98 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  */
 public final class ImageDecoder {
     private final DecodeOptions options;
+    private final TurboJpeg turbo;
 
     public ImageDecoder(DecodeOptions options) {
         this.options = options;
+        this.turbo = options.jpegDecoder() == DecodeOptions.JpegDecoder.AUTO ? TurboJpeg.load().orElse(null) : null;
     }
 
+    /** True when JPEGs go through libjpeg-turbo (the library loaded and the options allow it). */
+    public boolean usesTurboJpeg() {
+        return turbo != null;
+    }
+
+    /**
+     * A decoded image and the size it has at full scale (after EXIF orientation), which differs from the pixels'
+     * size when the JPEG was decoded DCT-scaled.
+     */
+    public record Decoded(Pixels pixels, int fullWidth, int fullHeight) {}
+
+    /** Full-size decode. */
     public Pixels decode(byte[] encoded) throws StageException {
+        return decode(encoded, null).pixels();
+    }
+
+    /**
+     * Decodes, DCT-scaled when {@link DecodeOptions#dctScaling()} is on, libjpeg-turbo is in use and
+     * {@code minShortSide} (full width, full height to the smallest shorter side the output may have; null: full
+     * size) allows a factor below 1.
+     */
+    public Decoded decode(byte[] encoded, java.util.function.IntBinaryOperator minShortSide) throws StageException {
         ImageFormat format = ImageFormat.sniff(encoded);
         if (format == null) {
             throw fail(FailureCode.NOT_AN_IMAGE, "the bytes start with no known image signature ("
                     + encoded.length + " bytes, first: " + hex(encoded) + ")");
         }
+        if (format == ImageFormat.JPEG && turbo != null) {
+            JpegColour jpeg = JpegColour.read(encoded);
+            // Four-component JPEGs (CMYK, refused YCCK) stay on the ImageIO path below.
+            if (jpeg == null || jpeg.components() != 4) return decodeTurbo(encoded, minShortSide);
+        }
+        Pixels pixels = decodeImageIo(encoded, format);
+        return new Decoded(pixels, pixels.width(), pixels.height());
+    }
+
+    private Decoded decodeTurbo(byte[] encoded, java.util.function.IntBinaryOperator minShortSide)
+            throws StageException {
+        TurboJpeg.Header header;
+        int w;
+        int h;
+        boolean grey;
+        byte[] data;
+        try (TurboJpeg.Decompressor d = turbo.decompressor()) {
+            header = d.header(encoded);
+            // The decompression-bomb guard, from the header, before anything is allocated for the pixels.
+            checkPixels(ImageFormat.JPEG, header.width(), header.height());
+            TurboJpeg.Scale scale = TurboJpeg.Scale.ONE;
+            if (options.dctScaling() && minShortSide != null) {
+                scale = chooseScale(turbo.downScales(), header.width(), header.height(),
+                        minShortSide.applyAsInt(header.width(), header.height()));
+            }
+            w = scale.scaled(header.width());
+            h = scale.scaled(header.height());
+            grey = header.colorspace() == TurboJpeg.CS_GRAY;
+            data = d.decode(encoded, w, h, grey ? TurboJpeg.PF_GRAY : TurboJpeg.PF_RGB);
+        } catch (TurboJpeg.TurboException e) {
+            throw fail(FailureCode.CORRUPT_IMAGE, "JPEG could not be decoded: " + e.getMessage());
+        }
+        Pixels pixels = new Pixels(w, h, grey ? PillowMode.L : PillowMode.RGB, data);
+        int fullW = header.width();
+        int fullH = header.height();
+        if (options.exifOrientation()) {
+            int orientation = ExifOrientation.read(encoded);
+            pixels = ExifOrientation.apply(pixels, orientation);
+            if (orientation >= 5 && orientation <= 8) {
+                fullW = header.height();
+                fullH = header.width();
+            }
+        }
+        return new Decoded(pixels, fullW, fullH);
+    }
+
+    /** The smallest factor whose output's shorter side is still at least {@code minShortSide}; 1 when none is. */
+    static TurboJpeg.Scale chooseScale(java.util.List<TurboJpeg.Scale> downScales, int width, int height,
+            int minShortSide) {
+        TurboJpeg.Scale best = TurboJpeg.Scale.ONE;
+        for (TurboJpeg.Scale s : downScales) {
+            boolean enough = Math.min(s.scaled(width), s.scaled(height)) >= minShortSide;
+            if (enough && (long) s.num() * best.denom() < (long) best.num() * s.denom()) best = s;
+        }
+        return best;
+    }
+
+    private Pixels decodeImageIo(byte[] encoded, ImageFormat format) throws StageException {
         PngHeader png = format == ImageFormat.PNG ? PngHeader.read(encoded) : null;
         if (png != null) checkPixels(format, png.width(), png.height());
 
@@ -181,6 +263,10 @@ public final class ImageDecoder {
         int w = r.getWidth();
         int h = r.getHeight();
         int c = bands.length;
+        if (sample == Sample.BYTE) {
+            byte[] own = reuseRaster(r, bands);
+            if (own != null) return new Pixels(w, h, mode, own);
+        }
         byte[] out = new byte[Math.multiplyExact(Math.multiplyExact(w, h), c)];
         if (sample == Sample.BYTE && fastCopy(r, bands, out)) return new Pixels(w, h, mode, out);
         int[] row = new int[w];
@@ -207,6 +293,42 @@ public final class ImageDecoder {
             }
         }
         return new Pixels(w, h, mode, out);
+    }
+
+    /**
+     * The raster's own array when it is already tightly packed in the wanted band order, or (JPEG's usual BGR) in
+     * the reverse order of three bands, which is then swapped to RGB in place. Copying a 24-megapixel raster into a
+     * second array cost as much as decoding it; the BufferedImage is dropped afterwards, so nothing else sees it.
+     * Null when the layout is anything else.
+     */
+    private static byte[] reuseRaster(Raster r, int[] bands) {
+        if (!(r.getDataBuffer() instanceof DataBufferByte db) || db.getNumBanks() != 1 || db.getOffset() != 0
+                || !(r.getSampleModel() instanceof PixelInterleavedSampleModel sm)
+                || r.getSampleModelTranslateX() != 0 || r.getSampleModelTranslateY() != 0 || r.getParent() != null) {
+            return null;
+        }
+        int w = r.getWidth();
+        int c = bands.length;
+        byte[] data = db.getData();
+        if (sm.getNumBands() != c || sm.getPixelStride() != c || sm.getScanlineStride() != w * c
+                || data.length != (long) w * r.getHeight() * c) {
+            return null;
+        }
+        int[] offsets = sm.getBandOffsets();
+        boolean same = true;
+        boolean reversed = c == 3;
+        for (int ch = 0; ch < c; ch++) {
+            same &= offsets[bands[ch]] == ch;
+            reversed &= offsets[bands[ch]] == c - 1 - ch;
+        }
+        if (same) return data;
+        if (!reversed) return null;
+        for (int i = 0; i < data.length; i += 3) {
+            byte first = data[i];
+            data[i] = data[i + 2];
+            data[i + 2] = first;
+        }
+        return data;
     }
 
     /** Direct copy from an interleaved byte raster (JPEG's BGR, PNG's RGB/RGBA): no per-sample virtual calls. */

@@ -31,10 +31,12 @@ public final class ImagePreparer {
      */
     public PreparedImage prepare(byte[] encoded, boolean wantWhole) throws StageException {
         long t0 = System.nanoTime();
-        Pixels image = decoder.decode(encoded);
+        ImageDecoder.Decoded decoded = decoder.decode(encoded, (w, h) ->
+                TilePlan.minDecodedShortSide(w, h, clip.tileSize(), clip.size(), tiling));
+        Pixels image = decoded.pixels();
         long t1 = System.nanoTime();
         try {
-            List<Pixels> crops = tiles(image);
+            List<Pixels> crops = tiles(image, decoded.fullWidth(), decoded.fullHeight());
             boolean tiled = crops.size() > 1;
             int per = clip.cropFloats();
             float[] out = new float[crops.size() * per];
@@ -54,12 +56,23 @@ public final class ImagePreparer {
 
     /** The images the processor sees, before its convert("RGB"): five tiles, or the whole image. */
     List<Pixels> tiles(Pixels image) {
-        TilePlan plan = TilePlan.of(image.width(), image.height(), clip.tileSize(), tiling);
+        return tiles(image, image.width(), image.height());
+    }
+
+    /**
+     * As {@link #tiles(Pixels)} for an image that may have been decoded DCT-scaled: the plan is the full size's, so
+     * the tiles are cut from the size the reference cuts them from.
+     */
+    private List<Pixels> tiles(Pixels image, int fullWidth, int fullHeight) {
+        TilePlan plan = TilePlan.of(fullWidth, fullHeight, clip.tileSize(), tiling);
         if (!plan.tiled()) return List.of(image);
-        Pixels source = plan.resized(image.width(), image.height())
-                ? PillowResize.resize(image, plan.resizeWidth(), plan.resizeHeight(), PillowResize.Filter.BILINEAR)
-                : image;
-        return FiveCrop.crops(source, clip.tileSize());
+        if (!plan.resized(image.width(), image.height())) return FiveCrop.crops(image, clip.tileSize());
+        // Only the five tiles of the 1536 step's output are ever read: resample just those windows (same bytes).
+        int size = clip.tileSize();
+        return FiveCrop.origins(plan.resizeWidth(), plan.resizeHeight(), size).stream()
+                .map(o -> PillowResize.resizeWindow(image, plan.resizeWidth(), plan.resizeHeight(),
+                        PillowResize.Filter.BILINEAR, o.left(), o.top(), size, size))
+                .toList();
     }
 
     /** The 8-bit RGB crops CLIP sees (tiles, or the whole image), for goldens and debugging. */

@@ -39,4 +39,18 @@ public record TilePlan(boolean tiled, int resizeWidth, int resizeHeight) {
         int newLong = (int) ((double) ((long) size * longSide) / shortSide);
         return wide ? new int[] {newLong, size} : new int[] {size, newLong};
     }
+
+    /**
+     * The smallest shorter side a decode of a width x height image may have (a DCT-scaled decode) so that it is still
+     * at least the size of the next step's output: 1536 when the plan resizes before tiling, the CLIP input size when
+     * the image is not tiled (the processor's shortest-edge resize comes next), and the full size when the tiles are
+     * cut from the image as decoded.
+     */
+    public static int minDecodedShortSide(int width, int height, int tileSize, int clipSize, boolean tiling) {
+        TilePlan plan = of(width, height, tileSize, tiling);
+        int shortSide = Math.min(width, height);
+        if (!plan.tiled()) return Math.min(shortSide, clipSize);
+        if (plan.resized(width, height)) return Math.min(shortSide, Math.min(plan.resizeWidth(), plan.resizeHeight()));
+        return shortSide;
+    }
 }

@@ -3,6 +3,7 @@ package dev.sieve.kafka;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.util.Optional;
 import org.apache.avro.Schema;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
@@ -18,11 +19,16 @@ import org.apache.kafka.common.serialization.Serializer;
  * Avro single-object encoding (2-byte marker, 8-byte schema fingerprint, binary body) as a Kafka serde.
  * Readers need no registry: the fingerprint says which schema wrote the message, and the decoder knows
  * the schemas of this release.
+ *
+ * <p>With a schema registry configured ({@link KafkaClients#useSchemaRegistry}), values are written with Apicurio
+ * Registry's Avro serializer instead (magic byte 0, the schema's registry id, binary body). Reading looks at the first
+ * byte, so a consumer reads both framings and a topic can move from one to the other without a flag day.
  */
 public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     private final Class<T> type;
     private final BinaryMessageEncoder<T> encoder;
     private final BinaryMessageDecoder<T> decoder;
+    private volatile RegistrySerde<T> registrySerde;
 
     static {
         // Avro 1.12 refuses to load any class outside its trusted list while decoding ("Forbidden ... not trusted"),
@@ -44,6 +50,8 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     }
 
     public byte[] encode(T value) {
+        Optional<SchemaRegistry> registry = KafkaClients.schemaRegistry();
+        if (registry.isPresent()) return registrySerde(registry.get()).encode(value);
         try {
             ByteBuffer buf = encoder.encode(value);
             byte[] out = new byte[buf.remaining()];
@@ -57,12 +65,34 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     /** @throws SerializationException when the bytes are not a single-object-encoded {@code T}. */
     public T decode(byte[] bytes) {
         if (bytes == null) throw new SerializationException("no value (null) where a " + type.getSimpleName() + " was expected");
+        if (bytes.length > 0 && bytes[0] == RegistrySerde.MAGIC_BYTE) {
+            SchemaRegistry registry = KafkaClients.schemaRegistry().orElseThrow(() -> new SerializationException(
+                    "a schema-registry-framed " + type.getSimpleName() + " (magic byte 0, " + bytes.length
+                            + " bytes): run with --schema-registry URL to read it"));
+            return registrySerde(registry).decode(bytes);
+        }
         try {
             return decoder.decode(bytes);
         } catch (IOException | RuntimeException e) {
             throw new SerializationException("not a single-object-encoded " + type.getSimpleName()
                     + " (" + bytes.length + " bytes): " + e.getMessage(), e);
         }
+    }
+
+    /** One Apicurio serializer/deserializer pair per registry URL, made on first use (they hold an HTTP client and a cache). */
+    private RegistrySerde<T> registrySerde(SchemaRegistry registry) {
+        RegistrySerde<T> current = registrySerde;
+        if (current == null || !current.registry().equals(registry)) {
+            synchronized (this) {
+                current = registrySerde;
+                if (current == null || !current.registry().equals(registry)) {
+                    if (current != null) current.close();
+                    current = RegistrySerde.open(registry, type);
+                    registrySerde = current;
+                }
+            }
+        }
+        return current;
     }
 
     @Override

@@ -5,6 +5,7 @@ import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.Properties;
 
 /**
@@ -14,6 +15,7 @@ import java.util.Properties;
  */
 public final class KafkaClients {
     private static volatile Properties fileSettings = new Properties();
+    private static volatile SchemaRegistry schemaRegistry;
 
     private KafkaClients() {}
 
@@ -33,6 +35,18 @@ public final class KafkaClients {
             throw new UncheckedIOException("--kafka-config " + file + ": " + e.getMessage(), e);
         }
         fileSettings = p;
+    }
+
+    /**
+     * Writes every Avro value of this process through Apicurio's serdes against {@code registry} from now on; null goes
+     * back to single-object encoding (the default). Readers accept both framings either way (see {@link AvroSerde}).
+     */
+    public static void useSchemaRegistry(SchemaRegistry registry) {
+        schemaRegistry = registry;
+    }
+
+    public static Optional<SchemaRegistry> schemaRegistry() {
+        return Optional.ofNullable(schemaRegistry);
     }
 
     /** A new Properties with the file's settings and {@code bootstrap} (the command line's servers win). */

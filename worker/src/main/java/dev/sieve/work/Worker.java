@@ -91,6 +91,8 @@ public final class Worker implements AutoCloseable {
     private final Map<TopicPartition, ArrayDeque<Entry>> pending = new HashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean running = true;
+    /** Whether the poll loop paused its partitions for back-pressure (poll thread only). */
+    private boolean paused;
     private KafkaConsumer<String, byte[]> consumer;
     private KafkaProducer<String, byte[]> producer;
 
@@ -136,8 +138,19 @@ public final class Worker implements AutoCloseable {
             log.info("worker {} consuming {} as group {}", config.workerId(), config.inputTopic(), config.groupId());
             long lastCommit = System.nanoTime();
             long lastLog = System.nanoTime();
+            long lastLag = 0;
             while (running) {
+                long untilCommit = config.commitInterval().toNanos() - (System.nanoTime() - lastCommit);
                 Duration timeout = inFlight.get() > 0 ? Duration.ofMillis(10) : Duration.ofMillis(200);
+                if (paused) {
+                    // The consumer (group.protocol=consumer) spins inside poll(timeout) while paused partitions hold
+                    // buffered fetches (KAFKA-21084): that cost this thread and the consumer's background thread
+                    // ~0.6 of a core on 2 cores (scripts/bench e2e, CPU by thread group), taken from the prepare pool.
+                    // Paused, nothing can arrive anyway: wait for the next write, then poll without waiting, which
+                    // keeps the member alive (max.poll.interval.ms) and runs rebalance callbacks.
+                    awaitNextWrite(Math.max(1_000_000L, Math.min(untilCommit, 100_000_000L)));
+                    timeout = Duration.ZERO;
+                }
                 try {
                     for (ConsumerRecord<String, byte[]> rec : consumer.poll(timeout)) {
                         TopicPartition tp = new TopicPartition(rec.topic(), rec.partition());
@@ -148,7 +161,8 @@ public final class Worker implements AutoCloseable {
                 } catch (WakeupException e) {
                     // stop() woke us up; the loop condition decides.
                 }
-                metrics.tick(consumer);
+                metrics.tick(consumer, System.nanoTime() - lastLag >= 1_000_000_000L);
+                if (System.nanoTime() - lastLag >= 1_000_000_000L) lastLag = System.nanoTime();
                 if (System.nanoTime() - lastCommit >= config.commitInterval().toNanos()) {
                     writeFinished();
                     lastCommit = System.nanoTime();
@@ -327,12 +341,23 @@ public final class Worker implements AutoCloseable {
     }
 
     private void applyBackPressure() {
+        // pause/resume/paused are calls into the consumer's background thread: make them only on a change.
         Set<TopicPartition> assigned = consumer.assignment();
         if (inFlight.get() >= config.maxInFlight()) {
-            consumer.pause(assigned);
-        } else if (!consumer.paused().isEmpty()) {
-            consumer.resume(consumer.paused());
+            if (!paused || !consumer.paused().containsAll(assigned)) consumer.pause(assigned);
+            paused = true;
+        } else if (paused) {
+            if (!consumer.paused().isEmpty()) consumer.resume(consumer.paused());
+            paused = false;
         }
+    }
+
+    /**
+     * Paused, the loop has nothing to do before the next write: results are only written (and in flight only drops)
+     * every commit interval, so a finished image changes nothing sooner. At most 100 ms, so stop() is seen promptly.
+     */
+    private static void awaitNextWrite(long nanos) {
+        java.util.concurrent.locks.LockSupport.parkNanos(nanos);
     }
 
     private void drain(Duration max) {

@@ -110,13 +110,22 @@ public final class WorkerMetrics implements Health {
 
     /** Once per poll-loop iteration, on the consumer's thread (the consumer is not thread-safe). */
     void tick(Consumer<?, ?> consumer) {
+        tick(consumer, true);
+    }
+
+    /**
+     * The poll loop came round; {@code readLag} asks the consumer for its lag too, which costs a call into the
+     * consumer's background thread per partition, so the loop does it about once a second, not every round.
+     */
+    void tick(Consumer<?, ?> consumer, boolean readLag) {
         lastTickNanos = System.nanoTime();
         phase = Phase.LOOPING;
-        long behind = 0;
         var partitions = consumer.assignment();
+        assigned.set(partitions.size());
+        if (!readLag) return;
+        long behind = 0;
         for (TopicPartition tp : partitions) behind += consumer.currentLag(tp).orElse(0);
         lag.set(behind);
-        assigned.set(partitions.size());
     }
 
     /**

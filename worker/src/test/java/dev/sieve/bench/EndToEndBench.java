@@ -109,11 +109,15 @@ public final class EndToEndBench {
                 Counts warm = await(consumer, config.scoredTopic(), "warm-", warmup, null);
 
                 heap.reset();
+                ThreadCpu cpu = ThreadCpu.snapshot();
+                long processCpuStart = processCpuNanos();
                 long start = System.nanoTime();
                 produce(producer, config.inputTopic(), "run", refs, base, images.size());
                 long[] latencyMs = new long[refs];
                 Counts run = await(consumer, config.scoredTopic(), "run-", refs, latencyMs);
                 double seconds = (System.nanoTime() - start) / 1e9;
+                Map<String, Double> cpuByGroup = cpu.since();
+                double processCpu = (processCpuNanos() - processCpuStart) / 1e9;
                 worker.stop();
                 workerThread.join(30_000);
                 worker.close();
@@ -134,6 +138,17 @@ public final class EndToEndBench {
                 report.row("preprocess standalone images/s (" + config.prepareThreads() + " thread(s))", prepRate);
                 report.row("model standalone images/s (batch " + config.batchCrops() + " crops)", modelRate);
                 report.row("end to end / slowest stage", rate / slowest);
+                // Like with like: the prepare pool's own CPU seconds. If images per prepare-CPU-second matches the
+                // standalone rate per thread, the pool did the same work per image and the gap is CPU it did not get
+                // (other threads of this JVM, other processes), not waits in the pipeline.
+                double prepCpu = cpuByGroup.getOrDefault("sieve-prepare", 0.0);
+                double prepBusy = prepCpu / (config.prepareThreads() * seconds);
+                double perPrepCpuSecond = prepCpu > 0 ? refs / prepCpu : 0;
+                report.row("prepare pool busy (CPU s / threads x wall s)", prepBusy);
+                report.row("images per prepare-CPU-second (standalone per thread: " + String.format("%.1f", prepRate / config.prepareThreads()) + ")", perPrepCpuSecond);
+                report.row("batcher (model) thread busy", cpuByGroup.getOrDefault("sieve-batcher", 0.0) / seconds);
+                report.row("process CPU cores used (of " + Runtime.getRuntime().availableProcessors() + ")", processCpu / seconds);
+                report.row("load average (1 min, whole machine)", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
                 report.row("peak heap used MB (sampled)", heap.peakMb());
                 report.row("peak RSS MB (VmHWM, whole JVM)", BenchReport.peakRssMb());
                 report.put("refs", refs).put("warmup", warmup).put("warmup_failed", warm.failed)
@@ -152,6 +167,11 @@ public final class EndToEndBench {
                         .put("model_standalone_images_per_s", modelRate)
                         .put("ratio_to_slowest_stage", rate / slowest)
                         .put("target_ratio", 0.9)
+                        .put("prepare_pool_busy_fraction", prepBusy)
+                        .put("images_per_prepare_cpu_second", perPrepCpuSecond)
+                        .put("process_cpu_cores_used", processCpu / seconds)
+                        .put("load_average_1min", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage())
+                        .put("cpu_seconds_by_thread_group", cpuByGroup)
                         .put("peak_heap_used_mb", heap.peakMb())
                         .put("peak_heap_pools_sum_mb", heapPoolPeaksMb())
                         .put("peak_rss_mb", BenchReport.peakRssMb())
@@ -162,6 +182,11 @@ public final class EndToEndBench {
     }
 
     record Counts(int scored, int failed) {}
+
+    static long processCpuNanos() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime() : 0;
+    }
 
     /** Images/s of ImagePreparer.prepare as the worker calls it, on {@code threads} threads, cycling through the images. */
     static double preprocessRate(ImagePreparer preparer, List<byte[]> images, boolean wantWhole, int threads, double seconds)

@@ -24,7 +24,7 @@ import org.openjdk.jmh.annotations.State;
 
 /**
  * JMH: decoding one JPEG held in memory, with plain ImageIO and with sieve's {@link ImageDecoder} (header checks,
- * Pillow's mode, bytes out). {@code -p file=PATH} picks the JPEG (scripts/bench micro passes its 24-megapixel
+ * Pillow's mode, bytes out): default (libjpeg-turbo when it loads), forced ImageIO, and DCT-scaled for tiling. {@code -p file=PATH} picks the JPEG (scripts/bench micro passes its 24-megapixel
  * photo); without it a 12-megapixel photo-like JPEG is made in memory. Not a test.
  */
 @State(Scope.Benchmark)
@@ -36,6 +36,8 @@ public class JpegDecodeBenchmark {
 
     private byte[] jpeg;
     private ImageDecoder decoder;
+    private ImageDecoder imageIoDecoder;
+    private ImageDecoder dctDecoder;
 
     @Setup
     public void setUp() throws IOException {
@@ -55,7 +57,10 @@ public class JpegDecodeBenchmark {
         } else {
             jpeg = Files.readAllBytes(Path.of(file));
         }
-        decoder = new ImageDecoder(DecodeOptions.defaults());
+        DecodeOptions d = DecodeOptions.defaults();
+        decoder = new ImageDecoder(d);
+        imageIoDecoder = new ImageDecoder(new DecodeOptions(d.maxPixels(), false, DecodeOptions.JpegDecoder.IMAGEIO, false));
+        dctDecoder = new ImageDecoder(new DecodeOptions(d.maxPixels(), false, DecodeOptions.JpegDecoder.AUTO, true));
     }
 
     @Benchmark
@@ -63,8 +68,21 @@ public class JpegDecodeBenchmark {
         return ImageIO.read(new ByteArrayInputStream(jpeg));
     }
 
+    /** The default: libjpeg-turbo when libturbojpeg0 loads, else the same as {@link #sieveImageDecoderImageIo}. */
     @Benchmark
     public Pixels sieveImageDecoder() throws StageException {
         return decoder.decode(jpeg);
+    }
+
+    @Benchmark
+    public Pixels sieveImageDecoderImageIo() throws StageException {
+        return imageIoDecoder.decode(jpeg);
+    }
+
+    /** DCT-scaled for the tiling path: the smallest M/8 whose shorter side still reaches the 1536 step. */
+    @Benchmark
+    public Pixels sieveImageDecoderDctScaled() throws StageException {
+        return dctDecoder.decode(jpeg, (w, h) -> dev.sieve.image.TilePlan.minDecodedShortSide(w, h, 672, 336, true))
+                .pixels();
     }
 }

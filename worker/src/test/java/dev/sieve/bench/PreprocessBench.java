@@ -23,7 +23,8 @@ import java.util.Map;
  *
  * <p>Options: {@code --out DIR}, {@code --passes N} (timed passes over the set, default 3, after one warm-up pass),
  * {@code --taskset "taskset -c 0"} (prefix for the Python process, so both sides run on one core),
- * {@code --python PATH} (default /usr/bin/python3; "none" skips the reference).
+ * {@code --python PATH} (default /usr/bin/python3; "none" skips the reference), {@code --jpeg-decoder AUTO|IMAGEIO}
+ * and {@code --dct-scaling true|false} (sieve's decode options, default: {@link DecodeOptions#defaults()}).
  */
 public final class PreprocessBench {
 
@@ -31,7 +32,13 @@ public final class PreprocessBench {
         BenchOptions options = BenchOptions.parse(args);
         int passes = options.integer("passes", 3);
         List<Path> files = BenchImages.ensure(options.out().resolve("images"), BenchImages.PREPROCESS_SET);
-        ImagePreparer preparer = new ImagePreparer(ClipPreprocessing.openaiClip336(), DecodeOptions.defaults(), true);
+        DecodeOptions defaults = DecodeOptions.defaults();
+        DecodeOptions decodeOptions = new DecodeOptions(defaults.maxPixels(), defaults.exifOrientation(),
+                DecodeOptions.JpegDecoder.valueOf(options.string("jpeg-decoder", defaults.jpegDecoder().name())),
+                Boolean.parseBoolean(options.string("dct-scaling", String.valueOf(defaults.dctScaling()))));
+        System.out.println("sieve decode options: " + decodeOptions + ", libjpeg-turbo in use: "
+                + new dev.sieve.image.ImageDecoder(decodeOptions).usesTurboJpeg());
+        ImagePreparer preparer = new ImagePreparer(ClipPreprocessing.openaiClip336(), decodeOptions, true);
 
         List<byte[]> bytes = new ArrayList<>();
         for (Path f : files) bytes.add(Files.readAllBytes(f));

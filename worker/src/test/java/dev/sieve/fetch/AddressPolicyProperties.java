@@ -16,6 +16,11 @@ import org.junit.jupiter.api.Test;
  * resolved or connected to; every address is built from bytes or parsed from a literal.
  *
  * <p>Each run draws new addresses; a failure names its seed, and {@code -Dsieve.property.seed=N} replays it.
+ *
+ * <p>Why a seeded JUnit loop and not jqwik (which issue 5 asked for): jqwik's engine prints a notice telling AI
+ * agents not to use it, and this project is written with AI agents, so we honour it. The loop gives the
+ * essentials (many generated cases per run, a printed seed to replay a failure) but no shrinking: a failing case
+ * is reported as drawn, not reduced to a smallest one.
  */
 class AddressPolicyProperties {
     static final long SEED = Long.getLong("sieve.property.seed", System.nanoTime());

@@ -1,0 +1,197 @@
+package dev.sieve.fetch;
+
+import static dev.sieve.fetch.LocalHttpServer.respond;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.sieve.StageException;
+import dev.sieve.avro.FailureCode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ProxySelector;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * DNS rebinding: the egress proxy resolves a host once and connects to the address it checked. Every address in
+ * here is loopback (127.0.0.1 and 127.0.0.2, both local on Linux); the "forbidden" one is forbidden by the test's
+ * policy, and a server listens there only to count that nothing reached it. Names end in {@code .test} and exist
+ * only in the test resolver, so even a broken proxy could not reach anything else.
+ */
+class EgressProxyTest {
+    private static final Duration TIMEOUT = Duration.ofSeconds(20);
+    private static final AddressPolicy SECOND_LOOPBACK_FORBIDDEN = a -> a.getHostAddress().equals("127.0.0.2")
+            ? Optional.of("test-forbidden") : Optional.empty();
+    private static final AddressPolicy LOOPBACK_ONLY = a -> a.isLoopbackAddress()
+            ? Optional.empty() : Optional.of("not loopback");
+
+    private final List<AutoCloseable> resources = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (AutoCloseable r : resources) r.close();
+    }
+
+    /** Answers 127.0.0.1 the first time it is asked, 127.0.0.2 every time after: a rebinding DNS server. */
+    static final class RebindingResolver implements HostResolver {
+        final AtomicInteger lookups = new AtomicInteger();
+
+        @Override
+        public InetAddress[] resolve(String host) throws UnknownHostException {
+            if (!host.endsWith(".test")) throw new UnknownHostException(host + " (not in the test resolver)");
+            String address = lookups.getAndIncrement() == 0 ? "127.0.0.1" : "127.0.0.2";
+            return new InetAddress[] {InetAddress.getByName(address)}; // a literal: no look-up
+        }
+    }
+
+    @Test
+    void connectsToTheAddressItCheckedNotToALaterAnswerForTheSameName() throws Exception {
+        LocalHttpServer first = track(new LocalHttpServer("127.0.0.1"));
+        first.on("/img", ex -> respond(ex, 200, "first".getBytes(), true));
+        int port = URI.create(first.url("/")).getPort();
+        HttpServer second = HttpServer.create(new InetSocketAddress("127.0.0.2", port), 8);
+        AtomicInteger secondHits = new AtomicInteger();
+        second.createContext("/", ex -> {
+            secondHits.incrementAndGet();
+            respond(ex, 200, "second".getBytes(), true);
+            ex.close();
+        });
+        second.start();
+        resources.add(() -> second.stop(0));
+        RebindingResolver resolver = new RebindingResolver();
+        EgressProxy proxy = track(new EgressProxy(LOOPBACK_ONLY, resolver, TIMEOUT, TIMEOUT, 4));
+
+        HttpResponse<String> response = client(proxy).sendAsync(
+                HttpRequest.newBuilder(URI.create("http://rebind.test:" + port + "/img")).timeout(TIMEOUT).build(),
+                HttpResponse.BodyHandlers.ofString()).get(30, TimeUnit.SECONDS);
+
+        assertThat(response.body()).isEqualTo("first");
+        assertThat(resolver.lookups.get()).isEqualTo(1);
+        assertThat(first.hits("/img")).isEqualTo(1);
+        assertThat(secondHits.get()).isZero();
+    }
+
+    @Test
+    void fetcherRefusesANameThatRebindsToAForbiddenAddressAfterItsFirstCheck() {
+        LocalHttpServer allowed = track(new LocalHttpServer("127.0.0.1"));
+        allowed.on("/img", ex -> respond(ex, 200, "ok".getBytes(), true));
+        LocalHttpServer forbidden = track(new LocalHttpServer("127.0.0.2"));
+        forbidden.on("/", ex -> respond(ex, 200, "metadata".getBytes(), true));
+        int port = URI.create(forbidden.url("/")).getPort();
+        RebindingResolver resolver = new RebindingResolver();
+        // The fetcher's own early check sees 127.0.0.1 and passes; the proxy's look-up gets 127.0.0.2.
+        ImageFetcher fetcher = track(new ImageFetcher(FetchConfig.defaults().withAllowPrivateAddresses(false),
+                SECOND_LOOPBACK_FORBIDDEN, resolver));
+
+        StageException e = failure(fetcher.fetch("http://rebind.test:" + port + "/secret"));
+
+        assertThat(e.code()).isEqualTo(FailureCode.FORBIDDEN_ADDRESS);
+        assertThat(e.getMessage()).contains("127.0.0.2");
+        assertThat(resolver.lookups.get()).isEqualTo(2);
+        assertThat(forbidden.totalHits()).isZero();
+    }
+
+    @Test
+    void proxyRefusesAForbiddenAddressEvenWhenTheClientSkippedTheCheck() throws Exception {
+        LocalHttpServer forbidden = track(new LocalHttpServer("127.0.0.2"));
+        forbidden.on("/", ex -> respond(ex, 200, "metadata".getBytes(), true));
+        int port = URI.create(forbidden.url("/")).getPort();
+        HostResolver toForbidden = host -> new InetAddress[] {InetAddress.getByName("127.0.0.2")};
+        EgressProxy proxy = track(new EgressProxy(SECOND_LOOPBACK_FORBIDDEN, toForbidden, TIMEOUT, TIMEOUT, 4));
+
+        HttpResponse<String> response = client(proxy).sendAsync(
+                HttpRequest.newBuilder(URI.create("http://meta.test:" + port + "/secret")).timeout(TIMEOUT).build(),
+                HttpResponse.BodyHandlers.ofString()).get(30, TimeUnit.SECONDS);
+        String tunnel = rawConnect(proxy, "meta.test:" + port);
+
+        assertThat(response.statusCode()).isEqualTo(403);
+        assertThat(response.headers().firstValue(EgressProxy.REFUSAL_HEADER)).get().asString().contains("127.0.0.2");
+        assertThat(tunnel).startsWith("HTTP/1.1 403");
+        assertThat(forbidden.totalHits()).isZero();
+    }
+
+    /** https goes through CONNECT and then bytes only: shown with a TCP echo server (no TLS server in this test). */
+    @Test
+    void connectTunnelCarriesBytesBothWaysToTheCheckedAddress() throws Exception {
+        ServerSocket echo = new ServerSocket(0, 8, InetAddress.getByName("127.0.0.1"));
+        resources.add(echo);
+        ExecutorService echoThread = Executors.newSingleThreadExecutor();
+        resources.add(echoThread::shutdownNow);
+        echoThread.execute(() -> {
+            try (Socket s = echo.accept()) {
+                s.getInputStream().transferTo(s.getOutputStream());
+            } catch (IOException ignored) {
+                // The test ends the connection.
+            }
+        });
+        RebindingResolver resolver = new RebindingResolver();
+        EgressProxy proxy = track(new EgressProxy(LOOPBACK_ONLY, resolver, TIMEOUT, TIMEOUT, 4));
+
+        try (Socket s = new Socket(proxy.address().getAddress(), proxy.address().getPort())) {
+            s.setSoTimeout((int) TIMEOUT.toMillis());
+            OutputStream out = s.getOutputStream();
+            out.write(("CONNECT echo.test:" + echo.getLocalPort() + " HTTP/1.1\r\nHost: echo.test\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
+            String status = in.readLine();
+            assertThat(in.readLine()).isEmpty();
+            out.write("hello through the tunnel\n".getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+
+            assertThat(status).startsWith("HTTP/1.1 200");
+            assertThat(in.readLine()).isEqualTo("hello through the tunnel");
+            assertThat(resolver.lookups.get()).isEqualTo(1);
+        }
+    }
+
+    private static String rawConnect(EgressProxy proxy, String authority) throws IOException {
+        try (Socket s = new Socket(proxy.address().getAddress(), proxy.address().getPort())) {
+            s.setSoTimeout((int) TIMEOUT.toMillis());
+            s.getOutputStream().write(("CONNECT " + authority + " HTTP/1.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1)).readLine();
+        }
+    }
+
+    private HttpClient client(EgressProxy proxy) {
+        return HttpClient.newBuilder().proxy(ProxySelector.of(proxy.address())).version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(TIMEOUT).build();
+    }
+
+    private static StageException failure(java.util.concurrent.CompletableFuture<Fetched> f) {
+        try {
+            f.get(60, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            return (StageException) e.getCause();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        throw new AssertionError("expected a failure");
+    }
+
+    private <T extends AutoCloseable> T track(T resource) {
+        resources.add(resource);
+        return resource;
+    }
+}
