@@ -3,6 +3,7 @@ package dev.sieve.work;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.sieve.kafka.EmbeddedKafka;
 import dev.sieve.kafka.SharedKafka;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +47,7 @@ class WorkerChaosTest {
 
     @Test
     void killedAndRestartedWorkersLoseNothingAndDuplicateNothing() throws Exception {
-        Result r = chaos("group", REFS, KILLS);
+        Result r = chaos(SharedKafka.bootstrapServers(), "group", REFS, KILLS);
         assertThat(r.lost()).as(r.report()).isEmpty();
         assertThat(r.duplicated()).as(r.report()).isZero();
         assertThat(r.failed()).as("the 404s and the unreadable records fail").isEqualTo(BAD_RECORDS + (REFS + 19) / 20);
@@ -55,19 +56,19 @@ class WorkerChaosTest {
     @Test
     void inShareModeKilledWorkersLoseNothing() throws Exception {
         // At least once: nothing lost; duplicates are allowed (and counted), readers de-duplicate by id.
-        Result r = chaos("share", SHARE_REFS, SHARE_KILLS);
+        Result r = chaos(SharedKafka.bootstrapServers(), "share", SHARE_REFS, SHARE_KILLS);
         assertThat(r.lost()).as(r.report()).isEmpty();
     }
 
     record Result(String report, Set<String> lost, long duplicated, int failed) {}
 
-    private Result chaos(String mode, int refs, int plannedKills) throws Exception {
+    /** The chaos run against any broker: the in-JVM one here, the official image in {@code WorkerChaosContainerTest}. */
+    Result chaos(String bootstrap, String mode, int refs, int plannedKills) throws Exception {
         long seed = Long.getLong("sieve.chaos.seed", System.nanoTime());
         Random random = new Random(seed);
-        String bootstrap = SharedKafka.bootstrapServers();
         String in = "chaos-" + mode + ".in", scored = "chaos-" + mode + ".scored", failed = "chaos-" + mode + ".failed";
         String group = "chaos-" + mode + "-workers";
-        SharedKafka.broker().createTopics(4, in, scored, failed);
+        EmbeddedKafka.createTopics(bootstrap, 4, List.of(in, scored, failed));
         Set<String> produced = new HashSet<>();
         List<WorkerProcess> workers = new ArrayList<>();
         int kills = 0;
