@@ -116,6 +116,11 @@ public final class WorkCommand implements Callable<Integer> {
              ImageFetcher fetcher = new ImageFetcher(fetch.config());
              Worker worker = new Worker(config, fetcher, model.preparer(), model.scorer(), model.clipModel(), metrics)) {
             metrics.modelLoaded(Duration.ofNanos(System.nanoTime() - loadStart));
+            // Inference and preprocessing share the cores: say how they were split, so an oversubscribed pod shows.
+            System.err.printf("threads: %d cores; preprocessing pool %d; libtorch intra-op %s, inter-op %s%n",
+                    Runtime.getRuntime().availableProcessors(), config.prepareThreads(),
+                    System.getProperty("ai.djl.pytorch.num_threads", "libtorch default (all cores)"),
+                    System.getProperty("ai.djl.pytorch.num_interop_threads", "libtorch default"));
             ShareWorker share = mode == Mode.share ? new ShareWorker(config, worker, deliveryLimit) : null;
             Runnable stop = share != null ? share::stop : worker::stop;
             // SIGTERM (a pod stop) and Ctrl-C: stop polling, finish or give up in-flight work (bounded), commit,
