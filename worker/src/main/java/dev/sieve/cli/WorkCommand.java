@@ -1,6 +1,13 @@
 package dev.sieve.cli;
 
+import dev.sieve.avro.ClipModel;
 import dev.sieve.fetch.ImageFetcher;
+import dev.sieve.image.ClipPreprocessing;
+import dev.sieve.image.DecodeOptions;
+import dev.sieve.image.ImagePreparer;
+import dev.sieve.model.BatchScorer;
+import dev.sieve.model.SimulatedAccelerator;
+import java.io.PrintStream;
 import dev.sieve.metrics.MetricsServer;
 import dev.sieve.kafka.Topics;
 import dev.sieve.work.ShareWorker;
@@ -85,8 +92,15 @@ public final class WorkCommand implements Callable<Integer> {
             description = "One log line per failed image (logger sieve.failures): TEXT (key=value) or JSON. Default: ${DEFAULT-VALUE}.")
     FailureLog.Format logFormat;
 
+    @Option(names = "--simulated-accelerator", paramLabel = "MS_PER_BATCH", hidden = true,
+            description = {"Benchmarks only (scripts/bench scale): no model at all. Each batch waits MS_PER_BATCH ms",
+                    "without using the CPU and gets deterministic fake scores from a simulated head; records say",
+                    "clip=simulated-accelerator. 24.7 is an estimate of CLIP ViT-L/14-336 fp16 on an H100 at 32 crops",
+                    "(382 GFLOPs per crop at 50% of 989 TFLOP/s), not a measurement."})
+    Double simulatedMsPerBatch;
+
     @Override
-    public Integer call() throws InterruptedException {
+    public Integer call() throws Exception {
         WorkerConfig d = WorkerConfig.defaults(kafka.bootstrapServers);
         WorkerConfig config = new WorkerConfig(kafka.bootstrapServers, group, inputTopic, scoredTopic,
                 failedTopic, workerId != null ? workerId : d.workerId(), maxInFlight, batchCrops,
@@ -97,10 +111,16 @@ public final class WorkCommand implements Callable<Integer> {
         WorkerMetrics metrics = new WorkerMetrics(registry);
         Optional<MetricsServer> server = MetricsOptions.start(metricsPort, registry, metrics);
         long loadStart = System.nanoTime();
-        try (ModelOptions.Loaded loaded = models.load(System.err);
+        try (ModelStage model = simulatedMsPerBatch != null ? ModelStage.simulated(simulatedMsPerBatch, System.err)
+                     : ModelStage.real(models.load(System.err));
              ImageFetcher fetcher = new ImageFetcher(fetch.config());
-             Worker worker = new Worker(config, fetcher, loaded.preparer(), loaded.scorer(), loaded.clipModel(), metrics)) {
+             Worker worker = new Worker(config, fetcher, model.preparer(), model.scorer(), model.clipModel(), metrics)) {
             metrics.modelLoaded(Duration.ofNanos(System.nanoTime() - loadStart));
+            // Inference and preprocessing share the cores: say how they were split, so an oversubscribed pod shows.
+            System.err.printf("threads: %d cores; preprocessing pool %d; libtorch intra-op %s, inter-op %s%n",
+                    Runtime.getRuntime().availableProcessors(), config.prepareThreads(),
+                    System.getProperty("ai.djl.pytorch.num_threads", "libtorch default (all cores)"),
+                    System.getProperty("ai.djl.pytorch.num_interop_threads", "libtorch default"));
             ShareWorker share = mode == Mode.share ? new ShareWorker(config, worker, deliveryLimit) : null;
             Runnable stop = share != null ? share::stop : worker::stop;
             // SIGTERM (a pod stop) and Ctrl-C: stop polling, finish or give up in-flight work (bounded), commit,
@@ -125,5 +145,27 @@ public final class WorkCommand implements Callable<Integer> {
             server.ifPresent(MetricsServer::close);
         }
         return 0;
+    }
+
+    /** The real models, or the benchmark's simulated accelerator (which loads no libtorch at all). */
+    record ModelStage(ImagePreparer preparer, BatchScorer scorer, ClipModel clipModel, AutoCloseable resources)
+            implements AutoCloseable {
+        static ModelStage real(ModelOptions.Loaded loaded) {
+            return new ModelStage(loaded.preparer(), loaded.scorer(), loaded.clipModel(), loaded);
+        }
+
+        static ModelStage simulated(double msPerBatch, PrintStream log) {
+            if (!(msPerBatch >= 0)) throw new IllegalArgumentException("--simulated-accelerator: ms per batch must be ≥ 0");
+            var accelerator = new SimulatedAccelerator(Duration.ofNanos(Math.round(msPerBatch * 1e6)));
+            log.printf("model: SIMULATED ACCELERATOR (benchmark only, no CLIP, no libtorch): %.1f ms per batch, "
+                    + "deterministic fake scores; records say clip=%s%n", msPerBatch, SimulatedAccelerator.ID);
+            var preparer = new ImagePreparer(ClipPreprocessing.openaiClip336(), DecodeOptions.defaults(), true);
+            return new ModelStage(preparer, accelerator, SimulatedAccelerator.clipModel(), () -> { });
+        }
+
+        @Override
+        public void close() throws Exception {
+            resources.close();
+        }
     }
 }

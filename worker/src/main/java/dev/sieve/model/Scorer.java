@@ -22,7 +22,7 @@ import java.util.Objects;
  *
  * <p>Owns the embedder and the heads: {@link #close()} closes them.
  */
-public final class Scorer implements AutoCloseable {
+public final class Scorer implements BatchScorer, AutoCloseable {
 
     private final ClipEmbedder clip;
     private final List<CityHead> heads;
@@ -91,6 +91,7 @@ public final class Scorer implements AutoCloseable {
     }
 
     /** True when a score head needs each tiled image's untiled crop ({@link PreparedImage#whole()}). */
+    @Override
     public boolean needsWholeImage() {
         return hasScore;
     }
@@ -102,6 +103,7 @@ public final class Scorer implements AutoCloseable {
      * @throws StageException (INFER) when CLIP or a head fails, or an image's crops do not fit the CLIP input; the
      *                        whole batch fails together
      */
+    @Override
     public List<ImageScore> score(List<PreparedImage> images) throws StageException {
         if (images.isEmpty()) return List.of();
         int cropFloats = clip.preprocessing().cropFloats();

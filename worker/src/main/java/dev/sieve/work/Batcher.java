@@ -5,7 +5,7 @@ import dev.sieve.avro.FailureCode;
 import dev.sieve.avro.Stage;
 import dev.sieve.image.PreparedImage;
 import dev.sieve.model.ImageScore;
-import dev.sieve.model.Scorer;
+import dev.sieve.model.BatchScorer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 final class Batcher implements AutoCloseable {
     private record Pending(PreparedImage image, CompletableFuture<ImageScore> result) {}
 
-    private final Scorer scorer;
+    private final BatchScorer scorer;
     private final WorkerMetrics metrics;
     private final int batchCrops;
     private final long maxWaitNanos;
@@ -29,11 +29,11 @@ final class Batcher implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
 
-    Batcher(Scorer scorer, int batchCrops, Duration maxWait) {
+    Batcher(BatchScorer scorer, int batchCrops, Duration maxWait) {
         this(scorer, batchCrops, maxWait, WorkerMetrics.unregistered());
     }
 
-    Batcher(Scorer scorer, int batchCrops, Duration maxWait, WorkerMetrics metrics) {
+    Batcher(BatchScorer scorer, int batchCrops, Duration maxWait, WorkerMetrics metrics) {
         this.scorer = scorer;
         this.metrics = metrics;
         this.batchCrops = batchCrops;

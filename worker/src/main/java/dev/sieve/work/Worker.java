@@ -14,7 +14,7 @@ import dev.sieve.image.ImagePreparer;
 import dev.sieve.image.PreparedImage;
 import dev.sieve.kafka.AvroSerde;
 import dev.sieve.model.ImageScore;
-import dev.sieve.model.Scorer;
+import dev.sieve.model.BatchScorer;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -82,7 +82,7 @@ public final class Worker implements AutoCloseable {
     private final WorkerConfig config;
     private final ImageFetcher fetcher;
     private final ImagePreparer preparer;
-    private final Scorer scorer;
+    private final BatchScorer scorer;
     private final ClipModel clip;
     private final ExecutorService preparePool;
     private final Batcher batcher;
@@ -97,11 +97,11 @@ public final class Worker implements AutoCloseable {
     private KafkaConsumer<String, byte[]> consumer;
     private KafkaProducer<String, byte[]> producer;
 
-    public Worker(WorkerConfig config, ImageFetcher fetcher, ImagePreparer preparer, Scorer scorer, ClipModel clip) {
+    public Worker(WorkerConfig config, ImageFetcher fetcher, ImagePreparer preparer, BatchScorer scorer, ClipModel clip) {
         this(config, fetcher, preparer, scorer, clip, WorkerMetrics.unregistered());
     }
 
-    public Worker(WorkerConfig config, ImageFetcher fetcher, ImagePreparer preparer, Scorer scorer, ClipModel clip,
+    public Worker(WorkerConfig config, ImageFetcher fetcher, ImagePreparer preparer, BatchScorer scorer, ClipModel clip,
                   WorkerMetrics metrics) {
         this.config = config;
         this.metrics = metrics;

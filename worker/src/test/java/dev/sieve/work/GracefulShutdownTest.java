@@ -50,6 +50,9 @@ class GracefulShutdownTest {
 
                 String log = worker.log();
                 assertThat(exit).as(log).isZero();
+                // The child runs with -Dai.djl.pytorch.num_threads=1 and num_interop_threads=1 (WorkerProcess).
+                assertThat(log).as("the thread split is logged at start")
+                        .containsPattern("threads: \\d+ cores; preprocessing pool \\d+; libtorch intra-op 1, inter-op 1");
                 Matcher m = STOPPED.matcher(log);
                 assertThat(m.find()).as(log).isTrue();
                 long polled = Long.parseLong(m.group(1));

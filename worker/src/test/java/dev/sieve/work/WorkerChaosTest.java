@@ -57,7 +57,7 @@ class WorkerChaosTest {
 
     @Test
     void killedAndRestartedWorkersLoseNothingAndDuplicateNothing() throws Exception {
-        Result r = chaos("group", REFS, KILLS, SharedKafka.broker(), 0);
+        Result r = chaos(SharedKafka.bootstrapServers(), "group", REFS, KILLS);
         assertThat(r.lost()).as(r.report()).isEmpty();
         assertThat(r.duplicated()).as(r.report()).isZero();
         assertThat(r.failed()).as("the 404s and the unreadable records fail").isEqualTo(BAD_RECORDS + (REFS + 19) / 20);
@@ -67,7 +67,7 @@ class WorkerChaosTest {
     void workersRideThroughABrokerRestartAndStillWriteEachIdExactlyOnce() throws Exception {
         // Its own broker: stopping the shared one would break every other test class of this JVM.
         try (EmbeddedKafka broker = EmbeddedKafka.start(0)) {
-            Result r = chaos("group", RESTART_REFS, RESTART_KILLS, broker, RESTARTS);
+            Result r = chaos(broker.bootstrapServers(), "group", RESTART_REFS, RESTART_KILLS, broker, RESTARTS);
             assertThat(r.lost()).as(r.report()).isEmpty();
             assertThat(r.duplicated()).as(r.report()).isZero();
             assertThat(r.failed()).as(r.report()).isEqualTo(BAD_RECORDS + (RESTART_REFS + 19) / 20);
@@ -77,20 +77,25 @@ class WorkerChaosTest {
     @Test
     void inShareModeKilledWorkersLoseNothing() throws Exception {
         // At least once: nothing lost; duplicates are allowed (and counted), readers de-duplicate by id.
-        Result r = chaos("share", SHARE_REFS, SHARE_KILLS, SharedKafka.broker(), 0);
+        Result r = chaos(SharedKafka.bootstrapServers(), "share", SHARE_REFS, SHARE_KILLS);
         assertThat(r.lost()).as(r.report()).isEmpty();
     }
 
     record Result(String report, Set<String> lost, long duplicated, int failed) {}
 
-    private Result chaos(String mode, int refs, int plannedKills, EmbeddedKafka broker, int plannedRestarts)
-            throws Exception {
+    /** The chaos run against any broker: the in-JVM one here, the official image in {@code WorkerChaosContainerTest}. */
+    Result chaos(String bootstrap, String mode, int refs, int plannedKills) throws Exception {
+        return chaos(bootstrap, mode, refs, plannedKills, null, 0);
+    }
+
+    /** With {@code plannedRestarts} > 0, {@code restartable} (the broker at {@code bootstrap}) is restarted mid-stream. */
+    private Result chaos(String bootstrap, String mode, int refs, int plannedKills, EmbeddedKafka restartable,
+                         int plannedRestarts) throws Exception {
         long seed = Long.getLong("sieve.chaos.seed", System.nanoTime());
         Random random = new Random(seed);
-        String bootstrap = broker.bootstrapServers();
         String in = "chaos-" + mode + ".in", scored = "chaos-" + mode + ".scored", failed = "chaos-" + mode + ".failed";
         String group = "chaos-" + mode + "-workers";
-        broker.createTopics(4, in, scored, failed);
+        EmbeddedKafka.createTopics(bootstrap, 4, List.of(in, scored, failed));
         Set<String> produced = new HashSet<>();
         List<WorkerProcess> workers = new ArrayList<>();
         int kills = 0;
@@ -133,9 +138,9 @@ class WorkerChaosTest {
                             .until(() -> distinctOutputs(bootstrap, scored, failed) >= target);
                     // Restarts take every odd event (kill, restart, kill, ...), so each meets workers mid-stream.
                     if (restarts < plannedRestarts && (event % 2 == 1 || kills == plannedKills)) {
-                        broker.stop();
+                        restartable.stop();
                         if (!DOWNTIME.isZero()) await().pollDelay(DOWNTIME).atMost(DOWNTIME.plusSeconds(5)).until(() -> true);
-                        broker.restart();
+                        restartable.restart();
                         restarts++;
                         continue;
                     }
