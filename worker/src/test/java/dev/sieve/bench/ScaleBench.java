@@ -1,5 +1,7 @@
 package dev.sieve.bench;
 
+import static org.awaitility.Awaitility.await;
+
 import com.sun.net.httpserver.HttpServer;
 import dev.sieve.avro.FailedImage;
 import dev.sieve.avro.ScoredImage;
@@ -17,6 +19,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -141,7 +145,7 @@ public final class ScaleBench {
         // and joining one by one (each join is a rebalance in group mode).
         for (int i = 0; i < n; i++) workers.start(name + "-w" + i, mode, t);
         workers.awaitModelStage(Duration.ofSeconds(90));
-        Thread.sleep(mode.equals("share") ? 6000 : 4000); // group join / share-group start (bench pacing, not a test)
+        workers.awaitMembers(t.in + "-" + mode, mode, n, partitions);
         long inBytes;
         long start = System.nanoTime();
         try (KafkaProducer<String, byte[]> producer = EndToEndBench.producer(broker.bootstrapServers())) {
@@ -288,15 +292,31 @@ public final class ScaleBench {
         }
 
         /** Until every running worker's log says its (simulated) model stage is up. */
-        void awaitModelStage(Duration timeout) throws IOException, InterruptedException {
-            long deadline = System.nanoTime() + timeout.toNanos();
+        void awaitModelStage(Duration timeout) {
             for (String id : running.keySet()) {
                 Path log = logs.resolve(id + ".log");
-                while (!(Files.exists(log) && Files.readString(log).contains("SIMULATED ACCELERATOR"))) {
-                    if (System.nanoTime() > deadline) throw new IllegalStateException(id + " did not start; see " + log);
+                await(id + " starts; see " + log).atMost(timeout).pollInterval(Duration.ofMillis(100)).until(() -> {
                     if (!running.get(id).isAlive()) throw new IllegalStateException(id + " exited; see " + log);
-                    Thread.sleep(100);
-                }
+                    return Files.exists(log) && Files.readString(log).contains("SIMULATED ACCELERATOR");
+                });
+            }
+        }
+
+        /**
+         * Until the group has its n members and (group mode) every partition is assigned, so that the timed run starts
+         * with all workers at work rather than with joins and rebalances.
+         */
+        void awaitMembers(String group, String mode, int n, int partitions) {
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+                await(group + " has " + n + " members").atMost(Duration.ofSeconds(120))
+                        .pollInterval(Duration.ofMillis(250)).ignoreExceptions().until(() -> {
+                    if (mode.equals("share")) {
+                        return admin.describeShareGroups(List.of(group)).all().get().get(group).members().size() == n;
+                    }
+                    var members = admin.describeConsumerGroups(List.of(group)).all().get().get(group).members();
+                    int assigned = members.stream().mapToInt(m -> m.assignment().topicPartitions().size()).sum();
+                    return members.size() == n && assigned == partitions;
+                });
             }
         }
 
