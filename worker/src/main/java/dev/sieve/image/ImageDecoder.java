@@ -30,17 +30,17 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
 public final class ImageDecoder {
     private final DecodeOptions options;
     private final TurboJpeg turbo;
-    private final LibPng libPng;
+    private final PngDecoder png;
 
     public ImageDecoder(DecodeOptions options) {
         this.options = options;
         this.turbo = options.jpegDecoder() == DecodeOptions.JpegDecoder.AUTO ? TurboJpeg.load().orElse(null) : null;
-        this.libPng = LibPng.load().orElse(null);
+        this.png = new PngDecoder(LibDeflate.load().orElse(null));
     }
 
-    /** True when PNGs that libpng returns untouched go through it (see {@link LibPng#decodes}). */
-    public boolean usesLibPng() {
-        return libPng != null;
+    /** True when the PNGs sieve decodes itself are inflated with libdeflate (see {@link PngDecoder}). */
+    public boolean usesLibDeflate() {
+        return png.usesLibDeflate();
     }
 
     /** True when JPEGs go through libjpeg-turbo (the library loaded and the options allow it). */
@@ -131,7 +131,7 @@ public final class ImageDecoder {
         PngHeader png = format == ImageFormat.PNG ? PngHeader.read(encoded) : null;
         if (png != null) {
             checkPixels(format, png.width(), png.height());
-            Pixels fast = decodeLibPng(encoded, png);
+            Pixels fast = this.png.decode(encoded, png);
             if (fast != null) return fast;
         }
 
@@ -170,31 +170,6 @@ public final class ImageDecoder {
                     format + " could not be decoded: " + e, e);
         } finally {
             reader.dispose();
-        }
-    }
-
-    /**
-     * The PNG through libpng when it returns the stored samples as they are (the same bytes as Pillow and ImageIO);
-     * null when it would not, or when libpng refuses the file (ImageIO then decides, as it always did: libpng is
-     * stricter about CRCs than Pillow and ImageIO).
-     */
-    private Pixels decodeLibPng(byte[] encoded, PngHeader png) {
-        if (libPng == null) return null;
-        int format = LibPng.decodes(encoded, png.width(), png.height(), png.bitDepth(), png.colourType());
-        if (format < 0) return null;
-        int w = (int) png.width();
-        int h = (int) png.height();
-        try {
-            byte[] data = libPng.decode(encoded, w, h, format);
-            PillowMode mode = switch (format) {
-                case LibPng.FORMAT_GRAY -> PillowMode.L;
-                case LibPng.FORMAT_GA -> PillowMode.LA;
-                case LibPng.FORMAT_RGB -> PillowMode.RGB;
-                default -> PillowMode.RGBA;
-            };
-            return new Pixels(w, h, mode, data);
-        } catch (LibPng.PngException e) {
-            return null;
         }
     }
 

@@ -1,0 +1,178 @@
+package dev.sieve.image;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.zip.CRC32;
+import java.util.zip.Deflater;
+import org.junit.jupiter.api.Test;
+
+/**
+ * sieve's own PNG path against Pillow's pixels (the goldens of scripts/reference/make_image_goldens.py), against PNGs
+ * filtered here with the specification's forward filters, and the files it must leave to ImageIO.
+ */
+class PngDecoderTest {
+
+    /** Both inflaters: libdeflate where installed, and java.util.zip. */
+    private static List<PngDecoder> decoders() {
+        List<PngDecoder> decoders = new ArrayList<>();
+        decoders.add(new PngDecoder(null));
+        LibDeflate.load().ifPresent(d -> decoders.add(new PngDecoder(d)));
+        return decoders;
+    }
+
+    @Test
+    void aMissingLibdeflateLoadsAsEmpty() {
+        assertThat(LibDeflate.open("sieve-no-such-libdeflate")).isEmpty();
+    }
+
+    @Test
+    void decodesEveryEightBitGoldenPngToPillowsPixels() throws Exception {
+        int decoded = 0;
+        for (ImageGoldenTest.Case c : ImageGoldenTest.cases().toList()) {
+            byte[] png = ImageGoldenTest.resource(c.file());
+            if (ImageFormat.sniff(png) != ImageFormat.PNG) continue;
+            for (PngDecoder decoder : decoders()) {
+                Pixels pixels = decoder.decode(png, ImageDecoder.PngHeader.read(png));
+                if (pixels == null) continue;
+
+                assertThat(ImageGoldenTest.sha256(pixels.data())).as(c.file()).isEqualTo(c.decoded());
+                assertThat(pixels.mode().name()).as(c.file()).isEqualTo(c.mode());
+                decoded++;
+            }
+        }
+        // The RGB, RGBA, LA and L cases; palette, 16-bit and bilevel ones are ImageIO's.
+        assertThat(decoded).isGreaterThanOrEqualTo(15 * decoders().size());
+    }
+
+    @Test
+    void undoesAllFiveFilterTypesForEveryChannelCount() throws Exception {
+        Random random = new Random(3);
+        int[] colourTypes = {0, 4, 2, 6};
+        for (int channels = 1; channels <= 4; channels++) {
+            int w = 37;
+            int h = 12;
+            byte[] pixels = new byte[w * h * channels];
+            // Smooth ramps plus noise, so that every predictor sees non-trivial neighbours.
+            for (int i = 0; i < pixels.length; i++) pixels[i] = (byte) (i * 7 / channels + random.nextInt(40));
+            byte[] png = png(w, h, colourTypes[channels - 1], channels, pixels);
+
+            for (PngDecoder decoder : decoders()) {
+                Pixels decoded = decoder.decode(png, ImageDecoder.PngHeader.read(png));
+
+                assertThat(decoded).as("%d channels", channels).isNotNull();
+                assertThat(decoded.data()).as("%d channels", channels).isEqualTo(pixels);
+            }
+        }
+    }
+
+    @Test
+    void leavesOtherPngsAndBrokenDataToImageIo() throws Exception {
+        byte[] pixels = new byte[20 * 10 * 3];
+        new Random(4).nextBytes(pixels);
+        byte[] png = png(20, 10, 2, 3, pixels);
+        for (PngDecoder decoder : decoders()) {
+            assertThat(decoder.decode(png, ImageDecoder.PngHeader.read(png))).isNotNull();
+
+            byte[] interlaced = png.clone();
+            interlaced[28] = 1;
+            assertThat(decoder.decode(interlaced, ImageDecoder.PngHeader.read(interlaced))).isNull();
+            byte[] palette = png.clone();
+            palette[25] = 3;
+            assertThat(decoder.decode(palette, ImageDecoder.PngHeader.read(palette))).isNull();
+            byte[] sixteen = png.clone();
+            sixteen[24] = 16;
+            assertThat(decoder.decode(sixteen, ImageDecoder.PngHeader.read(sixteen))).isNull();
+            byte[] truncated = java.util.Arrays.copyOf(png, png.length - 20);
+            assertThat(decoder.decode(truncated, ImageDecoder.PngHeader.read(truncated))).isNull();
+            byte[] badChecksum = png.clone();
+            int idat = indexOf(badChecksum, "IDAT");
+            int length = (int) u32At(badChecksum, idat - 4);
+            badChecksum[idat + 4 + length - 1] ^= 1; // last byte of the zlib stream's Adler-32
+            assertThat(decoder.decode(badChecksum, ImageDecoder.PngHeader.read(badChecksum))).isNull();
+        }
+    }
+
+    /** A PNG whose rows cycle through filter types 0..4, filtered as the PNG specification's section 9 says. */
+    static byte[] png(int w, int h, int colourType, int channels, byte[] pixels) {
+        int stride = w * channels;
+        ByteArrayOutputStream raw = new ByteArrayOutputStream();
+        for (int y = 0; y < h; y++) {
+            int type = y % 5;
+            raw.write(type);
+            for (int x = 0; x < stride; x++) {
+                int cur = pixels[y * stride + x] & 0xff;
+                int a = x >= channels ? pixels[y * stride + x - channels] & 0xff : 0;
+                int b = y > 0 ? pixels[(y - 1) * stride + x] & 0xff : 0;
+                int c = x >= channels && y > 0 ? pixels[(y - 1) * stride + x - channels] & 0xff : 0;
+                int predictor = switch (type) {
+                    case 0 -> 0;
+                    case 1 -> a;
+                    case 2 -> b;
+                    case 3 -> (a + b) / 2;
+                    default -> {
+                        int p = a + b - c;
+                        int pa = Math.abs(p - a);
+                        int pb = Math.abs(p - b);
+                        int pc = Math.abs(p - c);
+                        yield pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+                    }
+                };
+                raw.write((cur - predictor) & 0xff);
+            }
+        }
+        Deflater deflater = new Deflater();
+        deflater.setInput(raw.toByteArray());
+        deflater.finish();
+        byte[] buf = new byte[raw.size() * 2 + 64];
+        int n = deflater.deflate(buf);
+        deflater.end();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+        byte[] ihdr = new byte[13];
+        System.arraycopy(u32(w), 0, ihdr, 0, 4);
+        System.arraycopy(u32(h), 0, ihdr, 4, 4);
+        ihdr[8] = 8;
+        ihdr[9] = (byte) colourType;
+        chunk(out, "IHDR", ihdr);
+        // Two IDAT chunks: the data is one zlib stream across them.
+        chunk(out, "IDAT", java.util.Arrays.copyOfRange(buf, 0, n / 2));
+        chunk(out, "IDAT", java.util.Arrays.copyOfRange(buf, n / 2, n));
+        chunk(out, "IEND", new byte[0]);
+        return out.toByteArray();
+    }
+
+    private static void chunk(ByteArrayOutputStream out, String type, byte[] data) {
+        byte[] t = type.getBytes(StandardCharsets.ISO_8859_1);
+        out.writeBytes(u32(data.length));
+        out.writeBytes(t);
+        out.writeBytes(data);
+        CRC32 crc = new CRC32();
+        crc.update(t);
+        crc.update(data);
+        out.writeBytes(u32(crc.getValue()));
+    }
+
+    private static byte[] u32(long v) {
+        return new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
+    }
+
+    private static long u32At(byte[] b, int at) {
+        return ((long) (b[at] & 0xff) << 24) | ((b[at + 1] & 0xff) << 16) | ((b[at + 2] & 0xff) << 8) | (b[at + 3] & 0xff);
+    }
+
+    private static int indexOf(byte[] b, String type) {
+        byte[] t = type.getBytes(StandardCharsets.ISO_8859_1);
+        outer:
+        for (int i = b.length - t.length; i >= 0; i--) {
+            for (int j = 0; j < t.length; j++) if (b[i + j] != t[j]) continue outer;
+            return i;
+        }
+        throw new IllegalArgumentException("no " + type);
+    }
+}
