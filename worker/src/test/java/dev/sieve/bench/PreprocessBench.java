@@ -7,6 +7,8 @@ import dev.sieve.image.DecodeOptions;
 import dev.sieve.image.ImagePreparer;
 import dev.sieve.image.PreparedImage;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,7 +39,8 @@ public final class PreprocessBench {
                 DecodeOptions.JpegDecoder.valueOf(options.string("jpeg-decoder", defaults.jpegDecoder().name())),
                 Boolean.parseBoolean(options.string("dct-scaling", String.valueOf(defaults.dctScaling()))));
         System.out.println("sieve decode options: " + decodeOptions + ", libjpeg-turbo in use: "
-                + new dev.sieve.image.ImageDecoder(decodeOptions).usesTurboJpeg());
+                + new dev.sieve.image.ImageDecoder(decodeOptions).usesTurboJpeg() + ", libdeflate in use: "
+                + new dev.sieve.image.ImageDecoder(decodeOptions).usesLibDeflate());
         ImagePreparer preparer = new ImagePreparer(ClipPreprocessing.openaiClip336(), decodeOptions, true);
 
         List<byte[]> bytes = new ArrayList<>();
@@ -45,29 +48,44 @@ public final class PreprocessBench {
         for (byte[] b : bytes) preparer.prepare(b, false); // warm-up: JIT, ImageIO's plugin lookup
         long[][] nanos = new long[files.size()][passes];
         long[][] decode = new long[files.size()][passes];
+        // This thread's CPU time too: on a machine others load, wall time also counts the waits for the core, CPU
+        // time far less (both sides measure it the same way; python: time.thread_time()).
+        long[][] cpu = new long[files.size()][passes];
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         long start = System.nanoTime();
+        long cpuStart = threads.getCurrentThreadCpuTime();
         for (int p = 0; p < passes; p++) {
             for (int i = 0; i < files.size(); i++) {
                 long t = System.nanoTime();
+                long c = threads.getCurrentThreadCpuTime();
                 PreparedImage prepared = preparer.prepare(bytes.get(i), false);
+                cpu[i][p] = threads.getCurrentThreadCpuTime() - c;
                 nanos[i][p] = System.nanoTime() - t;
                 decode[i][p] = prepared.decodeNanos();
             }
         }
         double javaRate = passes * files.size() / ((System.nanoTime() - start) / 1e9);
+        double javaCpuRate = passes * files.size() / ((threads.getCurrentThreadCpuTime() - cpuStart) / 1e9);
 
         JsonObject python = runPython(options, files, passes);
         double pythonRate = python == null ? Double.NaN : python.get("images_per_s").getAsDouble();
+        double pythonCpuRate = python == null || !python.has("cpu_images_per_s") ? Double.NaN
+                : python.get("cpu_images_per_s").getAsDouble();
 
         BenchReport report = new BenchReport("preprocess");
-        report.row("image", "MP", "bytes KB", "java ms", "of which decode ms", "python ms", "java/python");
+        report.row("image", "MP", "bytes KB", "java ms", "of which decode ms", "python ms", "java/python",
+                "java cpu ms", "python cpu ms", "cpu ratio");
         List<Map<String, Object>> perFile = new ArrayList<>();
         for (int i = 0; i < files.size(); i++) {
             BenchImages.Spec spec = BenchImages.PREPROCESS_SET.get(i);
             double javaMs = median(nanos[i]) / 1e6, decodeMs = median(decode[i]) / 1e6;
             double pyMs = python == null ? Double.NaN
                     : python.getAsJsonObject("per_file_ms").get(files.get(i).getFileName().toString()).getAsDouble();
-            report.row(spec.fileName(), spec.megapixels(), bytes.get(i).length >> 10, javaMs, decodeMs, pyMs, pyMs / javaMs);
+            double javaCpuMs = median(cpu[i]) / 1e6;
+            double pyCpuMs = python == null || !python.has("per_file_cpu_ms") ? Double.NaN
+                    : python.getAsJsonObject("per_file_cpu_ms").get(files.get(i).getFileName().toString()).getAsDouble();
+            report.row(spec.fileName(), spec.megapixels(), bytes.get(i).length >> 10, javaMs, decodeMs, pyMs, pyMs / javaMs,
+                    javaCpuMs, pyCpuMs, pyCpuMs / javaCpuMs);
             Map<String, Object> f = new LinkedHashMap<>();
             f.put("file", spec.fileName());
             f.put("megapixels", spec.megapixels());
@@ -75,19 +93,27 @@ public final class PreprocessBench {
             f.put("java_ms_median", javaMs);
             f.put("java_decode_ms_median", decodeMs);
             f.put("python_ms_median", pyMs);
+            f.put("java_cpu_ms_median", javaCpuMs);
+            f.put("python_cpu_ms_median", pyCpuMs);
             perFile.add(f);
         }
         double ratio = javaRate / pythonRate;
-        report.row("ALL (images/s per core)", "", "", javaRate, "", pythonRate, ratio);
+        double cpuRatio = javaCpuRate / pythonCpuRate;
+        report.row("ALL (images/s per core)", "", "", javaRate, "", pythonRate, ratio, javaCpuRate, pythonCpuRate,
+                cpuRatio);
         report.put("passes", passes)
                 .put("pinned", options.string("taskset", ""))
                 .put("java_images_per_s_per_core", javaRate)
                 .put("python_images_per_s_per_core", pythonRate)
                 .put("ratio_java_to_python", ratio)
+                .put("java_images_per_cpu_s", javaCpuRate)
+                .put("python_images_per_cpu_s", pythonCpuRate)
+                .put("cpu_ratio_java_to_python", cpuRatio)
                 .put("target_ratio", 2.0)
                 .put("files", perFile)
                 .finish(options.out());
-        System.out.printf("Java %.2f images/s, Python %.2f images/s per core: ratio %.2f (target >= 2)%n", javaRate, pythonRate, ratio);
+        System.out.printf("Java %.2f images/s, Python %.2f images/s per core: ratio %.2f (target >= 2); by CPU time"
+                + " %.2f and %.2f images/s: ratio %.2f%n", javaRate, pythonRate, ratio, javaCpuRate, pythonCpuRate, cpuRatio);
     }
 
     static JsonObject runPython(BenchOptions options, List<Path> files, int passes) throws IOException, InterruptedException {
