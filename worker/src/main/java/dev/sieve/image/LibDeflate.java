@@ -1,7 +1,6 @@
 package dev.sieve.image;
 
 import com.sun.jna.Library;
-import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.LongByReference;
@@ -52,13 +51,12 @@ final class LibDeflate {
     }
 
     /**
-     * Inflates a whole zlib stream that must produce exactly {@code outBytes} bytes, into native memory the caller
-     * closes. Throws with libdeflate's result code on bad data, a bad checksum or any other output size.
+     * Inflates a whole zlib stream that must produce exactly {@code outBytes} bytes into {@code out}. Throws with
+     * libdeflate's result code on bad data, a bad checksum or any other output size.
      */
-    Memory inflate(Memory zlib, long inBytes, long outBytes) throws java.util.zip.DataFormatException {
+    void inflate(Pointer zlib, long inBytes, Pointer out, long outBytes) throws java.util.zip.DataFormatException {
         Pointer d = api.libdeflate_alloc_decompressor();
         if (d == null) throw new IllegalStateException("libdeflate_alloc_decompressor failed");
-        Memory out = new Memory(Math.max(1, outBytes));
         try {
             LongByReference actual = new LongByReference();
             int result = api.libdeflate_zlib_decompress(d, zlib, inBytes, out, outBytes, actual);
@@ -67,12 +65,8 @@ final class LibDeflate {
                 throw new java.util.zip.DataFormatException("libdeflate result " + result + ", " + actual.getValue()
                         + " of " + outBytes + " bytes");
             }
-            Memory done = out;
-            out = null;
-            return done;
         } finally {
             api.libdeflate_free_decompressor(d);
-            if (out != null) out.close();
         }
     }
 }

@@ -78,35 +78,7 @@ public final class PillowResize {
         if (in.mode().nearestOnly() || in.mode().premultipliedResize()) {
             return resize(in, width, height, filter).crop(left, top, w, h);
         }
-        int c = in.mode().channels();
-        boolean needHorizontal = width != in.width();
-        boolean needVertical = height != in.height();
-        Coefficients vert = needVertical ? coefficients(in.height(), height, filter).slice(top, h) : null;
-        int yFirst = top;
-        int yLast = top + h;
-        if (needVertical) {
-            yFirst = Integer.MAX_VALUE;
-            yLast = 0;
-            for (int i = 0; i < h; i++) {
-                yFirst = Math.min(yFirst, vert.first[i]);
-                yLast = Math.max(yLast, vert.first[i] + vert.count[i]);
-            }
-        }
-        int rows = yLast - yFirst;
-        if (needHorizontal) {
-            int[] band = new int[w * rows * c];
-            horizontal(in.data(), in.width(), yFirst, rows, c, coefficients(in.width(), width, filter).slice(left, w),
-                    band, w);
-            if (!needVertical) return new Pixels(w, h, in.mode(), narrow(band));
-            byte[] out = new byte[w * h * c];
-            vertical(band, w * c, yFirst, vert, out, h);
-            return new Pixels(w, h, in.mode(), out);
-        }
-        Pixels rowsNeeded = in.crop(left, yFirst, w, rows);
-        if (!needVertical) return rowsNeeded;
-        byte[] out = new byte[w * h * c];
-        vertical(widen(rowsNeeded.data()), w * c, yFirst, vert, out, h);
-        return new Pixels(w, h, in.mode(), out);
+        return resampleWindow(in, width, height, filter, left, top, w, h);
     }
 
     /** Weights of a 1-D resampling pass: for each output index, the first input index, a count and fixed-point weights. */
@@ -180,31 +152,52 @@ public final class PillowResize {
 
     /** ImagingResampleInner with the 8bpc passes; any number of interleaved channels (Pillow treats each alike). */
     static Pixels resample(Pixels in, int outW, int outH, Filter filter) {
-        int c = in.mode().channels();
-        int inW = in.width();
-        int inH = in.height();
-        boolean needHorizontal = outW != inW;
-        boolean needVertical = outH != inH;
-        Coefficients vert = coefficients(inH, outH, filter);
-        int yFirst = vert.first[0];
-        int yLast = vert.first[outH - 1] + vert.count[outH - 1];
+        return resampleWindow(in, outW, outH, filter, 0, 0, outW, outH);
+    }
 
-        int[] src;
-        int rowOffset = 0;
-        if (needHorizontal) {
-            Coefficients hor = coefficients(inW, outW, filter);
-            int rows = yLast - yFirst;
-            src = new int[outW * rows * c];
-            horizontal(in.data(), inW, yFirst, rows, c, hor, src, outW);
-            // Without a vertical pass the horizontal one ran over every row (an identity's bounds cover them all).
-            if (!needVertical) return new Pixels(outW, outH, in.mode(), narrow(src));
-            rowOffset = yFirst;
-        } else {
-            src = widen(in.data());
+    /** Output rows per strip: the strip's horizontal-pass rows stay in the core's cache for the vertical pass. */
+    static final int STRIP_ROWS = 32;
+
+    /**
+     * The w x h window at (left, top) of the width x height resample, horizontal pass first as Pillow does, in strips
+     * of {@link #STRIP_ROWS} output rows: each strip runs the horizontal pass over just the input rows its vertical
+     * taps read (neighbouring strips share a few, which are computed twice, to the same values), so the intermediate
+     * rows are read back from cache rather than memory.
+     */
+    private static Pixels resampleWindow(Pixels in, int width, int height, Filter filter, int left, int top, int w,
+                                         int h) {
+        int c = in.mode().channels();
+        boolean needHorizontal = width != in.width();
+        boolean needVertical = height != in.height();
+        Coefficients hor = needHorizontal ? coefficients(in.width(), width, filter).slice(left, w) : null;
+        if (!needVertical) {
+            if (!needHorizontal) return in.crop(left, top, w, h);
+            int[] band = new int[w * h * c];
+            horizontal(in.data(), in.width(), top, h, c, hor, band, w);
+            return new Pixels(w, h, in.mode(), narrow(band));
         }
-        byte[] out = new byte[outW * outH * c];
-        vertical(src, outW * c, rowOffset, vert, out, outH);
-        return new Pixels(outW, outH, in.mode(), out);
+        Coefficients vert = coefficients(in.height(), height, filter);
+        byte[] out = new byte[w * h * c];
+        int[] band = new int[0];
+        for (int y0 = 0; y0 < h; y0 += STRIP_ROWS) {
+            int n = Math.min(STRIP_ROWS, h - y0);
+            Coefficients strip = vert.slice(top + y0, n);
+            int yFirst = Integer.MAX_VALUE;
+            int yLast = 0;
+            for (int i = 0; i < n; i++) {
+                yFirst = Math.min(yFirst, strip.first[i]);
+                yLast = Math.max(yLast, strip.first[i] + strip.count[i]);
+            }
+            int rows = yLast - yFirst;
+            if (band.length < w * rows * c) band = new int[w * rows * c];
+            if (needHorizontal) {
+                horizontal(in.data(), in.width(), yFirst, rows, c, hor, band, w);
+            } else {
+                widen(in.data(), in.width() * c, left * c, yFirst, rows, w * c, band);
+            }
+            vertical(band, w * c, yFirst, strip, out, y0 * w * c, n);
+        }
+        return new Pixels(w, h, in.mode(), out);
     }
 
     /**
@@ -339,7 +332,8 @@ public final class PillowResize {
      * associative, so the order of the terms cannot change a result). Four taps per sweep of the row: fewer passes
      * over the accumulator, and the int-only loop vectorises.
      */
-    private static void vertical(int[] src, int rowLen, int rowOffset, Coefficients co, byte[] dst, int dstH) {
+    private static void vertical(int[] src, int rowLen, int rowOffset, Coefficients co, byte[] dst, int dstOffset,
+                                 int dstH) {
         int ksize = co.ksize;
         int[] acc = new int[rowLen];
         int[] weights = co.weights;
@@ -362,16 +356,18 @@ public final class PillowResize {
                 int p = (y + ymin) * rowLen;
                 for (int i = 0; i < rowLen; i++) acc[i] += src[p + i] * w;
             }
-            int q = yy * rowLen;
+            int q = dstOffset + yy * rowLen;
             for (int i = 0; i < rowLen; i++) dst[q + i] = (byte) clip8(acc[i]);
         }
     }
 
-    /** Bytes as int samples (the pass that is skipped leaves 8-bit samples for the other). */
-    private static int[] widen(byte[] b) {
-        int[] out = new int[b.length];
-        for (int i = 0; i < b.length; i++) out[i] = b[i] & 0xff;
-        return out;
+    /** Rows [firstRow, firstRow + rows) of a byte image, len bytes from byte from, as int samples (no horizontal pass). */
+    private static void widen(byte[] b, int stride, int from, int firstRow, int rows, int len, int[] dst) {
+        for (int y = 0; y < rows; y++) {
+            int s = (firstRow + y) * stride + from;
+            int d = y * len;
+            for (int i = 0; i < len; i++) dst[d + i] = b[s + i] & 0xff;
+        }
     }
 
     private static byte[] narrow(int[] a) {

@@ -1,6 +1,5 @@
 package dev.sieve.image;
 
-import com.sun.jna.Memory;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 
@@ -42,19 +41,26 @@ final class PngDecoder {
         long stride = (long) w * c;
         long rawSize = (stride + 1) * h;
         if (stride * h > Integer.MAX_VALUE - 16) return null;
-        byte[] idat = idat(png);
-        if (idat == null) return null;
+        long idatLength = idatLength(png);
+        if (idatLength <= 0) return null;
         byte[] out = new byte[(int) (stride * h)];
         try {
             if (libDeflate != null) {
-                try (Memory in = new Memory(Math.max(1, idat.length))) {
-                    in.write(0, idat, 0, idat.length);
-                    try (Memory raw = libDeflate.inflate(in, idat.length, rawSize)) {
-                        for (int y = 0; y < h; y++) {
-                            long at = y * (stride + 1);
-                            raw.read(at + 1, out, (int) (y * stride), (int) stride);
-                            if (!unfilter(raw.getByte(at), out, (int) (y * stride), (int) stride, c)) return null;
+                try (ScratchMemory.Lease in = ScratchMemory.COMPRESSED.lease(idatLength);
+                     ScratchMemory.Lease raw = ScratchMemory.DECODED.lease(rawSize)) {
+                    long to = 0;
+                    for (int at = 8; to < idatLength; at += 12 + (int) u32(png, at)) {
+                        if (isType(png, at + 4, "IDAT")) {
+                            int length = (int) u32(png, at);
+                            in.memory().write(to, png, at + 8, length);
+                            to += length;
                         }
+                    }
+                    libDeflate.inflate(in.memory(), idatLength, raw.memory(), rawSize);
+                    for (int y = 0; y < h; y++) {
+                        long at = y * (stride + 1);
+                        raw.memory().read(at + 1, out, (int) (y * stride), (int) stride);
+                        if (!unfilter(raw.memory().getByte(at), out, (int) (y * stride), (int) stride, c)) return null;
                     }
                 }
             } else {
@@ -62,7 +68,7 @@ final class PngDecoder {
                 byte[] raw = new byte[(int) rawSize];
                 Inflater inflater = new Inflater();
                 try {
-                    inflater.setInput(idat);
+                    inflater.setInput(idat(png, (int) idatLength));
                     int n = 0;
                     while (n < raw.length && !inflater.finished() && !inflater.needsInput()) {
                         n += inflater.inflate(raw, n, raw.length - n);
@@ -86,29 +92,33 @@ final class PngDecoder {
         return new Pixels(w, h, mode, out);
     }
 
-    /** The IDAT chunks' data, concatenated; null when a chunk runs past the end of the file or there is none. */
-    static byte[] idat(byte[] png) {
+    /**
+     * The IDAT chunks' total length, walking the chunks up to IEND; -1 when a chunk runs past the end of the file or
+     * there is no IEND (a truncated file, which ImageIO then refuses).
+     */
+    static long idatLength(byte[] png) {
         long total = 0;
         int at = 8;
-        boolean end = false;
-        while (!end && at + 8 <= png.length) {
+        while (at + 8 <= png.length) {
             long length = u32(png, at);
-            if (length > png.length - at - 12L) return null;
+            if (length > png.length - at - 12L) return -1;
             if (isType(png, at + 4, "IDAT")) total += length;
-            end = isType(png, at + 4, "IEND");
+            if (isType(png, at + 4, "IEND")) return total;
             at += 12 + (int) length;
         }
-        if (!end || total == 0) return null;
-        byte[] out = new byte[(int) total];
+        return -1;
+    }
+
+    /** The IDAT chunks' data, concatenated ({@code total} bytes, from {@link #idatLength}). */
+    static byte[] idat(byte[] png, int total) {
+        byte[] out = new byte[total];
         int to = 0;
-        at = 8;
-        while (to < total) {
-            int length = (int) u32(png, at);
+        for (int at = 8; to < total; at += 12 + (int) u32(png, at)) {
             if (isType(png, at + 4, "IDAT")) {
+                int length = (int) u32(png, at);
                 System.arraycopy(png, at + 8, out, to, length);
                 to += length;
             }
-            at += 12 + length;
         }
         return out;
     }

@@ -1,7 +1,6 @@
 package dev.sieve.image;
 
 import com.sun.jna.Library;
-import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLong;
 import com.sun.jna.Pointer;
@@ -124,12 +123,12 @@ final class TurboJpeg {
         byte[] decode(byte[] jpeg, int width, int height, int pixelFormat) throws TurboException {
             int channels = pixelFormat == PF_GRAY ? 1 : 3;
             long size = Math.multiplyExact(Math.multiplyExact((long) width, height), channels);
-            try (Memory dst = new Memory(size)) {
-                if (api.tjDecompress2(handle, jpeg, new NativeLong(jpeg.length), dst, width, width * channels, height,
-                        pixelFormat, 0) != 0) {
+            try (ScratchMemory.Lease dst = ScratchMemory.DECODED.lease(size)) {
+                if (api.tjDecompress2(handle, jpeg, new NativeLong(jpeg.length), dst.memory(), width, width * channels,
+                        height, pixelFormat, 0) != 0) {
                     throw new TurboException(api.tjGetErrorStr2(handle));
                 }
-                return dst.getByteArray(0, (int) size);
+                return dst.memory().getByteArray(0, (int) size);
             }
         }
 
