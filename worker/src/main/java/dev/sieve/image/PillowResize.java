@@ -45,6 +45,17 @@ public final class PillowResize {
     /** Pillow: 32 bits minus 8 for the result and 2 for filters whose partial sums leave [0, 1]. */
     static final int PRECISION_BITS = 32 - 8 - 2;
 
+    /**
+     * The rounding half in both 32-bit halves of a long that sums two channels at once (SWAR): with a = r + (b << 32),
+     * sum(a * w) = R + (B << 32) exactly in 64 bits, where R and B are Pillow's two int sums (each fits an int, as in
+     * Pillow); R is then the low 32 bits read as an int, and B = (sum - R) >> 32. One multiply for two channels.
+     */
+    /** Little-endian 4-byte loads from a byte array: a pixel's R, G, B (and the next byte) in one read. */
+    private static final java.lang.invoke.VarHandle INT_LE =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
+    private static final long HALF_RB = (1L << (PRECISION_BITS - 1)) + (1L << (PRECISION_BITS - 1) << 32);
+
     private PillowResize() {
     }
 
@@ -250,7 +261,8 @@ public final class PillowResize {
         final int srcStride = srcW * 3;
         final int dstStride = dstW * 3;
         int y = 0;
-        for (; y + 2 <= rows; y += 2) {
+        // Pairs read each pixel as one 4-byte load (its RGB and the next pixel's red): not on the image's last row.
+        for (; y + 2 <= rows && (long) (y + firstRow + 2) * srcStride < src.length; y += 2) {
             int s0 = (y + firstRow) * srcStride;
             int s1 = s0 + srcStride;
             int d = y * dstStride + from * 3;
@@ -258,22 +270,26 @@ public final class PillowResize {
                 int n = count[xx];
                 int kOff = xx * ksize;
                 int p = first[xx] * 3;
-                int r0 = half, g0 = half, b0 = half, r1 = half, g1 = half, b1 = half;
+                // Red and blue share one 64-bit multiply: red in the low 32 bits, blue in the high (see HALF_RB).
+                long rb0 = HALF_RB, rb1 = HALF_RB;
+                int g0 = half, g1 = half;
                 for (int x = 0; x < n; x++, p += 3) {
-                    int w = weights[kOff + x];
-                    r0 += (src[s0 + p] & 0xff) * w;
-                    g0 += (src[s0 + p + 1] & 0xff) * w;
-                    b0 += (src[s0 + p + 2] & 0xff) * w;
-                    r1 += (src[s1 + p] & 0xff) * w;
-                    g1 += (src[s1 + p + 1] & 0xff) * w;
-                    b1 += (src[s1 + p + 2] & 0xff) * w;
+                    long w = weights[kOff + x];
+                    int v0 = (int) INT_LE.get(src, s0 + p);
+                    int v1 = (int) INT_LE.get(src, s1 + p);
+                    rb0 += rb(v0) * w;
+                    g0 += g(v0) * (int) w;
+                    rb1 += rb(v1) * w;
+                    g1 += g(v1) * (int) w;
                 }
+                int r0 = (int) rb0;
+                int r1 = (int) rb1;
                 dst[d] = clip8(r0);
                 dst[d + 1] = clip8(g0);
-                dst[d + 2] = clip8(b0);
+                dst[d + 2] = clip8((int) ((rb0 - r0) >> 32));
                 dst[d + dstStride] = clip8(r1);
                 dst[d + dstStride + 1] = clip8(g1);
-                dst[d + dstStride + 2] = clip8(b1);
+                dst[d + dstStride + 2] = clip8((int) ((rb1 - r1) >> 32));
             }
         }
         for (; y < rows; y++) {
@@ -315,16 +331,48 @@ public final class PillowResize {
         for (int y = 0; y < rows; y++) {
             int p = (y + firstRow) * srcStride + co.first[from] * 3;
             int d = y * dstStride + from * 3;
-            for (int xx = from; xx < to; xx++, d += 3, p += step) {
-                for (int ch = 0; ch < 3; ch++) {
-                    int q = p + ch;
-                    int acc = half + (src[q] & 0xff) * w0 + (src[q + 3] & 0xff) * w1 + (src[q + 6] & 0xff) * w2
-                            + (src[q + 9] & 0xff) * w3 + (src[q + 12] & 0xff) * w4 + (src[q + 15] & 0xff) * w5
-                            + (src[q + 18] & 0xff) * w6 + (src[q + 21] & 0xff) * w7;
-                    dst[d + ch] = clip8(acc);
+            if ((long) (y + firstRow + 1) * srcStride >= src.length) {
+                // The image's last row: byte loads (a 4-byte load of its last pixel would run past the array).
+                for (int xx = from; xx < to; xx++, d += 3, p += step) {
+                    for (int ch = 0; ch < 3; ch++) {
+                        int q = p + ch;
+                        int acc = half + (src[q] & 0xff) * w0 + (src[q + 3] & 0xff) * w1 + (src[q + 6] & 0xff) * w2
+                                + (src[q + 9] & 0xff) * w3 + (src[q + 12] & 0xff) * w4 + (src[q + 15] & 0xff) * w5
+                                + (src[q + 18] & 0xff) * w6 + (src[q + 21] & 0xff) * w7;
+                        dst[d + ch] = clip8(acc);
+                    }
                 }
+                continue;
+            }
+            for (int xx = from; xx < to; xx++, d += 3, p += step) {
+                // As horizontal3: one 4-byte load per pixel, red and blue in one 64-bit multiply.
+                int v0 = (int) INT_LE.get(src, p);
+                int v1 = (int) INT_LE.get(src, p + 3);
+                int v2 = (int) INT_LE.get(src, p + 6);
+                int v3 = (int) INT_LE.get(src, p + 9);
+                int v4 = (int) INT_LE.get(src, p + 12);
+                int v5 = (int) INT_LE.get(src, p + 15);
+                int v6 = (int) INT_LE.get(src, p + 18);
+                int v7 = (int) INT_LE.get(src, p + 21);
+                long rb = HALF_RB + rb(v0) * w0 + rb(v1) * w1 + rb(v2) * w2 + rb(v3) * w3 + rb(v4) * w4
+                        + rb(v5) * w5 + rb(v6) * w6 + rb(v7) * w7;
+                int g = half + g(v0) * w0 + g(v1) * w1 + g(v2) * w2 + g(v3) * w3 + g(v4) * w4 + g(v5) * w5
+                        + g(v6) * w6 + g(v7) * w7;
+                int r = (int) rb;
+                dst[d] = clip8(r);
+                dst[d + 1] = clip8(g);
+                dst[d + 2] = clip8((int) ((rb - r) >> 32));
             }
         }
+    }
+
+    /** Red in the low and blue in the high 32 bits of a long, from a little-endian 4-byte load of R, G, B. */
+    private static long rb(int v) {
+        return (v & 0xff) | (long) (v & 0xff0000) << 16;
+    }
+
+    private static int g(int v) {
+        return (v >>> 8) & 0xff;
     }
 
     /**
