@@ -112,17 +112,26 @@ public final class ClipEmbedder implements AutoCloseable {
      * @return [count][768] image embeddings (not normalised, as city96's heads expect)
      */
     public float[][] embed(float[] pixels, int count) throws StageException {
-        int size = preprocessing.cropSize();
-        int perCrop = preprocessing.cropFloats();
-        if (count < 0 || (long) count * perCrop != pixels.length) {
-            throw new StageException(Stage.INFER, FailureCode.INTERNAL, "CLIP " + id + " takes " + perCrop
-                    + " floats per crop (3x" + size + "x" + size + "); got " + pixels.length + " floats for " + count + " crops");
-        }
+        checkCount(pixels.length, count);
         if (count == 0) return new float[0][];
+        CropBatch batch = new CropBatch(preprocessing.cropFloats());
+        batch.start(count).put(pixels);
+        return embed(batch, count);
+    }
+
+    /**
+     * Embeds the first {@code count} crops of a batch buffer that the caller filled ({@link CropBatch#start}).
+     * libtorch reads the buffer in place (a direct, native-order buffer becomes the input tensor without a copy), so
+     * the caller must not touch it until this returns.
+     */
+    public float[][] embed(CropBatch batch, int count) throws StageException {
+        checkCount(batch.floats(), count);
+        if (count == 0) return new float[0][];
+        int size = preprocessing.cropSize();
         Predictor<NDList, NDList> predictor = borrow();
         float[] flat;
         try (NDManager call = model.getNDManager().newSubManager()) {
-            NDArray input = call.create(pixels, new Shape(count, 3, size, size));
+            NDArray input = call.create(batch.bytes(), new Shape(count, 3, size, size), DataType.FLOAT32);
             NDList output = predictor.predict(new NDList(input));
             output.attach(call);
             if (output.size() != 1) {
@@ -146,6 +155,15 @@ public final class ClipEmbedder implements AutoCloseable {
         float[][] result = new float[count][EMBEDDING_WIDTH];
         for (int i = 0; i < count; i++) System.arraycopy(flat, i * EMBEDDING_WIDTH, result[i], 0, EMBEDDING_WIDTH);
         return result;
+    }
+
+    private void checkCount(long floats, int count) throws StageException {
+        int size = preprocessing.cropSize();
+        int perCrop = preprocessing.cropFloats();
+        if (count < 0 || (long) count * perCrop != floats) {
+            throw new StageException(Stage.INFER, FailureCode.INTERNAL, "CLIP " + id + " takes " + perCrop
+                    + " floats per crop (3x" + size + "x" + size + "); got " + floats + " floats for " + count + " crops");
+        }
     }
 
     private Predictor<NDList, NDList> borrow() {

@@ -86,6 +86,31 @@ class ClipEmbedderTest {
     }
 
     @Test
+    void reusesOneBatchBufferForBatchesOfAnySizeWithoutStaleCrops() throws Exception {
+        // Golden outputs of the fixture on the formula input (from torch, not from this code), embedded through one
+        // reused buffer: first a big batch, then smaller ones, whose rows must not see the bigger batch's tail.
+        JsonObject golden = GOLDEN.getAsJsonObject("clip-tiny-336");
+        float[][] expected = ModelFixtures.matrix(golden.getAsJsonArray("output"));
+        float[] pixels = ModelFixtures.formulaPixels(expected.length, 336);
+        int cropFloats = 3 * 336 * 336;
+        CropBatch batch = new CropBatch(cropFloats);
+        batch.start(expected.length + 3).put(new float[(expected.length + 3) * cropFloats]); // a bigger, other batch
+        int capacity = batch.capacityBytes();
+        for (int count = expected.length; count >= 1; count--) {
+            batch.start(count).put(pixels, 0, count * cropFloats);
+            float[][] actual = clip336.embed(batch, count);
+            assertThat(actual).hasNumberOfRows(count);
+            for (int i = 0; i < count; i++) {
+                for (int j = 0; j < 768; j++) {
+                    assertThat(actual[i][j]).as("batch of %d, crop %d, dim %d", count, i, j)
+                            .isCloseTo(expected[i][j], within(1e-4f));
+                }
+            }
+        }
+        assertThat(batch.capacityBytes()).as("no new buffer for smaller batches").isEqualTo(capacity);
+    }
+
+    @Test
     void givesTheSameEmbeddingsFromConcurrentCalls() throws Exception {
         float[] pixels = ModelFixtures.formulaPixels(2, 336);
         float[][] reference = clip336.embed(pixels, 2);
