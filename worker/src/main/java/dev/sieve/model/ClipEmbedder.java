@@ -43,11 +43,13 @@ public final class ClipEmbedder implements AutoCloseable {
     private final ClipPreprocessing preprocessing;
     private final String id;
     private final String digest;
+    private final DataType precision;
     private final ConcurrentLinkedDeque<Predictor<NDList, NDList>> idle = new ConcurrentLinkedDeque<>();
     private final List<Predictor<NDList, NDList>> all = new ArrayList<>();
     private volatile boolean closed;
 
-    private ClipEmbedder(Model model, ClipPreprocessing preprocessing, String id, String digest) {
+    private ClipEmbedder(Model model, ClipPreprocessing preprocessing, String id, String digest, DataType precision) {
+        this.precision = precision;
         this.model = model;
         this.preprocessing = preprocessing;
         this.id = id;
@@ -74,7 +76,24 @@ public final class ClipEmbedder implements AutoCloseable {
             throw new IOException("could not load " + torchScriptFile + " as TorchScript on " + device + ": "
                     + e.getMessage(), e);
         }
-        return new ClipEmbedder(model, preprocessing, id, digest);
+        DataType precision = weightType(model);
+        if (precision == DataType.FLOAT16 && !device.isGpu()) {
+            model.close();
+            throw new IOException(torchScriptFile + " holds fp16 weights, an export for GPU workers: half precision "
+                    + "on the CPU is slow or unsupported in libtorch. Use --device gpu, or export fp32 for CPU workers "
+                    + "(scripts/export-clip without --fp16; models/README.md)");
+        }
+        return new ClipEmbedder(model, preprocessing, id, digest, precision);
+    }
+
+    /** The type of the module's floating-point weights (its precision), read from its first such parameter. */
+    private static DataType weightType(Model model) {
+        for (var p : model.getBlock().getParameters()) {
+            if (p.getValue().isInitialized() && p.getValue().getArray().getDataType().isFloating()) {
+                return p.getValue().getArray().getDataType();
+            }
+        }
+        return DataType.FLOAT32; // no floating-point weights: nothing to say, the input contract is float32 anyway
     }
 
     private static String sha256(Path file) throws IOException {
@@ -98,6 +117,11 @@ public final class ClipEmbedder implements AutoCloseable {
     /** The TorchScript file's name without .pt, e.g. clip-vit-large-patch14-336. */
     public String id() {
         return id;
+    }
+
+    /** The weights' type: FLOAT32 for a CPU export, FLOAT16 for `export-clip --fp16` (GPU workers). */
+    public DataType precision() {
+        return precision;
     }
 
     /** sha256 of the TorchScript file, hex. */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Device;
 import com.google.gson.JsonObject;
+import ai.djl.ndarray.types.DataType;
 import dev.sieve.StageException;
 import dev.sieve.avro.FailureCode;
 import dev.sieve.avro.Stage;
@@ -68,6 +69,22 @@ class ClipEmbedderTest {
         }
         assertThat(clip336.preprocessing().cropSize()).isEqualTo(336);
         assertThat(clip336.preprocessing().tileSize()).isEqualTo(672);
+    }
+
+    @Test
+    void readsThePrecisionOfTheWeights() {
+        assertThat(clip336.precision()).isEqualTo(DataType.FLOAT32);
+    }
+
+    @Test
+    void refusesAHalfPrecisionExportOnTheCpuWithTheWayOut() {
+        // A GPU export (fp16 weights, float32 in and out, as export-clip --fp16 makes it) on a CPU worker.
+        Path half = ModelFixtures.resource("clip-tiny-336-fp16/clip-tiny-336-fp16.pt");
+        assertThatThrownBy(() -> ClipEmbedder.load(half, Device.cpu()))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("fp16 weights")
+                .hasMessageContaining("--device gpu")
+                .hasMessageContaining("without --fp16");
     }
 
     @Test
