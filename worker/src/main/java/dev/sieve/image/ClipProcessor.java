@@ -6,9 +6,11 @@ package dev.sieve.image;
  */
 public final class ClipProcessor {
     private final ClipPreprocessing clip;
+    private final float[] byValue;
 
     public ClipProcessor(ClipPreprocessing clip) {
         this.clip = clip;
+        this.byValue = byValue(clip);
     }
 
     /** The 8-bit RGB crop CLIP sees, before rescaling (what the goldens compare). */
@@ -17,6 +19,7 @@ public final class ClipProcessor {
         int[] wh = TilePlan.shortestEdge(rgb.width(), rgb.height(), clip.size());
         Pixels resized = PillowResize.resize(rgb, wh[0], wh[1], PillowResize.Filter.BICUBIC);
         int crop = clip.cropSize();
+        if (resized.width() == crop && resized.height() == crop) return resized;
         // transformers center_crop floors the margin ((h - crop) // 2), unlike torchvision's round-half-even.
         return resized.crop((resized.width() - crop) / 2, (resized.height() - crop) / 2, crop, crop);
     }
@@ -29,6 +32,16 @@ public final class ClipProcessor {
     void normalise(Pixels crop, float[] out, int offset) {
         int plane = crop.width() * crop.height();
         byte[] d = crop.data();
+        // One channel at a time: the writes run straight through each output plane.
+        for (int ch = 0; ch < 3; ch++) {
+            int base = offset + ch * plane;
+            int lut = ch * 256;
+            for (int i = 0, j = ch; i < plane; i++, j += 3) out[base + i] = byValue[lut + (d[j] & 0xff)];
+        }
+    }
+
+    /** Every 8-bit value's normalised float, per channel: what the rescale and normalise steps make of it. */
+    private static float[] byValue(ClipPreprocessing clip) {
         double rescale = clip.rescaleFactor();
         float[] mean = clip.mean();
         float[] std = clip.std();
@@ -40,10 +53,6 @@ public final class ClipProcessor {
                 byValue[ch * 256 + v] = (scaled - mean[ch]) / std[ch];
             }
         }
-        for (int i = 0; i < plane; i++) {
-            for (int ch = 0; ch < 3; ch++) {
-                out[offset + ch * plane + i] = byValue[ch * 256 + (d[i * 3 + ch] & 0xff)];
-            }
-        }
+        return byValue;
     }
 }
