@@ -58,6 +58,18 @@ public final class ImageDecoder {
      * size) allows a factor below 1.
      */
     public Decoded decode(byte[] encoded, java.util.function.IntBinaryOperator minShortSide) throws StageException {
+        return decode(encoded, minShortSide, null);
+    }
+
+    /**
+     * As {@link #decode(byte[], java.util.function.IntBinaryOperator)}, taking the image's part of a
+     * {@link PixelBudget} into {@code share} once the header gives its size and before any pixel is decoded (waiting
+     * while the budget is used up). The caller gives the share back when it is done with the pixels.
+     *
+     * @param share null: no budget
+     */
+    public Decoded decode(byte[] encoded, java.util.function.IntBinaryOperator minShortSide, PixelBudget.Share share)
+            throws StageException {
         ImageFormat format = ImageFormat.sniff(encoded);
         if (format == null) {
             throw fail(FailureCode.NOT_AN_IMAGE, "the bytes start with no known image signature ("
@@ -66,14 +78,14 @@ public final class ImageDecoder {
         if (format == ImageFormat.JPEG && turbo != null) {
             JpegColour jpeg = JpegColour.read(encoded);
             // Four-component JPEGs (CMYK, refused YCCK) stay on the ImageIO path below.
-            if (jpeg == null || jpeg.components() != 4) return decodeTurbo(encoded, minShortSide);
+            if (jpeg == null || jpeg.components() != 4) return decodeTurbo(encoded, minShortSide, share);
         }
-        Pixels pixels = decodeImageIo(encoded, format);
+        Pixels pixels = decodeImageIo(encoded, format, share);
         return new Decoded(pixels, pixels.width(), pixels.height());
     }
 
-    private Decoded decodeTurbo(byte[] encoded, java.util.function.IntBinaryOperator minShortSide)
-            throws StageException {
+    private Decoded decodeTurbo(byte[] encoded, java.util.function.IntBinaryOperator minShortSide,
+            PixelBudget.Share share) throws StageException {
         TurboJpeg.Header header;
         int w;
         int h;
@@ -83,6 +95,8 @@ public final class ImageDecoder {
             header = d.header(encoded);
             // The decompression-bomb guard, from the header, before anything is allocated for the pixels.
             checkPixels(ImageFormat.JPEG, header.width(), header.height());
+            // Charged at full size even when DCT-scaled: simpler, and the library's own buffers are full-size-ish.
+            admit(share, (long) header.width() * header.height(), 1);
             TurboJpeg.Scale scale = TurboJpeg.Scale.ONE;
             if (options.dctScaling() && minShortSide != null) {
                 scale = chooseScale(turbo.downScales(), header.width(), header.height(),
@@ -120,7 +134,8 @@ public final class ImageDecoder {
         return best;
     }
 
-    private Pixels decodeImageIo(byte[] encoded, ImageFormat format) throws StageException {
+    private Pixels decodeImageIo(byte[] encoded, ImageFormat format, PixelBudget.Share share)
+            throws StageException {
         PngHeader png = format == ImageFormat.PNG ? PngHeader.read(encoded) : null;
         if (png != null) checkPixels(format, png.width(), png.height());
 
@@ -135,9 +150,10 @@ public final class ImageDecoder {
             int width = reader.getWidth(0);
             int height = reader.getHeight(0);
             checkPixels(format, width, height);
+            JpegColour jpeg = format == ImageFormat.JPEG ? JpegColour.read(encoded) : null;
+            admit(share, (long) width * height, costFactor(png, jpeg));
             TruncationWarnings warnings = new TruncationWarnings();
             reader.addIIOReadWarningListener(warnings);
-            JpegColour jpeg = format == ImageFormat.JPEG ? JpegColour.read(encoded) : null;
             Pixels pixels;
             if (jpeg != null && jpeg.components() == 4) {
                 pixels = cmyk(reader, jpeg);
@@ -159,6 +175,30 @@ public final class ImageDecoder {
                     format + " could not be decoded: " + e, e);
         } finally {
             reader.dispose();
+        }
+    }
+
+    /**
+     * How many times its pixel count an image is charged to the {@link PixelBudget}: the budget is sized for 8-bit
+     * images, which hold at most 4 bytes a pixel while decoding (the raster, reused as the Pixels' array; a
+     * palette's 1-byte indices plus the 3-byte lookup). A 16-bit colour PNG holds its 16-bit raster (6 or 8 bytes a
+     * pixel) and the 8-bit copy (3 or 4) at once, up to 12 bytes: 3x. A CMYK JPEG through ImageIO holds its raster
+     * and the inverted copy, 8 bytes: 2x.
+     */
+    static int costFactor(PngHeader png, JpegColour jpeg) {
+        if (png != null && png.bitDepth() == 16 && png.colourType() != 0) return 3;
+        if (jpeg != null && jpeg.components() == 4) return 2;
+        return 1;
+    }
+
+    private static void admit(PixelBudget.Share share, long pixels, int factor) throws StageException {
+        if (share == null) return;
+        try {
+            share.take(pixels * factor);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StageException(Stage.DECODE, FailureCode.INTERNAL,
+                    "interrupted while waiting for the pixel budget (the worker is stopping)");
         }
     }
 

@@ -11,6 +11,7 @@ import dev.sieve.avro.Stage;
 import dev.sieve.avro.StageTimings;
 import dev.sieve.fetch.ImageFetcher;
 import dev.sieve.image.ImagePreparer;
+import dev.sieve.image.PixelBudget;
 import dev.sieve.image.PreparedImage;
 import dev.sieve.kafka.AvroSerde;
 import dev.sieve.model.ImageScore;
@@ -85,6 +86,8 @@ public final class Worker implements AutoCloseable {
     private final BatchScorer scorer;
     private final ClipModel clip;
     private final ExecutorService preparePool;
+    /** Decoded pixels all prepare threads hold at once: the pool's size follows the cores, this follows the heap. */
+    private final PixelBudget pixelBudget;
     private final Batcher batcher;
     private final WorkerStats stats = new WorkerStats();
     private final WorkerMetrics metrics;
@@ -107,6 +110,8 @@ public final class Worker implements AutoCloseable {
         this.metrics = metrics;
         this.failureLog = new FailureLog(config.failureLog(), config.workerId());
         metrics.bind(stats, inFlight);
+        this.pixelBudget = new PixelBudget(config.pixelBudget());
+        metrics.bind(pixelBudget);
         this.fetcher = fetcher;
         this.preparer = preparer;
         this.scorer = scorer;
@@ -214,7 +219,7 @@ public final class Worker implements AutoCloseable {
                         metrics.fetched(job.bytes);
                         job.stage = Stage.DECODE;
                         try {
-                            return preparer.prepare(fetched.bytes(), scorer.needsWholeImage());
+                            return preparer.prepare(fetched.bytes(), scorer.needsWholeImage(), pixelBudget);
                         } catch (StageException e) {
                             throw new CompletionException(e);
                         }
