@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.util.Iterator;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
+import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
 
@@ -95,8 +96,8 @@ public final class ImageDecoder {
             header = d.header(encoded);
             // The decompression-bomb guard, from the header, before anything is allocated for the pixels.
             checkPixels(ImageFormat.JPEG, header.width(), header.height());
-            // Charged at full size even when DCT-scaled: simpler, and the library's own buffers are full-size-ish.
-            admit(share, (long) header.width() * header.height(), 1);
+            // Charged at full size even when DCT-scaled: an over-estimate by the scale's square, on the safe side.
+            admit(share, (long) header.width() * header.height(), options.exifOrientation() ? 2 : 1);
             TurboJpeg.Scale scale = TurboJpeg.Scale.ONE;
             if (options.dctScaling() && minShortSide != null) {
                 scale = chooseScale(turbo.downScales(), header.width(), header.height(),
@@ -151,7 +152,10 @@ public final class ImageDecoder {
             int height = reader.getHeight(0);
             checkPixels(format, width, height);
             JpegColour jpeg = format == ImageFormat.JPEG ? JpegColour.read(encoded) : null;
-            admit(share, (long) width * height, costFactor(png, jpeg));
+            ImageTypeSpecifier raw = png == null && jpeg == null ? reader.getRawImageType(0) : null;
+            // Turning by EXIF orientation copies the pixels once more.
+            int exif = options.exifOrientation() && format == ImageFormat.JPEG ? 2 : 1;
+            admit(share, (long) width * height, Math.max(exif, costFactor(png, jpeg, raw)));
             TruncationWarnings warnings = new TruncationWarnings();
             reader.addIIOReadWarningListener(warnings);
             Pixels pixels;
@@ -179,16 +183,23 @@ public final class ImageDecoder {
     }
 
     /**
-     * How many times its pixel count an image is charged to the {@link PixelBudget}: the budget is sized for 8-bit
-     * images, which hold at most 4 bytes a pixel while decoding (the raster, reused as the Pixels' array; a
-     * palette's 1-byte indices plus the 3-byte lookup). A 16-bit colour PNG holds its 16-bit raster (6 or 8 bytes a
-     * pixel) and the 8-bit copy (3 or 4) at once, up to 12 bytes: 3x. A CMYK JPEG through ImageIO holds its raster
-     * and the inverted copy, 8 bytes: 2x.
+     * How many times its pixel count an image is charged to the {@link PixelBudget}. The budget is sized for 4 bytes
+     * a pixel, what an 8-bit image without alpha holds at most while it is decoded and tiled (the raster, reused as
+     * the Pixels' array, or a palette's 1-byte indices plus the 3-byte lookup; the tile windows are small). Alpha
+     * adds Pillow's premultiplied copy before the 1536 resize (RGBA: 4 + 4 bytes): 2x. A 16-bit colour PNG holds its
+     * 16-bit raster and the 8-bit copy at once (up to 8 + 4 bytes): 3x. A CMYK JPEG through ImageIO holds its raster
+     * and the inverted copy (4 + 4): 2x. Other ImageIO formats are judged by the reader's raw image type.
      */
-    static int costFactor(PngHeader png, JpegColour jpeg) {
-        if (png != null && png.bitDepth() == 16 && png.colourType() != 0) return 3;
-        if (jpeg != null && jpeg.components() == 4) return 2;
-        return 1;
+    static int costFactor(PngHeader png, JpegColour jpeg, ImageTypeSpecifier raw) {
+        if (png != null) {
+            if (png.bitDepth() == 16 && png.colourType() != 0) return 3;
+            return png.colourType() == 6 ? 2 : 1;
+        }
+        if (jpeg != null) return jpeg.components() == 4 ? 2 : 1;
+        if (raw == null) return 2; // unknown layout: assume alpha
+        int bits = raw.getSampleModel().getSampleSize(0);
+        if (bits > 8) return 3;
+        return raw.getColorModel().hasAlpha() ? 2 : 1;
     }
 
     private static void admit(PixelBudget.Share share, long pixels, int factor) throws StageException {

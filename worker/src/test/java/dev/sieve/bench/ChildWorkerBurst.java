@@ -160,6 +160,14 @@ public final class ChildWorkerBurst {
         }
     }
 
+    /**
+     * A generated photo-like image (gradients, shapes; with sensor-like noise or not: without it a PNG compresses
+     * far more), encoded as "jpeg" or "png". Same size and format, same bytes.
+     */
+    public static byte[] image(int width, int height, String format, boolean noise) throws IOException {
+        return BenchImages.encode(BenchImages.draw(width, height, (long) width * 31 + height, noise), format);
+    }
+
     /** {largest heap used seen in the GC log, largest heap used right after a collection}, in MB. */
     static long[] peakHeapMb(Path gcLog) throws IOException {
         long peak = 0;

@@ -172,6 +172,20 @@ class PixelBudgetTest {
     }
 
     @Test
+    void anImageWithAlphaIsChargedTwiceItsPixelsForPillowsPremultipliedCopy() throws Exception {
+        PixelBudget budget = new PixelBudget(10_000);
+        PixelBudget.Share other = budget.share();
+        other.take(10_000 - 2 * 40 * 30 + 1);
+        byte[] rgba = encode("png", 40, 30);
+
+        Future<PreparedImage> prepared = threads.submit(() -> preparer().prepare(rgba, false, budget));
+        await().atMost(PATIENCE).until(() -> budget.waiting() == 1);
+        assertThat(prepared).isNotDone();
+        other.close();
+        assertThat(prepared.get().width()).isEqualTo(40);
+    }
+
+    @Test
     void givesThePixelsBackWhenDecodingFailsAfterTheHeader() {
         PixelBudget budget = new PixelBudget(5_000);
         ImagePreparer preparer = preparer();
