@@ -155,7 +155,9 @@ public final class ImageDecoder {
             ImageTypeSpecifier raw = png == null && jpeg == null ? reader.getRawImageType(0) : null;
             // Turning by EXIF orientation copies the pixels once more.
             int exif = options.exifOrientation() && format == ImageFormat.JPEG ? 2 : 1;
-            admit(share, (long) width * height, Math.max(exif, costFactor(png, jpeg, raw)));
+            // ImageIO's memory-cached input stream keeps a copy of the encoded bytes while it decodes: charged too,
+            // at 4 bytes a pixel.
+            admit(share, (long) width * height * Math.max(exif, costFactor(png, jpeg, raw)) + encoded.length / 4, 1);
             TruncationWarnings warnings = new TruncationWarnings();
             reader.addIIOReadWarningListener(warnings);
             Pixels pixels;

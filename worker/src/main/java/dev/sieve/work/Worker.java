@@ -30,6 +30,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -88,6 +89,8 @@ public final class Worker implements AutoCloseable {
     private final ExecutorService preparePool;
     /** Decoded pixels all prepare threads hold at once: the pool's size follows the cores, this follows the heap. */
     private final PixelBudget pixelBudget;
+    /** Encoded bytes held by fetches and by images not decoded yet. */
+    private final FetchBudget fetchBudget;
     private final Batcher batcher;
     private final WorkerStats stats = new WorkerStats();
     private final WorkerMetrics metrics;
@@ -111,7 +114,8 @@ public final class Worker implements AutoCloseable {
         this.failureLog = new FailureLog(config.failureLog(), config.workerId());
         metrics.bind(stats, inFlight);
         this.pixelBudget = new PixelBudget(config.pixelBudget());
-        metrics.bind(pixelBudget);
+        this.fetchBudget = new FetchBudget(config.fetchBudgetBytes());
+        metrics.bind(pixelBudget, fetchBudget);
         this.fetcher = fetcher;
         this.preparer = preparer;
         this.scorer = scorer;
@@ -211,8 +215,17 @@ public final class Worker implements AutoCloseable {
                     new StageException(Stage.INPUT, FailureCode.BAD_REFERENCE, "the reference has an empty uri")));
         }
         Job job = new Job();
+        // Bytes this job holds against the fetch budget: the most a body may be until it has arrived, then its size,
+        // then nothing once it is decoded (the encoded bytes are not needed after that).
+        AtomicLong reserved = new AtomicLong(fetchBudget.clamp(fetcher.config().maxBytes()));
         try {
-            return fetcher.fetch(ref.getUri())
+            return fetchBudget.reserve(reserved.get())
+                    .thenCompose(granted -> fetcher.fetch(ref.getUri()))
+                    .thenApply(fetched -> {
+                        long size = fetchBudget.clamp(fetched.bytes().length);
+                        fetchBudget.release(reserved.getAndSet(size) - size);
+                        return fetched;
+                    })
                     .thenApplyAsync(fetched -> {
                         job.fetchNanos = fetched.nanos();
                         job.bytes = fetched.bytes().length;
@@ -224,6 +237,7 @@ public final class Worker implements AutoCloseable {
                             throw new CompletionException(e);
                         }
                     }, preparePool)
+                    .whenComplete((prepared, err) -> fetchBudget.release(reserved.getAndSet(0)))
                     .thenCompose(prepared -> {
                         job.stage = Stage.INFER;
                         return batcher.submit(prepared).thenApply(score -> scored(ref, prepared, score, job));

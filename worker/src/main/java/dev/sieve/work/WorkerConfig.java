@@ -26,17 +26,23 @@ import java.time.Duration;
  * @param failureLog       one log line per failed image: TEXT (key=value) or JSON, for log shippers
  * @param pixelBudgetMegapixels decoded megapixels the prepare threads hold at once (see {@link PixelBudget}); an
  *                         image waits after its header until its pixels fit. 8-bit images hold at most 4 bytes a
- *                         pixel while decoding (16-bit PNGs and CMYK JPEGs are charged 3x and 2x), so the default
- *                         256 bounds decoding to about 1 GiB of heap however many prepare threads there are: five
- *                         50-megapixel images at once. An image larger than the budget decodes alone.
+ *                         pixel while decoding (alpha, CMYK and 16-bit images are charged 2x or 3x), so the
+ *                         default 192 bounds decoding to about 768 MB of heap however many prepare threads there
+ *                         are: three 50-megapixel images at once. An image larger than the budget decodes alone.
+ * @param fetchBudgetMegabytes encoded MiB held at once by fetches and by images not decoded yet. Each fetch reserves
+ *                         the fetcher's max bytes before it starts (and keeps only its body's size once it arrived),
+ *                         so downloads at once are at most this over --max-bytes: 7 with the defaults (384 / 50).
  */
 public record WorkerConfig(String bootstrapServers, String groupId, String inputTopic, String scoredTopic,
                            String failedTopic, String workerId, int maxInFlight, int batchCrops, Duration batchWait,
                            int prepareThreads, Duration commitInterval, Delivery delivery,
-                           FailureLog.Format failureLog, int pixelBudgetMegapixels) {
+                           FailureLog.Format failureLog, int pixelBudgetMegapixels,
+                           int fetchBudgetMegabytes) {
 
-    /** The default of {@link #pixelBudgetMegapixels}: 1 GiB of decoded 8-bit pixels; the README has the arithmetic. */
-    public static final int DEFAULT_PIXEL_BUDGET_MEGAPIXELS = 256;
+    /** The default of {@link #pixelBudgetMegapixels}: 768 MB of decoded pixels; the README has the arithmetic. */
+    public static final int DEFAULT_PIXEL_BUDGET_MEGAPIXELS = 192;
+    /** The default of {@link #fetchBudgetMegabytes}: seven 50 MiB bodies; the README has the arithmetic. */
+    public static final int DEFAULT_FETCH_BUDGET_MEGABYTES = 384;
 
     public enum Delivery { EXACTLY_ONCE, AT_LEAST_ONCE }
 
@@ -58,12 +64,13 @@ public record WorkerConfig(String bootstrapServers, String groupId, String input
                 batchWait, prepareThreads, commitInterval, delivery, FailureLog.Format.TEXT);
     }
 
-    /** The default pixel budget. */
+    /** The default pixel and fetch budgets. */
     public WorkerConfig(String bootstrapServers, String groupId, String inputTopic, String scoredTopic,
                         String failedTopic, String workerId, int maxInFlight, int batchCrops, Duration batchWait,
                         int prepareThreads, Duration commitInterval, Delivery delivery, FailureLog.Format failureLog) {
         this(bootstrapServers, groupId, inputTopic, scoredTopic, failedTopic, workerId, maxInFlight, batchCrops,
-                batchWait, prepareThreads, commitInterval, delivery, failureLog, DEFAULT_PIXEL_BUDGET_MEGAPIXELS);
+                batchWait, prepareThreads, commitInterval, delivery, failureLog, DEFAULT_PIXEL_BUDGET_MEGAPIXELS,
+                DEFAULT_FETCH_BUDGET_MEGABYTES);
     }
 
     public WorkerConfig {
@@ -80,6 +87,7 @@ public record WorkerConfig(String bootstrapServers, String groupId, String input
         // The gate counts pixels in an int: 2047 megapixels is the most it can hold.
         require(pixelBudgetMegapixels >= 1 && pixelBudgetMegapixels <= MAX_PIXEL_BUDGET_MEGAPIXELS,
                 "pixel budget must be in [1, " + MAX_PIXEL_BUDGET_MEGAPIXELS + "] megapixels, got " + pixelBudgetMegapixels);
+        require(fetchBudgetMegabytes >= 1, "fetch budget must be >= 1 MiB, got " + fetchBudgetMegabytes);
     }
 
     public static WorkerConfig defaults(String bootstrapServers) {
@@ -90,22 +98,37 @@ public record WorkerConfig(String bootstrapServers, String groupId, String input
 
     public WorkerConfig withWorkerId(String id) {
         return new WorkerConfig(bootstrapServers, groupId, inputTopic, scoredTopic, failedTopic, id, maxInFlight,
-                batchCrops, batchWait, prepareThreads, commitInterval, delivery, failureLog, pixelBudgetMegapixels);
+                batchCrops, batchWait, prepareThreads, commitInterval, delivery, failureLog, pixelBudgetMegapixels,
+                fetchBudgetMegabytes);
     }
 
     public WorkerConfig withDelivery(Delivery delivery) {
         return new WorkerConfig(bootstrapServers, groupId, inputTopic, scoredTopic, failedTopic, workerId, maxInFlight,
-                batchCrops, batchWait, prepareThreads, commitInterval, delivery, failureLog, pixelBudgetMegapixels);
+                batchCrops, batchWait, prepareThreads, commitInterval, delivery, failureLog, pixelBudgetMegapixels,
+                fetchBudgetMegabytes);
     }
 
     public WorkerConfig withFailureLog(FailureLog.Format failureLog) {
         return new WorkerConfig(bootstrapServers, groupId, inputTopic, scoredTopic, failedTopic, workerId, maxInFlight,
-                batchCrops, batchWait, prepareThreads, commitInterval, delivery, failureLog, pixelBudgetMegapixels);
+                batchCrops, batchWait, prepareThreads, commitInterval, delivery, failureLog, pixelBudgetMegapixels,
+                fetchBudgetMegabytes);
+    }
+
+    public WorkerConfig withFetchBudgetMegabytes(int fetchBudgetMegabytes) {
+        return new WorkerConfig(bootstrapServers, groupId, inputTopic, scoredTopic, failedTopic, workerId, maxInFlight,
+                batchCrops, batchWait, prepareThreads, commitInterval, delivery, failureLog, pixelBudgetMegapixels,
+                fetchBudgetMegabytes);
+    }
+
+    /** The fetch budget in bytes. */
+    public long fetchBudgetBytes() {
+        return fetchBudgetMegabytes * 1024L * 1024;
     }
 
     public WorkerConfig withPixelBudgetMegapixels(int pixelBudgetMegapixels) {
         return new WorkerConfig(bootstrapServers, groupId, inputTopic, scoredTopic, failedTopic, workerId, maxInFlight,
-                batchCrops, batchWait, prepareThreads, commitInterval, delivery, failureLog, pixelBudgetMegapixels);
+                batchCrops, batchWait, prepareThreads, commitInterval, delivery, failureLog, pixelBudgetMegapixels,
+                fetchBudgetMegabytes);
     }
 
     /** The budget in pixels. */

@@ -110,7 +110,9 @@ public final class WorkerMetrics implements Health {
     }
 
     /** Reads the pixel budget's state when scraped: decoding that waits for memory shows as waiting threads. */
-    void bind(PixelBudget budget) {
+    void bind(PixelBudget budget, FetchBudget fetchBudget) {
+        Gauge.builder(MeterNames.WORKER_FETCH_BUDGET_WAITING, fetchBudget, FetchBudget::waiting)
+                .description("Fetches waiting for the fetch budget (encoded bytes in flight)").register(registry);
         Gauge.builder(MeterNames.WORKER_PIXEL_BUDGET_WAITING, budget, PixelBudget::waiting)
                 .description("Prepare threads waiting for the pixel budget (decoded-pixel memory)").register(registry);
         Gauge.builder(MeterNames.WORKER_PIXEL_BUDGET_FREE, budget, PixelBudget::available)

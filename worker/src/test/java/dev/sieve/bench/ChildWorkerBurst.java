@@ -168,23 +168,31 @@ public final class ChildWorkerBurst {
         return BenchImages.encode(BenchImages.draw(width, height, (long) width * 31 + height, noise), format);
     }
 
-    /** {largest heap used seen in the GC log, largest heap used right after a collection}, in MB. */
+    /**
+     * {largest heap used seen in the GC log, largest heap used right after a collection}, in MB. A young collection
+     * that frees nothing (promotion failed) is followed at once by a full one: the full one's result counts.
+     */
     static long[] peakHeapMb(Path gcLog) throws IOException {
         long peak = 0;
         long afterGc = 0;
+        long pendingAfter = -1;
         long exitKb = 0;
         if (!Files.exists(gcLog)) return new long[] {-1, -1};
         for (String line : Files.readAllLines(gcLog)) {
             Matcher m = GC_LINE.matcher(line);
             if (m.find()) {
-                peak = Math.max(peak, Math.max(Long.parseLong(m.group(1)), Long.parseLong(m.group(2))));
-                afterGc = Math.max(afterGc, Long.parseLong(m.group(2)));
+                long before = Long.parseLong(m.group(1));
+                long after = Long.parseLong(m.group(2));
+                peak = Math.max(peak, Math.max(before, after));
+                if (!line.contains("Pause Full") && pendingAfter >= 0) afterGc = Math.max(afterGc, pendingAfter);
+                pendingAfter = after;
             }
             if (line.contains("gc,heap,exit")) {
                 Matcher u = EXIT_USED.matcher(line);
                 while (u.find()) exitKb += Long.parseLong(u.group(1));
             }
         }
+        if (pendingAfter >= 0) afterGc = Math.max(afterGc, pendingAfter);
         return new long[] {Math.max(peak, exitKb >> 10), afterGc};
     }
 
