@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * the partition count. At least once: a record is acknowledged (ACCEPT) only after its output is written and
  * acknowledged by the broker; a worker that dies before that leaves its records to come back, after their
  * acquisition lock runs out, to another worker — so an image can end on images.scored or images.failed more than
- * once, and readers must de-duplicate by id. A record delivered {@code deliveryLimit} times (each time a worker
+ * once, and readers must de-duplicate by id. A live worker renews the locks of the images it still works on, so a
+ * slow image stays with it (see {@link #keepLocksUntilDone}). A record delivered {@code deliveryLimit} times (each time a worker
  * took it and died or overran the lock) is not tried again: it goes to images.failed as DELIVERY_LIMIT.
  *
  * <p>The image path (fetch, prepare, batch, score) is the consumer-group worker's, reused through a
