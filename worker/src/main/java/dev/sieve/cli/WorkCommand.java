@@ -93,9 +93,9 @@ public final class WorkCommand implements Callable<Integer> {
     @Option(names = "--fetch-budget-mb", paramLabel = "MIB",
             defaultValue = "" + WorkerConfig.DEFAULT_FETCH_BUDGET_MEGABYTES,
             description = {"Encoded MiB held at once by downloads and by images not decoded yet (heap bound for fetching).",
-                    "Each download reserves --max-bytes before it starts and keeps only its body's size once it has",
-                    "arrived, so at most this / --max-bytes downloads run at once (7 with the defaults): raise it",
-                    "(with the heap) or lower --max-bytes for more. Default: ${DEFAULT-VALUE}."})
+                    "A download reserves its Content-Length when the headers are in (--max-bytes when the server",
+                    "sends none) and reads the body once that fits; it keeps only the body's size once it has",
+                    "arrived. Default: ${DEFAULT-VALUE}."})
     int fetchBudgetMegabytes;
 
     @Option(names = "--delivery", defaultValue = "EXACTLY_ONCE",

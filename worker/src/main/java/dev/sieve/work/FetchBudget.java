@@ -7,10 +7,11 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * A bound on the fetched (encoded) bytes the worker holds: bodies being downloaded and bodies waiting for, or in, a
- * prepare thread. A fetch reserves the most its body may be ({@code --max-bytes}) before it starts, so the bound
- * holds whatever the servers send, and gives back what the body did not use as soon as it has arrived; the rest
- * goes back when the image is decoded. Reserving is asynchronous (the poll thread must never block) and first come,
- * first served; a reservation larger than the whole budget takes the whole budget.
+ * prepare thread. A fetch reserves the most its body may be when the response headers are in — its Content-Length,
+ * or {@code --max-bytes} when the server sends none — and its body is read only once that is granted
+ * ({@link dev.sieve.fetch.BodyGate}), so the bound holds whatever the servers send; what the body did not use goes
+ * back as soon as it has arrived, the rest when the image is decoded. Reserving is asynchronous (no thread blocks)
+ * and first come, first served; a reservation larger than the whole budget takes the whole budget.
  */
 final class FetchBudget {
     private record Waiter(long bytes, CompletableFuture<Void> granted) {}
@@ -69,5 +70,70 @@ final class FetchBudget {
 
     synchronized int waiting() {
         return waiters.size();
+    }
+
+    /** A new job's share: empty until its body is admitted. */
+    Share share() {
+        return new Share();
+    }
+
+    /**
+     * One job's bytes of the budget. {@link #take} is its {@link dev.sieve.fetch.BodyGate}; a grant that arrives after
+     * {@link #close} (the fetch failed or timed out while waiting) goes straight back.
+     */
+    final class Share {
+        private long held;
+        private boolean closed;
+
+        private Share() {
+        }
+
+        /** Reserves room for a body of {@code bytes}; a retried attempt's body replaces the previous one's. */
+        CompletableFuture<Void> take(long bytes) {
+            long previous;
+            synchronized (this) {
+                previous = held;
+                held = 0;
+            }
+            release(previous);
+            long b = clamp(bytes);
+            return reserve(b).thenRun(() -> granted(b));
+        }
+
+        private void granted(long bytes) {
+            synchronized (this) {
+                if (!closed) {
+                    held += bytes;
+                    return;
+                }
+            }
+            release(bytes);
+        }
+
+        /** The body has arrived: keep only its size. */
+        void shrinkTo(long bytes) {
+            long back;
+            synchronized (this) {
+                long keep = Math.min(held, clamp(bytes));
+                back = held - keep;
+                held = keep;
+            }
+            release(back);
+        }
+
+        /** Gives everything back, now and for good. */
+        void close() {
+            long back;
+            synchronized (this) {
+                closed = true;
+                back = held;
+                held = 0;
+            }
+            release(back);
+        }
+
+        synchronized long held() {
+            return held;
+        }
     }
 }

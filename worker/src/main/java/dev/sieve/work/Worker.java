@@ -30,7 +30,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -215,15 +214,13 @@ public final class Worker implements AutoCloseable {
                     new StageException(Stage.INPUT, FailureCode.BAD_REFERENCE, "the reference has an empty uri")));
         }
         Job job = new Job();
-        // Bytes this job holds against the fetch budget: the most a body may be until it has arrived, then its size,
-        // then nothing once it is decoded (the encoded bytes are not needed after that).
-        AtomicLong reserved = new AtomicLong(fetchBudget.clamp(fetcher.config().maxBytes()));
+        // This job's share of the fetch budget: its body's size once the headers say it (the byte limit when they
+        // do not), the body's real size once it has arrived, nothing once it is decoded.
+        FetchBudget.Share share = fetchBudget.share();
         try {
-            return fetchBudget.reserve(reserved.get())
-                    .thenCompose(granted -> fetcher.fetch(ref.getUri()))
+            return fetcher.fetch(ref.getUri(), share::take)
                     .thenApply(fetched -> {
-                        long size = fetchBudget.clamp(fetched.bytes().length);
-                        fetchBudget.release(reserved.getAndSet(size) - size);
+                        share.shrinkTo(fetched.bytes().length);
                         return fetched;
                     })
                     .thenApplyAsync(fetched -> {
@@ -237,7 +234,7 @@ public final class Worker implements AutoCloseable {
                             throw new CompletionException(e);
                         }
                     }, preparePool)
-                    .whenComplete((prepared, err) -> fetchBudget.release(reserved.getAndSet(0)))
+                    .whenComplete((prepared, err) -> share.close())
                     .thenCompose(prepared -> {
                         job.stage = Stage.INFER;
                         return batcher.submit(prepared).thenApply(score -> scored(ref, prepared, score, job));

@@ -29,9 +29,9 @@ import java.time.Duration;
  *                         pixel while decoding (alpha, CMYK and 16-bit images are charged 2x or 3x), so the
  *                         default 192 bounds decoding to about 768 MB of heap however many prepare threads there
  *                         are: three 50-megapixel images at once. An image larger than the budget decodes alone.
- * @param fetchBudgetMegabytes encoded MiB held at once by fetches and by images not decoded yet. Each fetch reserves
- *                         the fetcher's max bytes before it starts (and keeps only its body's size once it arrived),
- *                         so downloads at once are at most this over --max-bytes: 7 with the defaults (384 / 50).
+ * @param fetchBudgetMegabytes encoded MiB held at once by fetches and by images not decoded yet. A fetch reserves
+ *                         its body's Content-Length when the headers are in (the fetcher's max bytes when there is
+ *                         none) and reads the body once that fits, keeping only the body's size once it arrived.
  */
 public record WorkerConfig(String bootstrapServers, String groupId, String inputTopic, String scoredTopic,
                            String failedTopic, String workerId, int maxInFlight, int batchCrops, Duration batchWait,
@@ -41,7 +41,7 @@ public record WorkerConfig(String bootstrapServers, String groupId, String input
 
     /** The default of {@link #pixelBudgetMegapixels}: 768 MB of decoded pixels; the README has the arithmetic. */
     public static final int DEFAULT_PIXEL_BUDGET_MEGAPIXELS = 192;
-    /** The default of {@link #fetchBudgetMegabytes}: seven 50 MiB bodies; the README has the arithmetic. */
+    /** The default of {@link #fetchBudgetMegabytes}: seven 50 MiB bodies at worst; the README has the arithmetic. */
     public static final int DEFAULT_FETCH_BUDGET_MEGABYTES = 384;
 
     public enum Delivery { EXACTLY_ONCE, AT_LEAST_ONCE }

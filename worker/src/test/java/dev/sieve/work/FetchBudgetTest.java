@@ -41,6 +41,45 @@ class FetchBudgetTest {
     }
 
     @Test
+    void aShareKeepsItsBodysSizeAndGivesEverythingBackWhenClosed() {
+        FetchBudget budget = new FetchBudget(100);
+        FetchBudget.Share share = budget.share();
+        assertThat(share.take(60)).isDone();
+        assertThat(budget.free()).isEqualTo(40);
+        share.shrinkTo(25);
+        assertThat(budget.free()).as("the body turned out smaller than declared").isEqualTo(75);
+        share.close();
+        assertThat(budget.free()).isEqualTo(100);
+    }
+
+    @Test
+    void aRetriedBodyReplacesThePreviousAttemptsReservation() {
+        FetchBudget budget = new FetchBudget(100);
+        FetchBudget.Share share = budget.share();
+        share.take(80);
+        assertThat(share.take(90)).as("the first attempt's 80 bytes went back first").isDone();
+        assertThat(budget.free()).isEqualTo(10);
+        share.close();
+        assertThat(budget.free()).isEqualTo(100);
+    }
+
+    @Test
+    void aGrantArrivingAfterTheJobEndedGoesStraightBack() {
+        // A fetch that failed (or timed out) while its body waited for room must not keep the room it gets later.
+        FetchBudget budget = new FetchBudget(100);
+        FetchBudget.Share first = budget.share();
+        first.take(100);
+        FetchBudget.Share waiting = budget.share();
+        CompletableFuture<Void> granted = waiting.take(70);
+        assertThat(granted).isNotDone();
+        waiting.close();
+        first.close();
+        assertThat(granted).isDone();
+        assertThat(waiting.held()).isZero();
+        assertThat(budget.free()).isEqualTo(100);
+    }
+
+    @Test
     void aReservationLargerThanTheBudgetTakesTheWholeBudget() {
         FetchBudget budget = new FetchBudget(100);
         assertThat(budget.clamp(1_000)).isEqualTo(100);
