@@ -36,6 +36,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -123,6 +124,14 @@ public final class ImageFetcher implements AutoCloseable {
      * in a CompletionException.
      */
     public CompletableFuture<Fetched> fetch(String uri) {
+        return fetch(uri, BodyGate.OPEN);
+    }
+
+    /**
+     * As {@link #fetch(String)}, reading each body only once {@code gate} admits it (the worker's bound on the
+     * encoded bytes it holds).
+     */
+    public CompletableFuture<Fetched> fetch(String uri, BodyGate gate) {
         long start = System.nanoTime();
         CompletableFuture<Fetched> result = new CompletableFuture<>();
         pending.add(result);
@@ -132,8 +141,8 @@ public final class ImageFetcher implements AutoCloseable {
             URI parsed = parse(uri);
             String scheme = parsed.getScheme().toLowerCase(Locale.ROOT);
             switch (scheme) {
-                case "http", "https" -> new HttpFetch(requireHost(parsed), start, result).hop();
-                case "file" -> blockingExecutor.execute(() -> {
+                case "http", "https" -> new HttpFetch(requireHost(parsed), start, result, gate).hop();
+                case "file" -> gate.admit(fileSizeHint(parsed)).thenRunAsync(() -> {
                     try {
                         result.complete(readFile(parsed, start));
                     } catch (StageException e) {
@@ -141,6 +150,9 @@ public final class ImageFetcher implements AutoCloseable {
                     } catch (RuntimeException e) {
                         result.completeExceptionally(internal(uri, e));
                     }
+                }, blockingExecutor).exceptionally(e -> {
+                    result.completeExceptionally(internal(uri, e));
+                    return null;
                 });
                 default -> throw failure(FailureCode.UNSUPPORTED_SCHEME,
                         "unsupported scheme '" + scheme + "' in " + uri + " (expected http, https or file)", 1, null);
@@ -174,8 +186,10 @@ public final class ImageFetcher implements AutoCloseable {
         private URI current;
         private int redirects;
         private int attempts = 1;
+        private final BodyGate gate;
 
-        HttpFetch(URI uri, long start, CompletableFuture<Fetched> result) {
+        HttpFetch(URI uri, long start, CompletableFuture<Fetched> result, BodyGate gate) {
+            this.gate = gate;
             this.current = uri;
             this.start = start;
             this.result = result;
@@ -187,7 +201,7 @@ public final class ImageFetcher implements AutoCloseable {
             checkAddress(target)
                     .thenCompose(v -> pacing.turn(host))
                     .thenCompose(v -> slots.acquire(host))
-                    .thenCompose(slot -> exchange(target).whenComplete((r, e) -> slot.release()))
+                    .thenCompose(slot -> exchange(target, gate).whenComplete((r, e) -> slot.release()))
                     .whenComplete((outcome, error) -> {
                         try {
                             if (error != null) {
@@ -323,7 +337,7 @@ public final class ImageFetcher implements AutoCloseable {
      * One request and its body. The client's own request timeout stops at the response headers; the timer here
      * covers the whole body too, and cancels the exchange when it fires.
      */
-    private CompletableFuture<Exchange> exchange(URI uri) {
+    private CompletableFuture<Exchange> exchange(URI uri, BodyGate gate) {
         HttpRequest request = HttpRequest.newBuilder(uri)
                 .timeout(config.requestTimeout())
                 .header("User-Agent", USER_AGENT)
@@ -331,14 +345,34 @@ public final class ImageFetcher implements AutoCloseable {
                 .GET()
                 .build();
         AtomicReference<LimitedBody> body = new AtomicReference<>();
+        AtomicReference<CompletableFuture<HttpResponse<byte[]>>> sending = new AtomicReference<>();
+        AtomicBoolean timedOut = new AtomicBoolean();
+        AtomicReference<ScheduledFuture<?>> deadline = new AtomicReference<>();
+        Runnable expire = () -> {
+            CompletableFuture<HttpResponse<byte[]>> sent = sending.get();
+            if (sent != null && sent.isDone()) return;
+            timedOut.set(true);
+            LimitedBody b = body.get();
+            if (b != null) b.abort(new RequestTimeout());
+            if (sent != null) sent.cancel(true);
+        };
         HttpResponse.BodyHandler<byte[]> handler = info -> {
             LimitedBody subscriber;
             int status = info.statusCode();
             if (status >= 200 && status < 300) {
                 long declared = info.headers().firstValueAsLong("Content-Length").orElse(-1);
-                subscriber = declared > config.maxBytes()
-                        ? LimitedBody.refused(declared, config.maxBytes())
-                        : new LimitedBody(config.maxBytes(), false, declared);
+                if (declared > config.maxBytes()) {
+                    subscriber = LimitedBody.refused(declared, config.maxBytes());
+                } else {
+                    CompletableFuture<Void> admitted = gate.admit(declared >= 0 ? declared : config.maxBytes());
+                    if (!admitted.isDone()) {
+                        // Waiting for room is not the server's slowness: the clock stops, and restarts in full.
+                        ScheduledFuture<?> running = deadline.getAndSet(null);
+                        if (running != null) running.cancel(false);
+                        admitted.whenComplete((ok, error) -> schedule(deadline, expire));
+                    }
+                    subscriber = new LimitedBody(config.maxBytes(), false, declared, admitted);
+                }
             } else {
                 subscriber = new LimitedBody(ERROR_BODY_LIMIT, true, -1);
             }
@@ -346,18 +380,13 @@ public final class ImageFetcher implements AutoCloseable {
             return subscriber;
         };
         CompletableFuture<Exchange> outcome = new CompletableFuture<>();
-        AtomicBoolean timedOut = new AtomicBoolean();
+        schedule(deadline, expire);
         CompletableFuture<HttpResponse<byte[]>> sent = client.sendAsync(request, handler);
-        var deadline = timer.schedule(() -> {
-            if (!sent.isDone()) {
-                timedOut.set(true);
-                LimitedBody b = body.get();
-                if (b != null) b.abort(new RequestTimeout());
-                sent.cancel(true);
-            }
-        }, config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        sending.set(sent);
+        if (timedOut.get()) sent.cancel(true); // the clock ran out before sendAsync returned
         sent.whenComplete((response, error) -> {
-            deadline.cancel(false);
+            ScheduledFuture<?> running = deadline.getAndSet(null);
+            if (running != null) running.cancel(false);
             if (error == null) {
                 outcome.complete(new Exchange(response));
             } else if (timedOut.get()) {
@@ -367,6 +396,25 @@ public final class ImageFetcher implements AutoCloseable {
             }
         });
         return outcome;
+    }
+
+    private void schedule(AtomicReference<ScheduledFuture<?>> deadline, Runnable expire) {
+        try {
+            ScheduledFuture<?> old = deadline.getAndSet(
+                    timer.schedule(expire, config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS));
+            if (old != null) old.cancel(false);
+        } catch (RejectedExecutionException closedAlready) {
+            // The fetcher is closing: every pending fetch is being failed anyway.
+        }
+    }
+
+    /** The most bytes a file: body may take, for the gate: its size, or the byte limit when that cannot be read. */
+    private long fileSizeHint(URI uri) {
+        try {
+            return Math.min(config.maxBytes(), Files.size(Path.of(uri)));
+        } catch (IOException | RuntimeException e) {
+            return config.maxBytes(); // readFile reports what is wrong with it
+        }
     }
 
     private static EgressProxy startProxy(FetchConfig config, AddressPolicy policy, HostResolver resolver) {

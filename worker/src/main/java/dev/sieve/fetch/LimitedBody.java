@@ -26,6 +26,7 @@ final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
     private final boolean truncate;
     private final ByteArrayOutputStream buffer;
     private final CompletableFuture<byte[]> result = new CompletableFuture<>();
+    private final CompletableFuture<Void> admitted;
     private volatile Flow.Subscription subscription;
 
     /**
@@ -35,6 +36,12 @@ final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
      * @param sizeHint    Content-Length when known (and within the limit), else -1
      */
     LimitedBody(long limit, boolean truncate, long sizeHint) {
+        this(limit, truncate, sizeHint, CompletableFuture.completedFuture(null));
+    }
+
+    /** @param admitted reading starts when this completes (a {@link BodyGate}'s answer); failing it fails the body */
+    LimitedBody(long limit, boolean truncate, long sizeHint, CompletableFuture<Void> admitted) {
+        this.admitted = admitted;
         this.limit = limit;
         this.truncate = truncate;
         this.buffer = new ByteArrayOutputStream((int) Math.max(32, Math.min(limit, sizeHint < 0 ? 8192 : sizeHint)));
@@ -51,11 +58,15 @@ final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
     @Override
     public void onSubscribe(Flow.Subscription s) {
         subscription = s;
-        if (result.isDone()) {
-            s.cancel();
-        } else {
-            s.request(Long.MAX_VALUE);
-        }
+        // Nothing is requested before the gate opens, so the connection holds the body (TCP flow control), not us.
+        admitted.whenComplete((ok, error) -> {
+            if (error != null) result.completeExceptionally(error);
+            if (result.isDone()) {
+                s.cancel();
+            } else {
+                s.request(Long.MAX_VALUE);
+            }
+        });
     }
 
     @Override

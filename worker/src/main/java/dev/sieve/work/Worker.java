@@ -11,6 +11,7 @@ import dev.sieve.avro.Stage;
 import dev.sieve.avro.StageTimings;
 import dev.sieve.fetch.ImageFetcher;
 import dev.sieve.image.ImagePreparer;
+import dev.sieve.image.PixelBudget;
 import dev.sieve.image.PreparedImage;
 import dev.sieve.kafka.AvroSerde;
 import dev.sieve.model.ImageScore;
@@ -85,6 +86,10 @@ public final class Worker implements AutoCloseable {
     private final BatchScorer scorer;
     private final ClipModel clip;
     private final ExecutorService preparePool;
+    /** Decoded pixels all prepare threads hold at once: the pool's size follows the cores, this follows the heap. */
+    private final PixelBudget pixelBudget;
+    /** Encoded bytes held by fetches and by images not decoded yet. */
+    private final FetchBudget fetchBudget;
     private final Batcher batcher;
     private final WorkerStats stats = new WorkerStats();
     private final WorkerMetrics metrics;
@@ -107,6 +112,9 @@ public final class Worker implements AutoCloseable {
         this.metrics = metrics;
         this.failureLog = new FailureLog(config.failureLog(), config.workerId());
         metrics.bind(stats, inFlight);
+        this.pixelBudget = new PixelBudget(config.pixelBudget());
+        this.fetchBudget = new FetchBudget(config.fetchBudgetBytes());
+        metrics.bind(pixelBudget, fetchBudget);
         this.fetcher = fetcher;
         this.preparer = preparer;
         this.scorer = scorer;
@@ -206,19 +214,27 @@ public final class Worker implements AutoCloseable {
                     new StageException(Stage.INPUT, FailureCode.BAD_REFERENCE, "the reference has an empty uri")));
         }
         Job job = new Job();
+        // This job's share of the fetch budget: its body's size once the headers say it (the byte limit when they
+        // do not), the body's real size once it has arrived, nothing once it is decoded.
+        FetchBudget.Share share = fetchBudget.share();
         try {
-            return fetcher.fetch(ref.getUri())
+            return fetcher.fetch(ref.getUri(), share::take)
+                    .thenApply(fetched -> {
+                        share.shrinkTo(fetched.bytes().length);
+                        return fetched;
+                    })
                     .thenApplyAsync(fetched -> {
                         job.fetchNanos = fetched.nanos();
                         job.bytes = fetched.bytes().length;
                         metrics.fetched(job.bytes);
                         job.stage = Stage.DECODE;
                         try {
-                            return preparer.prepare(fetched.bytes(), scorer.needsWholeImage());
+                            return preparer.prepare(fetched.bytes(), scorer.needsWholeImage(), pixelBudget);
                         } catch (StageException e) {
                             throw new CompletionException(e);
                         }
                     }, preparePool)
+                    .whenComplete((prepared, err) -> share.close())
                     .thenCompose(prepared -> {
                         job.stage = Stage.INFER;
                         return batcher.submit(prepared).thenApply(score -> scored(ref, prepared, score, job));

@@ -269,6 +269,37 @@ class ImageFetcherTest {
     }
 
     @Test
+    void readsABodyOnlyOnceTheGateAdmitsItAndTheWaitIsNotATimeout() throws Exception {
+        // The gate learns the declared size from the headers, holds the body back for longer than the request
+        // timeout (300 ms), and the fetch still succeeds once admitted: waiting for room is not the server's fault.
+        byte[] image = randomBytes(40_000);
+        server.on("/held.png", ex -> respond(ex, 200, image, true));
+        server.on("/chunked.png", ex -> respond(ex, 200, image, false));
+        FetchConfig quick = LOCAL.withTimeouts(Duration.ofSeconds(2), Duration.ofMillis(300)).withRetries(1, Duration.ofMillis(10));
+        ImageFetcher fetcher = fetcher(quick);
+        List<Long> asked = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.CompletableFuture<Void> open = new java.util.concurrent.CompletableFuture<>();
+        BodyGate gate = bytes -> {
+            asked.add(bytes);
+            return open;
+        };
+
+        var held = fetcher.fetch(server.url("/held.png"), gate);
+        var chunked = fetcher.fetch(server.url("/chunked.png"), gate);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> asked.size() == 2);
+        // Three request timeouts long, measured by the fetcher's own clock: nothing may have failed meanwhile.
+        org.awaitility.Awaitility.await().pollDelay(Duration.ofMillis(900)).atMost(Duration.ofSeconds(5)).until(() -> true);
+        assertThat(held).isNotDone();
+        assertThat(chunked).isNotDone();
+        open.complete(null);
+
+        assertThat(held.get(10, TimeUnit.SECONDS).bytes()).isEqualTo(image);
+        assertThat(chunked.get(10, TimeUnit.SECONDS).bytes()).isEqualTo(image);
+        assertThat(asked).as("the declared length, and the byte limit for a body without one")
+                .containsExactlyInAnyOrder((long) image.length, quick.maxBytes());
+    }
+
+    @Test
     void timesOutWhenServerSendsNoAnswer() {
         CountDownLatch arrived = new CountDownLatch(1);
         server.on("/slow", ex -> {

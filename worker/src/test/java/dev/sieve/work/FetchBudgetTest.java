@@ -1,0 +1,111 @@
+package dev.sieve.work;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+class FetchBudgetTest {
+
+    @Test
+    void aReservationWaitsUntilEnoughBytesAreGivenBack() {
+        FetchBudget budget = new FetchBudget(100);
+        assertThat(budget.reserve(70)).isDone();
+        CompletableFuture<Void> second = budget.reserve(50);
+        assertThat(second).isNotDone();
+        assertThat(budget.waiting()).isEqualTo(1);
+
+        budget.release(10);
+        assertThat(second).as("40 free, 50 wanted").isNotDone();
+        budget.release(60);
+        assertThat(second).isDone();
+        assertThat(budget.free()).isEqualTo(50);
+    }
+
+    @Test
+    void firstComeFirstServedSoASmallReservationDoesNotOvertakeALargeOne() {
+        FetchBudget budget = new FetchBudget(100);
+        budget.reserve(60);
+        CompletableFuture<Void> large = budget.reserve(100);
+        CompletableFuture<Void> small = budget.reserve(10);
+        assertThat(small).as("40 bytes are free, but the large one came first").isNotDone();
+
+        budget.release(60);
+        assertThat(large).isDone();
+        assertThat(small).isNotDone();
+        budget.release(100);
+        assertThat(small).isDone();
+    }
+
+    @Test
+    void aShareKeepsItsBodysSizeAndGivesEverythingBackWhenClosed() {
+        FetchBudget budget = new FetchBudget(100);
+        FetchBudget.Share share = budget.share();
+        assertThat(share.take(60)).isDone();
+        assertThat(budget.free()).isEqualTo(40);
+        share.shrinkTo(25);
+        assertThat(budget.free()).as("the body turned out smaller than declared").isEqualTo(75);
+        share.close();
+        assertThat(budget.free()).isEqualTo(100);
+    }
+
+    @Test
+    void aRetriedBodyReplacesThePreviousAttemptsReservation() {
+        FetchBudget budget = new FetchBudget(100);
+        FetchBudget.Share share = budget.share();
+        share.take(80);
+        assertThat(share.take(90)).as("the first attempt's 80 bytes went back first").isDone();
+        assertThat(budget.free()).isEqualTo(10);
+        share.close();
+        assertThat(budget.free()).isEqualTo(100);
+    }
+
+    @Test
+    void aGrantArrivingAfterTheJobEndedGoesStraightBack() {
+        // A fetch that failed (or timed out) while its body waited for room must not keep the room it gets later.
+        FetchBudget budget = new FetchBudget(100);
+        FetchBudget.Share first = budget.share();
+        first.take(100);
+        FetchBudget.Share waiting = budget.share();
+        CompletableFuture<Void> granted = waiting.take(70);
+        assertThat(granted).isNotDone();
+        waiting.close();
+        first.close();
+        assertThat(granted).isDone();
+        assertThat(waiting.held()).isZero();
+        assertThat(budget.free()).isEqualTo(100);
+    }
+
+    @Test
+    void aReservationLargerThanTheBudgetTakesTheWholeBudget() {
+        FetchBudget budget = new FetchBudget(100);
+        assertThat(budget.clamp(1_000)).isEqualTo(100);
+        assertThat(budget.reserve(1_000)).isDone();
+        assertThat(budget.free()).isZero();
+        CompletableFuture<Void> next = budget.reserve(1);
+        assertThat(next).isNotDone();
+        budget.release(budget.clamp(1_000));
+        assertThat(next).isDone();
+    }
+
+    @Test
+    void manyReservationsGivenBackLeaveTheWholeBudgetFree() {
+        FetchBudget budget = new FetchBudget(1_000);
+        List<CompletableFuture<Void>> granted = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            long bytes = 1 + (i * 37) % 400;
+            granted.add(budget.reserve(bytes).thenRun(() -> budget.release(bytes)));
+        }
+        assertThat(granted).allMatch(CompletableFuture::isDone);
+        assertThat(budget.free()).isEqualTo(1_000);
+        assertThat(budget.waiting()).isZero();
+    }
+
+    @Test
+    void refusesAnEmptyBudget() {
+        assertThatThrownBy(() -> new FetchBudget(0)).isInstanceOf(IllegalArgumentException.class);
+    }
+}
