@@ -147,8 +147,14 @@ public final class ImageDecoder {
         PngHeader png = format == ImageFormat.PNG ? PngHeader.read(encoded) : null;
         if (png != null) {
             checkPixels(format, png.width(), png.height());
-            Pixels fast = this.png.decode(encoded, png);
-            if (fast != null) return fast;
+            if (PngDecoder.mode(encoded, png) != null) {
+                // Charged as ImageIO's path charges the pixels; a file this path gives up on is charged up to
+                // ImageIO's figure below, not twice.
+                admit(share, png.width() * png.height() * costFactor(png, null, null)
+                        + this.png.extraPixels(encoded, png), 1);
+                Pixels fast = this.png.decode(encoded, png);
+                if (fast != null) return fast;
+            }
         }
 
         Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format.imageIoName());
@@ -215,10 +221,11 @@ public final class ImageDecoder {
         return raw.getColorModel().hasAlpha() ? 2 : 1;
     }
 
+    /** Takes what the share lacks of {@code pixels x factor} (it may hold part already: see decodeImageIo). */
     private static void admit(PixelBudget.Share share, long pixels, int factor) throws StageException {
         if (share == null) return;
         try {
-            share.take(pixels * factor);
+            share.take(Math.max(0, pixels * factor - share.held()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StageException(Stage.DECODE, FailureCode.INTERNAL,

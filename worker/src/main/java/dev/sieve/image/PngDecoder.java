@@ -23,17 +23,31 @@ final class PngDecoder {
         return libDeflate != null;
     }
 
-    /** Pixels in Pillow's mode, or null when this PNG is ImageIO's to decode. The size has been checked. */
-    Pixels decode(byte[] png, ImageDecoder.PngHeader header) {
+    /** The mode this decoder decodes the PNG to, or null when the PNG is ImageIO's (see the class comment). */
+    static PillowMode mode(byte[] png, ImageDecoder.PngHeader header) {
         // IHDR data at 16: width, height, bit depth, colour type, compression, filter, interlace.
         if (header.bitDepth() != 8 || png[26] != 0 || png[27] != 0 || png[28] != 0) return null;
-        PillowMode mode = switch (header.colourType()) {
+        return switch (header.colourType()) {
             case 0 -> PillowMode.L;
             case 2 -> PillowMode.RGB;
             case 4 -> PillowMode.LA;
             case 6 -> PillowMode.RGBA;
             default -> null;
         };
+    }
+
+    /**
+     * Heap bytes a decode holds beyond the result, in pixels of 4 bytes (the {@link PixelBudget}'s unit): none with
+     * libdeflate (its buffers are native and reused); with java.util.zip, the inflated rows and the IDAT data.
+     */
+    long extraPixels(byte[] png, ImageDecoder.PngHeader header) {
+        if (libDeflate != null) return 0;
+        return header.width() * header.height() * mode(png, header).channels() / 4 + png.length / 4;
+    }
+
+    /** Pixels in Pillow's mode, or null when this PNG is ImageIO's to decode. The size has been checked. */
+    Pixels decode(byte[] png, ImageDecoder.PngHeader header) {
+        PillowMode mode = mode(png, header);
         if (mode == null) return null;
         int w = (int) header.width();
         int h = (int) header.height();

@@ -98,6 +98,22 @@ class PngDecoderTest {
         }
     }
 
+    @Test
+    void aPngThisPathDecodesIsChargedToThePixelBudget() throws Exception {
+        byte[] pixels = new byte[20 * 10 * 4];
+        new Random(6).nextBytes(pixels);
+        byte[] rgba = png(20, 10, 6, 4, pixels);
+        PixelBudget budget = new PixelBudget(1_000_000);
+        try (PixelBudget.Share share = budget.share()) {
+            Pixels decoded = new ImageDecoder(DecodeOptions.defaults()).decode(rgba, null, share).pixels();
+
+            assertThat(decoded.data()).isEqualTo(pixels);
+            // RGBA: twice its pixels (Pillow's premultiplied copy comes later), as on ImageIO's path.
+            assertThat(share.held()).isGreaterThanOrEqualTo(2 * 200);
+        }
+        assertThat(budget.available()).isEqualTo(1_000_000);
+    }
+
     /** A PNG whose rows cycle through filter types 0..4, filtered as the PNG specification's section 9 says. */
     static byte[] png(int w, int h, int colourType, int channels, byte[] pixels) {
         int stride = w * channels;
