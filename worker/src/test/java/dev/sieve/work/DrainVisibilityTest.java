@@ -67,11 +67,11 @@ class DrainVisibilityTest {
                 List<Integer> ofA = owned.get("sieve-worker-drain-a"), ofB = owned.get("sieve-worker-drain-b");
 
                 // A's first partition: images the site holds until the test lets go (A's drain waits for them).
-                // A's second partition: images that take 3, 6 and 9 s, so A commits transactions during its drain.
+                // A's second partition: images answered 1, 3 and 5 s after the SIGTERM, so A commits during its drain.
                 int held = 3;
                 for (int i = 0; i < held; i++) send(producer, ofA.get(0), "held-" + i, site.base() + "/held/" + i);
                 for (int i = 0; i < 3; i++) {
-                    send(producer, ofA.get(1), "slow-" + i, site.base() + "/slow/" + (3000 * (i + 1)) + "/" + i);
+                    send(producer, ofA.get(1), "slow-" + i, site.base() + "/slow/" + (1000 + 2000 * i) + "/" + i);
                 }
                 producer.flush();
                 await("A fetches the held images").atMost(Duration.ofSeconds(60))
@@ -80,6 +80,7 @@ class DrainVisibilityTest {
 
                 long sigterm = System.nanoTime();
                 a.signalTerm();
+                site.startSlow();
                 // A commits during its drain: the first of its slow images becomes visible.
                 await("A's first drain-time result is visible").atMost(Duration.ofSeconds(60)).pollInSameThread()
                         .until(() -> visible.poll().contains("slow-0") || !a.isAlive());
@@ -95,7 +96,7 @@ class DrainVisibilityTest {
                 await("B's results are visible while A drains").atMost(Duration.ofSeconds(60)).pollInSameThread()
                         .until(() -> visible.poll().containsAll(ids("b-", ofBCount)) || !a.isAlive());
                 double visibleAfter = (System.nanoTime() - produced) / 1e9;
-                assertThat(a.isAlive()).as("B's results were visible before A ended its drain; A's log:\n" + a.log())
+                assertThat(a.isAlive()).as("A is still draining when B's results are visible; A's log:\n" + a.log())
                         .isTrue();
                 assertThat(site.heldAnswered.get()).as("A's held images were still in flight").isZero();
 
@@ -156,13 +157,14 @@ class DrainVisibilityTest {
     }
 
     /**
-     * A loopback site: {@code /img/N} answers at once, {@code /slow/MS/N} after MS ms (its latency), {@code /held/N}
-     * only once the test calls {@link #release()} (at most 90 s).
+     * A loopback site: {@code /img/N} answers at once, {@code /slow/MS/N} MS ms after the test calls
+     * {@link #startSlow()}, {@code /held/N} only once the test calls {@link #release()} (each at most 90 s).
      */
     private static final class SlowSite implements AutoCloseable {
         final AtomicInteger heldArrived = new AtomicInteger();
         final AtomicInteger heldAnswered = new AtomicInteger();
         private final CountDownLatch released = new CountDownLatch(1);
+        private final CountDownLatch slowStarted = new CountDownLatch(1);
         private final HttpServer server;
         private final ExecutorService threads = Executors.newCachedThreadPool();
         private final byte[] image;
@@ -174,6 +176,7 @@ class DrainVisibilityTest {
             server.createContext("/img/", this::answer);
             server.createContext("/slow/", exchange -> {
                 String[] parts = exchange.getRequestURI().getPath().split("/");
+                pause(() -> slowStarted.await(90, TimeUnit.SECONDS));
                 pause(() -> Thread.sleep(Long.parseLong(parts[2]))); // the site's latency, not synchronisation
                 answer(exchange);
             });
@@ -209,7 +212,12 @@ class DrainVisibilityTest {
             return "http://127.0.0.1:" + server.getAddress().getPort();
         }
 
+        void startSlow() {
+            slowStarted.countDown();
+        }
+
         void release() {
+            slowStarted.countDown();
             released.countDown();
         }
 
