@@ -71,8 +71,10 @@ def parse_args(argv):
                    help="half-precision weights (input cast to fp16 and output to fp32 inside the graph); "
                         "meant for GPUs, trace with --device cuda")
     p.add_argument("--device", default="cpu", help="device to trace on: cpu or cuda (default: %(default)s)")
-    p.add_argument("--attn", default="eager", choices=["eager", "sdpa"],
-                   help="attention implementation to trace (default: %(default)s, the safest for TorchScript)")
+    p.add_argument("--attn", default=None, choices=["eager", "sdpa"],
+                   help="attention implementation to trace (default: sdpa with --device cuda, eager on cpu). "
+                        "On an H200, fp16, the sdpa trace ran 1021 crops/s against 464 for eager "
+                        "(scripts/bench gpu); eager is the long-tested choice on CPU")
     p.add_argument("--freeze", action="store_true", help="torch.jit.freeze the traced module (inlines weights)")
     p.add_argument("--random-weights", action="store_true",
                    help="do not download: ViT-L/14-336 architecture with random weights, for benchmarks only")
@@ -85,6 +87,8 @@ def parse_args(argv):
     if args.fp16 and args.device == "cpu":
         print("warning: --fp16 on cpu: half-precision CPU kernels are slow or missing; use --device cuda",
               file=sys.stderr)
+    if args.attn is None:
+        args.attn = "sdpa" if args.device.startswith("cuda") else "eager"
     if args.batch < 1:
         p.error(f"--batch must be >= 1, got {args.batch}")
     return args

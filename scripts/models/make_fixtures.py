@@ -138,6 +138,28 @@ def make_wrong_width():
         f.write("\n")
 
 
+class HalfPrecision(nn.Module):
+    """What `export-clip --fp16` makes, on the tiny CLIP: fp16 weights, float32 in and out (casts inside the graph)."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model.half()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(x.half()).float()
+
+
+def make_half():
+    """A GPU export's shape for the loader's precision check; scripted, so no fp16 CPU kernel runs here."""
+    torch.manual_seed(1)
+    folder = os.path.join(GOLDEN, "clip-tiny-336-fp16")
+    os.makedirs(folder, exist_ok=True)
+    torch.jit.script(HalfPrecision(TinyClip(336).eval()).eval()).save(os.path.join(folder, "clip-tiny-336-fp16.pt"))
+    with open(os.path.join(folder, "preprocessor_config.json"), "w") as f:
+        json.dump(preprocessor_config(336), f, indent=2)
+        f.write("\n")
+
+
 HEADS = [
     # (file name, config or None, outputs, seed)
     ("TestAnime-Binary-v0.1", {"name": "TestAnime-Binary", "rev": "v0.1", "arch": "class",
@@ -212,6 +234,9 @@ def make_head(name, config, outputs, seed, crops, wholes):
 
 
 def main():
+    if sys.argv[1:] == ["--half-only"]:  # added later: the other fixtures' bytes (and goldens) stay as they are
+        make_half()
+        return
     golden = {"input": "formula: v = (h*h*31 + w*w*17 + h*w*7 + c*101 + n*57) % 251 (int64); x = float32(v)/125 - 1",
               "models": {}}
     for size, seed in ((336, 1), (224, 2)):
@@ -222,6 +247,7 @@ def main():
     with open(os.path.join(GOLDEN, "clip-golden.json"), "w") as f:
         json.dump(golden, f)
     make_wrong_width()
+    make_half()
     crops, wholes = sample_embeddings()
     for name, config, outputs, seed in HEADS:
         model = make_head(name, config, outputs, seed, crops, wholes)

@@ -104,8 +104,9 @@ public final class ModelOptions {
                     jpegDecoder, dctScaling);
             ImagePreparer preparer = new ImagePreparer(embedder.preprocessing(), decode, !noTiling);
             ClipModel info = Outcomes.clipModel(embedder.id(), embedder.digest(), embedder.preprocessing().size());
-            log.printf("loaded CLIP %s (input %d, sha256 %s…) and %d head(s) %s on %s in %.1f s%n",
-                    embedder.id(), embedder.preprocessing().size(), embedder.digest().substring(0, 12), loaded.size(),
+            log.printf("loaded CLIP %s (%s, input %d, sha256 %s…) and %d head(s) %s on %s in %.1f s%n",
+                    embedder.id(), embedder.precision().name().toLowerCase(java.util.Locale.ROOT),
+                    embedder.preprocessing().size(), embedder.digest().substring(0, 12), loaded.size(),
                     loaded.stream().map(CityHead::name).toList(), device, (System.nanoTime() - t0) / 1e9);
             if (clipPath.toString().contains("fixtures")) {
                 log.println("note: these are the bundled random fixture models; their scores mean nothing. "

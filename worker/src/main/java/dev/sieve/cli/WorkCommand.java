@@ -96,7 +96,7 @@ public final class WorkCommand implements Callable<Integer> {
             description = {"Benchmarks only (scripts/bench scale): no model at all. Each batch waits MS_PER_BATCH ms",
                     "without using the CPU and gets deterministic fake scores from a simulated head; records say",
                     "clip=simulated-accelerator. 24.7 is an estimate of CLIP ViT-L/14-336 fp16 on an H100 at 32 crops",
-                    "(382 GFLOPs per crop at 50% of 989 TFLOP/s), not a measurement."})
+                    "(382 GFLOPs per crop at 50% of 989 TFLOP/s); an H200 measured 31.7 (scripts/bench gpu, TorchScript fp16)."})
     Double simulatedMsPerBatch;
 
     @Override

@@ -43,11 +43,13 @@ public final class ClipEmbedder implements AutoCloseable {
     private final ClipPreprocessing preprocessing;
     private final String id;
     private final String digest;
+    private final DataType precision;
     private final ConcurrentLinkedDeque<Predictor<NDList, NDList>> idle = new ConcurrentLinkedDeque<>();
     private final List<Predictor<NDList, NDList>> all = new ArrayList<>();
     private volatile boolean closed;
 
-    private ClipEmbedder(Model model, ClipPreprocessing preprocessing, String id, String digest) {
+    private ClipEmbedder(Model model, ClipPreprocessing preprocessing, String id, String digest, DataType precision) {
+        this.precision = precision;
         this.model = model;
         this.preprocessing = preprocessing;
         this.id = id;
@@ -74,7 +76,24 @@ public final class ClipEmbedder implements AutoCloseable {
             throw new IOException("could not load " + torchScriptFile + " as TorchScript on " + device + ": "
                     + e.getMessage(), e);
         }
-        return new ClipEmbedder(model, preprocessing, id, digest);
+        DataType precision = weightType(model);
+        if (precision == DataType.FLOAT16 && !device.isGpu()) {
+            model.close();
+            throw new IOException(torchScriptFile + " holds fp16 weights, an export for GPU workers: half precision "
+                    + "on the CPU is slow or unsupported in libtorch. Use --device gpu, or export fp32 for CPU workers "
+                    + "(scripts/export-clip without --fp16; models/README.md)");
+        }
+        return new ClipEmbedder(model, preprocessing, id, digest, precision);
+    }
+
+    /** The type of the module's floating-point weights (its precision), read from its first such parameter. */
+    private static DataType weightType(Model model) {
+        for (var p : model.getBlock().getParameters()) {
+            if (p.getValue().isInitialized() && p.getValue().getArray().getDataType().isFloating()) {
+                return p.getValue().getArray().getDataType();
+            }
+        }
+        return DataType.FLOAT32; // no floating-point weights: nothing to say, the input contract is float32 anyway
     }
 
     private static String sha256(Path file) throws IOException {
@@ -100,6 +119,11 @@ public final class ClipEmbedder implements AutoCloseable {
         return id;
     }
 
+    /** The weights' type: FLOAT32 for a CPU export, FLOAT16 for `export-clip --fp16` (GPU workers). */
+    public DataType precision() {
+        return precision;
+    }
+
     /** sha256 of the TorchScript file, hex. */
     public String digest() {
         return digest;
@@ -112,17 +136,26 @@ public final class ClipEmbedder implements AutoCloseable {
      * @return [count][768] image embeddings (not normalised, as city96's heads expect)
      */
     public float[][] embed(float[] pixels, int count) throws StageException {
-        int size = preprocessing.cropSize();
-        int perCrop = preprocessing.cropFloats();
-        if (count < 0 || (long) count * perCrop != pixels.length) {
-            throw new StageException(Stage.INFER, FailureCode.INTERNAL, "CLIP " + id + " takes " + perCrop
-                    + " floats per crop (3x" + size + "x" + size + "); got " + pixels.length + " floats for " + count + " crops");
-        }
+        checkCount(pixels.length, count);
         if (count == 0) return new float[0][];
+        CropBatch batch = new CropBatch(preprocessing.cropFloats());
+        batch.start(count).put(pixels);
+        return embed(batch, count);
+    }
+
+    /**
+     * Embeds the first {@code count} crops of a batch buffer that the caller filled ({@link CropBatch#start}).
+     * libtorch reads the buffer in place (a direct, native-order buffer becomes the input tensor without a copy), so
+     * the caller must not touch it until this returns.
+     */
+    public float[][] embed(CropBatch batch, int count) throws StageException {
+        checkCount(batch.floats(), count);
+        if (count == 0) return new float[0][];
+        int size = preprocessing.cropSize();
         Predictor<NDList, NDList> predictor = borrow();
         float[] flat;
         try (NDManager call = model.getNDManager().newSubManager()) {
-            NDArray input = call.create(pixels, new Shape(count, 3, size, size));
+            NDArray input = call.create(batch.bytes(), new Shape(count, 3, size, size), DataType.FLOAT32);
             NDList output = predictor.predict(new NDList(input));
             output.attach(call);
             if (output.size() != 1) {
@@ -146,6 +179,15 @@ public final class ClipEmbedder implements AutoCloseable {
         float[][] result = new float[count][EMBEDDING_WIDTH];
         for (int i = 0; i < count; i++) System.arraycopy(flat, i * EMBEDDING_WIDTH, result[i], 0, EMBEDDING_WIDTH);
         return result;
+    }
+
+    private void checkCount(long floats, int count) throws StageException {
+        int size = preprocessing.cropSize();
+        int perCrop = preprocessing.cropFloats();
+        if (count < 0 || (long) count * perCrop != floats) {
+            throw new StageException(Stage.INFER, FailureCode.INTERNAL, "CLIP " + id + " takes " + perCrop
+                    + " floats per crop (3x" + size + "x" + size + "); got " + floats + " floats for " + count + " crops");
+        }
     }
 
     private Predictor<NDList, NDList> borrow() {

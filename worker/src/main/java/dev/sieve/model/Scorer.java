@@ -30,6 +30,8 @@ public final class Scorer implements BatchScorer, AutoCloseable {
     private final Map<String, CropCombine> combineByHead;
     private final boolean hasClassifier;
     private final boolean hasScore;
+    /** One input buffer per scoring thread, reused across batches (see {@link CropBatch}). */
+    private final ThreadLocal<CropBatch> batches;
 
     /**
      * @param combine how classifiers combine per-crop probabilities: MEAN (city96's default), MEDIAN, MAX or MIN
@@ -66,6 +68,8 @@ public final class Scorer implements BatchScorer, AutoCloseable {
         }
         this.hasClassifier = this.heads.stream().anyMatch(h -> h.kind() == HeadKind.CLASSIFIER);
         this.hasScore = this.heads.stream().anyMatch(h -> h.kind() == HeadKind.SCORE);
+        int cropFloats = clip.preprocessing().cropFloats();
+        this.batches = ThreadLocal.withInitial(() -> new CropBatch(cropFloats));
     }
 
     private static CropCombine checkRule(String what, CropCombine rule) {
@@ -151,15 +155,12 @@ public final class Scorer implements BatchScorer, AutoCloseable {
             }
             cropCounts.add(rows - before);
         }
-        float[] pixels = new float[Math.multiplyExact(rows, cropFloats)];
-        int at = 0;
-        for (float[] c : crops) {
-            System.arraycopy(c, 0, pixels, at, c.length);
-            at += c.length;
-        }
+        CropBatch batch = batches.get();
+        var into = batch.start(rows);
+        for (float[] c : crops) into.put(c);
 
         long start = System.nanoTime();
-        float[][] embeddings = clip.embed(pixels, rows);
+        float[][] embeddings = clip.embed(batch, rows);
         List<float[][]> outputs = new ArrayList<>(heads.size());
         for (CityHead head : heads) outputs.add(head.apply(embeddings));
         long elapsed = System.nanoTime() - start;

@@ -27,7 +27,8 @@ import java.util.concurrent.locks.LockSupport;
  * <p>The default latency, {@link #H100_ESTIMATE}, is an estimate, not a measurement: CLIP ViT-L/14-336 costs
  * ≈ 382 GFLOPs per 336-px crop; an H100 SXM's dense fp16 peak is ≈ 989 TFLOP/s, i.e. ≈ 2,590 crops/s at 100 %;
  * at a realistic 50 % of peak that is ≈ 1,295 crops/s, so a batch of 32 crops takes ≈ 24.7 ms (12.4 ms would need
- * the full peak).
+ * the full peak). Measured since on an H200 (`scripts/bench gpu`): 31.7 ms per 32 crops for the fp16 TorchScript
+ * export a worker loads (0.39 of peak), 27 ms compiled (0.46).
  */
 public final class SimulatedAccelerator implements BatchScorer {
 

@@ -8,6 +8,7 @@ import dev.sieve.avro.Stage;
 import dev.sieve.kafka.AvroSerde;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -45,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * the partition count. At least once: a record is acknowledged (ACCEPT) only after its output is written and
  * acknowledged by the broker; a worker that dies before that leaves its records to come back, after their
  * acquisition lock runs out, to another worker — so an image can end on images.scored or images.failed more than
- * once, and readers must de-duplicate by id. A record delivered {@code deliveryLimit} times (each time a worker
+ * once, and readers must de-duplicate by id. A live worker renews the locks of the images it still works on, so a
+ * slow image stays with it (see {@link #keepLocksUntilDone}). A record delivered {@code deliveryLimit} times (each time a worker
  * took it and died or overran the lock) is not tried again: it goes to images.failed as DELIVERY_LIMIT.
  *
  * <p>The image path (fetch, prepare, batch, score) is the consumer-group worker's, reused through a
@@ -54,6 +56,13 @@ import org.slf4j.LoggerFactory;
 public final class ShareWorker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ShareWorker.class);
     private static final AvroSerde<ImageRef> REFS = AvroSerde.of(ImageRef.class);
+
+    /** The broker's default acquisition lock, used when the consumer does not report the group's. */
+    private static final int DEFAULT_LOCK_MS = 30_000;
+    /** The broker allows locks down to 1 s; renewing more often than twice a second gains nothing. */
+    private static final long MIN_RENEW_INTERVAL_MS = 500;
+    /** How long to wait for the renewed records to come back; they are there at once after commitSync(). */
+    private static final long RENEW_POLL_MS = 1_000;
 
     private final WorkerConfig config;
     private final Worker pipeline;
@@ -110,31 +119,119 @@ public final class ShareWorker implements AutoCloseable {
 
     private void process(KafkaShareConsumer<String, byte[]> c, KafkaProducer<String, byte[]> producer,
                          ConsumerRecords<String, byte[]> records) {
-        List<ConsumerRecord<String, byte[]>> polled = new ArrayList<>();
-        List<CompletableFuture<Worker.Output>> outputs = new ArrayList<>();
-        for (ConsumerRecord<String, byte[]> rec : records) {
-            polled.add(rec);
-            pipeline.stats().polled.incrementAndGet();
-            int deliveries = rec.deliveryCount().map(Short::intValue).orElse(1);
-            outputs.add(deliveries >= deliveryLimit
-                    ? CompletableFuture.completedFuture(givenUp(rec, deliveries))
-                    : pipeline.start(rec));
-        }
-        // Every record of a poll must be acknowledged before the next poll (explicit mode), so wait for all.
-        CompletableFuture.allOf(outputs.toArray(CompletableFuture[]::new)).join();
+        // Keyed by partition and offset: a renewed record comes back from poll() as the same delivery, not new work.
+        Map<Delivery, InFlight> batch = new LinkedHashMap<>();
+        for (ConsumerRecord<String, byte[]> rec : records) batch.put(Delivery.of(rec), start(rec));
+        keepLocksUntilDone(c, batch);
         List<Future<RecordMetadata>> sent = new ArrayList<>();
-        for (CompletableFuture<Worker.Output> o : outputs) sent.add(producer.send(o.join().record()));
+        for (InFlight f : batch.values()) sent.add(producer.send(f.output().join().record()));
         producer.flush();
-        for (int i = 0; i < polled.size(); i++) {
-            boolean written = written(sent.get(i));
+        int i = 0;
+        for (InFlight f : batch.values()) {
+            boolean written = written(sent.get(i++));
+            if (written) (f.output().join().scored() ? pipeline.stats().scored : pipeline.stats().failed).incrementAndGet();
+            // A record whose renewal the broker refused is no longer ours to acknowledge: it goes to another worker
+            // once its lock runs out, and the output just written is a duplicate that readers remove by id.
+            if (f.record() == null) continue;
             // RELEASE: not written, so it comes back at once (its delivery count goes up) instead of being lost.
-            c.acknowledge(polled.get(i), written ? AcknowledgeType.ACCEPT : AcknowledgeType.RELEASE);
-            if (written) (outputs.get(i).join().scored() ? pipeline.stats().scored : pipeline.stats().failed).incrementAndGet();
+            c.acknowledge(f.record(), written ? AcknowledgeType.ACCEPT : AcknowledgeType.RELEASE);
         }
-        Map<TopicIdPartition, Optional<KafkaException>> result = c.commitSync();
+        Map<TopicIdPartition, Optional<KafkaException>> result = commitSync(c);
         // An acknowledgement the broker refused (the lock had run out) means the record goes to another worker: a
         // duplicate output, which at-least-once allows and readers remove by id.
         result.forEach((tp, error) -> error.ifPresent(e -> log.warn("acknowledgements for {} refused: {}", tp, e.toString())));
+    }
+
+    private InFlight start(ConsumerRecord<String, byte[]> rec) {
+        pipeline.stats().polled.incrementAndGet();
+        int deliveries = rec.deliveryCount().map(Short::intValue).orElse(1);
+        pipeline.stats().maxDeliveryCount.accumulateAndGet(deliveries, Math::max);
+        return new InFlight(rec, deliveries >= deliveryLimit
+                ? CompletableFuture.completedFuture(givenUp(rec, deliveries))
+                : pipeline.start(rec));
+    }
+
+    /**
+     * Waits until every image of the batch has its output, renewing the acquisition locks at half their duration
+     * meanwhile. Without that an image slower than the lock (a slow site, retries with backoff) is handed to another
+     * worker — or to this one on its next poll — and after a few overruns ends on images.failed as DELIVERY_LIMIT
+     * although nothing was wrong with it.
+     *
+     * <p>The client's contract for RENEW (kafka-clients 4.4, explicit acknowledgement mode): a renewed record leaves
+     * the client's in-flight set until the broker has answered, then the next poll() returns it again — same
+     * delivery, same delivery count — and only then can it be acknowledged again (before that, acknowledge() throws
+     * "The record cannot be acknowledged"). While renewals are outstanding poll() returns only the renewed records
+     * and fetches nothing new, so polling here does not take on more work. Hence: RENEW everything in hand,
+     * commitSync() (which waits for the broker's answer), poll() to take the records back.
+     */
+    private void keepLocksUntilDone(KafkaShareConsumer<String, byte[]> c, Map<Delivery, InFlight> batch) {
+        long renewEveryMs = Math.max(MIN_RENEW_INTERVAL_MS, c.acquisitionLockTimeoutMs().orElse(DEFAULT_LOCK_MS) / 2);
+        while (!doneWithin(batch, renewEveryMs)) {
+            List<InFlight> held = batch.values().stream().filter(f -> f.record() != null).toList();
+            for (InFlight f : held) c.acknowledge(f.record(), AcknowledgeType.RENEW);
+            Map<TopicIdPartition, Optional<KafkaException>> result = commitSync(c);
+            result.forEach((tp, error) -> error.ifPresent(e -> log.warn(
+                    "lock renewal for {} refused ({}); its records go to another worker", tp, e.toString())));
+            // Until poll() hands them back, the renewed records cannot be acknowledged: forget the old handles.
+            batch.replaceAll((d, f) -> f.withRecord(null));
+            for (ConsumerRecord<String, byte[]> rec : pollRenewed(c)) {
+                InFlight f = batch.get(Delivery.of(rec));
+                // A record that is not ours can only arrive when every renewal was refused and the consumer fetched
+                // anew: it is new work, scored with the rest.
+                batch.put(Delivery.of(rec), f == null ? start(rec) : f.withRecord(rec));
+            }
+            pipeline.stats().renewals.addAndGet(held.size());
+        }
+    }
+
+    /** Polls for the records just renewed; a stop() arriving meanwhile must not lose them. */
+    private static ConsumerRecords<String, byte[]> pollRenewed(KafkaShareConsumer<String, byte[]> c) {
+        try {
+            return c.poll(Duration.ofMillis(RENEW_POLL_MS));
+        } catch (WakeupException e) {
+            return c.poll(Duration.ofMillis(RENEW_POLL_MS)); // stop() woke us up; the run loop sees running=false
+        }
+    }
+
+    private static Map<TopicIdPartition, Optional<KafkaException>> commitSync(KafkaShareConsumer<String, byte[]> c) {
+        try {
+            return c.commitSync();
+        } catch (WakeupException e) {
+            return c.commitSync(); // stop() woke us up; the acknowledgements must still go out
+        }
+    }
+
+    private static boolean doneWithin(Map<Delivery, InFlight> batch, long millis) {
+        CompletableFuture<Void> all = CompletableFuture.allOf(
+                batch.values().stream().map(InFlight::output).toArray(CompletableFuture[]::new));
+        try {
+            all.get(millis, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            return true; // each output future carries its own outcome; join() reports it
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        }
+    }
+
+    /** Where a record sits: what identifies one delivery across the poll that renews it. */
+    private record Delivery(String topic, int partition, long offset) {
+        static Delivery of(ConsumerRecord<?, ?> rec) {
+            return new Delivery(rec.topic(), rec.partition(), rec.offset());
+        }
+    }
+
+    /**
+     * One record being worked on: its output, and the handle to acknowledge it with — null while a renewal is
+     * outstanding, or for good when the broker refused the renewal.
+     */
+    private record InFlight(ConsumerRecord<String, byte[]> record, CompletableFuture<Worker.Output> output) {
+        InFlight withRecord(ConsumerRecord<String, byte[]> rec) {
+            return new InFlight(rec, output);
+        }
     }
 
     private static boolean written(Future<RecordMetadata> send) {

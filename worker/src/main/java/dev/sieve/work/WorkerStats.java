@@ -10,6 +10,10 @@ public final class WorkerStats {
     final AtomicLong failed = new AtomicLong();
     final AtomicLong transactions = new AtomicLong();
     final AtomicLong aborted = new AtomicLong();
+    /** Share mode: acquisition locks renewed for images still in flight (one per record per renewal). */
+    final AtomicLong renewals = new AtomicLong();
+    /** Share mode: the highest delivery count seen on a polled record (1 while no lock ran out, no worker died). */
+    final AtomicLong maxDeliveryCount = new AtomicLong();
 
     public long polled() { return polled.get(); }
 
@@ -20,6 +24,10 @@ public final class WorkerStats {
     public long transactions() { return transactions.get(); }
 
     public long aborted() { return aborted.get(); }
+
+    public long renewals() { return renewals.get(); }
+
+    public long maxDeliveryCount() { return maxDeliveryCount.get(); }
 
     public double imagesPerSecond() {
         double s = (System.nanoTime() - startNanos) / 1e9;

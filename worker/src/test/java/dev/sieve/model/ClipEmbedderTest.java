@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Device;
 import com.google.gson.JsonObject;
+import ai.djl.ndarray.types.DataType;
 import dev.sieve.StageException;
 import dev.sieve.avro.FailureCode;
 import dev.sieve.avro.Stage;
@@ -71,6 +72,22 @@ class ClipEmbedderTest {
     }
 
     @Test
+    void readsThePrecisionOfTheWeights() {
+        assertThat(clip336.precision()).isEqualTo(DataType.FLOAT32);
+    }
+
+    @Test
+    void refusesAHalfPrecisionExportOnTheCpuWithTheWayOut() {
+        // A GPU export (fp16 weights, float32 in and out, as export-clip --fp16 makes it) on a CPU worker.
+        Path half = ModelFixtures.resource("clip-tiny-336-fp16/clip-tiny-336-fp16.pt");
+        assertThatThrownBy(() -> ClipEmbedder.load(half, Device.cpu()))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("fp16 weights")
+                .hasMessageContaining("--device gpu")
+                .hasMessageContaining("without --fp16");
+    }
+
+    @Test
     void identifiesTheModelByFileNameAndSha256() {
         assertThat(clip336.id()).isEqualTo("clip-tiny-336");
         assertThat(clip336.digest()).isEqualTo(GOLDEN.getAsJsonObject("clip-tiny-336").get("sha256").getAsString());
@@ -83,6 +100,31 @@ class ClipEmbedderTest {
         float[] second = Arrays.copyOfRange(two, 3 * 336 * 336, two.length);
         float[][] alone = clip336.embed(second, 1);
         for (int j = 0; j < 768; j++) assertThat(alone[0][j]).isCloseTo(batch[1][j], within(1e-5f));
+    }
+
+    @Test
+    void reusesOneBatchBufferForBatchesOfAnySizeWithoutStaleCrops() throws Exception {
+        // Golden outputs of the fixture on the formula input (from torch, not from this code), embedded through one
+        // reused buffer: first a big batch, then smaller ones, whose rows must not see the bigger batch's tail.
+        JsonObject golden = GOLDEN.getAsJsonObject("clip-tiny-336");
+        float[][] expected = ModelFixtures.matrix(golden.getAsJsonArray("output"));
+        float[] pixels = ModelFixtures.formulaPixels(expected.length, 336);
+        int cropFloats = 3 * 336 * 336;
+        CropBatch batch = new CropBatch(cropFloats);
+        batch.start(expected.length + 3).put(new float[(expected.length + 3) * cropFloats]); // a bigger, other batch
+        int capacity = batch.capacityBytes();
+        for (int count = expected.length; count >= 1; count--) {
+            batch.start(count).put(pixels, 0, count * cropFloats);
+            float[][] actual = clip336.embed(batch, count);
+            assertThat(actual).hasNumberOfRows(count);
+            for (int i = 0; i < count; i++) {
+                for (int j = 0; j < 768; j++) {
+                    assertThat(actual[i][j]).as("batch of %d, crop %d, dim %d", count, i, j)
+                            .isCloseTo(expected[i][j], within(1e-4f));
+                }
+            }
+        }
+        assertThat(batch.capacityBytes()).as("no new buffer for smaller batches").isEqualTo(capacity);
     }
 
     @Test

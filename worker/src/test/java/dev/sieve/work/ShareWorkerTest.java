@@ -98,4 +98,51 @@ class ShareWorkerTest {
         assertThat(failures.get("junk").getStage()).isEqualTo(Stage.INPUT);
         assertThat(failures.get("junk").getCode()).isEqualTo(FailureCode.BAD_REFERENCE);
     }
+
+    @Test
+    void anImageSlowerThanThreeLocksIsScoredOnceBecauseItsLockIsRenewed() throws Exception {
+        String bootstrap = SharedKafka.bootstrapServers();
+        String in = "renew.in", scored = "renew.scored", failed = "renew.failed", group = "renew-workers";
+        SharedKafka.broker().createTopics(1, in, scored, failed);
+        // The site answers after 7 s; the group's lock is 2 s (the embedded broker allows down to 1 s) and a record
+        // is delivered at most twice. Without renewal the lock runs out mid-fetch, the record comes back on the
+        // next poll as its second (last) delivery and ends on images.failed as DELIVERY_LIMIT.
+        try (ImageServer server = new ImageServer(List.of(WorkerEndToEndTest.SAMPLES.resolve("garden-640x480.jpg")), 7_000);
+             GroupOffsets admin = new GroupOffsets(bootstrap);
+             KafkaProducer<String, byte[]> producer = WorkerEndToEndTest.producer(bootstrap)) {
+            admin.admin().incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, group), List.of(
+                    new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"), AlterConfigOp.OpType.SET),
+                    new AlterConfigOp(new ConfigEntry("share.delivery.count.limit", "2"), AlterConfigOp.OpType.SET),
+                    new AlterConfigOp(new ConfigEntry("share.record.lock.duration.ms", "2000"), AlterConfigOp.OpType.SET))))
+                    .all().get();
+            producer.send(new ProducerRecord<>(in, "slow",
+                    WorkerEndToEndTest.REFS.encode(WorkerEndToEndTest.ref("slow", server.base() + "/img/slow")))).get();
+
+            WorkerConfig config = new WorkerConfig(bootstrap, group, in, scored, failed, "renew-worker", 8, 12,
+                    Duration.ofMillis(20), 2, Duration.ofMillis(50));
+            try (ClipEmbedder clip = ClipEmbedder.load(WorkerEndToEndTest.CLIP, Device.cpu());
+                 Scorer scorer = new Scorer(clip, WorkerEndToEndTest.loadHeads(), CropCombine.MEAN);
+                 ImageFetcher fetcher = new ImageFetcher(FetchConfig.defaults().withAllowPrivateAddresses(true));
+                 Worker pipeline = new Worker(config, fetcher,
+                         new ImagePreparer(clip.preprocessing(), DecodeOptions.defaults(), true), scorer,
+                         Outcomes.clipModel(clip.id(), clip.digest(), clip.preprocessing().size()));
+                 ShareWorker worker = new ShareWorker(config, pipeline, 2)) {
+                Thread thread = new Thread(worker::run, "renew-worker");
+                thread.start();
+                await().atMost(Duration.ofSeconds(120)).until(() -> worker.stats().scored() + worker.stats().failed() >= 1);
+                // An expired lock brings the record straight back on the next poll: give it more than a lock to show.
+                await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(30))
+                        .until(() -> worker.stats().polled() == 1);
+                worker.stop();
+                thread.join(30_000);
+                assertThat(thread.isAlive()).isFalse();
+                // 7 s at one renewal per second (half the lock): several, and the delivery was only ever the first.
+                assertThat(worker.stats().renewals()).isGreaterThanOrEqualTo(3);
+                assertThat(worker.stats().maxDeliveryCount()).isEqualTo(1);
+            }
+        }
+        assertThat(WorkerEndToEndTest.readAll(bootstrap, scored).stream().map(ConsumerRecord::key).toList())
+                .containsExactly("slow");
+        assertThat(WorkerEndToEndTest.readAll(bootstrap, failed)).isEmpty();
+    }
 }

@@ -16,6 +16,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import dev.sieve.avro.ScoredImage;
+import dev.sieve.avro.Tag;
+import dev.sieve.kafka.AvroSerde;
+import dev.sieve.sort.BucketNames;
+import dev.sieve.sort.SortApp;
+import dev.sieve.sort.SortConfig;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -28,7 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Workers in their own processes, SIGKILLed at random moments while they work and restarted, over and over:
  * afterwards every reference is on images.scored or images.failed exactly once (read_committed) in consumer-group
- * mode, and at least once in share mode.
+ * mode; in share mode at least once there, and — after the real sorter ({@link SortApp}) has read images.scored —
+ * exactly once in each bucket an image belongs to.
  *
  * <p>A third case gives the group mode its own broker and restarts that broker mid-stream (same ports, same data),
  * besides killing workers: the workers ride through the outage and the count is still exactly once.
@@ -51,6 +63,7 @@ class WorkerChaosTest {
     /** How long the broker stays down; past the producer's max.block.ms (60 s) its calls time out instead of waiting. */
     private static final Duration DOWNTIME = Duration.ofSeconds(Long.getLong("sieve.chaos.restart.downtime.s", 0));
     private static final int BAD_RECORDS = 3;
+    private static final AvroSerde<ScoredImage> SCORED = AvroSerde.of(ScoredImage.class);
 
     @TempDir
     Path tmp;
@@ -75,13 +88,99 @@ class WorkerChaosTest {
     }
 
     @Test
-    void inShareModeKilledWorkersLoseNothing() throws Exception {
-        // At least once: nothing lost; duplicates are allowed (and counted), readers de-duplicate by id.
-        Result r = chaos(SharedKafka.bootstrapServers(), "share", SHARE_REFS, SHARE_KILLS);
-        assertThat(r.lost()).as(r.report()).isEmpty();
+    void inShareModeKilledWorkersLoseNothingAndTheSorterPutsEachImageOnceInItsBuckets() throws Exception {
+        // Its own broker: bucket topics are named after head and label only (images.bucket.<head>.<label>), so on the
+        // shared broker they would also hold other test classes' images.
+        try (EmbeddedKafka broker = EmbeddedKafka.start(0)) {
+            String bootstrap = broker.bootstrapServers();
+            // At least once: nothing lost; duplicates on images.scored are allowed (and counted)...
+            Result r = chaos(bootstrap, "share", SHARE_REFS, SHARE_KILLS);
+            assertThat(r.lost()).as(r.report()).isEmpty();
+            // Kills rarely land between a write and its acknowledgement, so a run may have no duplicates of its own:
+            // write every 10th scored record again, as a redelivered record's second scoring would.
+            int copies = 0;
+            try (KafkaProducer<String, byte[]> producer = WorkerEndToEndTest.producer(bootstrap)) {
+                for (int i = 0; i < r.scored().size(); i += 10, copies++) {
+                    ConsumerRecord<String, byte[]> again = r.scored().get(i);
+                    producer.send(new ProducerRecord<>(again.topic(), again.key(), again.value())).get();
+                }
+            }
+            // ...and the real sorter removes them by id: each image once in the bucket of each of its tags.
+            Buckets b = sort(bootstrap, WorkerEndToEndTest.readAll(bootstrap, "chaos-share.scored"), copies);
+            String report = r.report() + "; " + b.report();
+            System.out.println(report);
+            Files.writeString(Path.of("target", "chaos-share-buckets-report.txt"), report + System.lineSeparator());
+            assertThat(b.expected()).as(report).isNotEmpty();
+            assertThat(b.live()).as(report).isEqualTo(b.expected());
+            assertThat(b.duplicated()).as(report).isZero();
+        }
     }
 
-    record Result(String report, Set<String> lost, long duplicated, int failed) {}
+    /**
+     * @param scored every record on images.scored, duplicates included, in partition order
+     */
+    record Result(String report, Set<String> lost, long duplicated, int failed, List<ConsumerRecord<String, byte[]>> scored) {}
+
+    /**
+     * What the sorter made of images.scored.
+     *
+     * @param expected bucket topic to the ids that belong there: the tags of each id's latest scored record (the
+     *                 worker's own top labels, which are what the sorter's default rules route by)
+     * @param live     bucket topic to the ids in it once removal markers (tombstones) are applied
+     * @param duplicated (bucket, id) pairs written more than once
+     */
+    record Buckets(Map<String, Set<String>> expected, Map<String, Set<String>> live, long duplicated, String report) {}
+
+    /**
+     * Runs the real sorter (Kafka Streams, exactly-once) over images.scored and reads back every bucket it wrote.
+     *
+     * @param scored every record on images.scored (read_committed)
+     * @param copies how many of them the test wrote again
+     */
+    private Buckets sort(String bootstrap, List<ConsumerRecord<String, byte[]>> scored, int copies) throws Exception {
+        Map<String, ScoredImage> latest = new HashMap<>();
+        for (ConsumerRecord<String, byte[]> r : scored) latest.put(r.key(), SCORED.decode(r.value()));
+        Map<String, Set<String>> expected = new TreeMap<>();
+        for (ScoredImage s : latest.values()) {
+            for (Tag t : s.getTags()) {
+                expected.computeIfAbsent(BucketNames.topic(t.getHead(), t.getLabel()), k -> new TreeSet<>()).add(s.getRef().getId());
+            }
+        }
+        String input = scored.isEmpty() ? "chaos-share.scored" : scored.get(0).topic();
+        SortConfig config = new SortConfig(input, input + ".corrections", "chaos-share-sorter", SortConfig.defaults().rules(),
+                SortConfig.Guarantee.EXACTLY_ONCE_V2, 1, (short) 1, 1, Optional.of(tmp.resolve("sorter")));
+        try (SortApp sorter = SortApp.start(config, bootstrap)) {
+            await().atMost(Duration.ofSeconds(120)).until(() -> sorter.counts().images() >= scored.size());
+        }
+        Set<String> bucketTopics = new TreeSet<>();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            for (String t : admin.listTopics().names().get(30, TimeUnit.SECONDS)) {
+                if (BucketNames.parse(t).isPresent()) bucketTopics.add(t);
+            }
+        }
+        Map<String, Set<String>> live = new TreeMap<>();
+        Map<String, Integer> writes = new HashMap<>();
+        long tombstones = 0;
+        for (String topic : bucketTopics) {
+            Set<String> ids = live.computeIfAbsent(topic, k -> new TreeSet<>());
+            for (ConsumerRecord<String, byte[]> r : WorkerEndToEndTest.readAll(bootstrap, topic)) {
+                if (r.value() == null) {
+                    ids.remove(r.key());
+                    tombstones++;
+                } else {
+                    ids.add(r.key());
+                    writes.merge(topic + "/" + r.key(), 1, Integer::sum);
+                }
+            }
+        }
+        long duplicated = writes.values().stream().filter(n -> n > 1).count();
+        long inBuckets = writes.values().stream().mapToInt(Integer::intValue).sum();
+        String report = String.format("sorter: %d records on images.scored (%d ids, %d duplicates, %d of them written "
+                + "again by the test) -> %d bucket topics, %d bucket records, %d removal markers, %d duplicated in the "
+                + "buckets", scored.size(), latest.size(), scored.size() - latest.size(), copies, bucketTopics.size(),
+                inBuckets, tombstones, duplicated);
+        return new Buckets(expected, live, duplicated, report);
+    }
 
     /** The chaos run against any broker: the in-JVM one here, the official image in {@code WorkerChaosContainerTest}. */
     Result chaos(String bootstrap, String mode, int refs, int plannedKills) throws Exception {
@@ -166,7 +265,8 @@ class WorkerChaosTest {
             }
 
             Map<String, Integer> seen = new HashMap<>();
-            count(WorkerEndToEndTest.readAll(bootstrap, scored), seen);
+            List<ConsumerRecord<String, byte[]>> scoredRecords = WorkerEndToEndTest.readAll(bootstrap, scored);
+            count(scoredRecords, seen);
             int scoredCount = seen.values().stream().mapToInt(Integer::intValue).sum();
             Map<String, Integer> failedSeen = new HashMap<>();
             count(WorkerEndToEndTest.readAll(bootstrap, failed), failedSeen);
@@ -184,7 +284,7 @@ class WorkerChaosTest {
             assertThat(kills).as(report).isEqualTo(plannedKills);
             assertThat(restarts).as(report).isEqualTo(plannedRestarts);
             assertThat(seen.keySet()).as(report).containsAll(produced).hasSameSizeAs(produced);
-            return new Result(report, lost, duplicated, failedSeen.size());
+            return new Result(report, lost, duplicated, failedSeen.size(), scoredRecords);
         }
     }
 
