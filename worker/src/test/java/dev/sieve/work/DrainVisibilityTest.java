@@ -252,7 +252,7 @@ class DrainVisibilityTest {
 
         @Override
         public void close() {
-            consumer.close(Duration.ofSeconds(5));
+            consumer.close();
         }
     }
 }
