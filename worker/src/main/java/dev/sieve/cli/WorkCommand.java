@@ -82,6 +82,22 @@ public final class WorkCommand implements Callable<Integer> {
     @Option(names = "--prepare-threads", description = "Threads decoding and preprocessing. Default: cores - 1.")
     Integer prepareThreads;
 
+    @Option(names = "--pixel-budget-mp", paramLabel = "MEGAPIXELS",
+            defaultValue = "" + WorkerConfig.DEFAULT_PIXEL_BUDGET_MEGAPIXELS,
+            description = {"Decoded megapixels all prepare threads hold at once (heap bound for decoding): an image waits",
+                    "after its header until its pixels fit; one larger than the budget decodes alone. At most 4 bytes",
+                    "a pixel (alpha, CMYK and 16-bit images count 2x or 3x), so the default is about 768 MB.",
+                    "Default: ${DEFAULT-VALUE}."})
+    int pixelBudgetMegapixels;
+
+    @Option(names = "--fetch-budget-mb", paramLabel = "MIB",
+            defaultValue = "" + WorkerConfig.DEFAULT_FETCH_BUDGET_MEGABYTES,
+            description = {"Encoded MiB held at once by downloads and by images not decoded yet (heap bound for fetching).",
+                    "Each download reserves --max-bytes before it starts and keeps only its body's size once it has",
+                    "arrived, so at most this / --max-bytes downloads run at once (7 with the defaults): raise it",
+                    "(with the heap) or lower --max-bytes for more. Default: ${DEFAULT-VALUE}."})
+    int fetchBudgetMegabytes;
+
     @Option(names = "--delivery", defaultValue = "EXACTLY_ONCE",
             description = {"Group mode: EXACTLY_ONCE (results and offsets in one transaction; readers use read_committed) or",
                     "AT_LEAST_ONCE (no transactions: results visible at once, offsets committed after them; a crash can",
@@ -105,7 +121,7 @@ public final class WorkCommand implements Callable<Integer> {
         WorkerConfig config = new WorkerConfig(kafka.bootstrapServers, group, inputTopic, scoredTopic,
                 failedTopic, workerId != null ? workerId : d.workerId(), maxInFlight, batchCrops,
                 Duration.ofMillis(batchWaitMs), prepareThreads != null ? prepareThreads : d.prepareThreads(),
-                d.commitInterval(), delivery, logFormat);
+                d.commitInterval(), delivery, logFormat, pixelBudgetMegapixels, fetchBudgetMegabytes);
         // The endpoint starts before the model loads: the pod is live (not ready) while it loads.
         PrometheusMeterRegistry registry = MetricsServer.newRegistry();
         WorkerMetrics metrics = new WorkerMetrics(registry);

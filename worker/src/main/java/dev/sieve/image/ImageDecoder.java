@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.util.Iterator;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
+import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
 
@@ -58,6 +59,18 @@ public final class ImageDecoder {
      * size) allows a factor below 1.
      */
     public Decoded decode(byte[] encoded, java.util.function.IntBinaryOperator minShortSide) throws StageException {
+        return decode(encoded, minShortSide, null);
+    }
+
+    /**
+     * As {@link #decode(byte[], java.util.function.IntBinaryOperator)}, taking the image's part of a
+     * {@link PixelBudget} into {@code share} once the header gives its size and before any pixel is decoded (waiting
+     * while the budget is used up). The caller gives the share back when it is done with the pixels.
+     *
+     * @param share null: no budget
+     */
+    public Decoded decode(byte[] encoded, java.util.function.IntBinaryOperator minShortSide, PixelBudget.Share share)
+            throws StageException {
         ImageFormat format = ImageFormat.sniff(encoded);
         if (format == null) {
             throw fail(FailureCode.NOT_AN_IMAGE, "the bytes start with no known image signature ("
@@ -66,14 +79,14 @@ public final class ImageDecoder {
         if (format == ImageFormat.JPEG && turbo != null) {
             JpegColour jpeg = JpegColour.read(encoded);
             // Four-component JPEGs (CMYK, refused YCCK) stay on the ImageIO path below.
-            if (jpeg == null || jpeg.components() != 4) return decodeTurbo(encoded, minShortSide);
+            if (jpeg == null || jpeg.components() != 4) return decodeTurbo(encoded, minShortSide, share);
         }
-        Pixels pixels = decodeImageIo(encoded, format);
+        Pixels pixels = decodeImageIo(encoded, format, share);
         return new Decoded(pixels, pixels.width(), pixels.height());
     }
 
-    private Decoded decodeTurbo(byte[] encoded, java.util.function.IntBinaryOperator minShortSide)
-            throws StageException {
+    private Decoded decodeTurbo(byte[] encoded, java.util.function.IntBinaryOperator minShortSide,
+            PixelBudget.Share share) throws StageException {
         TurboJpeg.Header header;
         int w;
         int h;
@@ -83,6 +96,8 @@ public final class ImageDecoder {
             header = d.header(encoded);
             // The decompression-bomb guard, from the header, before anything is allocated for the pixels.
             checkPixels(ImageFormat.JPEG, header.width(), header.height());
+            // Charged at full size even when DCT-scaled: an over-estimate by the scale's square, on the safe side.
+            admit(share, (long) header.width() * header.height(), options.exifOrientation() ? 2 : 1);
             TurboJpeg.Scale scale = TurboJpeg.Scale.ONE;
             if (options.dctScaling() && minShortSide != null) {
                 scale = chooseScale(turbo.downScales(), header.width(), header.height(),
@@ -120,7 +135,8 @@ public final class ImageDecoder {
         return best;
     }
 
-    private Pixels decodeImageIo(byte[] encoded, ImageFormat format) throws StageException {
+    private Pixels decodeImageIo(byte[] encoded, ImageFormat format, PixelBudget.Share share)
+            throws StageException {
         PngHeader png = format == ImageFormat.PNG ? PngHeader.read(encoded) : null;
         if (png != null) checkPixels(format, png.width(), png.height());
 
@@ -135,9 +151,15 @@ public final class ImageDecoder {
             int width = reader.getWidth(0);
             int height = reader.getHeight(0);
             checkPixels(format, width, height);
+            JpegColour jpeg = format == ImageFormat.JPEG ? JpegColour.read(encoded) : null;
+            ImageTypeSpecifier raw = png == null && jpeg == null ? reader.getRawImageType(0) : null;
+            // Turning by EXIF orientation copies the pixels once more.
+            int exif = options.exifOrientation() && format == ImageFormat.JPEG ? 2 : 1;
+            // ImageIO's memory-cached input stream keeps a copy of the encoded bytes while it decodes: charged too,
+            // at 4 bytes a pixel.
+            admit(share, (long) width * height * Math.max(exif, costFactor(png, jpeg, raw)) + encoded.length / 4, 1);
             TruncationWarnings warnings = new TruncationWarnings();
             reader.addIIOReadWarningListener(warnings);
-            JpegColour jpeg = format == ImageFormat.JPEG ? JpegColour.read(encoded) : null;
             Pixels pixels;
             if (jpeg != null && jpeg.components() == 4) {
                 pixels = cmyk(reader, jpeg);
@@ -159,6 +181,37 @@ public final class ImageDecoder {
                     format + " could not be decoded: " + e, e);
         } finally {
             reader.dispose();
+        }
+    }
+
+    /**
+     * How many times its pixel count an image is charged to the {@link PixelBudget}. The budget is sized for 4 bytes
+     * a pixel, what an 8-bit image without alpha holds at most while it is decoded and tiled (the raster, reused as
+     * the Pixels' array, or a palette's 1-byte indices plus the 3-byte lookup; the tile windows are small). Alpha
+     * adds Pillow's premultiplied copy before the 1536 resize (RGBA: 4 + 4 bytes): 2x. A 16-bit colour PNG holds its
+     * 16-bit raster and the 8-bit copy at once (up to 8 + 4 bytes): 3x. A CMYK JPEG through ImageIO holds its raster
+     * and the inverted copy (4 + 4): 2x. Other ImageIO formats are judged by the reader's raw image type.
+     */
+    static int costFactor(PngHeader png, JpegColour jpeg, ImageTypeSpecifier raw) {
+        if (png != null) {
+            if (png.bitDepth() == 16 && png.colourType() != 0) return 3;
+            return png.colourType() == 6 ? 2 : 1;
+        }
+        if (jpeg != null) return jpeg.components() == 4 ? 2 : 1;
+        if (raw == null) return 2; // unknown layout: assume alpha
+        int bits = raw.getSampleModel().getSampleSize(0);
+        if (bits > 8) return 3;
+        return raw.getColorModel().hasAlpha() ? 2 : 1;
+    }
+
+    private static void admit(PixelBudget.Share share, long pixels, int factor) throws StageException {
+        if (share == null) return;
+        try {
+            share.take(pixels * factor);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StageException(Stage.DECODE, FailureCode.INTERNAL,
+                    "interrupted while waiting for the pixel budget (the worker is stopping)");
         }
     }
 

@@ -30,9 +30,26 @@ public final class ImagePreparer {
      * @param wantWhole also prepare the untiled image (for score heads) when the image is tiled
      */
     public PreparedImage prepare(byte[] encoded, boolean wantWhole) throws StageException {
+        return prepareHolding(encoded, wantWhole, null);
+    }
+
+    /**
+     * As {@link #prepare(byte[], boolean)}, holding the image's pixels against {@code budget} from its header until
+     * its crops are made (or it failed), so that the decoded pixels of all threads together stay within it.
+     *
+     * @param budget null: no bound
+     */
+    public PreparedImage prepare(byte[] encoded, boolean wantWhole, PixelBudget budget) throws StageException {
+        try (PixelBudget.Share share = budget != null ? budget.share() : null) {
+            return prepareHolding(encoded, wantWhole, share);
+        }
+    }
+
+    private PreparedImage prepareHolding(byte[] encoded, boolean wantWhole, PixelBudget.Share share)
+            throws StageException {
         long t0 = System.nanoTime();
         ImageDecoder.Decoded decoded = decoder.decode(encoded, (w, h) ->
-                TilePlan.minDecodedShortSide(w, h, clip.tileSize(), clip.size(), tiling));
+                TilePlan.minDecodedShortSide(w, h, clip.tileSize(), clip.size(), tiling), share);
         Pixels image = decoded.pixels();
         long t1 = System.nanoTime();
         try {

@@ -20,6 +20,12 @@ public final class MeterNames {
     public static final String WORKER_IN_FLIGHT = "sieve.worker.in.flight";
     /** Fetched (encoded) bytes of images still being decoded or scored. */
     public static final String WORKER_IN_FLIGHT_BYTES = "sieve.worker.in.flight.bytes";
+    /** Prepare threads waiting for the pixel budget (their image's header is read, its pixels do not fit yet). */
+    public static final String WORKER_PIXEL_BUDGET_WAITING = "sieve.worker.pixel.budget.waiting";
+    /** Pixels of the pixel budget free right now. */
+    public static final String WORKER_PIXEL_BUDGET_FREE = "sieve.worker.pixel.budget.free.pixels";
+    /** Fetches waiting for room in the fetch budget before they start. */
+    public static final String WORKER_FETCH_BUDGET_WAITING = "sieve.worker.fetch.budget.waiting";
     /** Failed images, tags {@code stage} and {@code code} (the FailedImage's). */
     public static final String WORKER_FAILURES = "sieve.worker.failures";
     /** Records behind on the partitions this worker owns (from its consumer's positions). */

@@ -11,6 +11,7 @@ import dev.sieve.avro.Stage;
 import dev.sieve.avro.StageTimings;
 import dev.sieve.fetch.ImageFetcher;
 import dev.sieve.image.ImagePreparer;
+import dev.sieve.image.PixelBudget;
 import dev.sieve.image.PreparedImage;
 import dev.sieve.kafka.AvroSerde;
 import dev.sieve.model.ImageScore;
@@ -29,6 +30,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -85,6 +87,10 @@ public final class Worker implements AutoCloseable {
     private final BatchScorer scorer;
     private final ClipModel clip;
     private final ExecutorService preparePool;
+    /** Decoded pixels all prepare threads hold at once: the pool's size follows the cores, this follows the heap. */
+    private final PixelBudget pixelBudget;
+    /** Encoded bytes held by fetches and by images not decoded yet. */
+    private final FetchBudget fetchBudget;
     private final Batcher batcher;
     private final WorkerStats stats = new WorkerStats();
     private final WorkerMetrics metrics;
@@ -107,6 +113,9 @@ public final class Worker implements AutoCloseable {
         this.metrics = metrics;
         this.failureLog = new FailureLog(config.failureLog(), config.workerId());
         metrics.bind(stats, inFlight);
+        this.pixelBudget = new PixelBudget(config.pixelBudget());
+        this.fetchBudget = new FetchBudget(config.fetchBudgetBytes());
+        metrics.bind(pixelBudget, fetchBudget);
         this.fetcher = fetcher;
         this.preparer = preparer;
         this.scorer = scorer;
@@ -206,19 +215,29 @@ public final class Worker implements AutoCloseable {
                     new StageException(Stage.INPUT, FailureCode.BAD_REFERENCE, "the reference has an empty uri")));
         }
         Job job = new Job();
+        // Bytes this job holds against the fetch budget: the most a body may be until it has arrived, then its size,
+        // then nothing once it is decoded (the encoded bytes are not needed after that).
+        AtomicLong reserved = new AtomicLong(fetchBudget.clamp(fetcher.config().maxBytes()));
         try {
-            return fetcher.fetch(ref.getUri())
+            return fetchBudget.reserve(reserved.get())
+                    .thenCompose(granted -> fetcher.fetch(ref.getUri()))
+                    .thenApply(fetched -> {
+                        long size = fetchBudget.clamp(fetched.bytes().length);
+                        fetchBudget.release(reserved.getAndSet(size) - size);
+                        return fetched;
+                    })
                     .thenApplyAsync(fetched -> {
                         job.fetchNanos = fetched.nanos();
                         job.bytes = fetched.bytes().length;
                         metrics.fetched(job.bytes);
                         job.stage = Stage.DECODE;
                         try {
-                            return preparer.prepare(fetched.bytes(), scorer.needsWholeImage());
+                            return preparer.prepare(fetched.bytes(), scorer.needsWholeImage(), pixelBudget);
                         } catch (StageException e) {
                             throw new CompletionException(e);
                         }
                     }, preparePool)
+                    .whenComplete((prepared, err) -> fetchBudget.release(reserved.getAndSet(0)))
                     .thenCompose(prepared -> {
                         job.stage = Stage.INFER;
                         return batcher.submit(prepared).thenApply(score -> scored(ref, prepared, score, job));

@@ -1,5 +1,6 @@
 package dev.sieve.work;
 
+import dev.sieve.image.PixelBudget;
 import dev.sieve.kafka.Topics;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
@@ -23,13 +24,29 @@ import java.time.Duration;
  *                         written and acknowledged first, offsets committed after, no transactions (lower latency for
  *                         readers; a crash between the two repeats some results, which readers drop by id)
  * @param failureLog       one log line per failed image: TEXT (key=value) or JSON, for log shippers
+ * @param pixelBudgetMegapixels decoded megapixels the prepare threads hold at once (see {@link PixelBudget}); an
+ *                         image waits after its header until its pixels fit. 8-bit images hold at most 4 bytes a
+ *                         pixel while decoding (alpha, CMYK and 16-bit images are charged 2x or 3x), so the
+ *                         default 192 bounds decoding to about 768 MB of heap however many prepare threads there
+ *                         are: three 50-megapixel images at once. An image larger than the budget decodes alone.
+ * @param fetchBudgetMegabytes encoded MiB held at once by fetches and by images not decoded yet. Each fetch reserves
+ *                         the fetcher's max bytes before it starts (and keeps only its body's size once it arrived),
+ *                         so downloads at once are at most this over --max-bytes: 7 with the defaults (384 / 50).
  */
 public record WorkerConfig(String bootstrapServers, String groupId, String inputTopic, String scoredTopic,
                            String failedTopic, String workerId, int maxInFlight, int batchCrops, Duration batchWait,
                            int prepareThreads, Duration commitInterval, Delivery delivery,
-                           FailureLog.Format failureLog) {
+                           FailureLog.Format failureLog, int pixelBudgetMegapixels,
+                           int fetchBudgetMegabytes) {
+
+    /** The default of {@link #pixelBudgetMegapixels}: 768 MB of decoded pixels; the README has the arithmetic. */
+    public static final int DEFAULT_PIXEL_BUDGET_MEGAPIXELS = 192;
+    /** The default of {@link #fetchBudgetMegabytes}: seven 50 MiB bodies; the README has the arithmetic. */
+    public static final int DEFAULT_FETCH_BUDGET_MEGABYTES = 384;
 
     public enum Delivery { EXACTLY_ONCE, AT_LEAST_ONCE }
+
+    public static final int MAX_PIXEL_BUDGET_MEGAPIXELS = Integer.MAX_VALUE / 1_000_000;
 
     /** Exactly once, the default. */
     public WorkerConfig(String bootstrapServers, String groupId, String inputTopic, String scoredTopic,
@@ -47,6 +64,15 @@ public record WorkerConfig(String bootstrapServers, String groupId, String input
                 batchWait, prepareThreads, commitInterval, delivery, FailureLog.Format.TEXT);
     }
 
+    /** The default pixel and fetch budgets. */
+    public WorkerConfig(String bootstrapServers, String groupId, String inputTopic, String scoredTopic,
+                        String failedTopic, String workerId, int maxInFlight, int batchCrops, Duration batchWait,
+                        int prepareThreads, Duration commitInterval, Delivery delivery, FailureLog.Format failureLog) {
+        this(bootstrapServers, groupId, inputTopic, scoredTopic, failedTopic, workerId, maxInFlight, batchCrops,
+                batchWait, prepareThreads, commitInterval, delivery, failureLog, DEFAULT_PIXEL_BUDGET_MEGAPIXELS,
+                DEFAULT_FETCH_BUDGET_MEGABYTES);
+    }
+
     public WorkerConfig {
         require(bootstrapServers != null && !bootstrapServers.isBlank(), "bootstrap servers must be given");
         require(groupId != null && !groupId.isBlank(), "group id must not be blank");
@@ -58,6 +84,10 @@ public record WorkerConfig(String bootstrapServers, String groupId, String input
         require(!commitInterval.isNegative() && !commitInterval.isZero(), "commit interval must be > 0, got " + commitInterval);
         require(delivery != null, "delivery must be given");
         require(failureLog != null, "failure log format must be given");
+        // The gate counts pixels in an int: 2047 megapixels is the most it can hold.
+        require(pixelBudgetMegapixels >= 1 && pixelBudgetMegapixels <= MAX_PIXEL_BUDGET_MEGAPIXELS,
+                "pixel budget must be in [1, " + MAX_PIXEL_BUDGET_MEGAPIXELS + "] megapixels, got " + pixelBudgetMegapixels);
+        require(fetchBudgetMegabytes >= 1, "fetch budget must be >= 1 MiB, got " + fetchBudgetMegabytes);
     }
 
     public static WorkerConfig defaults(String bootstrapServers) {
@@ -68,17 +98,42 @@ public record WorkerConfig(String bootstrapServers, String groupId, String input
 
     public WorkerConfig withWorkerId(String id) {
         return new WorkerConfig(bootstrapServers, groupId, inputTopic, scoredTopic, failedTopic, id, maxInFlight,
-                batchCrops, batchWait, prepareThreads, commitInterval, delivery, failureLog);
+                batchCrops, batchWait, prepareThreads, commitInterval, delivery, failureLog, pixelBudgetMegapixels,
+                fetchBudgetMegabytes);
     }
 
     public WorkerConfig withDelivery(Delivery delivery) {
         return new WorkerConfig(bootstrapServers, groupId, inputTopic, scoredTopic, failedTopic, workerId, maxInFlight,
-                batchCrops, batchWait, prepareThreads, commitInterval, delivery, failureLog);
+                batchCrops, batchWait, prepareThreads, commitInterval, delivery, failureLog, pixelBudgetMegapixels,
+                fetchBudgetMegabytes);
     }
 
     public WorkerConfig withFailureLog(FailureLog.Format failureLog) {
         return new WorkerConfig(bootstrapServers, groupId, inputTopic, scoredTopic, failedTopic, workerId, maxInFlight,
-                batchCrops, batchWait, prepareThreads, commitInterval, delivery, failureLog);
+                batchCrops, batchWait, prepareThreads, commitInterval, delivery, failureLog, pixelBudgetMegapixels,
+                fetchBudgetMegabytes);
+    }
+
+    public WorkerConfig withFetchBudgetMegabytes(int fetchBudgetMegabytes) {
+        return new WorkerConfig(bootstrapServers, groupId, inputTopic, scoredTopic, failedTopic, workerId, maxInFlight,
+                batchCrops, batchWait, prepareThreads, commitInterval, delivery, failureLog, pixelBudgetMegapixels,
+                fetchBudgetMegabytes);
+    }
+
+    /** The fetch budget in bytes. */
+    public long fetchBudgetBytes() {
+        return fetchBudgetMegabytes * 1024L * 1024;
+    }
+
+    public WorkerConfig withPixelBudgetMegapixels(int pixelBudgetMegapixels) {
+        return new WorkerConfig(bootstrapServers, groupId, inputTopic, scoredTopic, failedTopic, workerId, maxInFlight,
+                batchCrops, batchWait, prepareThreads, commitInterval, delivery, failureLog, pixelBudgetMegapixels,
+                fetchBudgetMegabytes);
+    }
+
+    /** The budget in pixels. */
+    public long pixelBudget() {
+        return pixelBudgetMegapixels * 1_000_000L;
     }
 
     boolean transactional() {

@@ -2,6 +2,7 @@ package dev.sieve.work;
 
 import dev.sieve.StageException;
 import dev.sieve.avro.StageTimings;
+import dev.sieve.image.PixelBudget;
 import dev.sieve.metrics.Health;
 import dev.sieve.metrics.MeterNames;
 import io.micrometer.core.instrument.Counter;
@@ -106,6 +107,16 @@ public final class WorkerMetrics implements Health {
                 .description("Kafka transactions").register(registry);
         Gauge.builder(MeterNames.WORKER_IN_FLIGHT, inFlight, AtomicInteger::get)
                 .description("Images between poll and commit").register(registry);
+    }
+
+    /** Reads the pixel budget's state when scraped: decoding that waits for memory shows as waiting threads. */
+    void bind(PixelBudget budget, FetchBudget fetchBudget) {
+        Gauge.builder(MeterNames.WORKER_FETCH_BUDGET_WAITING, fetchBudget, FetchBudget::waiting)
+                .description("Fetches waiting for the fetch budget (encoded bytes in flight)").register(registry);
+        Gauge.builder(MeterNames.WORKER_PIXEL_BUDGET_WAITING, budget, PixelBudget::waiting)
+                .description("Prepare threads waiting for the pixel budget (decoded-pixel memory)").register(registry);
+        Gauge.builder(MeterNames.WORKER_PIXEL_BUDGET_FREE, budget, PixelBudget::available)
+                .description("Pixels of the pixel budget not held by an image being decoded").register(registry);
     }
 
     /** Once per poll-loop iteration, on the consumer's thread (the consumer is not thread-safe). */

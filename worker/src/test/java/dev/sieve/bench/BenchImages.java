@@ -67,6 +67,11 @@ final class BenchImages {
     }
 
     static BufferedImage draw(int width, int height, long seed) {
+        return draw(width, height, seed, true);
+    }
+
+    /** @param noise add sensor-like noise; without it a PNG compresses far more (a 50 MP PNG stays under 50 MiB) */
+    static BufferedImage draw(int width, int height, long seed, boolean noise) {
         Random random = new Random(seed);
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         int[] row = new int[width];
@@ -98,6 +103,7 @@ final class BenchImages {
             }
         }
         g.dispose();
+        if (!noise) return image;
         // Sensor-like noise: JPEG and PNG must work for their bytes, as on photos.
         for (int y = 0; y < height; y++) {
             image.getRGB(0, y, width, 1, row, 0, width);
