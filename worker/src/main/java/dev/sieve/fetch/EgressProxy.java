@@ -14,6 +14,7 @@ import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -53,6 +54,11 @@ final class EgressProxy implements Closeable {
     private final Semaphore connections;
     private final ExecutorService threads;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    /**
+     * Recent CONNECT refusals by {@code host:port}. HttpClient turns a refused tunnel into a bare IOException (its
+     * message carries only the status), so for https the fetcher asks here why (see {@link #tunnelRefusal}).
+     */
+    private final Map<String, TunnelRefusal> tunnelRefusals = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     EgressProxy(AddressPolicy policy, HostResolver resolver, Duration connectTimeout, Duration idleTimeout,
@@ -153,6 +159,8 @@ final class EgressProxy implements Closeable {
             try {
                 checked = resolveAndCheck(host);
             } catch (Refused e) {
+                // Recorded before the answer is written, so it is there when the client sees the 403.
+                if (tunnel) recordTunnelRefusal(host, port, e.getMessage());
                 answer(toClient, 403, e.getMessage(), e.getMessage());
                 return;
             } catch (IOException e) {
@@ -196,6 +204,30 @@ final class EgressProxy implements Closeable {
                 open.remove(upstream);
             }
         }
+    }
+
+    private record TunnelRefusal(String message, long atNanos) {}
+
+    /**
+     * Why the proxy refused a CONNECT to {@code host:port} at or after {@code sinceNanos} ({@link System#nanoTime()}),
+     * if it did: the fetcher passes the start of its attempt, so a refusal seen belongs to this attempt's tunnel (or
+     * to a concurrent one to the same host and port, refused for the same reason).
+     */
+    Optional<String> tunnelRefusal(String host, int port, long sinceNanos) {
+        TunnelRefusal r = tunnelRefusals.get(authority(host, port));
+        return r != null && r.atNanos() - sinceNanos >= 0 ? Optional.of(r.message()) : Optional.empty();
+    }
+
+    private void recordTunnelRefusal(String host, int port, String message) {
+        long now = System.nanoTime();
+        // Only refusals younger than an attempt can matter: older ones go, so the map stays small whatever arrives.
+        long maxAge = connectTimeout.plus(idleTimeout).toNanos();
+        tunnelRefusals.values().removeIf(r -> now - r.atNanos() > maxAge);
+        tunnelRefusals.put(authority(host, port), new TunnelRefusal(message, now));
+    }
+
+    private static String authority(String host, int port) {
+        return host.toLowerCase(Locale.ROOT) + ":" + port;
     }
 
     /** Resolves {@code host} once; every address must be allowed; the first one is the one connected to. */

@@ -198,6 +198,7 @@ public final class ImageFetcher implements AutoCloseable {
         void hop() {
             URI target = current;
             String host = target.getHost().toLowerCase(Locale.ROOT);
+            long attemptStart = System.nanoTime();
             checkAddress(target)
                     .thenCompose(v -> pacing.turn(host))
                     .thenCompose(v -> slots.acquire(host))
@@ -205,7 +206,7 @@ public final class ImageFetcher implements AutoCloseable {
                     .whenComplete((outcome, error) -> {
                         try {
                             if (error != null) {
-                                onError(classify(unwrap(error)));
+                                onError(classify(unwrap(error), target, attemptStart));
                             } else {
                                 onResponse(outcome);
                             }
@@ -288,10 +289,19 @@ public final class ImageFetcher implements AutoCloseable {
             timer.schedule(this::hop, delay.toMillis(), TimeUnit.MILLISECONDS);
         }
 
-        private Failure classify(Throwable error) {
+        private Failure classify(Throwable error, URI target, long attemptStart) {
             if (error instanceof StageException e) {
                 boolean transientCode = e.code() == FailureCode.NETWORK || e.code() == FailureCode.TIMEOUT;
                 return new Failure(e.code(), e.getMessage(), transientCode, e.getCause());
+            }
+            if (error instanceof IOException && proxy != null && "https".equalsIgnoreCase(target.getScheme())) {
+                // An https fetch reaches the proxy as CONNECT; HttpClient reports the proxy's 403 as a bare
+                // IOException ("Tunnel failed, got: 403"), so the refusal is looked up in the proxy itself.
+                int port = target.getPort() == -1 ? 443 : target.getPort();
+                Optional<String> refused = proxy.tunnelRefusal(target.getHost(), port, attemptStart);
+                if (refused.isPresent()) {
+                    return new Failure(FailureCode.FORBIDDEN_ADDRESS, refused.get() + " (" + target + ")", false, error);
+                }
             }
             if (error instanceof LimitedBody.TooLargeException e) {
                 return new Failure(FailureCode.TOO_LARGE, e.getMessage() + " from " + current, false, null);

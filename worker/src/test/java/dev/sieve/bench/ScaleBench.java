@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -201,13 +202,19 @@ public final class ScaleBench {
         events.put("add worker c", System.currentTimeMillis() - origin);
         workers.start(name + "-c", "group", t);
         watch.sleepUntil(origin + 2 * eventS * 1000L);
-        events.put("SIGTERM worker a", System.currentTimeMillis() - origin);
-        workers.signal(name + "-a", false);
+        long sigterm = System.currentTimeMillis() - origin;
+        events.put("SIGTERM worker a", sigterm);
+        // The reader keeps reading while a drains: waiting here for a's exit would stop the clock of visibility and
+        // show a's drain as a stall of every partition (what the first runs of this bench reported).
+        Process a = workers.signal(name + "-a", false);
+        AtomicLong aExited = new AtomicLong(-1);
+        a.onExit().thenRun(() -> aExited.set(System.currentTimeMillis() - origin));
         watch.sleepUntil(origin + 3 * eventS * 1000L);
         events.put("SIGKILL worker b", System.currentTimeMillis() - origin);
         workers.signal(name + "-b", true);
         Completions c = watch.finish(Duration.ofMinutes(5));
         workers.stopAll();
+        a.waitFor(60, TimeUnit.SECONDS);
 
         // Completions per 1 s bucket, by commit-visible arrival time.
         long[] times = c.times();
@@ -225,6 +232,9 @@ public final class ScaleBench {
             if (e.getKey().startsWith("2 workers")) continue;
             m.put("dip after " + e.getKey(), dip(perSecond, (int) (e.getValue() / 1000)));
         }
+        long drainEnd = aExited.get() >= 0 ? aExited.get() : events.get("SIGKILL worker b");
+        m.put("sigterm_drain_s", aExited.get() < 0 ? null : (aExited.get() - sigterm) / 1000.0);
+        m.put("longest_gap_during_drain_s", longestGap(times, origin + sigterm, origin + drainEnd) / 1000.0);
         m.put("scored", c.scoredIds.size());
         m.put("failed", c.failedIds.size());
         m.put("missing", c.missing(name, refs));
@@ -232,6 +242,17 @@ public final class ScaleBench {
         m.put("exactly_once", c.missing(name, refs) == 0 && c.duplicates() == 0);
         ScalePlots.elasticity(perSecond, events, out.resolve("scale-elasticity.png"));
         return m;
+    }
+
+    /** The longest time between {@code from} and {@code to} (epoch ms) in which no completion became visible. */
+    static long longestGap(long[] arrivals, long from, long to) {
+        long[] sorted = Arrays.stream(arrivals).filter(t -> t >= from && t <= to).sorted().toArray();
+        long gap = 0, last = from;
+        for (long t : sorted) {
+            gap = Math.max(gap, t - last);
+            last = t;
+        }
+        return Math.max(gap, to - last);
     }
 
     /** Depth (lowest second vs the mean of the 3 s before) and duration (seconds below 80% of that mean) after an event. */
@@ -270,6 +291,8 @@ public final class ScaleBench {
         private final int batchCrops;
         private final Path logs;
         private final Map<String, Process> running = new LinkedHashMap<>();
+        /** Signalled, perhaps still draining: stopAll waits for them too. */
+        private final List<Process> signalled = new ArrayList<>();
 
         Workers(String bootstrap, double msPerBatch, int batchCrops, Path logs) {
             this.bootstrap = bootstrap;
@@ -320,20 +343,22 @@ public final class ScaleBench {
             }
         }
 
-        /** SIGTERM (graceful: finish, commit, exit 0) or SIGKILL. */
-        void signal(String id, boolean kill) throws InterruptedException {
+        /** SIGTERM (graceful: finish, commit, exit 0) or SIGKILL, without waiting; the process, to wait for. */
+        Process signal(String id, boolean kill) {
             Process p = running.remove(id);
-            if (p == null) return;
+            signalled.add(p);
             if (kill) p.destroyForcibly(); else p.destroy();
-            p.waitFor(60, TimeUnit.SECONDS);
+            return p;
         }
 
         void stopAll() throws InterruptedException {
             for (Process p : running.values()) p.destroy();
-            for (Process p : running.values()) {
+            signalled.addAll(running.values());
+            for (Process p : signalled) {
                 if (!p.waitFor(45, TimeUnit.SECONDS)) p.destroyForcibly().waitFor();
             }
             running.clear();
+            signalled.clear();
         }
     }
 

@@ -111,6 +111,53 @@ class EgressProxyTest {
         assertThat(forbidden.totalHits()).isZero();
     }
 
+    /**
+     * https reaches the proxy as CONNECT, and HttpClient turns the proxy's 403 into a bare IOException: the fetcher
+     * must still report the proxy's refusal (FORBIDDEN_ADDRESS, not a retried NETWORK error). The refusal comes before
+     * any TLS, so no TLS server is needed; nothing listens for TLS anywhere.
+     */
+    @Test
+    void fetcherRefusesAnHttpsNameThatRebindsToAForbiddenAddress() {
+        LocalHttpServer forbidden = track(new LocalHttpServer("127.0.0.2"));
+        forbidden.on("/", ex -> respond(ex, 200, "metadata".getBytes(), true));
+        int port = URI.create(forbidden.url("/")).getPort();
+        // Every check by the fetcher sees 127.0.0.1, every look-up by the proxy 127.0.0.2: a retry would not help.
+        AtomicInteger lookups = new AtomicInteger();
+        HostResolver alternating = host -> {
+            if (!host.endsWith(".test")) throw new UnknownHostException(host + " (not in the test resolver)");
+            return new InetAddress[] {InetAddress.getByName(lookups.getAndIncrement() % 2 == 0 ? "127.0.0.1" : "127.0.0.2")};
+        };
+        ImageFetcher fetcher = track(new ImageFetcher(FetchConfig.defaults().withAllowPrivateAddresses(false),
+                SECOND_LOOPBACK_FORBIDDEN, alternating));
+
+        StageException e = failure(fetcher.fetch("https://rebind.test:" + port + "/secret"));
+
+        assertThat(e.code()).isEqualTo(FailureCode.FORBIDDEN_ADDRESS);
+        assertThat(e.getMessage()).contains("rebind.test", "127.0.0.2", "test-forbidden");
+        assertThat(e.attempts()).as("a refusal is final, not retried").isEqualTo(1);
+        assertThat(lookups.get()).isEqualTo(2);
+        assertThat(forbidden.totalHits()).isZero();
+    }
+
+    /** The proxy's other CONNECT answers (here 502: no address for the name) stay network errors. */
+    @Test
+    void anHttpsNameTheProxyCannotResolveIsANetworkErrorNotARefusal() {
+        AtomicInteger lookups = new AtomicInteger();
+        // The fetcher's own check resolves the name; the proxy's look-up then finds nothing.
+        HostResolver vanishing = host -> {
+            if (!host.endsWith(".test")) throw new UnknownHostException(host + " (not in the test resolver)");
+            if (lookups.getAndIncrement() % 2 == 0) return new InetAddress[] {InetAddress.getByName("127.0.0.1")};
+            throw new UnknownHostException(host + " (gone)");
+        };
+        ImageFetcher fetcher = track(new ImageFetcher(FetchConfig.defaults().withAllowPrivateAddresses(false)
+                .withRetries(1, Duration.ofMillis(10)), SECOND_LOOPBACK_FORBIDDEN, vanishing));
+
+        StageException e = failure(fetcher.fetch("https://gone.test:9/img"));
+
+        assertThat(e.code()).isEqualTo(FailureCode.NETWORK);
+        assertThat(lookups.get()).isEqualTo(2);
+    }
+
     @Test
     void proxyRefusesAForbiddenAddressEvenWhenTheClientSkippedTheCheck() throws Exception {
         LocalHttpServer forbidden = track(new LocalHttpServer("127.0.0.2"));

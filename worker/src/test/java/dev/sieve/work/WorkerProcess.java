@@ -49,6 +49,11 @@ final class WorkerProcess {
         return process.isAlive();
     }
 
+    /** SIGTERM without waiting: the worker drains while the test watches; {@link #terminate} then collects it. */
+    void signalTerm() {
+        process.destroy();
+    }
+
     /** SIGTERM, then the exit code; -1 if it is still running after {@code seconds} (then it is killed). */
     int terminate(long seconds) throws InterruptedException {
         process.destroy();
