@@ -36,4 +36,24 @@ class ScratchMemoryTest {
         }
         assertThat(big.valid()).isFalse();
     }
+
+    @Test
+    void threadsPastTheTotalGetBuffersOfTheirOwnSoKeptMemoryDoesNotGrowWithThePool() throws Exception {
+        ScratchMemory scratch = new ScratchMemory(1000, 2500);
+        java.util.List<Boolean> own = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        java.util.List<Thread> threads = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            // One after the other: each thread leases and returns while the earlier ones keep theirs.
+            Thread t = new Thread(() -> {
+                try (ScratchMemory.Lease lease = scratch.lease(1000)) {
+                    own.add(lease.own());
+                }
+            });
+            t.start();
+            t.join();
+            threads.add(t);
+        }
+        assertThat(own).containsExactly(false, false, true, true);
+        assertThat(scratch.keptTotal()).isEqualTo(2000);
+    }
 }
