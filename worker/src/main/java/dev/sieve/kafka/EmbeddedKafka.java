@@ -151,6 +151,11 @@ public final class EmbeddedKafka implements AutoCloseable {
     @Override
     public void close() {
         stop();
+        deleteQuietly(dir);
+    }
+
+    /** Deletes a broker's temp folder; a leftover one is harmless. */
+    static void deleteQuietly(Path dir) {
         try (Stream<Path> files = Files.walk(dir)) {
             files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         } catch (IOException e) {
@@ -158,7 +163,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }

@@ -5,13 +5,10 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.io.Writer;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
@@ -156,16 +153,10 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
             stops.add(CompletableFuture.runAsync(() -> stop(node)));
         }
         CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new)).join();
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (IOException e) {
-            // A leftover temp folder is harmless.
-        }
+        EmbeddedKafka.deleteQuietly(dir);
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+        return EmbeddedKafka.freePort();
     }
 }
