@@ -142,7 +142,9 @@ public final class ImageFetcher implements AutoCloseable {
             String scheme = parsed.getScheme().toLowerCase(Locale.ROOT);
             switch (scheme) {
                 case "http", "https" -> new HttpFetch(requireHost(parsed), start, result, gate).hop();
-                case "file" -> gate.admit(fileSizeHint(parsed)).thenRunAsync(() -> {
+                // Even the size is read off the caller's thread (the worker's poll loop): a file system may block.
+                case "file" -> CompletableFuture.supplyAsync(() -> fileSizeHint(parsed), blockingExecutor)
+                        .thenCompose(gate::admit).thenRunAsync(() -> {
                     try {
                         result.complete(readFile(parsed, start));
                     } catch (StageException e) {

@@ -23,11 +23,6 @@ public final class PixelBudget {
         this.free = new Semaphore(capacity, true);
     }
 
-    /** A budget nothing waits on (for callers outside the worker, such as `sieve score`). */
-    public static PixelBudget unbounded() {
-        return new PixelBudget(Integer.MAX_VALUE);
-    }
-
     public long capacity() {
         return capacity;
     }

@@ -109,7 +109,7 @@ public final class WorkerMetrics implements Health {
                 .description("Images between poll and commit").register(registry);
     }
 
-    /** Reads the pixel budget's state when scraped: decoding that waits for memory shows as waiting threads. */
+    /** Reads both budgets' state when scraped: work that waits for memory shows as waiting fetches or threads. */
     void bind(PixelBudget budget, FetchBudget fetchBudget) {
         Gauge.builder(MeterNames.WORKER_FETCH_BUDGET_WAITING, fetchBudget, FetchBudget::waiting)
                 .description("Fetches waiting for the fetch budget (encoded bytes in flight)").register(registry);
@@ -119,13 +119,8 @@ public final class WorkerMetrics implements Health {
                 .description("Pixels of the pixel budget not held by an image being decoded").register(registry);
     }
 
-    /** Once per poll-loop iteration, on the consumer's thread (the consumer is not thread-safe). */
-    void tick(Consumer<?, ?> consumer) {
-        tick(consumer, true);
-    }
-
     /**
-     * The poll loop came round; {@code readLag} asks the consumer for its lag too, which costs a call into the
+     * Once per poll-loop iteration, on the consumer's thread (the consumer is not thread-safe); {@code readLag} asks the consumer for its lag too, which costs a call into the
      * consumer's background thread per partition, so the loop does it about once a second, not every round.
      */
     void tick(Consumer<?, ?> consumer, boolean readLag) {
