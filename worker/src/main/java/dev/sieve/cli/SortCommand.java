@@ -32,6 +32,9 @@ public final class SortCommand implements Callable<Integer> {
     @Mixin
     TagRuleOptions tags;
 
+    @Mixin
+    LogOptions logging;
+
     @Option(names = "--input-topic", defaultValue = Topics.SCORED, description = "Topic of scored images. Default: ${DEFAULT-VALUE}.")
     String input;
 
