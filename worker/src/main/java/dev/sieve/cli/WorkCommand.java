@@ -36,6 +36,7 @@ public final class WorkCommand implements Callable<Integer> {
     @Mixin ModelOptions models;
     @Mixin FetchOptions fetch;
     @Mixin LogOptions logging;
+    @Mixin HealthOptions health;
 
     /** How workers share images.in. */
     enum Mode { group, share }
@@ -121,7 +122,7 @@ public final class WorkCommand implements Callable<Integer> {
                 d.commitInterval(), delivery, logging.format, pixelBudgetMegapixels, fetchBudgetMegabytes);
         // The endpoint starts before the model loads: the pod is live (not ready) while it loads.
         PrometheusMeterRegistry registry = MetricsServer.newRegistry();
-        WorkerMetrics metrics = new WorkerMetrics(registry);
+        WorkerMetrics metrics = new WorkerMetrics(registry, health.bounds(kafka.bootstrapServers));
         Optional<MetricsServer> server = MetricsOptions.start(metricsPort, registry, metrics);
         long loadStart = System.nanoTime();
         try (ModelStage model = simulatedMsPerBatch != null ? ModelStage.simulated(simulatedMsPerBatch, System.err)

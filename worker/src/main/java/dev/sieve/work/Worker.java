@@ -330,12 +330,15 @@ public final class Worker implements AutoCloseable {
      */
     private void retryOnTimeout(String what, Runnable call) {
         while (true) {
+            metrics.awaitingKafka();
             try {
                 call.run();
                 return;
             } catch (TimeoutException e) {
                 if (!running) throw e;
                 log.warn("{} timed out ({}); the broker may be restarting, trying again", what, e.getMessage());
+            } finally {
+                metrics.kafkaReturned();
             }
         }
     }
