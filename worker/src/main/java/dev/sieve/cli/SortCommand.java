@@ -35,6 +35,9 @@ public final class SortCommand implements Callable<Integer> {
     @Mixin
     LogOptions logging;
 
+    @Mixin
+    ReadinessOptions readiness;
+
     @Option(names = "--input-topic", defaultValue = Topics.SCORED, description = "Topic of scored images. Default: ${DEFAULT-VALUE}.")
     String input;
 
@@ -68,16 +71,11 @@ public final class SortCommand implements Callable<Integer> {
     @Option(names = "--metrics-port", defaultValue = "" + MetricsServer.SORT_PORT, description = MetricsOptions.PORT_DESCRIPTION)
     int metricsPort;
 
-    @Option(names = "--shutdown-timeout-s", paramLabel = "SECONDS", defaultValue = "20",
+    @Option(names = "--shutdown-timeout-s", paramLabel = "SECONDS", defaultValue = "" + SortApp.CLOSE_TIMEOUT_S,
             description = {"On SIGTERM, wait at most this long for Kafka Streams to close (a close during a broker outage",
                     "can otherwise hang); then exit anyway, and the next sorter redoes what was not committed.",
                     "Default: ${DEFAULT-VALUE}."})
     int shutdownTimeoutS;
-
-    @Option(names = "--health-kafka-silence-s", paramLabel = "SECONDS", defaultValue = "30",
-            description = {"Not ready when the sorter's consumer has not heartbeated to its group coordinator for this",
-                    "long (the broker is out of reach). Default: ${DEFAULT-VALUE}."})
-    int kafkaSilenceS;
 
     @Option(names = "--report-interval-s", defaultValue = "30", description = "Seconds between progress lines. Default: ${DEFAULT-VALUE}.")
     int reportIntervalS;
@@ -86,7 +84,7 @@ public final class SortCommand implements Callable<Integer> {
         try {
             if (reportIntervalS < 1) throw new IllegalArgumentException("--report-interval-s " + reportIntervalS + ": must be >= 1");
             if (shutdownTimeoutS < 1) throw new IllegalArgumentException("--shutdown-timeout-s " + shutdownTimeoutS + ": must be >= 1");
-            if (kafkaSilenceS < 1) throw new IllegalArgumentException("--health-kafka-silence-s " + kafkaSilenceS + ": must be >= 1");
+            readiness.kafkaSilence();
             return new SortConfig(input, corrections, applicationId, tags.rules(), guarantee, bucketPartitions, bucketReplication, threads,
                     stateDir.isBlank() ? Optional.empty() : Optional.of(Path.of(stateDir)));
         } catch (IllegalArgumentException e) {
@@ -101,7 +99,7 @@ public final class SortCommand implements Callable<Integer> {
         SortApp app = SortApp.start(config, kafka.bootstrapServers, registry);
         Optional<MetricsServer> server;
         try {
-            server = MetricsOptions.start(metricsPort, registry, app.health(Duration.ofSeconds(kafkaSilenceS)));
+            server = MetricsOptions.start(metricsPort, registry, app.health(readiness.kafkaSilence()));
         } catch (RuntimeException e) {
             app.close();
             throw e;

@@ -45,6 +45,7 @@ public final class JsonConsole {
         encoder.setWithContext(false);
         encoder.setWithMessage(false);
         encoder.setWithArguments(false);
+        encoder.setWithFormattedMessage(true);
         encoder.start();
         OutputStreamAppender<ILoggingEvent> json = new OutputStreamAppender<>();
         json.setName(APPENDER);

@@ -8,8 +8,9 @@ import java.time.Duration;
  * outage takes away without anything a restart would fix.
  *
  * @param loopStall    the poll loop must come round within this (its rounds take milliseconds)
- * @param kafkaCall    the longest a Kafka client call may block before it times out by itself (the producer's
- *                     {@code max.block.ms}): a loop waiting in such a call for the broker gets this on top of
+ * @param kafkaCall    the longest a Kafka client call may block before it times out by itself (the longest of
+ *                     {@code max.block.ms}, {@code delivery.timeout.ms}, {@code default.api.timeout.ms}): a loop
+ *                     waiting in such a call for the broker gets this on top of
  *                     {@code loopStall}, and it is retried, so an outage never makes the process not live
  * @param batchStall   the longest one forward pass of the model may take (a CPU batch of 32 crops takes seconds)
  * @param modelLoad    the longest loading the models may take before the load counts as hung
@@ -25,15 +26,18 @@ public record HealthBounds(Duration loopStall, Duration kafkaCall, Duration batc
         }
     }
 
-    public static final Duration DEFAULT_LOOP_STALL = Duration.ofSeconds(60);
-    /** The Kafka producer's default max.block.ms. */
-    public static final Duration DEFAULT_KAFKA_CALL = Duration.ofSeconds(60);
-    public static final Duration DEFAULT_BATCH_STALL = Duration.ofSeconds(300);
-    public static final Duration DEFAULT_MODEL_LOAD = Duration.ofSeconds(600);
-    public static final Duration DEFAULT_KAFKA_SILENCE = Duration.ofSeconds(30);
+    // Seconds, as constants the command-line options can name as their defaults.
+    public static final long DEFAULT_LOOP_STALL_S = 60;
+    /** The Kafka producer's default delivery.timeout.ms, the longest of the client timeouts that end a blocked call. */
+    public static final long DEFAULT_KAFKA_CALL_S = 120;
+    public static final long DEFAULT_BATCH_STALL_S = 300;
+    public static final long DEFAULT_MODEL_LOAD_S = 600;
+    public static final long DEFAULT_KAFKA_SILENCE_S = 30;
+    public static final Duration DEFAULT_KAFKA_CALL = Duration.ofSeconds(DEFAULT_KAFKA_CALL_S);
+    public static final Duration DEFAULT_KAFKA_SILENCE = Duration.ofSeconds(DEFAULT_KAFKA_SILENCE_S);
 
     public static HealthBounds defaults() {
-        return new HealthBounds(DEFAULT_LOOP_STALL, DEFAULT_KAFKA_CALL, DEFAULT_BATCH_STALL, DEFAULT_MODEL_LOAD,
-                DEFAULT_KAFKA_SILENCE);
+        return new HealthBounds(Duration.ofSeconds(DEFAULT_LOOP_STALL_S), DEFAULT_KAFKA_CALL,
+                Duration.ofSeconds(DEFAULT_BATCH_STALL_S), Duration.ofSeconds(DEFAULT_MODEL_LOAD_S), DEFAULT_KAFKA_SILENCE);
     }
 }

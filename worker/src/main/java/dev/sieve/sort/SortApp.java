@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 public final class SortApp implements AutoCloseable, Health {
     private static final Logger LOG = LoggerFactory.getLogger(SortApp.class);
     /** Inside Kubernetes' default 30 s grace period, with room for the admin client and the JVM's own exit. */
-    public static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(20);
+    public static final int CLOSE_TIMEOUT_S = 20;
+    public static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(CLOSE_TIMEOUT_S);
 
     private final KafkaStreams streams;
     private final BucketRouter router;

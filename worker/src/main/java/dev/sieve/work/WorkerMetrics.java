@@ -63,6 +63,8 @@ public final class WorkerMetrics implements Health {
     private volatile long lastBeatNanos;
     /** Since when the poll loop waits in a Kafka call that times out by itself; 0 when it does not. */
     private volatile long kafkaCallSinceNanos;
+    /** Kafka waits the poll loop is in (its own thread only). */
+    private int kafkaCallDepth;
     /** Since when the model runs the current forward pass; 0 between passes. */
     private volatile long batchSinceNanos;
     /** The consumer's heartbeat age as last read, and when it was read; none read yet: not ready. */
@@ -173,10 +175,13 @@ public final class WorkerMetrics implements Health {
     }
 
     /**
-     * The poll loop is about to wait in a Kafka call that ends by itself within {@link HealthBounds#kafkaCall()} (and
-     * is retried while the broker is away): a wait for the broker, not a stuck thread.
+     * The poll loop is about to wait in Kafka client calls that each end by themselves within
+     * {@link HealthBounds#kafkaCall()} (and are retried while the broker is away): a wait for the broker, not a stuck
+     * thread. Calls nest (writing results, and a retried commit inside it); each start and each return restarts the
+     * clock, so the bound applies to every single call.
      */
     void awaitingKafka() {
+        kafkaCallDepth++;
         long now = System.nanoTime();
         lastBeatNanos = now;
         kafkaCallSinceNanos = now;
@@ -184,8 +189,9 @@ public final class WorkerMetrics implements Health {
 
     /** The Kafka call returned (or threw). */
     void kafkaReturned() {
-        kafkaCallSinceNanos = 0;
-        beat();
+        long now = System.nanoTime();
+        lastBeatNanos = now;
+        kafkaCallSinceNanos = --kafkaCallDepth > 0 ? now : 0;
     }
 
     /** The model starts a forward pass (on the batcher thread). */

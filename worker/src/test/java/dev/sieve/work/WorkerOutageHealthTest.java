@@ -9,6 +9,7 @@ import dev.sieve.kafka.EmbeddedKafka;
 import dev.sieve.metrics.MetricsServer;
 import dev.sieve.metrics.Scrape;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -104,9 +105,13 @@ class WorkerOutageHealthTest {
             softly.assertThat(seen).as("every reference once on images.scored or images.failed").hasSize(REFS);
             softly.assertThat(seen.values()).as("written exactly once").containsOnly(1);
 
+            String log = worker.log();
+            Files.writeString(Path.of("target", "outage-worker.log"), log);
+            softly.assertThat(log).as("messages are in the JSON lines")
+                    .contains("\"formattedMessage\":\"worker outage-0 consuming outage.in as group outage-workers\"");
             List<String> notJson = new ArrayList<>();
             int kafkaWarnings = 0;
-            for (String line : worker.log().split("\n")) {
+            for (String line : log.split("\n")) {
                 if (line.isBlank()) continue;
                 JsonObject o;
                 try {
@@ -123,8 +128,8 @@ class WorkerOutageHealthTest {
             softly.assertThat(notJson).as("lines that are not one JSON object").isEmpty();
             softly.assertThat(kafkaWarnings).as("Kafka WARN lines through a %d s outage", OUTAGE.toSeconds())
                     .isBetween(1, MAX_KAFKA_WARNINGS);
-            System.out.printf("outage %d s: %d Kafka WARN lines among %d log lines%n", OUTAGE.toSeconds(), kafkaWarnings,
-                    worker.log().split("\n").length);
+            System.out.printf("outage %d s: %d Kafka WARN lines among %d log lines (target/outage-worker.log)%n",
+                    OUTAGE.toSeconds(), kafkaWarnings, log.split("\n").length);
         }
         softly.assertAll();
     }
