@@ -6,7 +6,10 @@ import static org.awaitility.Awaitility.await;
 import dev.sieve.avro.ScoredImage;
 import dev.sieve.kafka.AvroSerde;
 import dev.sieve.kafka.EmbeddedKafka;
+import dev.sieve.metrics.MetricsServer;
+import dev.sieve.metrics.Scrape;
 import dev.sieve.work.WorkerProcess;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -19,7 +22,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** `sieve sort` in its own process, stopped with SIGTERM while its broker is down: it exits within its close bound. */
+/**
+ * `sieve sort` in its own process loses its broker mid-stream: it stays live and turns not ready, and SIGTERM then
+ * makes it exit within its close bound (before the bound it was still running 90 s after SIGTERM).
+ */
 class SortCommandShutdownTest {
     private static final int IMAGES = 30_000;
     /** A progress line with at least one image sorted. */
@@ -43,16 +49,25 @@ class SortCommandShutdownTest {
                     producer.send(new ProducerRecord<>("shutdown.scored", "s" + i, AvroSerde.of(ScoredImage.class).encode(image)));
                 }
             }
+            int port;
+            try (ServerSocket free = new ServerSocket(0)) {
+                port = free.getLocalPort();
+            }
             WorkerProcess sorter = WorkerProcess.sieve(tmp.resolve("sort.log"), List.of("sort", "-b", bootstrap,
-                    "--input-topic", "shutdown.scored", "--application-id", "shutdown-sorter", "--metrics-port", "0",
+                    "--input-topic", "shutdown.scored", "--application-id", "shutdown-sorter",
+                    "--metrics-port", String.valueOf(port), "--health-kafka-silence-s", "5",
                     "--state-dir", tmp.resolve("streams").toString(), "--report-interval-s", "1"));
             try {
                 await().atMost(Duration.ofSeconds(120)).until(() -> SORTED_SOME.matcher(sorter.log()).find() || !sorter.isAlive());
                 assertThat(sorter.isAlive()).as(sorter.log()).isTrue();
+                await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                        .until(() -> Scrape.status(port, MetricsServer.READY_PATH) == 200);
 
                 broker.stop();
-                // Let the sorter's clients find the broker gone before the stop arrives, as in a real outage.
-                await().pollDelay(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(4)).until(() -> true);
+                // An outage makes the sorter not ready, never not live.
+                await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                        .until(() -> Scrape.status(port, MetricsServer.READY_PATH) == 503);
+                assertThat(Scrape.status(port, MetricsServer.LIVE_PATH)).as("live during the outage").isEqualTo(200);
                 long start = System.nanoTime();
                 int exit = sorter.terminate(90);
                 Duration took = Duration.ofNanos(System.nanoTime() - start);
