@@ -32,6 +32,12 @@ public final class SortCommand implements Callable<Integer> {
     @Mixin
     TagRuleOptions tags;
 
+    @Mixin
+    LogOptions logging;
+
+    @Mixin
+    ReadinessOptions readiness;
+
     @Option(names = "--input-topic", defaultValue = Topics.SCORED, description = "Topic of scored images. Default: ${DEFAULT-VALUE}.")
     String input;
 
@@ -65,12 +71,20 @@ public final class SortCommand implements Callable<Integer> {
     @Option(names = "--metrics-port", defaultValue = "" + MetricsServer.SORT_PORT, description = MetricsOptions.PORT_DESCRIPTION)
     int metricsPort;
 
+    @Option(names = "--shutdown-timeout-s", paramLabel = "SECONDS", defaultValue = "" + SortApp.CLOSE_TIMEOUT_S,
+            description = {"On SIGTERM, wait at most this long for Kafka Streams to close (a close during a broker outage",
+                    "can otherwise hang); then exit anyway, and the next sorter redoes what was not committed.",
+                    "Default: ${DEFAULT-VALUE}."})
+    int shutdownTimeoutS;
+
     @Option(names = "--report-interval-s", defaultValue = "30", description = "Seconds between progress lines. Default: ${DEFAULT-VALUE}.")
     int reportIntervalS;
 
     SortConfig config() {
         try {
             if (reportIntervalS < 1) throw new IllegalArgumentException("--report-interval-s " + reportIntervalS + ": must be >= 1");
+            if (shutdownTimeoutS < 1) throw new IllegalArgumentException("--shutdown-timeout-s " + shutdownTimeoutS + ": must be >= 1");
+            readiness.kafkaSilence();
             return new SortConfig(input, corrections, applicationId, tags.rules(), guarantee, bucketPartitions, bucketReplication, threads,
                     stateDir.isBlank() ? Optional.empty() : Optional.of(Path.of(stateDir)));
         } catch (IllegalArgumentException e) {
@@ -85,19 +99,20 @@ public final class SortCommand implements Callable<Integer> {
         SortApp app = SortApp.start(config, kafka.bootstrapServers, registry);
         Optional<MetricsServer> server;
         try {
-            server = MetricsOptions.start(metricsPort, registry, app);
+            server = MetricsOptions.start(metricsPort, registry, app.health(readiness.kafkaSilence()));
         } catch (RuntimeException e) {
             app.close();
             throw e;
         }
-        Thread hook = new Thread(app::close, "sieve-sort-shutdown");
+        Duration closeTimeout = Duration.ofSeconds(shutdownTimeoutS);
+        Thread hook = new Thread(() -> app.close(closeTimeout), "sieve-sort-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         while (!app.awaitStop(Duration.ofSeconds(reportIntervalS))) print(app.counts());
         print(app.counts());
         boolean failed = app.state() == KafkaStreams.State.ERROR || app.state() == KafkaStreams.State.PENDING_ERROR;
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
-            app.close();
+            app.close(closeTimeout);
         } catch (IllegalStateException shuttingDown) {
             // The JVM is already exiting; the hook closes the app.
         }

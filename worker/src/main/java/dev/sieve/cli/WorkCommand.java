@@ -11,7 +11,6 @@ import java.io.PrintStream;
 import dev.sieve.metrics.MetricsServer;
 import dev.sieve.kafka.Topics;
 import dev.sieve.work.ShareWorker;
-import dev.sieve.work.FailureLog;
 import dev.sieve.work.Worker;
 import dev.sieve.work.WorkerConfig;
 import dev.sieve.work.WorkerMetrics;
@@ -36,6 +35,8 @@ public final class WorkCommand implements Callable<Integer> {
     @Mixin KafkaOptions kafka;
     @Mixin ModelOptions models;
     @Mixin FetchOptions fetch;
+    @Mixin LogOptions logging;
+    @Mixin HealthOptions health;
 
     /** How workers share images.in. */
     enum Mode { group, share }
@@ -104,9 +105,6 @@ public final class WorkCommand implements Callable<Integer> {
                     "repeat a few results, which readers drop by id). Default: ${DEFAULT-VALUE}."})
     WorkerConfig.Delivery delivery;
 
-    @Option(names = "--log-format", defaultValue = "TEXT",
-            description = "One log line per failed image (logger sieve.failures): TEXT (key=value) or JSON. Default: ${DEFAULT-VALUE}.")
-    FailureLog.Format logFormat;
 
     @Option(names = "--simulated-accelerator", paramLabel = "MS_PER_BATCH", hidden = true,
             description = {"Benchmarks only (scripts/bench scale): no model at all. Each batch waits MS_PER_BATCH ms",
@@ -121,10 +119,10 @@ public final class WorkCommand implements Callable<Integer> {
         WorkerConfig config = new WorkerConfig(kafka.bootstrapServers, group, inputTopic, scoredTopic,
                 failedTopic, workerId != null ? workerId : d.workerId(), maxInFlight, batchCrops,
                 Duration.ofMillis(batchWaitMs), prepareThreads != null ? prepareThreads : d.prepareThreads(),
-                d.commitInterval(), delivery, logFormat, pixelBudgetMegapixels, fetchBudgetMegabytes);
+                d.commitInterval(), delivery, logging.format, pixelBudgetMegapixels, fetchBudgetMegabytes);
         // The endpoint starts before the model loads: the pod is live (not ready) while it loads.
         PrometheusMeterRegistry registry = MetricsServer.newRegistry();
-        WorkerMetrics metrics = new WorkerMetrics(registry);
+        WorkerMetrics metrics = new WorkerMetrics(registry, health.bounds(kafka.bootstrapServers));
         Optional<MetricsServer> server = MetricsOptions.start(metricsPort, registry, metrics);
         long loadStart = System.nanoTime();
         try (ModelStage model = simulatedMsPerBatch != null ? ModelStage.simulated(simulatedMsPerBatch, System.err)

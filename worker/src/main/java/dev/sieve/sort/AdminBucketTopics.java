@@ -1,6 +1,7 @@
 package dev.sieve.sort;
 
 import dev.sieve.kafka.KafkaClients;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -81,6 +82,7 @@ public final class AdminBucketTopics implements BucketTopics {
 
     @Override
     public void close() {
-        admin.close();
+        // Bounded: a topic creation still pending during a broker outage must not hold up the sorter's exit.
+        admin.close(Duration.ofSeconds(5));
     }
 }

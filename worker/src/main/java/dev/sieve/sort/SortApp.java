@@ -2,12 +2,15 @@ package dev.sieve.sort;
 
 import dev.sieve.kafka.KafkaClients;
 import dev.sieve.metrics.Health;
+import dev.sieve.metrics.HealthBounds;
+import dev.sieve.metrics.KafkaContact;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
@@ -18,6 +21,9 @@ import org.slf4j.LoggerFactory;
 /** The running sorter: a Kafka Streams application on {@link BucketTopology}, plus the admin client that makes bucket topics. */
 public final class SortApp implements AutoCloseable, Health {
     private static final Logger LOG = LoggerFactory.getLogger(SortApp.class);
+    /** Inside Kubernetes' default 30 s grace period, with room for the admin client and the JVM's own exit. */
+    public static final int CLOSE_TIMEOUT_S = 20;
+    public static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(CLOSE_TIMEOUT_S);
 
     private final KafkaStreams streams;
     private final BucketRouter router;
@@ -102,10 +108,27 @@ public final class SortApp implements AutoCloseable, Health {
         return s == KafkaStreams.State.CREATED || s == KafkaStreams.State.REBALANCING || s == KafkaStreams.State.RUNNING;
     }
 
-    /** Ready when Kafka Streams has its tasks and is processing. */
+    /** Ready when Kafka Streams has its tasks and is processing, and has heard from the group coordinator lately. */
     @Override
     public boolean ready() {
-        return streams.state() == KafkaStreams.State.RUNNING;
+        return health(HealthBounds.DEFAULT_KAFKA_SILENCE).ready();
+    }
+
+    /** As this app's own {@link #live()} and {@link #ready()}, with not ready after {@code kafkaSilence} without a heartbeat. */
+    public Health health(Duration kafkaSilence) {
+        return new Health() {
+            @Override
+            public boolean live() {
+                return SortApp.this.live();
+            }
+
+            @Override
+            public boolean ready() {
+                // A broker outage can leave Streams RUNNING: the coordinator's silence is what shows it.
+                return streams.state() == KafkaStreams.State.RUNNING && KafkaContact.secondsSinceHeartbeat(streams.metrics())
+                        .orElse(Double.POSITIVE_INFINITY) <= kafkaSilence.toNanos() / 1e9;
+            }
+        };
     }
 
     /** Waits until Kafka Streams stops (closed, or failed) or {@code timeout} passes; true when it has stopped. */
@@ -118,10 +141,25 @@ public final class SortApp implements AutoCloseable, Health {
         return new SortCounts(c.images(), c.untagged(), c.routed(), c.unroutable(), SortMetrics.droppedRecords(streams));
     }
 
+    /** {@link #close(Duration)} with {@link #CLOSE_TIMEOUT}. */
     @Override
     public void close() {
-        streams.close();
+        close(CLOSE_TIMEOUT);
+    }
+
+    /**
+     * Stops Kafka Streams, waiting at most {@code timeout}; true when it stopped cleanly. Without a bound a close during
+     * a broker outage waits for the producer's delivery timeout or longer (125 s after SIGTERM was seen), past any
+     * pod's grace period. Giving up is safe: the broker aborts the open transaction and the next sorter redoes it.
+     */
+    public boolean close(Duration timeout) {
+        boolean clean = streams.close(CloseOptions.timeout(timeout));
+        if (!clean) {
+            LOG.warn("sorter did not stop within {} s (is the broker out of reach?); exiting anyway, uncommitted work is "
+                    + "redone by the next sorter", timeout.toSeconds());
+        }
         topics.close();
         metrics.close();
+        return clean;
     }
 }

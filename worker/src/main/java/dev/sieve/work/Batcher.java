@@ -75,7 +75,12 @@ final class Batcher implements AutoCloseable {
                     crops += crops(next.image());
                 }
                 metrics.batch(crops, System.nanoTime() - opened);
-                run(batch);
+                metrics.batchStarted();
+                try {
+                    run(batch);
+                } finally {
+                    metrics.batchEnded();
+                }
             } catch (InterruptedException e) {
                 break;
             } finally {

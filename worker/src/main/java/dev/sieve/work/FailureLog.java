@@ -1,24 +1,20 @@
 package dev.sieve.work;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
 import dev.sieve.StageException;
 import dev.sieve.avro.ImageRef;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One log line per image that ends on images.failed, on the logger {@code sieve.failures}: {@code key=value} text for
- * people, or one JSON object for log shippers. The record on images.failed stays the source of truth; this is for
+ * people; with {@code --log-format JSON} the layout writes the line as JSON and the fields go in its key-value pairs
+ * ({@code kvpList}), never as JSON written by hand. The record on images.failed stays the source of truth; this is for
  * grep and dashboards. An image replayed after an aborted transaction can be logged twice.
  */
 public final class FailureLog {
     public enum Format { TEXT, JSON }
 
     private static final Logger LOG = LoggerFactory.getLogger("sieve.failures");
-    private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
 
     private final Format format;
     private final String workerId;
@@ -29,22 +25,16 @@ public final class FailureLog {
     }
 
     void log(ImageRef ref, StageException e) {
-        if (LOG.isInfoEnabled()) LOG.info(line(ref, e));
+        if (!LOG.isInfoEnabled()) return;
+        LOG.atInfo().addKeyValue("event", "image_failed").addKeyValue("id", ref.getId()).addKeyValue("uri", ref.getUri())
+                .addKeyValue("stage", e.stage().toString()).addKeyValue("code", e.code().toString())
+                .addKeyValue("message", e.getMessage()).addKeyValue("attempts", e.attempts())
+                .addKeyValue("worker", workerId)
+                // JSON carries the fields above; repeating them in the message would only double the line.
+                .log(format == Format.JSON ? "image " + ref.getId() + " failed: " + e.code() : line(ref, e));
     }
 
     String line(ImageRef ref, StageException e) {
-        if (format == Format.JSON) {
-            Map<String, Object> o = new LinkedHashMap<>();
-            o.put("event", "image_failed");
-            o.put("id", ref.getId());
-            o.put("uri", ref.getUri());
-            o.put("stage", e.stage().toString());
-            o.put("code", e.code().toString());
-            o.put("message", e.getMessage());
-            o.put("attempts", e.attempts());
-            o.put("worker", workerId);
-            return GSON.toJson(o);
-        }
         return "failed id=" + ref.getId() + " stage=" + e.stage() + " code=" + e.code() + " attempts=" + e.attempts()
                 + " uri=" + ref.getUri() + " message=\"" + e.getMessage() + "\"";
     }

@@ -103,7 +103,7 @@ public final class ShareWorker implements AutoCloseable {
                     continue; // stop() woke us up; the loop condition decides
                 }
                 if (!records.isEmpty()) process(c, producer, records);
-                pipeline.metrics().tickShare();
+                pipeline.metrics().tickShare(c);
             }
         } finally {
             pipeline.metrics().stopped();

@@ -294,7 +294,13 @@ public final class Worker implements AutoCloseable {
             if (next >= 0) offsets.put(e.getKey(), new OffsetAndMetadata(next));
         }
         if (outputs.isEmpty()) return;
-        if (config.transactional()) writeInTransaction(outputs, offsets); else writeThenCommit(outputs, offsets);
+        // Every call from here on is a Kafka client call that times out by itself: waiting in one is not a stall.
+        metrics.awaitingKafka();
+        try {
+            if (config.transactional()) writeInTransaction(outputs, offsets); else writeThenCommit(outputs, offsets);
+        } finally {
+            metrics.kafkaReturned();
+        }
     }
 
     private void writeInTransaction(List<Output> outputs, Map<TopicPartition, OffsetAndMetadata> offsets) {
@@ -330,12 +336,15 @@ public final class Worker implements AutoCloseable {
      */
     private void retryOnTimeout(String what, Runnable call) {
         while (true) {
+            metrics.awaitingKafka();
             try {
                 call.run();
                 return;
             } catch (TimeoutException e) {
                 if (!running) throw e;
                 log.warn("{} timed out ({}); the broker may be restarting, trying again", what, e.getMessage());
+            } finally {
+                metrics.kafkaReturned();
             }
         }
     }

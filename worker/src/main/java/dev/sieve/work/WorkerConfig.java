@@ -23,7 +23,7 @@ import java.time.Duration;
  * @param delivery         EXACTLY_ONCE (default): results and offsets in one Kafka transaction; AT_LEAST_ONCE: results
  *                         written and acknowledged first, offsets committed after, no transactions (lower latency for
  *                         readers; a crash between the two repeats some results, which readers drop by id)
- * @param failureLog       one log line per failed image: TEXT (key=value) or JSON, for log shippers
+ * @param failureLog       one log line per failed image: TEXT (key=value) or JSON (the fields as the JSON layout's key-values)
  * @param pixelBudgetMegapixels decoded megapixels the prepare threads hold at once (see {@link PixelBudget}); an
  *                         image waits after its header until its pixels fit. 8-bit images hold at most 4 bytes a
  *                         pixel while decoding (alpha, CMYK and 16-bit images are charged 2x or 3x), so the

@@ -4,6 +4,8 @@ import dev.sieve.StageException;
 import dev.sieve.avro.StageTimings;
 import dev.sieve.image.PixelBudget;
 import dev.sieve.metrics.Health;
+import dev.sieve.metrics.HealthBounds;
+import dev.sieve.metrics.KafkaContact;
 import dev.sieve.metrics.MeterNames;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -15,23 +17,26 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ShareConsumer;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
 
 /**
  * A worker's meters and health. The worker calls a few hooks; everything else (counts of committed images,
  * in-flight) is read from the worker's own counters when Prometheus scrapes, so the hot path stays as it was.
  *
- * <p>Live: the poll loop has come round within {@link #STALL}. Ready: live, the model is loaded and this worker
- * owns at least one partition.
+ * <p>Live (see docs/health.md and {@link HealthBounds}): the model loads within its bound; then the poll loop comes
+ * round within its bound (plus a Kafka call's own timeout while it waits for the broker in one, as it does through an
+ * outage), and no forward pass of the model runs past its bound. Ready: live, the model is loaded, this worker owns
+ * input (a partition, or a share subscription) and its consumer has heard from the group coordinator lately.
  */
 public final class WorkerMetrics implements Health {
-    /** A poll loop that has not come round for this long is stuck (its iterations take milliseconds). */
-    static final Duration STALL = Duration.ofSeconds(60);
-
     // Stage latencies span 1 ms (a cached file) to tens of seconds (a slow host): fixed buckets keep series few.
     private static final Duration[] LATENCY_BUCKETS = {Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
             Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
@@ -50,15 +55,29 @@ public final class WorkerMetrics implements Health {
     private final AtomicLong lag = new AtomicLong();
     private final AtomicInteger assigned = new AtomicInteger();
     private final AtomicLong modelLoadNanos = new AtomicLong();
+    private final HealthBounds bounds;
+    private final long createdNanos = System.nanoTime();
     private volatile boolean modelLoaded;
-    private volatile long lastTickNanos;
-    /** Starting (loading the model: live, not ready), looping, or stopped (neither). */
-    private volatile Phase phase = Phase.STARTING;
-
-    private enum Phase { STARTING, LOOPING, STOPPED }
+    private volatile boolean stopped;
+    /** When the poll loop last came round (or the model finished loading, before its first round). */
+    private volatile long lastBeatNanos;
+    /** Since when the poll loop waits in a Kafka call that times out by itself; 0 when it does not. */
+    private volatile long kafkaCallSinceNanos;
+    /** Kafka waits the poll loop is in (its own thread only). */
+    private int kafkaCallDepth;
+    /** Since when the model runs the current forward pass; 0 between passes. */
+    private volatile long batchSinceNanos;
+    /** The consumer's heartbeat age as last read, and when it was read; none read yet: not ready. */
+    private volatile double heartbeatAgeSeconds = Double.POSITIVE_INFINITY;
+    private volatile long heartbeatReadNanos;
 
     public WorkerMetrics(MeterRegistry registry) {
+        this(registry, HealthBounds.defaults());
+    }
+
+    public WorkerMetrics(MeterRegistry registry, HealthBounds bounds) {
         this.registry = registry;
+        this.bounds = bounds;
         crops = Counter.builder(MeterNames.WORKER_CROPS).description("Crops through CLIP").register(registry);
         batchCrops = DistributionSummary.builder(MeterNames.WORKER_BATCH_CROPS).description("Crops per CLIP forward pass")
                 .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256, 512).register(registry);
@@ -92,6 +111,7 @@ public final class WorkerMetrics implements Health {
     /** Called once the model is in memory; until then the worker is not ready. */
     public void modelLoaded(Duration took) {
         modelLoadNanos.set(took.toNanos());
+        lastBeatNanos = System.nanoTime();
         modelLoaded = true;
     }
 
@@ -124,11 +144,11 @@ public final class WorkerMetrics implements Health {
      * consumer's background thread per partition, so the loop does it about once a second, not every round.
      */
     void tick(Consumer<?, ?> consumer, boolean readLag) {
-        lastTickNanos = System.nanoTime();
-        phase = Phase.LOOPING;
+        beat();
         var partitions = consumer.assignment();
         assigned.set(partitions.size());
         if (!readLag) return;
+        heardFromKafka(consumer.metrics());
         long behind = 0;
         for (TopicPartition tp : partitions) behind += consumer.currentLag(tp).orElse(0);
         lag.set(behind);
@@ -138,15 +158,54 @@ public final class WorkerMetrics implements Health {
      * A share consumer's poll loop came round. Share groups have no partition assignment: a subscribed, polling
      * member is ready, and its lag is the group's backlog, which only the broker knows (see ops/README.md).
      */
-    void tickShare() {
-        lastTickNanos = System.nanoTime();
-        phase = Phase.LOOPING;
+    void tickShare(ShareConsumer<?, ?> consumer) {
+        beat();
         assigned.set(1);
+        heardFromKafka(consumer.metrics());
+    }
+
+    /** The poll loop came round. */
+    void beat() {
+        lastBeatNanos = System.nanoTime();
+    }
+
+    private void heardFromKafka(Map<MetricName, ? extends Metric> clientMetrics) {
+        heartbeatAgeSeconds = KafkaContact.secondsSinceHeartbeat(clientMetrics).orElse(Double.POSITIVE_INFINITY);
+        heartbeatReadNanos = System.nanoTime();
+    }
+
+    /**
+     * The poll loop is about to wait in Kafka client calls that each end by themselves within
+     * {@link HealthBounds#kafkaCall()} (and are retried while the broker is away): a wait for the broker, not a stuck
+     * thread. Calls nest (writing results, and a retried commit inside it); each start and each return restarts the
+     * clock, so the bound applies to every single call.
+     */
+    void awaitingKafka() {
+        kafkaCallDepth++;
+        long now = System.nanoTime();
+        lastBeatNanos = now;
+        kafkaCallSinceNanos = now;
+    }
+
+    /** The Kafka call returned (or threw). */
+    void kafkaReturned() {
+        long now = System.nanoTime();
+        lastBeatNanos = now;
+        kafkaCallSinceNanos = --kafkaCallDepth > 0 ? now : 0;
+    }
+
+    /** The model starts a forward pass (on the batcher thread). */
+    void batchStarted() {
+        batchSinceNanos = System.nanoTime();
+    }
+
+    void batchEnded() {
+        batchSinceNanos = 0;
     }
 
     /** The poll loop has ended: the worker is neither live nor ready any more. */
     void stopped() {
-        phase = Phase.STOPPED;
+        stopped = true;
         assigned.set(0);
     }
 
@@ -181,15 +240,23 @@ public final class WorkerMetrics implements Health {
 
     @Override
     public boolean live() {
-        return switch (phase) {
-            case STARTING -> true;
-            case LOOPING -> System.nanoTime() - lastTickNanos < STALL.toNanos();
-            case STOPPED -> false;
-        };
+        if (stopped) return false;
+        long now = System.nanoTime();
+        if (!modelLoaded) return now - createdNanos < bounds.modelLoad().toNanos();
+        long batchSince = batchSinceNanos;
+        if (batchSince != 0 && now - batchSince >= bounds.batchStall().toNanos()) return false;
+        long kafkaSince = kafkaCallSinceNanos;
+        if (kafkaSince != 0) return now - kafkaSince < bounds.kafkaCall().plus(bounds.loopStall()).toNanos();
+        return now - lastBeatNanos < bounds.loopStall().toNanos();
     }
 
     @Override
     public boolean ready() {
-        return modelLoaded && phase == Phase.LOOPING && live() && assigned.get() > 0;
+        return modelLoaded && live() && assigned.get() > 0 && kafkaHeardWithin(bounds.kafkaSilence());
+    }
+
+    private boolean kafkaHeardWithin(Duration silence) {
+        double age = heartbeatAgeSeconds + (System.nanoTime() - heartbeatReadNanos) / 1e9;
+        return age <= silence.toNanos() / 1e9;
     }
 }

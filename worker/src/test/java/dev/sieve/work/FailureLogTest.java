@@ -2,15 +2,22 @@ package dev.sieve.work;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.encoder.JsonEncoder;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.sieve.StageException;
 import dev.sieve.avro.FailureCode;
 import dev.sieve.avro.ImageRef;
 import dev.sieve.avro.Stage;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 class FailureLogTest {
     private final ImageRef ref = ImageRef.newBuilder().setId("abc").setUri("https://example.test/a \"b\".jpg")
@@ -19,18 +26,30 @@ class FailureLogTest {
             "HTTP 503 from example.test \"busy\"", 3, null);
 
     @Test
-    void jsonLineIsOneParseableObjectWithTheRecordsFields() {
-        String line = new FailureLog(FailureLog.Format.JSON, "w-1").line(ref, failure);
+    void jsonLineIsOneParseableObjectWithTheRecordsFieldsAsKeyValues() {
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger("sieve.failures");
+        ListAppender<ILoggingEvent> captured = new ListAppender<>();
+        captured.start();
+        logger.addAppender(captured);
+        try {
+            new FailureLog(FailureLog.Format.JSON, "w-1").log(ref, failure);
+        } finally {
+            logger.detachAppender(captured);
+        }
+        JsonEncoder encoder = new JsonEncoder();
+        encoder.setContext(logger.getLoggerContext());
+        encoder.start();
+        String line = new String(encoder.encode(captured.list.get(0)), StandardCharsets.UTF_8).strip();
         assertThat(line).doesNotContain("\n");
         JsonObject o = JsonParser.parseString(line).getAsJsonObject();
-        assertThat(o.get("event").getAsString()).isEqualTo("image_failed");
-        assertThat(o.get("id").getAsString()).isEqualTo("abc");
-        assertThat(o.get("uri").getAsString()).isEqualTo(ref.getUri());
-        assertThat(o.get("stage").getAsString()).isEqualTo("FETCH");
-        assertThat(o.get("code").getAsString()).isEqualTo("HTTP_STATUS");
-        assertThat(o.get("message").getAsString()).isEqualTo(failure.getMessage());
-        assertThat(o.get("attempts").getAsInt()).isEqualTo(3);
-        assertThat(o.get("worker").getAsString()).isEqualTo("w-1");
+        assertThat(o.get("loggerName").getAsString()).isEqualTo("sieve.failures");
+        Map<String, String> fields = new HashMap<>();
+        for (JsonElement pair : o.getAsJsonArray("kvpList")) {
+            pair.getAsJsonObject().entrySet().forEach(e -> fields.put(e.getKey(), e.getValue().getAsString()));
+        }
+        assertThat(fields).containsEntry("event", "image_failed").containsEntry("id", "abc")
+                .containsEntry("uri", ref.getUri()).containsEntry("stage", "FETCH").containsEntry("code", "HTTP_STATUS")
+                .containsEntry("message", failure.getMessage()).containsEntry("attempts", "3").containsEntry("worker", "w-1");
     }
 
     @Test

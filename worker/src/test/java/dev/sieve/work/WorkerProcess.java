@@ -8,11 +8,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * `sieve work` as a separate OS process, started from the test JVM's own classpath, so a test can stop it the way
- * an orchestrator does: SIGTERM ({@link #terminate()}) or SIGKILL ({@link #kill()}). Its output goes to a log
- * file (a pipe nobody reads would block it).
+ * `sieve work` (or another sieve command: {@link #sieve}) as a separate OS process, started from the test JVM's own
+ * classpath, so a test can stop it the way an orchestrator does: SIGTERM ({@link #terminate}) or SIGKILL
+ * ({@link #kill()}). Its output goes to a log file (a pipe nobody reads would block it).
  */
-final class WorkerProcess {
+public final class WorkerProcess {
     static final Path REPO = WorkerEndToEndTest.REPO;
 
     private final Process process;
@@ -27,15 +27,22 @@ final class WorkerProcess {
 
     /** Starts `sieve work` with the fixture models and {@code args}; the log goes to {@code log}. */
     static WorkerProcess start(Path log, List<String> args) throws IOException {
+        List<String> command = new ArrayList<>(List.of("work",
+                "--clip", WorkerEndToEndTest.CLIP.toString(),
+                "--heads-dir", WorkerEndToEndTest.HEADS.toString()));
+        command.addAll(args);
+        return sieve(log, command);
+    }
+
+    /** Starts `sieve ARGS...` (the command first); the log goes to {@code log}. */
+    public static WorkerProcess sieve(Path log, List<String> args) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-XX:+UseSerialGC",
                 "-Dai.djl.offline=true",
                 "-Dai.djl.pytorch.num_threads=1", "-Dai.djl.pytorch.num_interop_threads=1",
                 "-cp", System.getProperty("java.class.path"),
-                "dev.sieve.cli.Sieve", "work",
-                "--clip", WorkerEndToEndTest.CLIP.toString(),
-                "--heads-dir", WorkerEndToEndTest.HEADS.toString()));
+                "dev.sieve.cli.Sieve"));
         command.addAll(args);
         Files.createDirectories(log.getParent());
         // A restarted worker appends to its predecessor's log: remember where this process's part begins.
@@ -45,7 +52,7 @@ final class WorkerProcess {
         return new WorkerProcess(p, log, logStart);
     }
 
-    boolean isAlive() {
+    public boolean isAlive() {
         return process.isAlive();
     }
 
@@ -55,7 +62,7 @@ final class WorkerProcess {
     }
 
     /** SIGTERM, then the exit code; -1 if it is still running after {@code seconds} (then it is killed). */
-    int terminate(long seconds) throws InterruptedException {
+    public int terminate(long seconds) throws InterruptedException {
         process.destroy();
         if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor();
@@ -65,12 +72,12 @@ final class WorkerProcess {
     }
 
     /** SIGKILL: no shutdown hook, no drain, no commit — a node failure as the worker sees it. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly().waitFor();
     }
 
     /** What this process (not an earlier one with the same log) has written so far. */
-    String log() throws IOException {
+    public String log() throws IOException {
         if (!Files.exists(log)) return "";
         byte[] all = Files.readAllBytes(log);
         int from = (int) Math.min(logStart, all.length);
