@@ -2,11 +2,11 @@
 """Helpers of scripts/image-smoke (run with /usr/bin/python3; needs python3-avro and python3-confluent-kafka).
 
   image_smoke.py runtime DOCKERFILE OUT_DIR   the final stage's apt packages, ENV, USER, WORKDIR, ENTRYPOINT as files
-  image_smoke.py compare BOOTSTRAP HOST_JSONL EXPECTED TIMEOUT_S
+  image_smoke.py compare BOOTSTRAP HOST_JSONL EXPECTED TIMEOUT_S WORKER_PID
       reads images.scored and images.failed (read_committed) until EXPECTED records arrived, and checks each against
       `sieve score --json` of the same file on the host: the same heads, labels and probabilities (exactly, or within
       1e-6 for batch-dependent float rounding: the worker batches crops, `sieve score` runs one image), or the same
-      failure stage and code.
+      failure stage and code. Stops waiting when the worker's process has exited.
 """
 import json
 import os
@@ -89,7 +89,15 @@ def host_heads(o):
     return out
 
 
-def compare(bootstrap, host_jsonl, expected, timeout_s):
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+def compare(bootstrap, host_jsonl, expected, timeout_s, worker_pid):
     from confluent_kafka import Consumer
     from single_object import SingleObjectCodec
 
@@ -105,7 +113,7 @@ def compare(bootstrap, host_jsonl, expected, timeout_s):
     seen, problems, worst = {}, [], 0.0
     deadline = time.monotonic() + timeout_s
     try:
-        while len(seen) < expected and time.monotonic() < deadline:
+        while len(seen) < expected and time.monotonic() < deadline and alive(worker_pid):
             msg = consumer.poll(1.0)
             if msg is None or msg.error():
                 continue
@@ -137,7 +145,7 @@ def compare(bootstrap, host_jsonl, expected, timeout_s):
              else print(f"  {name}: {len(got)} heads, max |Δp| {diff:.3g} against the host"))
     missing = sorted(set(host) - set(seen))
     if missing:
-        problems.append(f"not written by the image's worker within {timeout_s} s: {missing}")
+        problems.append(f"not written by the image's worker ({'within ' + str(timeout_s) + ' s' if alive(worker_pid) else 'it exited'}): {missing}")
     print(f"  {len(seen)} of {expected} records; largest score difference {worst:.3g}")
     for p in problems:
         print("  MISMATCH " + p)
@@ -148,6 +156,6 @@ if __name__ == "__main__":
     if sys.argv[1] == "runtime":
         runtime(sys.argv[2], sys.argv[3])
     elif sys.argv[1] == "compare":
-        sys.exit(compare(sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5])))
+        sys.exit(compare(sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])))
     else:
         sys.exit(__doc__)
