@@ -55,8 +55,8 @@ case "$variant" in
     natives="$4"
     flavor="$5"
     # No natives jar: Dockerfile.cuda points PYTORCH_LIBRARY_PATH at this folder and sets PYTORCH_VERSION and
-    # PYTORCH_FLAVOR to the same version and flavor, so DJL takes it as is (LibUtils.findOverrideLibrary) instead of
-    # guessing the flavor from the driver's CUDA version and going to the network when the guess has no folder.
+    # PYTORCH_FLAVOR to the same version and flavor, so DJL takes it as is (LibUtils.findOverrideLibrary), a route
+    # with no download branch.
     version=${jni_version%%-*}
     dir="$root/opt/djl/pytorch/$version-$flavor-$classifier"
     [ -f "$natives/libtorch.so" ] || { echo "assemble.sh: no libtorch.so in $natives" >&2; exit 1; }

@@ -4,9 +4,8 @@
   image_smoke.py runtime DOCKERFILE OUT_DIR   the final stage's apt packages, ENV, USER, WORKDIR, ENTRYPOINT as files
   image_smoke.py compare BOOTSTRAP HOST_JSONL EXPECTED TIMEOUT_S WORKER_PID
       reads images.scored and images.failed (read_committed) until EXPECTED records arrived, and checks each against
-      `sieve score --json` of the same file on the host: the same heads, labels and probabilities (exactly, or within
-      1e-6 for batch-dependent float rounding: the worker batches crops, `sieve score` runs one image), or the same
-      failure stage and code. Stops waiting when the worker's process has exited.
+      `sieve score --json` of the same file on the host: the same heads, labels and probabilities within TOLERANCE, or
+      the same failure stage and code. Stops waiting when the worker's process has exited.
 """
 import json
 import os
@@ -16,6 +15,10 @@ import sys
 import time
 import uuid
 from urllib.parse import unquote, urlparse
+
+# The worker puts crops of several images in one forward pass and `sieve score` one image's: libtorch's float sums then
+# differ in the last bits (0 on a quiet machine, 2.7e-6 seen under load). ScorerTest allows the same for batched scoring.
+TOLERANCE = 1e-5
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples", "python"))
 
@@ -141,7 +144,7 @@ def compare(bootstrap, host_jsonl, expected, timeout_s, worker_pid):
                 continue
             diff = max(abs(got[h][l] - ref[h][l]) for h in got for l in got[h])
             worst = max(worst, diff)
-            (problems.append(f"{name}: differs by {diff:.3g}") if diff > 1e-6
+            (problems.append(f"{name}: differs by {diff:.3g}") if diff > TOLERANCE
              else print(f"  {name}: {len(got)} heads, max |Δp| {diff:.3g} against the host"))
     missing = sorted(set(host) - set(seen))
     if missing:

@@ -33,7 +33,7 @@ public record DecoderLibraries(String jpeg, String png) {
 
     /** One log line, naming the Debian package that is missing when a fallback is in use. */
     public String line() {
-        return "decoders: JPEG " + jpeg + ", PNG " + png + (exact() ? " (the exact, fast path)" : " — fallback: " + missing());
+        return "decoders: JPEG " + jpeg + ", PNG " + png + (exact() ? " (the exact, fast path)" : "; fallback: " + missing());
     }
 
     private String missing() {
