@@ -3,6 +3,7 @@ package dev.sieve.cli;
 import dev.sieve.avro.ClipModel;
 import dev.sieve.fetch.ImageFetcher;
 import dev.sieve.image.ClipPreprocessing;
+import dev.sieve.image.DecoderLibraries;
 import dev.sieve.image.DecodeOptions;
 import dev.sieve.image.ImagePreparer;
 import dev.sieve.model.BatchScorer;
@@ -106,6 +107,12 @@ public final class WorkCommand implements Callable<Integer> {
     WorkerConfig.Delivery delivery;
 
 
+    @Option(names = "--require-exact-decoders", defaultValue = "${env:SIEVE_REQUIRE_EXACT_DECODERS:-false}",
+            description = {"Refuse to start unless JPEGs decode with libjpeg-turbo and PNG data inflates with libdeflate",
+                    "(Debian's libturbojpeg0 and libdeflate0): the path the tests verify. Without it the worker logs the",
+                    "fallback and runs. Default: ${DEFAULT-VALUE} (env SIEVE_REQUIRE_EXACT_DECODERS; true in the images)."})
+    boolean requireExactDecoders;
+
     @Option(names = "--simulated-accelerator", paramLabel = "MS_PER_BATCH", hidden = true,
             description = {"Benchmarks only (scripts/bench scale): no model at all. Each batch waits MS_PER_BATCH ms",
                     "without using the CPU and gets deterministic fake scores from a simulated head; records say",
@@ -120,8 +127,13 @@ public final class WorkCommand implements Callable<Integer> {
                 failedTopic, workerId != null ? workerId : d.workerId(), maxInFlight, batchCrops,
                 Duration.ofMillis(batchWaitMs), prepareThreads != null ? prepareThreads : d.prepareThreads(),
                 d.commitInterval(), delivery, logging.format, pixelBudgetMegapixels, fetchBudgetMegabytes);
+        // Before anything slow: a worker that would score differently from the tests says so, or refuses at once.
+        DecoderLibraries decoders = DecoderLibraries.probe(models.jpegDecoder);
+        System.err.println(decoders.line());
+        if (requireExactDecoders) decoders.requireExact();
         // The endpoint starts before the model loads: the pod is live (not ready) while it loads.
         PrometheusMeterRegistry registry = MetricsServer.newRegistry();
+        decoders.register(registry);
         WorkerMetrics metrics = new WorkerMetrics(registry, health.bounds(kafka.bootstrapServers));
         Optional<MetricsServer> server = MetricsOptions.start(metricsPort, registry, metrics);
         long loadStart = System.nanoTime();

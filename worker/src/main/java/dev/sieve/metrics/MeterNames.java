@@ -36,6 +36,8 @@ public final class MeterNames {
     public static final String WORKER_TRANSACTIONS = "sieve.worker.transactions";
     /** How long loading CLIP and the heads took at start. */
     public static final String WORKER_MODEL_LOAD = "sieve.worker.model.load";
+    /** Always 1, tags {@code jpeg} = libjpeg-turbo | imageio and {@code png} = libdeflate | java.util.zip. */
+    public static final String DECODER_INFO = "sieve.decoder.info";
 
     /** Scored images the sorter read. */
     public static final String SORT_IMAGES = "sieve.sort.images";

@@ -1,0 +1,52 @@
+package dev.sieve.image;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import dev.sieve.metrics.MetricsServer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.junit.jupiter.api.Test;
+
+class DecoderLibrariesTest {
+
+    @Test
+    void aHostWithBothLibrariesRunsTheExactFastPathAndSaysSoInOneLineAndAMetric() {
+        assumeThat(TurboJpeg.load()).as("libturbojpeg0 installed").isPresent();
+        assumeThat(LibDeflate.load()).as("libdeflate0 installed").isPresent();
+        DecoderLibraries d = DecoderLibraries.probe(DecodeOptions.JpegDecoder.AUTO);
+
+        assertThat(d).isEqualTo(new DecoderLibraries(DecoderLibraries.LIBJPEG_TURBO, DecoderLibraries.LIBDEFLATE));
+        assertThat(d.exact()).isTrue();
+        assertThat(d.line()).startsWith("decoders: JPEG libjpeg-turbo, PNG libdeflate").doesNotContain("\n");
+        d.requireExact(); // does not throw
+
+        PrometheusMeterRegistry registry = MetricsServer.newRegistry();
+        d.register(registry);
+        assertThat(registry.scrape()).contains("sieve_decoder_info{jpeg=\"libjpeg-turbo\",png=\"libdeflate\"} 1");
+    }
+
+    @Test
+    void theImageIoFallbackIsNamedWithThePackageThatFixesItAndRefusedWhenExactDecodersAreRequired() {
+        DecoderLibraries d = DecoderLibraries.probe(DecodeOptions.JpegDecoder.IMAGEIO);
+
+        assertThat(d.jpeg()).isEqualTo(DecoderLibraries.IMAGEIO);
+        assertThat(d.exact()).isFalse();
+        assertThat(d.line()).contains("JPEG imageio").contains("libturbojpeg0").doesNotContain("\n");
+        assertThatThrownBy(d::requireExact).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("--require-exact-decoders").hasMessageContaining("libturbojpeg0");
+
+        PrometheusMeterRegistry registry = MetricsServer.newRegistry();
+        d.register(registry);
+        assertThat(registry.scrape()).containsPattern("sieve_decoder_info\\{jpeg=\"imageio\",png=\"[a-z.]+\"} 1");
+    }
+
+    @Test
+    void zlibInsteadOfLibdeflateIsTheSlowPathAndAlsoRefused() {
+        DecoderLibraries d = new DecoderLibraries(DecoderLibraries.LIBJPEG_TURBO, DecoderLibraries.JAVA_ZIP);
+
+        assertThat(d.exact()).isFalse();
+        assertThat(d.line()).contains("PNG java.util.zip").contains("libdeflate0");
+        assertThatThrownBy(d::requireExact).hasMessageContaining("libdeflate0");
+    }
+}
