@@ -1,12 +1,10 @@
 package dev.sieve.export;
 
 import dev.sieve.avro.Correction;
-import dev.sieve.avro.FailureCode;
 import dev.sieve.avro.HeadKind;
 import dev.sieve.avro.HeadScore;
 import dev.sieve.avro.LabelScore;
 import dev.sieve.avro.ScoredImage;
-import dev.sieve.avro.Stage;
 import dev.sieve.fetch.FileRoot;
 import dev.sieve.kafka.AvroSerde;
 import dev.sieve.sort.Corrections;
@@ -116,13 +114,14 @@ public final class DatasetExport {
                         manifest.write(TsvFields.row("id", "uri"));
                         for (ScoredImage image : cls.getValue().values()) {
                             manifest.write(TsvFields.row(image.getRef().getId(), image.getRef().getUri()));
-                            Optional<ExportProblem> problem = place(placer, headDir.getFileName().resolve(folder).toString(), dir, image);
-                            if (problem.isEmpty()) {
-                                n++;
-                            } else {
-                                skipped++;
-                                if (problem.get().code() != null) problems.add(problem.get());
-                            }
+                            String id = image.getRef().getId();
+                            Optional<String> ext = trainerExtension(image.getRef().getUri());
+                            Optional<ExportProblem> problem = ext.isEmpty() ? Optional.empty() : placer.place(
+                                    headDir.getFileName().resolve(folder).toString(), id, image.getRef().getUri(),
+                                    dir.resolve(PathSegments.fileName(id, ext.get())));
+                            problem.ifPresent(problems::add);
+                            if (ext.isPresent() && problem.isEmpty()) n++;
+                            else skipped++;
                         }
                     }
                     folderCounts.put(folder, n);
@@ -158,24 +157,15 @@ public final class DatasetExport {
         return s.toString();
     }
 
-    /**
-     * Places one image in its class folder. Empty when placed; a problem without a code when the image is simply not
-     * for the trainer (not a file: URI, another extension); else what went wrong.
-     */
-    private static Optional<ExportProblem> place(FilePlacer placer, String folder, Path dir, ScoredImage image) {
-        String id = image.getRef().getId();
-        String uri = image.getRef().getUri();
-        URI parsed;
+    /** The extension (lower-case) of a file: image the trainer reads; empty for any other URI: it is not placed. */
+    private static Optional<String> trainerExtension(String uri) {
         try {
-            parsed = new URI(uri);
+            URI parsed = new URI(uri);
+            String ext = PathSegments.extension(parsed.getPath()).toLowerCase(Locale.ROOT);
+            return "file".equalsIgnoreCase(parsed.getScheme()) && IMAGE_EXTENSIONS.contains(ext) ? Optional.of(ext) : Optional.empty();
         } catch (URISyntaxException e) {
-            return Optional.of(new ExportProblem(folder, id, uri, Stage.FETCH, FailureCode.BAD_REFERENCE, "not a valid URI: " + e.getMessage()));
+            return Optional.empty();
         }
-        String ext = PathSegments.extension(parsed.getPath()).toLowerCase(Locale.ROOT);
-        if (!"file".equalsIgnoreCase(parsed.getScheme()) || !IMAGE_EXTENSIONS.contains(ext)) {
-            return Optional.of(new ExportProblem(folder, id, uri, Stage.FETCH, null, "not a local image the trainer reads"));
-        }
-        return placer.place(folder, id, uri, dir.resolve(PathSegments.fileName(id, ext)));
     }
 
     private static <T extends org.apache.avro.specific.SpecificRecord> Optional<T> decode(AvroSerde<T> serde, byte[] value) {
