@@ -77,6 +77,9 @@ class SortExportCommandsTest {
         assertThat(export.exitCode()).isEqualTo(2);
         assertThat(export.err()).contains("only with --from-scored");
         assertThat(run(new ExportCommand(), "--buckets", "(").err()).contains("--buckets '('");
+        Run noRoot = run(new ExportCommand(), "--file-root", "/nonexistent/sieve-root");
+        assertThat(noRoot.exitCode()).isEqualTo(2);
+        assertThat(noRoot.err()).contains("/nonexistent/sieve-root");
     }
 
     @Test
