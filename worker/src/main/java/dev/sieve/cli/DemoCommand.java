@@ -115,7 +115,7 @@ public final class DemoCommand implements Callable<Integer> {
                 }
 
                 step(6, "exporting the buckets to " + outDir);
-                ExportResult export = Exporter.run(ExportConfig.defaults().withOut(outDir), bootstrap);
+                ExportResult export = Exporter.run(ExportConfig.defaults().withOut(outDir).withFileRoot(folder), bootstrap);
 
                 printSummary(sent, scored, failed, export, workSeconds, (System.nanoTime() - t0) / 1e9, outDir);
                 return sent == scored.size() + failed.size() ? 0 : 1;

@@ -19,8 +19,9 @@ import picocli.CommandLine.Spec;
 /** {@code sieve export}: bucket topics to bucket folders and a distribution report, once. */
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = {"Reads bucket topics (or images.scored with --from-scored) from the beginning to their current end, then writes "
-                + "<out>/<head>/<label>/ with a link (or copy) per file: image named <id><ext>, a manifest.tsv (id, uri, probability) "
-                + "per bucket, and report.txt / report.json with the distribution. Each image enters a bucket once."})
+                + "<out>/<head>/<label>/ with a link (or copy) per file: image under --file-root named <id><ext>, a manifest.tsv "
+                + "(id, uri, probability) per bucket, report.txt / report.json with the distribution, and problems.tsv with every "
+                + "file: image not placed and why. Each image enters a bucket once."})
 public final class ExportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -30,6 +31,9 @@ public final class ExportCommand implements Callable<Integer> {
 
     @Mixin
     TagRuleOptions tags;
+
+    @Mixin
+    FileRootOption fileRoot;
 
     @Option(names = {"-o", "--out"}, defaultValue = "buckets", description = "Output folder. Default: ${DEFAULT-VALUE}.")
     Path out;
@@ -76,7 +80,7 @@ public final class ExportCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--buckets '" + buckets + "': not a regular expression: " + e.getDescription());
             }
             return new ExportConfig(out, pattern, fromScored, scoredTopic, tags.rules(),
-                    copy ? ExportConfig.FileMode.COPY : ExportConfig.FileMode.SYMLINK, Duration.ofMillis(stallTimeoutMs));
+                    copy ? ExportConfig.FileMode.COPY : ExportConfig.FileMode.SYMLINK, Duration.ofMillis(stallTimeoutMs), fileRoot.folder());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }

@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "review", mixinStandardHelpOptions = true,
         description = {"Serves a review page on http://127.0.0.1:<port>/ over the buckets (read once from the bucket topics, or from a "
                 + "folder `sieve export` wrote): per head and label a grid of thumbnails sorted by score, per-crop scores and the five "
-                + "crop boxes on hover, a score histogram and the distribution report. Keys: j/k or arrows move, a digit N marks "
+                + "crop boxes on hover, a score histogram and the distribution report. Thumbnails only for file: images under --file-root. Keys: j/k or arrows move, a digit N marks "
                 + "'should be label N', x excludes the image from the head's buckets. Each mark is published to the corrections topic; "
                 + "`sieve sort` moves the image. Runs until interrupted."})
 public final class ReviewCommand implements Callable<Integer> {
@@ -35,6 +35,9 @@ public final class ReviewCommand implements Callable<Integer> {
 
     @Mixin
     KafkaOptions kafka;
+
+    @Mixin
+    FileRootOption fileRoot;
 
     @Option(names = {"-p", "--port"}, defaultValue = "8377", description = "Port on 127.0.0.1 (0 = any free port). Default: ${DEFAULT-VALUE}.")
     int port;
@@ -71,7 +74,7 @@ public final class ReviewCommand implements Callable<Integer> {
         try {
             if (kafkaTimeoutMs < 1) throw new IllegalArgumentException("--kafka-timeout-ms " + kafkaTimeoutMs + ": must be > 0");
             if (fromExport != null && !Files.isDirectory(fromExport)) throw new IllegalArgumentException("--from-export " + fromExport + " is not a folder");
-            return new ReviewConfig(port, thumbnailCache, thumbnailSize, correctionsTopic, reviewer, order);
+            return new ReviewConfig(port, thumbnailCache, thumbnailSize, correctionsTopic, reviewer, order, fileRoot.folder());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }

@@ -5,6 +5,7 @@ import dev.sieve.avro.HeadKind;
 import dev.sieve.avro.HeadScore;
 import dev.sieve.avro.LabelScore;
 import dev.sieve.avro.ScoredImage;
+import dev.sieve.fetch.FileRoot;
 import dev.sieve.kafka.AvroSerde;
 import dev.sieve.sort.Corrections;
 import dev.sieve.sort.Match;
@@ -13,10 +14,10 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,6 +36,8 @@ import org.apache.kafka.common.errors.SerializationException;
  * extensions its {@code ImageDataset} accepts), plus {@code report.txt} with the seed card's distribution and class
  * ratios. An image's class is the reviewer's correction when there is one (an excluded image is left out), else the
  * sorter's rule (top label, or with thresholds the matching label of highest probability). Score heads are skipped.
+ * Files are read through the {@link dev.sieve.fetch.FileRoot} (the worker's rules, applied now); an image that cannot
+ * be placed is counted as skipped and written to {@code problems.tsv} with why, and the export goes on.
  */
 public final class DatasetExport {
     /** Extensions city96's ImageDataset reads (it compares them case-sensitively, so names are written lower-case). */
@@ -48,8 +51,10 @@ public final class DatasetExport {
      * @param corrected images whose class came from a correction
      * @param skipped images with no class, an unknown corrected label, a non-local or missing file, or another extension
      * @param reports per head, its report text
+     * @param problems the {@code file:} images that were not placed and why (also in {@code problems.tsv})
      */
-    public record Result(long images, long excluded, long corrected, long skipped, Map<String, String> reports) {}
+    public record Result(long images, long excluded, long corrected, long skipped, Map<String, String> reports,
+                         List<ExportProblem> problems) {}
 
     private DatasetExport() {}
 
@@ -92,6 +97,8 @@ public final class DatasetExport {
             }
         }
         Map<String, String> reports = new TreeMap<>();
+        List<ExportProblem> problems = new ArrayList<>();
+        FilePlacer placer = new FilePlacer(FileRoot.of(config.fileRoot()), config.files());
         long placed = 0;
         try {
             for (Map.Entry<String, Map<Integer, Map<String, ScoredImage>>> head : classes.entrySet()) {
@@ -104,10 +111,16 @@ public final class DatasetExport {
                     Files.createDirectories(dir);
                     long n = 0;
                     try (Writer manifest = Files.newBufferedWriter(dir.resolve("manifest.tsv"), StandardCharsets.UTF_8)) {
-                        manifest.write("id\turi\n");
+                        manifest.write(TsvFields.row("id", "uri"));
                         for (ScoredImage image : cls.getValue().values()) {
-                            manifest.write(image.getRef().getId() + "\t" + image.getRef().getUri() + "\n");
-                            if (place(config, dir, image)) n++;
+                            manifest.write(TsvFields.row(image.getRef().getId(), image.getRef().getUri()));
+                            String id = image.getRef().getId();
+                            Optional<String> ext = trainerExtension(image.getRef().getUri());
+                            Optional<ExportProblem> problem = ext.isEmpty() ? Optional.empty() : placer.place(
+                                    headDir.getFileName().resolve(folder).toString(), id, image.getRef().getUri(),
+                                    dir.resolve(PathSegments.fileName(id, ext.get())));
+                            problem.ifPresent(problems::add);
+                            if (ext.isPresent() && problem.isEmpty()) n++;
                             else skipped++;
                         }
                     }
@@ -119,11 +132,14 @@ public final class DatasetExport {
                 reports.put(head.getKey(), report);
                 progress.printf("%s (%s):%n%s", head.getKey(), headDir, report);
             }
+            Files.createDirectories(config.out());
+            ExportProblem.writeAll(config.out(), problems);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the dataset under " + config.out() + ": " + e.getMessage(), e);
         }
-        progress.printf("dataset: %d images placed, %d corrected by reviewers, %d excluded, %d skipped%n", placed, corrected, excluded, skipped);
-        return new Result(placed, excluded, corrected, skipped, reports);
+        progress.printf("dataset: %d images placed, %d corrected by reviewers, %d excluded, %d skipped (%d not placed: see %s)%n",
+                placed, corrected, excluded, skipped, problems.size(), config.out().resolve("problems.tsv"));
+        return new Result(placed, excluded, corrected, skipped, reports, problems);
     }
 
     /**
@@ -141,22 +157,15 @@ public final class DatasetExport {
         return s.toString();
     }
 
-    private static boolean place(ExportConfig config, Path dir, ScoredImage image) throws IOException {
-        URI uri;
+    /** The extension (lower-case) of a file: image the trainer reads; empty for any other URI: it is not placed. */
+    private static Optional<String> trainerExtension(String uri) {
         try {
-            uri = URI.create(image.getRef().getUri());
-        } catch (IllegalArgumentException e) {
-            return false;
+            URI parsed = new URI(uri);
+            String ext = PathSegments.extension(parsed.getPath()).toLowerCase(Locale.ROOT);
+            return "file".equalsIgnoreCase(parsed.getScheme()) && IMAGE_EXTENSIONS.contains(ext) ? Optional.of(ext) : Optional.empty();
+        } catch (URISyntaxException e) {
+            return Optional.empty();
         }
-        if (!"file".equalsIgnoreCase(uri.getScheme())) return false;
-        String ext = PathSegments.extension(uri.getPath()).toLowerCase(Locale.ROOT);
-        Path source = Path.of(uri);
-        if (!IMAGE_EXTENSIONS.contains(ext) || !Files.isRegularFile(source)) return false;
-        Path target = dir.resolve(PathSegments.of(image.getRef().getId()) + ext);
-        Files.deleteIfExists(target);
-        if (config.files() == ExportConfig.FileMode.COPY) Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
-        else Files.createSymbolicLink(target, source.toAbsolutePath());
-        return true;
     }
 
     private static <T extends org.apache.avro.specific.SpecificRecord> Optional<T> decode(AvroSerde<T> serde, byte[] value) {

@@ -1,9 +1,12 @@
 package dev.sieve.export;
 
+import dev.sieve.avro.FailureCode;
 import dev.sieve.avro.HeadKind;
 import dev.sieve.avro.HeadScore;
 import dev.sieve.avro.LabelScore;
 import dev.sieve.avro.ScoredImage;
+import dev.sieve.avro.Stage;
+import dev.sieve.fetch.FileRoot;
 import dev.sieve.kafka.AvroSerde;
 import dev.sieve.sort.Bucket;
 import dev.sieve.sort.BucketNames;
@@ -16,9 +19,10 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -34,8 +38,9 @@ import org.slf4j.LoggerFactory;
  * once, from the beginning to the end offsets at start, and writes {@code <out>/<head>/<label>/}:
  *
  * <ul>
- *   <li>{@code <id><ext>} for each {@code file:} image: a symbolic link to the file (default) or a copy. The id makes
- *       the name unique and stable across runs; the extension is the URI's. Names are escaped by {@link PathSegments}.
+ *   <li>{@code <id><ext>} for each {@code file:} image under the file root: a symbolic link to the file (default) or a
+ *       copy, read through {@link FileRoot} (the worker's rules, applied now). The id makes the name unique and stable
+ *       across runs; the extension is the URI's. Names are escaped and bounded by {@link PathSegments}.
  *   <li>{@code manifest.tsv}: {@code id, uri, probability} for every image of the bucket (sorted by id), whatever its URI; the only
  *       trace of an http(s) image unless a {@link RemoteImageFetch} is given.
  * </ul>
@@ -44,7 +49,9 @@ import org.slf4j.LoggerFactory;
  * scored again) replaces the earlier one and is counted as a duplicate; a removal marker (a tombstone: key = id, no
  * value, written by the sorter when a correction or a re-score moves the image) takes it out of that bucket again. From {@code images.scored} the latest
  * record of an id decides all its buckets. An existing folder is written into: entries of the same name are
- * replaced, others are left alone. Then {@code report.txt} and {@code report.json} ({@link DistributionReport}).
+ * replaced, others are left alone. Then {@code report.txt} and {@code report.json} ({@link DistributionReport}), and
+ * {@code problems.tsv}: every {@code file:} image that was not placed, with the stage, code and message of why. One
+ * bad entry, or one bucket folder that cannot be written, is counted there and the export goes on.
  */
 public final class Exporter {
     private static final Logger LOG = LoggerFactory.getLogger(Exporter.class);
@@ -53,6 +60,8 @@ public final class Exporter {
     private final ExportConfig config;
     private final Optional<RemoteImageFetch> remote;
     private final PrintStream progress;
+    private final FilePlacer placer;
+    private final List<ExportProblem> problems = new ArrayList<>();
     private final Map<Bucket, Map<String, BucketEntry>> buckets = new TreeMap<>();
     private final Set<String> foreignTopics = new HashSet<>();
     private long read;
@@ -63,11 +72,14 @@ public final class Exporter {
     private long listedOnly;
     private long missing;
     private long removed;
+    private long refused;
+    private long failed;
 
     private Exporter(ExportConfig config, Optional<RemoteImageFetch> remote, PrintStream progress) {
         this.config = config;
         this.remote = remote;
         this.progress = progress;
+        this.placer = new FilePlacer(FileRoot.of(config.fileRoot()), config.files());
     }
 
     /** Exports without fetching http(s) images (they are listed in manifests) and prints progress to stdout. */
@@ -97,17 +109,29 @@ public final class Exporter {
         }
         try {
             Files.createDirectories(config.out());
-            for (Map.Entry<Bucket, Map<String, BucketEntry>> e : buckets.entrySet()) writeBucket(e.getKey(), e.getValue());
+            for (Map.Entry<Bucket, Map<String, BucketEntry>> e : buckets.entrySet()) {
+                try {
+                    writeBucket(e.getKey(), e.getValue());
+                } catch (IOException | RuntimeException bucketFailed) {
+                    failed++;
+                    problems.add(new ExportProblem(folder(e.getKey()).toString(), "", "", Stage.EMIT, FailureCode.INTERNAL,
+                            "cannot write the bucket folder: " + bucketFailed));
+                }
+            }
             Map<Bucket, Set<String>> ids = new TreeMap<>();
             buckets.forEach((bucket, entries) -> ids.put(bucket, entries.keySet()));
             DistributionReport report = DistributionReport.of(ids);
             Files.writeString(config.out().resolve("report.txt"), report.text(), StandardCharsets.UTF_8);
             Files.writeString(config.out().resolve("report.json"), report.json(), StandardCharsets.UTF_8);
-            progress.printf("wrote %d bucket folders under %s (%d files %s, %d fetched, %d listed only, %d missing; %d duplicates, %d removed, %d undecodable)%n",
+            ExportProblem.writeAll(config.out(), problems);
+            progress.printf("wrote %d bucket folders under %s (%d files %s, %d fetched, %d listed only, %d missing, %d refused by the "
+                            + "file root, %d failed; %d duplicates, %d removed, %d undecodable)%n",
                     buckets.size(), config.out(), linked, config.files() == ExportConfig.FileMode.COPY ? "copied" : "linked",
-                    fetched, listedOnly, missing, duplicates, removed, undecodable);
+                    fetched, listedOnly, missing, refused, failed, duplicates, removed, undecodable);
+            if (!problems.isEmpty()) progress.printf("%d images not placed: see %s%n", problems.size(), config.out().resolve("problems.tsv"));
             progress.print(report.text());
-            return new ExportResult(config.out(), read, duplicates, undecodable, linked, fetched, listedOnly, missing, removed, report);
+            return new ExportResult(config.out(), read, duplicates, undecodable, linked, fetched, listedOnly, missing, removed,
+                    refused, failed, problems, report);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the export under " + config.out() + ": " + e.getMessage(), e);
         }
@@ -155,21 +179,26 @@ public final class Exporter {
         return Double.NaN;
     }
 
+    /** The bucket's folder, relative to the export's root. */
+    private static Path folder(Bucket bucket) {
+        return Path.of(PathSegments.of(bucket.head()), PathSegments.of(bucket.label()));
+    }
+
     private void writeBucket(Bucket bucket, Map<String, BucketEntry> entries) throws IOException {
-        Path dir = config.out().resolve(PathSegments.of(bucket.head())).resolve(PathSegments.of(bucket.label()));
+        Path dir = config.out().resolve(folder(bucket));
         Files.createDirectories(dir);
         try (Writer manifest = Files.newBufferedWriter(dir.resolve("manifest.tsv"), StandardCharsets.UTF_8)) {
-            manifest.write("id\turi\tprobability\n");
+            manifest.write(TsvFields.row("id", "uri", "probability"));
             // Sorted by id: partitions interleave differently on every read, and a manifest should not change with them.
             for (BucketEntry entry : new TreeMap<>(entries).values()) {
-                manifest.write(tsv(entry.id()) + "\t" + tsv(entry.uri()) + "\t"
-                        + (Double.isNaN(entry.probability()) ? "" : Double.toString(entry.probability())) + "\n");
-                place(dir, entry);
+                manifest.write(TsvFields.row(entry.id(), entry.uri(),
+                        Double.isNaN(entry.probability()) ? "" : Double.toString(entry.probability())));
+                place(bucket, dir, entry);
             }
         }
     }
 
-    private void place(Path dir, BucketEntry entry) {
+    private void place(Bucket bucket, Path dir, BucketEntry entry) {
         URI uri;
         try {
             uri = URI.create(entry.uri());
@@ -178,26 +207,19 @@ public final class Exporter {
             return;
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
-        Path target = dir.resolve(PathSegments.of(entry.id()) + PathSegments.extension(uri.getPath()));
+        Path target = dir.resolve(PathSegments.fileName(entry.id(), PathSegments.extension(uri.getPath())));
         switch (scheme) {
             case "file" -> {
-                Path source = Path.of(uri).toAbsolutePath();
-                if (!Files.isRegularFile(source)) {
-                    missing++;
-                    LOG.warn("{} in {}: {} does not exist, listed in the manifest only", entry.id(), dir, source);
+                Optional<ExportProblem> problem = placer.place(folder(bucket).toString(), entry.id(), entry.uri(), target);
+                if (problem.isEmpty()) {
+                    linked++;
                     return;
                 }
-                try {
-                    Files.deleteIfExists(target);
-                    if (config.files() == ExportConfig.FileMode.COPY) {
-                        Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
-                    } else {
-                        Files.createSymbolicLink(target, source);
-                    }
-                    linked++;
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot place " + source + " at " + target + ": " + e.getMessage(), e);
-                }
+                problems.add(problem.get());
+                if (problem.get().stage() == Stage.EMIT) failed++;
+                else if (problem.get().code() == FailureCode.NOT_FOUND) missing++;
+                else refused++;
+                LOG.warn("{} in {}: listed in the manifest only: {}", entry.id(), dir, problem.get().message());
             }
             case "http", "https" -> {
                 if (remote.isEmpty()) {
@@ -214,9 +236,5 @@ public final class Exporter {
             }
             default -> missing++;
         }
-    }
-
-    private static String tsv(String field) {
-        return field.replace("\t", "%09").replace("\n", "%0A").replace("\r", "%0D");
     }
 }

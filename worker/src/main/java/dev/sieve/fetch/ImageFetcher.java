@@ -4,7 +4,6 @@ import dev.sieve.StageException;
 import dev.sieve.avro.FailureCode;
 import dev.sieve.avro.Stage;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
@@ -17,12 +16,6 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemNotFoundException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
@@ -73,8 +66,8 @@ public final class ImageFetcher implements AutoCloseable {
     private final HttpClient client;
     /** Null when every address is allowed: then the client connects directly. */
     private final EgressProxy proxy;
-    private final Path fileRoot;
-    private final Path realFileRoot;
+    /** Where file: URIs may lead; the same rules as every other reader of a file: image (export, review). */
+    private final FileRoot files;
     /** Fetches not finished yet: {@link #close()} fails them, so no caller waits for ever on a closed fetcher. */
     private final Set<CompletableFuture<Fetched>> pending = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
@@ -93,8 +86,7 @@ public final class ImageFetcher implements AutoCloseable {
         this.config = config;
         this.policy = policy;
         this.resolver = resolver;
-        this.fileRoot = config.fileRoot();
-        this.realFileRoot = realRoot(config.fileRoot());
+        this.files = FileRoot.of(config.fileRoot());
         this.slots = new RequestSlots(config.maxInFlight(), config.maxInFlightPerHost());
         this.httpExecutor = Executors.newCachedThreadPool(daemonThreads("sieve-fetch-http-"));
         this.blockingExecutor = Executors.newFixedThreadPool(8, daemonThreads("sieve-fetch-io-"));
@@ -422,11 +414,7 @@ public final class ImageFetcher implements AutoCloseable {
 
     /** The most bytes a file: body may take, for the gate: its size, or the byte limit when that cannot be read. */
     private long fileSizeHint(URI uri) {
-        try {
-            return Math.min(config.maxBytes(), Files.size(Path.of(uri)));
-        } catch (IOException | RuntimeException e) {
-            return config.maxBytes(); // readFile reports what is wrong with it
-        }
+        return Math.min(config.maxBytes(), files.size(uri).orElse(config.maxBytes())); // readFile reports what is wrong
     }
 
     private static EgressProxy startProxy(FetchConfig config, AddressPolicy policy, HostResolver resolver) {
@@ -473,49 +461,8 @@ public final class ImageFetcher implements AutoCloseable {
     }
 
     private Fetched readFile(URI uri, long start) throws StageException {
-        if (fileRoot == null) {
-            throw failure(FailureCode.OUTSIDE_ROOT, "file URIs are refused (no file root is configured): " + uri, 1, null);
-        }
-        Path path;
-        try {
-            path = Path.of(uri).toAbsolutePath().normalize();
-        } catch (IllegalArgumentException | FileSystemNotFoundException e) {
-            throw failure(FailureCode.BAD_REFERENCE, "not a usable file URI: " + uri + " (" + e.getMessage() + ")", 1, e);
-        }
-        // Lexical check first, so nothing outside the root is even looked up (its existence is not revealed).
-        if (!path.startsWith(fileRoot) && !path.startsWith(realFileRoot)) {
-            throw failure(FailureCode.OUTSIDE_ROOT, uri + " is outside the file root " + fileRoot, 1, null);
-        }
-        try {
-            Path real = path.toRealPath();
-            if (!real.startsWith(realFileRoot)) {
-                throw failure(FailureCode.OUTSIDE_ROOT, uri + " leads (through a symbolic link) to " + real
-                        + ", outside the file root " + realFileRoot, 1, null);
-            }
-            BasicFileAttributes attributes = Files.readAttributes(real, BasicFileAttributes.class);
-            if (!attributes.isRegularFile()) {
-                throw failure(FailureCode.NOT_FOUND, uri + " is not a regular file", 1, null);
-            }
-            if (attributes.size() > config.maxBytes()) {
-                throw failure(FailureCode.TOO_LARGE, uri + " has " + attributes.size() + " bytes, over the limit of "
-                        + config.maxBytes(), 1, null);
-            }
-            // Opens the resolved path: a link swapped in after the check above is not followed again.
-            try (InputStream in = Files.newInputStream(real)) {
-                byte[] bytes = in.readNBytes((int) config.maxBytes() + 1);
-                if (bytes.length > config.maxBytes()) {
-                    throw failure(FailureCode.TOO_LARGE, uri + " grew over the limit of " + config.maxBytes()
-                            + " bytes while being read", 1, null);
-                }
-                return new Fetched(bytes, real.toUri(), 1, System.nanoTime() - start);
-            }
-        } catch (NoSuchFileException e) {
-            throw failure(FailureCode.NOT_FOUND, "no such file: " + uri, 1, e);
-        } catch (AccessDeniedException e) {
-            throw failure(FailureCode.NOT_FOUND, "file not readable (permission denied): " + uri, 1, e);
-        } catch (IOException e) {
-            throw failure(FailureCode.NETWORK, "cannot read " + uri + ": " + e, 1, e);
-        }
+        FileRoot.Read read = files.read(uri, config.maxBytes());
+        return new Fetched(read.bytes(), read.file().real().toUri(), 1, System.nanoTime() - start);
     }
 
     private static URI parse(String uri) throws StageException {
@@ -586,19 +533,6 @@ public final class ImageFetcher implements AutoCloseable {
 
     private static StageException internal(String uri, Throwable e) {
         return failure(FailureCode.INTERNAL, "unexpected error fetching " + uri + ": " + e, 1, e);
-    }
-
-    private static Path realRoot(Path root) {
-        if (root == null) return null;
-        try {
-            Path real = root.toRealPath();
-            if (!Files.isDirectory(real)) {
-                throw new IllegalArgumentException("Invalid option for fileRoot: " + root + " (not a folder)");
-            }
-            return real;
-        } catch (IOException e) {
-            throw new IllegalArgumentException("Invalid option for fileRoot: " + root + " (" + e + ")", e);
-        }
     }
 
     private static ThreadFactory daemonThreads(String prefix) {

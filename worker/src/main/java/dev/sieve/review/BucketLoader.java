@@ -4,7 +4,9 @@ import dev.sieve.avro.HeadKind;
 import dev.sieve.avro.HeadScore;
 import dev.sieve.avro.LabelScore;
 import dev.sieve.avro.ScoredImage;
+import dev.sieve.export.PathSegments;
 import dev.sieve.export.TopicSnapshot;
+import dev.sieve.export.TsvFields;
 import dev.sieve.kafka.AvroSerde;
 import dev.sieve.sort.Bucket;
 import dev.sieve.sort.BucketNames;
@@ -96,10 +98,10 @@ public final class BucketLoader {
         ReviewBuckets out = new ReviewBuckets();
         try (Stream<Path> heads = Files.list(dir)) {
             for (Path headDir : heads.filter(Files::isDirectory).sorted().toList()) {
-                String head = unescape(headDir.getFileName().toString());
+                String head = PathSegments.unescape(headDir.getFileName().toString());
                 try (Stream<Path> labels = Files.list(headDir)) {
                     for (Path labelDir : labels.filter(p -> Files.isRegularFile(p.resolve("manifest.tsv"))).sorted().toList()) {
-                        String label = unescape(labelDir.getFileName().toString());
+                        String label = PathSegments.unescape(labelDir.getFileName().toString());
                         out.addLabel(head, label);
                         readManifest(labelDir.resolve("manifest.tsv"), head, label, out);
                     }
@@ -111,37 +113,34 @@ public final class BucketLoader {
         return out;
     }
 
+    /**
+     * One manifest, as {@link TsvFields} wrote it. A row that is not one (too few fields, a probability that is not a
+     * number) is read as far as it goes or skipped with a warning: a hand-edited or foreign file never stops the page.
+     */
     private static void readManifest(Path manifest, String head, String label, ReviewBuckets out) throws IOException {
         try (BufferedReader r = Files.newBufferedReader(manifest, StandardCharsets.UTF_8)) {
             String line = r.readLine(); // header
+            int skipped = 0;
             while ((line = r.readLine()) != null) {
-                String[] f = line.split("\t", -1);
-                if (f.length < 3) continue;
-                double p = f[2].isEmpty() ? Double.NaN : Double.parseDouble(f[2]);
-                out.add(new ReviewImage(unescapeTsv(f[0]), unescapeTsv(f[1]), head, "", label, p, Math.abs(p - 0.5),
+                List<String> f = TsvFields.split(line);
+                if (f.size() < 2) {
+                    if (!line.isEmpty()) skipped++;
+                    continue;
+                }
+                double p = f.size() < 3 ? Double.NaN : probability(f.get(2));
+                out.add(new ReviewImage(f.get(0), f.get(1), head, "", label, p, Math.abs(p - 0.5),
                         List.of(), List.of(), List.of(), 0, 0));
             }
+            if (skipped > 0) LOG.warn("{}: {} rows skipped (fewer than two fields)", manifest, skipped);
         }
     }
 
-    /** The inverse of the exporter's PathSegments: {@code %XX} back to the character. */
-    static String unescape(String segment) {
-        StringBuilder out = new StringBuilder(segment.length());
-        for (int i = 0; i < segment.length(); i++) {
-            char c = segment.charAt(i);
-            if (c == '%' && i + 2 < segment.length()) {
-                out.append((char) Integer.parseInt(segment.substring(i + 1, i + 3), 16));
-                i += 2;
-            } else if (c == '%' && segment.length() == 1) {
-                return ""; // PathSegments writes "%" for the empty name
-            } else {
-                out.append(c);
-            }
+    /** NaN (unknown) for an empty or unreadable value. */
+    private static double probability(String field) {
+        try {
+            return field.isEmpty() ? Double.NaN : Double.parseDouble(field);
+        } catch (NumberFormatException e) {
+            return Double.NaN;
         }
-        return out.toString();
-    }
-
-    private static String unescapeTsv(String field) {
-        return field.replace("%09", "\t").replace("%0A", "\n").replace("%0D", "\r");
     }
 }

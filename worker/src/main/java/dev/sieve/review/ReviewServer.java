@@ -7,7 +7,9 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.sieve.StageException;
 import dev.sieve.avro.Correction;
+import dev.sieve.fetch.FileRoot;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -59,7 +61,7 @@ public final class ReviewServer implements AutoCloseable {
         this.config = config;
         this.buckets = buckets;
         this.publisher = publisher;
-        this.thumbnails = new Thumbnails(config.thumbnails(), config.thumbnailSize());
+        this.thumbnails = new Thumbnails(config.thumbnails(), config.thumbnailSize(), FileRoot.of(config.fileRoot()));
     }
 
     public static ReviewServer start(ReviewConfig config, ReviewBuckets buckets, CorrectionPublisher publisher) throws IOException {
@@ -81,36 +83,64 @@ public final class ReviewServer implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/");
     }
 
-    private void handle(HttpExchange ex) throws IOException {
-        try (ex) {
-            String host = Optional.ofNullable(ex.getRequestHeaders().getFirst("Host")).orElse("");
-            int port = server.getAddress().getPort();
-            if (!host.equals("127.0.0.1:" + port) && !host.equals("localhost:" + port)) {
-                send(ex, 421, "text/plain", "this server answers only to 127.0.0.1:" + port);
-                return;
-            }
-            String path = ex.getRequestURI().getPath();
-            String method = ex.getRequestMethod();
-            if (method.equals("GET") && STATIC.containsKey(path)) {
-                serveResource(ex, STATIC.get(path));
-            } else if (method.equals("GET") && path.equals("/api/buckets")) {
-                json(ex, 200, bucketsJson());
-            } else if (method.equals("GET") && path.equals("/api/images")) {
-                Map<String, String> q = query(ex.getRequestURI());
-                ReviewOrder order = ReviewOrder.valueOf(q.getOrDefault("order", config.order().name()).toUpperCase(Locale.ROOT));
-                json(ex, 200, imagesJson(q.getOrDefault("head", ""), q.getOrDefault("label", ""), order));
-            } else if (method.equals("GET") && path.startsWith("/thumb/")) {
-                serveThumbnail(ex, path.substring("/thumb/".length()));
-            } else if (method.equals("POST") && path.equals("/api/corrections")) {
-                correct(ex);
-            } else {
-                send(ex, 404, "text/plain", "not found: " + method + " " + path);
-            }
+    /**
+     * Answers one request. The exchange is closed only after the answer, error answers included: closing it first
+     * (as a try-with-resources around the routing did) sent every 400 and 500 as an empty reply.
+     */
+    private void handle(HttpExchange ex) {
+        try {
+            route(ex);
         } catch (IllegalArgumentException e) {
-            send(ex, 400, "text/plain", e.getMessage());
-        } catch (RuntimeException e) {
+            answerError(ex, 400, e.getMessage());
+        } catch (IOException | RuntimeException e) {
             LOG.warn("{} {} failed: {}", ex.getRequestMethod(), ex.getRequestURI(), e.toString());
-            send(ex, 500, "text/plain", String.valueOf(e.getMessage()));
+            answerError(ex, 500, e.toString());
+        } finally {
+            ex.close();
+        }
+    }
+
+    private void route(HttpExchange ex) throws IOException {
+        String host = Optional.ofNullable(ex.getRequestHeaders().getFirst("Host")).orElse("");
+        int port = server.getAddress().getPort();
+        if (!host.equals("127.0.0.1:" + port) && !host.equals("localhost:" + port)) {
+            send(ex, 421, "text/plain", "this server answers only to 127.0.0.1:" + port);
+            return;
+        }
+        String path = ex.getRequestURI().getPath();
+        String method = ex.getRequestMethod();
+        if (method.equals("GET") && STATIC.containsKey(path)) {
+            serveResource(ex, STATIC.get(path));
+        } else if (method.equals("GET") && path.equals("/api/buckets")) {
+            json(ex, 200, bucketsJson());
+        } else if (method.equals("GET") && path.equals("/api/images")) {
+            Map<String, String> q = query(ex.getRequestURI());
+            json(ex, 200, imagesJson(q.getOrDefault("head", ""), q.getOrDefault("label", ""), order(q.get("order"))));
+        } else if (method.equals("GET") && path.startsWith("/thumb/")) {
+            serveThumbnail(ex, path.substring("/thumb/".length()));
+        } else if (method.equals("POST") && path.equals("/api/corrections")) {
+            correct(ex);
+        } else {
+            send(ex, 404, "text/plain", "not found: " + method + " " + path);
+        }
+    }
+
+    /** An error in plain text, unless an answer was already begun (then the client sees it cut short). */
+    private static void answerError(HttpExchange ex, int status, String message) {
+        if (ex.getResponseCode() != -1) return;
+        try {
+            send(ex, status, "text/plain; charset=utf-8", String.valueOf(message));
+        } catch (IOException e) {
+            LOG.debug("could not answer {} to {} {}: {}", status, ex.getRequestMethod(), ex.getRequestURI(), e.toString());
+        }
+    }
+
+    private ReviewOrder order(String value) {
+        if (value == null) return config.order();
+        try {
+            return ReviewOrder.valueOf(value.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("order '" + value + "': expected confident or boundary");
         }
     }
 
@@ -176,7 +206,7 @@ public final class ReviewServer implements AutoCloseable {
         String id = text(body, "id");
         String head = text(body, "head");
         String oldLabel = text(body, "label");
-        String newLabel = body.has("newLabel") && !body.get("newLabel").isJsonNull() ? body.get("newLabel").getAsString() : null;
+        String newLabel = text(body, "newLabel");
         if (id == null || head == null || oldLabel == null) throw new IllegalArgumentException("id, head and label are required");
         ReviewImage image = buckets.find(head, oldLabel, id).or(() -> buckets.find(head, id))
                 .orElseThrow(() -> new IllegalArgumentException("no image " + id + " under head " + head));
@@ -195,13 +225,25 @@ public final class ReviewServer implements AutoCloseable {
 
     private void serveThumbnail(HttpExchange ex, String key) throws IOException {
         String uri = thumbUris.get(key);
-        Optional<Path> file = uri == null ? Optional.empty() : thumbnails.get(uri);
-        if (file.isEmpty()) {
-            send(ex, 404, "text/plain", "no thumbnail");
+        if (uri == null) {
+            send(ex, 404, "text/plain", "no thumbnail: the page has not listed this image");
+            return;
+        }
+        Path file;
+        try {
+            file = thumbnails.get(uri);
+        } catch (StageException e) {
+            // Coded like a failed record: 403 outside the root, 404 missing, 422 for an image refused or undecodable.
+            int status = switch (e.code()) {
+                case OUTSIDE_ROOT -> 403;
+                case NOT_FOUND, UNSUPPORTED_SCHEME -> 404;
+                default -> 422;
+            };
+            send(ex, status, "text/plain; charset=utf-8", e.toString());
             return;
         }
         ex.getResponseHeaders().set("Cache-Control", "max-age=86400");
-        send(ex, 200, "image/jpeg", Files.readAllBytes(file.get()));
+        send(ex, 200, "image/jpeg", Files.readAllBytes(file));
     }
 
     private void serveResource(HttpExchange ex, String name) throws IOException {
@@ -216,8 +258,13 @@ public final class ReviewServer implements AutoCloseable {
         }
     }
 
+    /** A string field, null when absent or null; anything but a string is the client's error (400), not ours. */
     private static String text(JsonObject o, String field) {
-        return o.has(field) && !o.get(field).isJsonNull() ? o.get(field).getAsString() : null;
+        if (!o.has(field) || o.get(field).isJsonNull()) return null;
+        if (!o.get(field).isJsonPrimitive() || !o.getAsJsonPrimitive(field).isString()) {
+            throw new IllegalArgumentException("'" + field + "' must be a string");
+        }
+        return o.get(field).getAsString();
     }
 
     /** JSON has no NaN: an unknown value is null. */

@@ -77,6 +77,9 @@ class SortExportCommandsTest {
         assertThat(export.exitCode()).isEqualTo(2);
         assertThat(export.err()).contains("only with --from-scored");
         assertThat(run(new ExportCommand(), "--buckets", "(").err()).contains("--buckets '('");
+        Run noRoot = run(new ExportCommand(), "--file-root", "/nonexistent/sieve-root");
+        assertThat(noRoot.exitCode()).isEqualTo(2);
+        assertThat(noRoot.err()).contains("/nonexistent/sieve-root");
     }
 
     @Test
@@ -90,9 +93,10 @@ class SortExportCommandsTest {
             producer.send(new ProducerRecord<>(topic, "x", AvroSerde.of(ScoredImage.class).encode(scored))).get();
         }
         Path out = dir.resolve("out");
-        Run export = run(new ExportCommand(), "-b", SharedKafka.bootstrapServers(), "-o", out.toString(), "--buckets", "images\\.bucket\\.cli-.*");
+        Run export = run(new ExportCommand(), "-b", SharedKafka.bootstrapServers(), "-o", out.toString(), "--buckets", "images\\.bucket\\.cli-.*",
+                "--file-root", dir.toString());
         assertThat(export.exitCode()).isZero();
-        assertThat(Files.readSymbolicLink(out.resolve("cli-head/Yes/x.png"))).isEqualTo(image.toAbsolutePath());
+        assertThat(Files.readSymbolicLink(out.resolve("cli-head/Yes/x.png"))).isEqualTo(image.toRealPath());
         assertThat(Files.readString(out.resolve("report.txt"))).contains("1 images in dataset.\ncli-head/Yes - 1 " + "|".repeat(40) + "\n");
     }
 }

@@ -73,7 +73,7 @@ class DatasetExportTest {
                     null, "me", Instant.EPOCH)))).get();
         }
         Path out = tmp.resolve("dataset");
-        DatasetExport.Result result = DatasetExport.run(ExportConfig.defaults().withOut(out).fromScored(scored, ExportConfig.defaults().rules()),
+        DatasetExport.Result result = DatasetExport.run(ExportConfig.defaults().withFileRoot(REPO.resolve("scripts/samples")).withOut(out).fromScored(scored, ExportConfig.defaults().rules()),
                 corrections, SharedKafka.bootstrapServers(), new PrintStream(java.io.OutputStream.nullOutputStream()));
 
         Path head = out.resolve("ds-Chroma-v1.2");
@@ -91,6 +91,37 @@ class DatasetExportTest {
                 00 - 1 ||||||||||||||||||||
                 01 - 1 ||||||||||||||||||||
                 """);
+    }
+
+    @Test
+    void hostileIdsNeverForgeManifestRows() throws Exception {
+        String scored = "images.scored.dataset-hostile-test";
+        Path images = Files.createDirectories(tmp.resolve("images"));
+        Files.writeString(images.resolve("a.png"), "a");
+        Files.writeString(tmp.resolve("secret.png"), "outside the root");
+        Files.createSymbolicLink(images.resolve("swapped.png"), tmp.resolve("secret.png"));
+        String forged = "evil\tfile:///etc/passwd\nforged\tfile:///etc/shadow";
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedKafka.bootstrapServers());
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+            AvroSerde<ScoredImage> s = AvroSerde.of(ScoredImage.class);
+            producer.send(new ProducerRecord<>(scored, forged, s.encode(ScoredImages.of(forged, images.resolve("a.png").toUri().toString())
+                    .classifier("dsh-head", "Pass", 0.9, "Fail", 0.1).build()))).get();
+            producer.send(new ProducerRecord<>(scored, "swapped", s.encode(ScoredImages.of("swapped", images.resolve("swapped.png").toUri().toString())
+                    .classifier("dsh-head", "Pass", 0.8, "Fail", 0.2).build()))).get();
+        }
+        Path out = tmp.resolve("dataset");
+        DatasetExport.Result result = DatasetExport.run(ExportConfig.defaults().withFileRoot(images).withFiles(ExportConfig.FileMode.COPY).withOut(out).fromScored(scored, ExportConfig.defaults().rules()),
+                "images.corrections.dataset-hostile-test", SharedKafka.bootstrapServers(), new PrintStream(java.io.OutputStream.nullOutputStream()));
+
+        java.util.List<String> rows = Files.readAllLines(out.resolve("dsh-head").resolve("0_Pass").resolve("manifest.tsv"));
+        assertThat(rows).hasSize(3);
+        assertThat(rows.subList(1, 3)).allSatisfy(row -> assertThat(row.split("\t", -1)).hasSize(2));
+        assertThat(TsvFields.split(rows.get(1)).get(0)).isEqualTo(forged);
+        // The file swapped for a link out of the root is not copied, and says why.
+        assertThat(out.resolve("dsh-head").resolve("0_Pass").resolve("swapped.png")).doesNotExist();
+        assertThat(result.problems()).singleElement().satisfies(problem -> assertThat(problem.code()).isEqualTo(dev.sieve.avro.FailureCode.OUTSIDE_ROOT));
+        assertThat(result.images()).isEqualTo(1);
     }
 
     private static java.util.List<String> files(Path root) throws Exception {

@@ -81,10 +81,10 @@ class ExporterKafkaTest {
 
     @Test
     void linksEachFileImageIntoEveryBucketOnceAndListsTheRest(@TempDir Path out) throws Exception {
-        ExportResult result = export(ExportConfig.defaults().withOut(out).withBuckets(OUR_BUCKETS));
+        ExportResult result = export(ExportConfig.defaults().withFileRoot(images).withOut(out).withBuckets(OUR_BUCKETS));
 
         Path pass = out.resolve(CHROMA).resolve("Pass");
-        assertThat(Files.readSymbolicLink(pass.resolve("a.png"))).isEqualTo(images.resolve("a.png").toAbsolutePath());
+        assertThat(Files.readSymbolicLink(pass.resolve("a.png"))).isEqualTo(images.resolve("a.png").toRealPath());
         assertThat(Files.readString(pass.resolve("b.jpg"))).isEqualTo("image b");
         assertThat(pass.resolve("gone.png")).doesNotExist();
         try (var files = Files.list(pass)) {
@@ -100,7 +100,7 @@ class ExporterKafkaTest {
                 .containsExactly("id\turi\tprobability", "c/1\thttps://example.org/pics/c.webp?x=1\t0.875");
         assertThat(aberration.resolve("c%2F1.webp")).doesNotExist();
         Path jpeg = out.resolve(COMPRESSION).resolve("JPEG");
-        assertThat(Files.readSymbolicLink(jpeg.resolve("a.png"))).isEqualTo(images.resolve("a.png").toAbsolutePath());
+        assertThat(Files.readSymbolicLink(jpeg.resolve("a.png"))).isEqualTo(images.resolve("a.png").toRealPath());
 
         assertThat(result.recordsRead()).isEqualTo(8);
         assertThat(result.duplicates()).isEqualTo(1);
@@ -108,6 +108,12 @@ class ExporterKafkaTest {
         assertThat(result.linked()).isEqualTo(3);
         assertThat(result.listedOnly()).isEqualTo(2);
         assertThat(result.missing()).isEqualTo(1);
+        assertThat(result.problems()).singleElement().satisfies(p -> {
+            assertThat(p.id()).isEqualTo("gone");
+            assertThat(p.code()).isEqualTo(dev.sieve.avro.FailureCode.NOT_FOUND);
+        });
+        assertThat(Files.readAllLines(out.resolve("problems.tsv"))).hasSize(2).last().asString()
+                .startsWith(CHROMA + "/Pass\tgone\t" + images.resolve("gone.png").toUri() + "\tFETCH\tNOT_FOUND\t");
         assertThat(result.report().totalImages()).isEqualTo(4);
         assertThat(result.report().buckets()).extracting(DistributionReport.BucketCount::label, DistributionReport.BucketCount::count)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("Chromatic Aberration", 1L), org.assertj.core.groups.Tuple.tuple("Pass", 3L),
@@ -119,7 +125,7 @@ class ExporterKafkaTest {
 
     @Test
     void copiesInsteadOfLinkingWhenAsked(@TempDir Path out) throws Exception {
-        export(ExportConfig.defaults().withOut(out).withBuckets(OUR_BUCKETS).withFiles(ExportConfig.FileMode.COPY));
+        export(ExportConfig.defaults().withFileRoot(images).withOut(out).withBuckets(OUR_BUCKETS).withFiles(ExportConfig.FileMode.COPY));
         Path copy = out.resolve(CHROMA).resolve("Pass").resolve("a.png");
         assertThat(Files.isSymbolicLink(copy)).isFalse();
         assertThat(Files.readString(copy)).isEqualTo("image a");
@@ -128,7 +134,7 @@ class ExporterKafkaTest {
     @Test
     void tagsScoredImagesWithTheSortersRulesWhenReadingTheScoredTopic(@TempDir Path out) throws Exception {
         TagRules rules = TagRules.parse(List.of(COMPRESSION + ":JPEG=0.5", COMPRESSION + ":WEBP=0.25"), List.of());
-        ExportResult result = export(ExportConfig.defaults().withOut(out).fromScored(SCORED, rules));
+        ExportResult result = export(ExportConfig.defaults().withFileRoot(images).withOut(out).fromScored(SCORED, rules));
 
         assertThat(result.recordsRead()).isEqualTo(4);
         assertThat(result.duplicates()).isEqualTo(1);
@@ -136,12 +142,12 @@ class ExporterKafkaTest {
         assertThat(result.report().buckets()).extracting(b -> b.head() + "/" + b.label() + "=" + b.count()).containsExactly(
                 CHROMA + "/Chromatic Aberration=1", CHROMA + "/Pass=2", COMPRESSION + "/JPEG=2", COMPRESSION + "/WEBP=2");
         assertThat(Files.readSymbolicLink(out.resolve(COMPRESSION).resolve("WEBP").resolve("b.jpg")))
-                .isEqualTo(images.resolve("b.jpg").toAbsolutePath());
+                .isEqualTo(images.resolve("b.jpg").toRealPath());
     }
 
     @Test
     void savesHttpImagesThroughTheFetchHookWhenOneIsGiven(@TempDir Path out) throws Exception {
-        ExportResult result = Exporter.run(ExportConfig.defaults().withOut(out).withBuckets(OUR_BUCKETS), SharedKafka.bootstrapServers(),
+        ExportResult result = Exporter.run(ExportConfig.defaults().withFileRoot(images).withOut(out).withBuckets(OUR_BUCKETS), SharedKafka.bootstrapServers(),
                 Optional.of((uri, target) -> Files.writeString(target, "fetched " + uri)), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
         assertThat(Files.readString(out.resolve(CHROMA).resolve("Chromatic Aberration").resolve("c%2F1.webp")))
                 .isEqualTo("fetched https://example.org/pics/c.webp?x=1");

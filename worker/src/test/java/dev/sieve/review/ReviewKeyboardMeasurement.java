@@ -56,7 +56,7 @@ class ReviewKeyboardMeasurement {
         ReviewBuckets buckets = BucketLoader.fromTopics(bootstrap, Pattern.compile(Pattern.quote(bucket)),
                 Duration.ofSeconds(60), System.out);
         ReviewConfig config = ReviewConfig.defaults().withPort(0).withThumbnails(tmp.resolve("thumbs"))
-                .withCorrectionsTopic(corrections);
+                .withCorrectionsTopic(corrections).withFileRoot(ReviewPageBrowserTest.REPO.resolve("scripts/samples"));
 
         WebDriver browser = ReviewPageBrowserTest.startBrowser(chromium, chromedriver);
         try (CorrectionPublisher publisher = new CorrectionPublisher(bootstrap, corrections, Duration.ofSeconds(30));

@@ -64,7 +64,7 @@ class ReviewPageBrowserTest {
     private static final AvroSerde<ScoredImage> SCORED = AvroSerde.of(ScoredImage.class);
     private static final AvroSerde<Correction> CORRECTION = AvroSerde.of(Correction.class);
     private static final String HEAD = "rvw-Anime-Compression-v1.5";
-    private static final Path REPO = Path.of(System.getProperty("sieve.repo", "..")).toAbsolutePath().normalize();
+    static final Path REPO = Path.of(System.getProperty("sieve.repo", "..")).toAbsolutePath().normalize();
 
     @TempDir
     Path tmp;
@@ -95,7 +95,8 @@ class ReviewPageBrowserTest {
             await().atMost(Duration.ofSeconds(90)).until(() -> BucketLoader.fromTopics(bootstrap, ours, Duration.ofSeconds(30),
                     new java.io.PrintStream(java.io.OutputStream.nullOutputStream())).all().size() == 6);
             ReviewBuckets buckets = BucketLoader.fromTopics(bootstrap, ours, Duration.ofSeconds(30), System.out);
-            ReviewConfig config = ReviewConfig.defaults().withPort(0).withThumbnails(tmp.resolve("thumbs")).withCorrectionsTopic(corrections);
+            ReviewConfig config = ReviewConfig.defaults().withPort(0).withThumbnails(tmp.resolve("thumbs")).withCorrectionsTopic(corrections)
+                    .withFileRoot(REPO.resolve("scripts/samples"));
 
             WebDriver browser = startBrowser(chromium, chromedriver);
             try (CorrectionPublisher publisher = new CorrectionPublisher(bootstrap, corrections, Duration.ofSeconds(30));

@@ -216,7 +216,7 @@ class WorkerEndToEndTest {
 
             // Export materialises one folder per bucket: links for file: images, every id in the manifest.
             Path out = tmp.resolve("export");
-            ExportResult export = Exporter.run(ExportConfig.defaults().withOut(out)
+            ExportResult export = Exporter.run(ExportConfig.defaults().withOut(out).withFileRoot(SAMPLES)
                     .withBuckets(java.util.regex.Pattern.compile("images\\.bucket\\.TestAnime.*")), bootstrap);
             assertThat(export.report().totalImages()).isEqualTo(scoredById.size());
             for (ScoredImage s : scoredById.values()) {
