@@ -38,4 +38,16 @@ class FailureLogTest {
         assertThat(new FailureLog(FailureLog.Format.TEXT, "w-1").line(ref, failure))
                 .startsWith("failed id=abc stage=FETCH code=HTTP_STATUS attempts=3");
     }
+
+    @Test
+    void aLineStaysShortWhateverTheRecordHolds() {
+        ImageRef huge = ImageRef.newBuilder().setId("i".repeat(700_000)).setUri("data:image/png;base64," + "A".repeat(600_000))
+                .setSource("s").setAttributes(Map.of()).setProducedAt(Instant.EPOCH).build();
+        StageException e = new StageException(Stage.FETCH, FailureCode.UNSUPPORTED_SCHEME, "not http: " + huge.getUri());
+        for (FailureLog.Format format : FailureLog.Format.values()) {
+            String line = new FailureLog(format, "w-1").line(huge, e);
+            assertThat(line.length()).as(format + " line").isLessThan(4096);
+            assertThat(line).contains("truncated: 700000 bytes").contains("truncated: 600022 bytes");
+        }
+    }
 }
