@@ -106,6 +106,24 @@ class BucketTopologyTest {
     }
 
     @Test
+    void skipsALengthBombWithoutAllocatingItAndGoesOn() {
+        // A ScoredImage header, then a ref id whose length field says 2^31 - 9 bytes: 15 bytes that asked the sorter's
+        // deserializer for 2 GiB (an OutOfMemoryError, which no deserialization handler catches) before lengths were
+        // checked against the record's size.
+        byte[] header = java.util.Arrays.copyOf(SERDE.encode(ScoredImages.of("x", "file:/x.png").build()), 10);
+        byte[] bomb = java.util.Arrays.copyOf(header, 15);
+        long z = (long) (Integer.MAX_VALUE - 8) << 1;
+        for (int i = 10; i < 15; i++, z >>>= 7) bomb[i] = (byte) (i < 14 ? (z & 0x7F) | 0x80 : z);
+        BucketRouter router = new BucketRouter(TagRules.defaults(), BucketTopics.preCreated());
+        try (TopologyTestDriver driver = driver(router)) {
+            driver.createInputTopic("images.scored", new StringSerializer(), new ByteArraySerializer()).pipeInput("bomb", bomb);
+            driver.createInputTopic("images.scored", new StringSerializer(), SERDE.serializer())
+                    .pipeInput("ok", ScoredImages.of("ok", "file:/ok.png").classifier("h", "a", 0.6, "b", 0.4).build());
+            assertThat(keys(bucket(driver, "h", "a"))).containsExactly("ok");
+        }
+    }
+
+    @Test
     void aLabelTooLongForATopicSkipsThatBucketOnly() {
         BucketRouter router = new BucketRouter(TagRules.parse(List.of("h:*=0.1"), List.of()), BucketTopics.preCreated());
         String longLabel = "x".repeat(300);
