@@ -28,8 +28,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -81,6 +81,8 @@ public final class Worker implements AutoCloseable {
 
     /** Room left in a produce request for the batch and record headers around one output's key and value. */
     private static final int RECORD_OVERHEAD_BYTES = 1024;
+    /** The uri and source a refused output's failure keeps: short, so that the failure itself surely fits. */
+    private static final int MINIMAL_URI_BYTES = 1024;
 
     private record Entry(long offset, CompletableFuture<Output> output) {}
 
@@ -319,9 +321,6 @@ public final class Worker implements AutoCloseable {
         FailedImage value = Outcomes.failed(minimal, e, config.workerId(), null);
         return new Output(new ProducerRecord<>(config.failedTopic(), minimal.getId(), FAILED.encode(value)), false, minimal);
     }
-
-    /** The uri and source a refused output's failure keeps: short, so that the failure itself surely fits. */
-    private static final int MINIMAL_URI_BYTES = 1024;
 
     /**
      * Whether a write failed because of the record itself — too large for the producer or the topic, or otherwise

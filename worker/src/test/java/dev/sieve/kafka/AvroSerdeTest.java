@@ -2,11 +2,12 @@ package dev.sieve.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static dev.sieve.kafka.LengthBombs.concat;
+import static dev.sieve.kafka.LengthBombs.varint;
 
 import dev.sieve.avro.ImageRef;
 import dev.sieve.avro.ScoredImage;
 import dev.sieve.sort.ScoredImages;
-import java.io.ByteArrayOutputStream;
 import java.lang.management.ManagementFactory;
 import java.time.Instant;
 import java.util.Arrays;
@@ -37,7 +38,7 @@ class AvroSerdeTest {
     @Test
     void aStringLengthBombIsRefusedWithoutAllocatingIt() {
         // 10 header bytes, then the id's length: 2^31 - 9 bytes, in a 15-byte record.
-        byte[] bomb = concat(header(), zigzagVarint(Integer.MAX_VALUE - 8));
+        byte[] bomb = concat(header(), varint(LengthBombs.HUGE));
         assertThat(bomb).hasSize(15);
         assertRefusedCheaply(bomb);
     }
@@ -46,14 +47,14 @@ class AvroSerdeTest {
     void aMapCountBombIsRefusedWithoutAllocatingIt() {
         // id, uri and source empty, then the attributes map says it holds 2^31 - 9 entries and has one ("k": "v"):
         // Avro sizes the map by the count, and the first entry makes it allocate the table.
-        byte[] bomb = concat(header(), new byte[] {0, 0, 0}, zigzagVarint(Integer.MAX_VALUE - 8), ONE_ENTRY);
+        byte[] bomb = concat(header(), new byte[] {0, 0, 0}, varint(LengthBombs.HUGE), ONE_ENTRY);
         assertRefusedCheaply(bomb);
     }
 
     @Test
     void aMapCountBombInANegativeBlockIsRefusedWithoutAllocatingIt() {
         // A negative count is followed by the block's size in bytes (Avro's skippable blocks).
-        byte[] bomb = concat(header(), new byte[] {0, 0, 0}, zigzagVarint(-(Integer.MAX_VALUE - 8)), zigzagVarint(4),
+        byte[] bomb = concat(header(), new byte[] {0, 0, 0}, varint(-(LengthBombs.HUGE)), varint(4),
                 ONE_ENTRY);
         assertRefusedCheaply(bomb);
     }
@@ -69,7 +70,7 @@ class AvroSerdeTest {
         byte[] good = serde.encode(failed);
         // The tail is: http_status null (index 0), raw_value null (index 0), failed_at 0 (one byte 0).
         byte[] head = Arrays.copyOf(good, good.length - 2);
-        byte[] bomb = concat(head, zigzagVarint(1), zigzagVarint(Integer.MAX_VALUE - 8));
+        byte[] bomb = concat(head, varint(1), varint(LengthBombs.HUGE));
         long before = allocated();
         assertThatThrownBy(() -> serde.decode(bomb)).isInstanceOf(SerializationException.class);
         assertThat(allocated() - before).as("bytes allocated while refusing").isLessThan(16L << 20);
@@ -88,7 +89,7 @@ class AvroSerdeTest {
         BoundedDatumProvider<ImageRef> provider = new BoundedDatumProvider<>();
         provider.setUseSpecificAvroReader(true);
         DatumReader<ImageRef> reader = provider.createDatumReader(ImageRef.getClassSchema());
-        byte[] body = concat(new byte[] {0, 0, 0}, zigzagVarint(Integer.MAX_VALUE - 8), ONE_ENTRY);
+        byte[] body = concat(new byte[] {0, 0, 0}, varint(LengthBombs.HUGE), ONE_ENTRY);
         long before = allocated();
         assertThatThrownBy(() -> reader.read(null, DecoderFactory.get().binaryDecoder(body, null)))
                 .isInstanceOf(java.io.EOFException.class);
@@ -125,29 +126,12 @@ class AvroSerdeTest {
                 .setProducedAt(Instant.EPOCH).build();
     }
 
-    /** The single-object header (marker and fingerprint) of this release's ImageRef. */
     private static byte[] header() {
-        return Arrays.copyOf(REFS.encode(ref("", "")), 10);
+        return LengthBombs.header(REFS, ref("", ""));
     }
 
     private static long allocated() {
         return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getCurrentThreadAllocatedBytes();
     }
 
-    private static byte[] zigzagVarint(long n) {
-        long z = (n << 1) ^ (n >> 63);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        while ((z & ~0x7FL) != 0) {
-            out.write((int) ((z & 0x7F) | 0x80));
-            z >>>= 7;
-        }
-        out.write((int) z);
-        return out.toByteArray();
-    }
-
-    private static byte[] concat(byte[]... parts) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (byte[] p : parts) out.writeBytes(p);
-        return out.toByteArray();
-    }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sieve.avro.ScoredImage;
 import dev.sieve.avro.Tag;
 import dev.sieve.kafka.AvroSerde;
+import dev.sieve.kafka.LengthBombs;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -110,10 +111,8 @@ class BucketTopologyTest {
         // A ScoredImage header, then a ref id whose length field says 2^31 - 9 bytes: 15 bytes that asked the sorter's
         // deserializer for 2 GiB (an OutOfMemoryError, which no deserialization handler catches) before lengths were
         // checked against the record's size.
-        byte[] header = java.util.Arrays.copyOf(SERDE.encode(ScoredImages.of("x", "file:/x.png").build()), 10);
-        byte[] bomb = java.util.Arrays.copyOf(header, 15);
-        long z = (long) (Integer.MAX_VALUE - 8) << 1;
-        for (int i = 10; i < 15; i++, z >>>= 7) bomb[i] = (byte) (i < 14 ? (z & 0x7F) | 0x80 : z);
+        byte[] bomb = LengthBombs.concat(LengthBombs.header(SERDE, ScoredImages.of("x", "file:/x.png").build()),
+                LengthBombs.varint(LengthBombs.HUGE));
         BucketRouter router = new BucketRouter(TagRules.defaults(), BucketTopics.preCreated());
         try (TopologyTestDriver driver = driver(router)) {
             driver.createInputTopic("images.scored", new StringSerializer(), new ByteArraySerializer()).pipeInput("bomb", bomb);

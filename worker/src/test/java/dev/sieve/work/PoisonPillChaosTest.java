@@ -2,19 +2,20 @@ package dev.sieve.work;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static dev.sieve.kafka.LengthBombs.concat;
+import static dev.sieve.kafka.LengthBombs.varint;
 
 import dev.sieve.avro.FailedImage;
 import dev.sieve.avro.FailureCode;
 import dev.sieve.avro.ImageRef;
 import dev.sieve.avro.Stage;
 import dev.sieve.kafka.EmbeddedKafka;
-import java.io.ByteArrayOutputStream;
+import dev.sieve.kafka.LengthBombs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -63,10 +64,10 @@ class PoisonPillChaosTest {
                 // An unreadable value under a 700 KB key: the key was the failure's id and key, written twice.
                 new Poison("huge-key", n -> n + "k".repeat(700_000), n -> new byte[] {1, 2, 3}, "not an ImageRef"),
                 // 15 bytes asking Avro for a 2 GiB string: an OutOfMemoryError in every worker that read it.
-                new Poison("string-bomb", n -> "string-bomb-" + n, n -> concat(header(), varint(Integer.MAX_VALUE - 8)),
+                new Poison("string-bomb", n -> "string-bomb-" + n, n -> concat(header(), varint(LengthBombs.HUGE)),
                         "not an ImageRef"),
                 new Poison("map-bomb", n -> "map-bomb-" + n,
-                        n -> concat(header(), new byte[] {0, 0, 0}, varint(Integer.MAX_VALUE - 8), new byte[] {2, 'k', 2, 'v'}),
+                        n -> concat(header(), new byte[] {0, 0, 0}, varint(LengthBombs.HUGE), new byte[] {2, 'k', 2, 'v'}),
                         "not an ImageRef"),
                 new Poison("null-value", n -> "null-value-" + n, n -> null, "no value"),
                 new Poison("long-id", n -> "long-id-" + n + "x".repeat(5000),
@@ -210,25 +211,8 @@ class PoisonPillChaosTest {
         return WorkerEndToEndTest.REFS.encode(ref);
     }
 
-    /** The single-object header (marker and fingerprint) of this release's ImageRef. */
     private static byte[] header() {
-        return Arrays.copyOf(encode(ref("", "")), 10);
+        return LengthBombs.header(WorkerEndToEndTest.REFS, ref("", ""));
     }
 
-    private static byte[] varint(long n) {
-        long z = (n << 1) ^ (n >> 63);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        while ((z & ~0x7FL) != 0) {
-            out.write((int) ((z & 0x7F) | 0x80));
-            z >>>= 7;
-        }
-        out.write((int) z);
-        return out.toByteArray();
-    }
-
-    private static byte[] concat(byte[]... parts) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (byte[] p : parts) out.writeBytes(p);
-        return out.toByteArray();
-    }
 }
