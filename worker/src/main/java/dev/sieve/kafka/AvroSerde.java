@@ -5,9 +5,12 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.Optional;
 import org.apache.avro.Schema;
-import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.SchemaNormalization;
+import org.apache.avro.io.DatumReader;
+import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.avro.util.ClassSecurityValidator;
 import org.apache.kafka.common.errors.SerializationException;
@@ -18,7 +21,9 @@ import org.apache.kafka.common.serialization.Serializer;
 /**
  * Avro single-object encoding (2-byte marker, 8-byte schema fingerprint, binary body) as a Kafka serde.
  * Readers need no registry: the fingerprint says which schema wrote the message, and the decoder knows
- * the schemas of this release.
+ * the schemas of this release. Every length in the body is checked against the bytes left before it is allocated
+ * ({@link BoundedDecoder}), in both framings: every reader of sieve's records (worker, sorter, export, review) decodes
+ * here.
  *
  * <p>With a schema registry configured ({@link KafkaClients#useSchemaRegistry}), values are written with Apicurio
  * Registry's Avro serializer instead (magic byte 0, the schema's registry id, binary body). Reading looks at the first
@@ -27,7 +32,10 @@ import org.apache.kafka.common.serialization.Serializer;
 public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     private final Class<T> type;
     private final BinaryMessageEncoder<T> encoder;
-    private final BinaryMessageDecoder<T> decoder;
+    /** The single-object header: marker 0xC3 0x01, then the writer schema's 64-bit fingerprint, little-endian. */
+    private static final int HEADER_BYTES = 10;
+    private final long fingerprint;
+    private final DatumReader<T> reader;
     private volatile RegistrySerde<T> registrySerde;
 
     static {
@@ -42,7 +50,8 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
         SpecificData model = SpecificData.getForClass(type);
         Schema schema = model.getSchema(type);
         this.encoder = new BinaryMessageEncoder<>(model, schema);
-        this.decoder = new BinaryMessageDecoder<>(model, schema);
+        this.fingerprint = SchemaNormalization.parsingFingerprint64(schema);
+        this.reader = new SpecificDatumReader<>(schema, schema, model);
     }
 
     public static <T extends SpecificRecord> AvroSerde<T> of(Class<T> type) {
@@ -72,10 +81,25 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
             return registrySerde(registry).decode(bytes);
         }
         try {
-            return decoder.decode(bytes);
+            checkHeader(bytes);
+            return reader.read(null, new BoundedDecoder(DecoderFactory.get().binaryDecoder(bytes, HEADER_BYTES,
+                    bytes.length - HEADER_BYTES, null)));
         } catch (IOException | RuntimeException e) {
             throw new SerializationException("not a single-object-encoded " + type.getSimpleName()
                     + " (" + bytes.length + " bytes): " + e.getMessage(), e);
+        }
+    }
+
+    /** What Avro's BinaryMessageDecoder checks, which decodes with unbounded lengths and so cannot be used. */
+    private void checkHeader(byte[] bytes) throws IOException {
+        if (bytes.length < HEADER_BYTES) throw new IOException("not enough header bytes");
+        if (bytes[0] != (byte) 0xC3 || bytes[1] != 0x01) {
+            throw new IOException(String.format("unrecognized header bytes 0x%02X 0x%02X", bytes[0], bytes[1]));
+        }
+        long written = ByteBuffer.wrap(bytes, 2, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        if (written != fingerprint) {
+            throw new IOException("cannot resolve schema for fingerprint " + Long.toUnsignedString(written)
+                    + " (this release reads " + Long.toUnsignedString(fingerprint) + ")");
         }
     }
 

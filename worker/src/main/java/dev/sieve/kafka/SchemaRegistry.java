@@ -51,6 +51,8 @@ public record SchemaRegistry(URI url) {
                 "apicurio.registry.auto-register", "true",
                 "apicurio.registry.artifact-resolver-strategy", "io.apicurio.registry.serde.avro.strategy.RecordIdStrategy",
                 "apicurio.registry.use-specific-avro-reader", "true",
+                // Every length checked against the record's size before Avro allocates it (see BoundedDecoder).
+                "apicurio.registry.avro-datum-provider", BoundedDatumProvider.class.getName(),
                 // A registry that stops answering fails a record after a few short retries, not after minutes.
                 "apicurio.registry.retry-count", "2",
                 "apicurio.registry.retry-backoff-ms", "300");

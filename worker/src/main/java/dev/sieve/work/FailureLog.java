@@ -10,11 +10,18 @@ import org.slf4j.LoggerFactory;
  * people; with {@code --log-format JSON} the layout writes the line as JSON and the fields go in its key-value pairs
  * ({@code kvpList}), never as JSON written by hand. The record on images.failed stays the source of truth; this is for
  * grep and dashboards. An image replayed after an aborted transaction can be logged twice.
+ *
+ * <p>A line is at most a few KiB whatever the record holds: id, uri and message are cut (with the original size and
+ * digest, see {@link FieldBounds#text}), so a 600 KB URI cannot make the log grow by megabytes a second.
  */
 public final class FailureLog {
     public enum Format { TEXT, JSON }
 
     private static final Logger LOG = LoggerFactory.getLogger("sieve.failures");
+
+    static final int ID_BYTES = 256;
+    static final int URI_BYTES = 1024;
+    static final int MESSAGE_BYTES = 2048;
 
     private final Format format;
     private final String workerId;
@@ -26,16 +33,24 @@ public final class FailureLog {
 
     void log(ImageRef ref, StageException e) {
         if (!LOG.isInfoEnabled()) return;
-        LOG.atInfo().addKeyValue("event", "image_failed").addKeyValue("id", ref.getId()).addKeyValue("uri", ref.getUri())
+        String id = FieldBounds.text(ref.getId(), ID_BYTES);
+        String uri = FieldBounds.text(ref.getUri(), URI_BYTES);
+        String message = e.getMessage() == null ? null : FieldBounds.text(e.getMessage(), MESSAGE_BYTES);
+        LOG.atInfo().addKeyValue("event", "image_failed").addKeyValue("id", id).addKeyValue("uri", uri)
                 .addKeyValue("stage", e.stage().toString()).addKeyValue("code", e.code().toString())
-                .addKeyValue("message", e.getMessage()).addKeyValue("attempts", e.attempts())
+                .addKeyValue("message", message).addKeyValue("attempts", e.attempts())
                 .addKeyValue("worker", workerId)
                 // JSON carries the fields above; repeating them in the message would only double the line.
-                .log(format == Format.JSON ? "image " + ref.getId() + " failed: " + e.code() : line(ref, e));
+                .log(format == Format.JSON ? "image " + id + " failed: " + e.code() : line(id, uri, message, e));
     }
 
     String line(ImageRef ref, StageException e) {
-        return "failed id=" + ref.getId() + " stage=" + e.stage() + " code=" + e.code() + " attempts=" + e.attempts()
-                + " uri=" + ref.getUri() + " message=\"" + e.getMessage() + "\"";
+        return line(FieldBounds.text(ref.getId(), ID_BYTES), FieldBounds.text(ref.getUri(), URI_BYTES),
+                e.getMessage() == null ? null : FieldBounds.text(e.getMessage(), MESSAGE_BYTES), e);
+    }
+
+    private static String line(String id, String uri, String message, StageException e) {
+        return "failed id=" + id + " stage=" + e.stage() + " code=" + e.code() + " attempts=" + e.attempts()
+                + " uri=" + uri + " message=\"" + message + "\"";
     }
 }

@@ -38,17 +38,25 @@ public final class Outcomes {
         return failed(ref, e, workerId, null);
     }
 
-    /** @param rawValue the images.in record's value when it could not be read as an ImageRef, else null */
+    /**
+     * Every field within {@link FieldBounds}: the reference cut to its bounds, the message to
+     * {@link FieldBounds#MESSAGE_BYTES}, the raw value to {@link FieldBounds#RAW_VALUE_BYTES} (the message then says
+     * its size and digest), so the record fits a Kafka write whatever arrived.
+     *
+     * @param rawValue the images.in record's value when it could not be read as an ImageRef, else null
+     */
     public static FailedImage failed(ImageRef ref, StageException e, String workerId, byte[] rawValue) {
+        String note = rawValue == null ? "" : FieldBounds.rawValueNote(rawValue);
+        String message = e.getMessage() == null ? e.code().toString() : e.getMessage();
         return FailedImage.newBuilder()
-                .setRef(ref)
+                .setRef(FieldBounds.bounded(ref))
                 .setStage(e.stage())
                 .setCode(e.code())
-                .setMessage(e.getMessage() == null ? e.code().toString() : e.getMessage())
+                .setMessage(FieldBounds.text(message, FieldBounds.MESSAGE_BYTES - FieldBounds.utf8Length(note)) + note)
                 .setAttempts(e.attempts())
                 .setWorkerId(workerId)
                 .setHttpStatus(e.httpStatus().isPresent() ? e.httpStatus().getAsInt() : null)
-                .setRawValue(rawValue == null ? null : ByteBuffer.wrap(rawValue))
+                .setRawValue(rawValue == null ? null : ByteBuffer.wrap(FieldBounds.rawValue(rawValue)))
                 .setFailedAt(Instant.now())
                 .build();
     }
@@ -59,9 +67,10 @@ public final class Outcomes {
                 "internal error during " + stage + ": " + t + " (please report it)", t);
     }
 
-    /** The ref we can still name when the images.in record itself is unreadable. */
+    /** The ref we can still name when the images.in record itself is unreadable: its key, cut to an id's bound. */
     public static ImageRef unreadableRef(String key, String topic, int partition, long offset) {
-        String id = key != null && !key.isBlank() ? key : topic + "-" + partition + "@" + offset;
+        String id = key != null && !key.isBlank() ? FieldBounds.text(key, FieldBounds.ID_BYTES)
+                : topic + "-" + partition + "@" + offset;
         return ImageRef.newBuilder().setId(id).setUri("").setSource("").setAttributes(Map.of())
                 .setProducedAt(Instant.EPOCH).build();
     }

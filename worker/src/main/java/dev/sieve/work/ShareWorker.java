@@ -128,8 +128,16 @@ public final class ShareWorker implements AutoCloseable {
         producer.flush();
         int i = 0;
         for (InFlight f : batch.values()) {
-            boolean written = written(sent.get(i++));
-            if (written) (f.output().join().scored() ? pipeline.stats().scored : pipeline.stats().failed).incrementAndGet();
+            Worker.Output output = f.output().join();
+            Throwable error = sendError(sent.get(i++));
+            if (error != null && Worker.refusedForItself(error)) {
+                // Released, it would come back and be refused again until the delivery limit, and then its
+                // DELIVERY_LIMIT failure (the same record) too: the broker would archive it with no output at all.
+                output = pipeline.refused(output, error.getMessage());
+                error = sendError(producer.send(output.record()));
+            }
+            boolean written = error == null;
+            if (written) (output.scored() ? pipeline.stats().scored : pipeline.stats().failed).incrementAndGet();
             // A record whose renewal the broker refused is no longer ours to acknowledge: it goes to another worker
             // once its lock runs out, and the output just written is a duplicate that readers remove by id.
             if (f.record() == null) continue;
@@ -234,16 +242,21 @@ public final class ShareWorker implements AutoCloseable {
         }
     }
 
-    private static boolean written(Future<RecordMetadata> send) {
+    /** Why the output was not written (waiting up to 30 s for the broker's answer), or null when it was. */
+    private static Throwable sendError(Future<RecordMetadata> send) {
         try {
             send.get(30, TimeUnit.SECONDS);
-            return true;
-        } catch (ExecutionException | TimeoutException e) {
-            log.warn("output not written ({}); the record is released for another try", e.toString());
-            return false;
+            return null;
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            log.warn("output not written ({})", cause.toString());
+            return cause;
+        } catch (TimeoutException e) {
+            log.warn("output not written within 30 s; the record is released for another try");
+            return e;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            return e;
         }
     }
 

@@ -29,6 +29,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -38,9 +39,13 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.SerializationException;
@@ -67,8 +72,17 @@ public final class Worker implements AutoCloseable {
     private static final AvroSerde<ScoredImage> SCORED = AvroSerde.of(ScoredImage.class);
     private static final AvroSerde<FailedImage> FAILED = AvroSerde.of(FailedImage.class);
 
-    /** What one record ends as: a record for images.scored or images.failed. */
-    record Output(ProducerRecord<String, byte[]> record, boolean scored) {}
+    /** What one record ends as: a record for images.scored or images.failed, and the reference it is about. */
+    record Output(ProducerRecord<String, byte[]> record, boolean scored, ImageRef ref) {
+        int bytes() {
+            return record.value().length + (record.key() == null ? 0 : FieldBounds.utf8Length(record.key()));
+        }
+    }
+
+    /** Room left in a produce request for the batch and record headers around one output's key and value. */
+    private static final int RECORD_OVERHEAD_BYTES = 1024;
+    /** The uri and source a refused output's failure keeps: short, so that the failure itself surely fits. */
+    private static final int MINIMAL_URI_BYTES = 1024;
 
     private record Entry(long offset, CompletableFuture<Output> output) {}
 
@@ -94,6 +108,8 @@ public final class Worker implements AutoCloseable {
     private final WorkerStats stats = new WorkerStats();
     private final WorkerMetrics metrics;
     private final FailureLog failureLog;
+    /** The largest key and value an output may have together: the producer refuses a record over max.request.size. */
+    private final int maxOutputBytes;
     private final Map<TopicPartition, ArrayDeque<Entry>> pending = new HashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean running = true;
@@ -111,6 +127,8 @@ public final class Worker implements AutoCloseable {
         this.config = config;
         this.metrics = metrics;
         this.failureLog = new FailureLog(config.failureLog(), config.workerId());
+        this.maxOutputBytes = Integer.parseInt(KafkaClients.props(config.bootstrapServers())
+                .getProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, "1048576")) - RECORD_OVERHEAD_BYTES;
         metrics.bind(stats, inFlight);
         this.pixelBudget = new PixelBudget(config.pixelBudget());
         this.fetchBudget = new FetchBudget(config.fetchBudgetBytes());
@@ -209,6 +227,11 @@ public final class Worker implements AutoCloseable {
                     + rec.partition() + "@" + rec.offset() + " is not an ImageRef: " + e.getMessage());
             return CompletableFuture.completedFuture(failed(unreadable, why, rec.value()));
         }
+        var oversized = FieldBounds.oversized(ref);
+        if (oversized.isPresent()) {
+            return CompletableFuture.completedFuture(failed(ref, new StageException(Stage.INPUT, FailureCode.BAD_REFERENCE,
+                    "the reference is too large to score: " + oversized.get())));
+        }
         if (ref.getUri().isBlank()) {
             return CompletableFuture.completedFuture(failed(ref,
                     new StageException(Stage.INPUT, FailureCode.BAD_REFERENCE, "the reference has an empty uri")));
@@ -256,7 +279,7 @@ public final class Worker implements AutoCloseable {
                 .build();
         metrics.scored(timings);
         ScoredImage value = Outcomes.scored(ref, image, score, clip, config.workerId(), timings);
-        return new Output(new ProducerRecord<>(config.scoredTopic(), ref.getId(), SCORED.encode(value)), true);
+        return fitting(new Output(new ProducerRecord<>(config.scoredTopic(), ref.getId(), SCORED.encode(value)), true, ref));
     }
 
     private Output failed(ImageRef ref, StageException e) {
@@ -267,7 +290,74 @@ public final class Worker implements AutoCloseable {
         metrics.failed(e);
         failureLog.log(ref, e);
         FailedImage value = Outcomes.failed(ref, e, config.workerId(), rawValue);
-        return new Output(new ProducerRecord<>(config.failedTopic(), ref.getId(), FAILED.encode(value)), false);
+        return fitting(new Output(new ProducerRecord<>(config.failedTopic(), value.getRef().getId(), FAILED.encode(value)),
+                false, ref));
+    }
+
+    /**
+     * The output itself when the producer will take it, else a failure that says so. Bounded fields keep outputs far
+     * under the limit; this is for what the bounds did not foresee (a head with thousands of labels, a lowered
+     * max.request.size), so that it costs one record, not the transaction of all the others.
+     */
+    private Output fitting(Output o) {
+        if (o.bytes() <= maxOutputBytes) return o;
+        return refused(o, "it is " + o.bytes() + " bytes, over the " + maxOutputBytes
+                + " bytes a record may have under the producer's max.request.size");
+    }
+
+    /** A short images.failed record (EMIT, TOO_LARGE) in place of an output Kafka will not take. */
+    Output refused(Output o, String why) {
+        ImageRef ref = o.ref();
+        ImageRef minimal = ImageRef.newBuilder(ref)
+                .setId(FieldBounds.text(ref.getId(), FieldBounds.ID_BYTES))
+                .setUri(FieldBounds.text(ref.getUri(), MINIMAL_URI_BYTES))
+                .setSource(FieldBounds.text(ref.getSource(), MINIMAL_URI_BYTES))
+                .setAttributes(Map.of())
+                .build();
+        StageException e = new StageException(Stage.EMIT, FailureCode.TOO_LARGE, "the " + (o.scored() ? "scored" : "failed")
+                + " record for this reference could not be written: " + why + " (attributes left out here)");
+        metrics.failed(e);
+        failureLog.log(minimal, e);
+        FailedImage value = Outcomes.failed(minimal, e, config.workerId(), null);
+        return new Output(new ProducerRecord<>(config.failedTopic(), minimal.getId(), FAILED.encode(value)), false, minimal);
+    }
+
+    /**
+     * Whether a write failed because of the record itself — too large for the producer or the topic, or otherwise
+     * refused for what it holds — so that writing it again can only fail again, while the others would succeed.
+     */
+    static boolean refusedForItself(Throwable t) {
+        Throwable c = t instanceof java.util.concurrent.ExecutionException && t.getCause() != null ? t.getCause() : t;
+        return c instanceof RecordTooLargeException || c instanceof RecordBatchTooLargeException
+                || c instanceof InvalidRecordException;
+    }
+
+    /** The outputs again, those whose write was refused for themselves replaced by their failure; null when none was. */
+    private List<Output> replacingRefused(List<Output> outputs, List<Future<RecordMetadata>> sent) {
+        List<Output> again = new ArrayList<>(outputs);
+        boolean any = false;
+        for (int i = 0; i < sent.size(); i++) {
+            Throwable error = sendError(sent.get(i));
+            if (error != null && refusedForItself(error)) {
+                again.set(i, refused(outputs.get(i), error.getMessage()));
+                any = true;
+            }
+        }
+        return any ? again : null;
+    }
+
+    /** Why a finished send failed; null when it succeeded or has not finished. */
+    private static Throwable sendError(Future<RecordMetadata> send) {
+        if (!send.isDone()) return null;
+        try {
+            send.get();
+            return null;
+        } catch (java.util.concurrent.ExecutionException e) {
+            return e.getCause() == null ? e : e.getCause();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
     }
 
     private static StageException asStageException(Throwable err, Stage stage) {
@@ -304,28 +394,43 @@ public final class Worker implements AutoCloseable {
     }
 
     private void writeInTransaction(List<Output> outputs, Map<TopicPartition, OffsetAndMetadata> offsets) {
-        try {
-            producer.beginTransaction();
-            for (Output o : outputs) producer.send(o.record());
-            producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
-            // A commit that times out (broker down past max.block.ms) may or may not have happened; the producer only
-            // allows the same commit to be retried, which then reports the outcome of that one transaction.
-            retryOnTimeout("committing a transaction of " + outputs.size() + " results", producer::commitTransaction);
-        } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException e) {
-            throw new IllegalStateException("worker " + config.workerId() + " cannot go on: " + e.getMessage(), e);
-        } catch (KafkaException e) {
-            // Nothing of this transaction is visible to read_committed readers: replay it from the committed offsets.
-            log.warn("transaction of {} results aborted ({}); replaying from the last committed offsets",
-                    outputs.size(), e.toString());
-            retryOnTimeout("aborting a transaction", producer::abortTransaction);
-            stats.aborted.incrementAndGet();
-            inFlight.addAndGet(-outputs.size());
-            rewind(offsets.keySet());
-            return;
+        List<Output> toWrite = outputs;
+        for (int attempt = 1; ; attempt++) {
+            List<Future<RecordMetadata>> sent = new ArrayList<>(toWrite.size());
+            try {
+                producer.beginTransaction();
+                for (Output o : toWrite) sent.add(producer.send(o.record()));
+                producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+                // A commit that times out (broker down past max.block.ms) may or may not have happened; the producer
+                // only allows the same commit to be retried, which then reports the outcome of that one transaction.
+                retryOnTimeout("committing a transaction of " + toWrite.size() + " results", producer::commitTransaction);
+                break;
+            } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException e) {
+                throw new IllegalStateException("worker " + config.workerId() + " cannot go on: " + e.getMessage(), e);
+            } catch (KafkaException e) {
+                retryOnTimeout("aborting a transaction", producer::abortTransaction);
+                stats.aborted.incrementAndGet();
+                // One output refused for itself (too large for the topic, say) aborts the transaction of every
+                // partition this worker owns, and would again at every replay: end it as a failure and write the
+                // same transaction again at once. A refused failure is short, so a second round is the last.
+                List<Output> replaced = attempt < 3 ? replacingRefused(toWrite, sent) : null;
+                if (replaced != null) {
+                    log.warn("transaction of {} results aborted ({}); writing it again with the refused outputs as "
+                            + "failures", toWrite.size(), e.toString());
+                    toWrite = replaced;
+                    continue;
+                }
+                // Nothing of this transaction is visible to read_committed readers: replay it from the committed offsets.
+                log.warn("transaction of {} results aborted ({}); replaying from the last committed offsets",
+                        toWrite.size(), e.toString());
+                inFlight.addAndGet(-outputs.size());
+                rewind(offsets.keySet());
+                return;
+            }
         }
         inFlight.addAndGet(-outputs.size());
         stats.transactions.incrementAndGet();
-        for (Output o : outputs) (o.scored() ? stats.scored : stats.failed).incrementAndGet();
+        for (Output o : toWrite) (o.scored() ? stats.scored : stats.failed).incrementAndGet();
     }
 
     /**
@@ -349,13 +454,31 @@ public final class Worker implements AutoCloseable {
         }
     }
 
-    /** At least once: the offsets move only after every result is acknowledged; a failed send replays them. */
+    /**
+     * At least once: the offsets move only after every result is acknowledged; a failed send replays them — except a
+     * send refused for the record itself, which no replay can cure: its failure is written in its place (the others
+     * are written already, and replaying them would write them again at every try).
+     */
     private void writeThenCommit(List<Output> outputs, Map<TopicPartition, OffsetAndMetadata> offsets) {
-        List<java.util.concurrent.Future<?>> sent = new ArrayList<>(outputs.size());
-        for (Output o : outputs) sent.add(producer.send(o.record()));
-        producer.flush();
+        List<Output> written = new ArrayList<>(outputs.size());
         try {
-            for (var f : sent) f.get();
+            List<Output> toSend = outputs;
+            for (int attempt = 1; !toSend.isEmpty(); attempt++) {
+                List<Future<RecordMetadata>> sent = new ArrayList<>(toSend.size());
+                for (Output o : toSend) sent.add(producer.send(o.record()));
+                producer.flush();
+                List<Output> again = new ArrayList<>();
+                for (int i = 0; i < sent.size(); i++) {
+                    try {
+                        sent.get(i).get();
+                        written.add(toSend.get(i));
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        if (attempt >= 3 || !refusedForItself(e)) throw e;
+                        again.add(refused(toSend.get(i), e.getCause().getMessage()));
+                    }
+                }
+                toSend = again;
+            }
             consumer.commitSync(offsets);
         } catch (java.util.concurrent.ExecutionException | KafkaException e) {
             log.warn("{} results not all written or their offsets not committed ({}); replaying from the last "
@@ -368,7 +491,7 @@ public final class Worker implements AutoCloseable {
             throw new IllegalStateException("interrupted while writing results", e);
         }
         inFlight.addAndGet(-outputs.size());
-        for (Output o : outputs) (o.scored() ? stats.scored : stats.failed).incrementAndGet();
+        for (Output o : written) (o.scored() ? stats.scored : stats.failed).incrementAndGet();
     }
 
     private void rewind(Set<TopicPartition> partitions) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sieve.avro.ScoredImage;
 import dev.sieve.avro.Tag;
 import dev.sieve.kafka.AvroSerde;
+import dev.sieve.kafka.LengthBombs;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -102,6 +103,22 @@ class BucketTopologyTest {
                 assertThat(e.getKey().name()).isEqualTo("dropped-records-total");
                 assertThat(((Number) e.getValue().metricValue()).doubleValue()).isEqualTo(1.0);
             });
+        }
+    }
+
+    @Test
+    void skipsALengthBombWithoutAllocatingItAndGoesOn() {
+        // A ScoredImage header, then a ref id whose length field says 2^31 - 9 bytes: 15 bytes that asked the sorter's
+        // deserializer for 2 GiB (an OutOfMemoryError, which no deserialization handler catches) before lengths were
+        // checked against the record's size.
+        byte[] bomb = LengthBombs.concat(LengthBombs.header(SERDE, ScoredImages.of("x", "file:/x.png").build()),
+                LengthBombs.varint(LengthBombs.HUGE));
+        BucketRouter router = new BucketRouter(TagRules.defaults(), BucketTopics.preCreated());
+        try (TopologyTestDriver driver = driver(router)) {
+            driver.createInputTopic("images.scored", new StringSerializer(), new ByteArraySerializer()).pipeInput("bomb", bomb);
+            driver.createInputTopic("images.scored", new StringSerializer(), SERDE.serializer())
+                    .pipeInput("ok", ScoredImages.of("ok", "file:/ok.png").classifier("h", "a", 0.6, "b", 0.4).build());
+            assertThat(keys(bucket(driver, "h", "a"))).containsExactly("ok");
         }
     }
 

@@ -57,4 +57,34 @@ class FailureLogTest {
         assertThat(new FailureLog(FailureLog.Format.TEXT, "w-1").line(ref, failure))
                 .startsWith("failed id=abc stage=FETCH code=HTTP_STATUS attempts=3");
     }
+
+    @Test
+    void aLineStaysShortWhateverTheRecordHolds() {
+        ImageRef huge = ImageRef.newBuilder().setId("i".repeat(700_000)).setUri("data:image/png;base64," + "A".repeat(600_000))
+                .setSource("s").setAttributes(Map.of()).setProducedAt(Instant.EPOCH).build();
+        StageException e = new StageException(Stage.FETCH, FailureCode.UNSUPPORTED_SCHEME, "not http: " + huge.getUri());
+        for (FailureLog.Format format : FailureLog.Format.values()) {
+            String line = encoded(format, huge, e);
+            assertThat(line.length()).as(format + " line").isLessThan(8192);
+            assertThat(line).contains("truncated: 700000 bytes").contains("truncated: 600022 bytes");
+        }
+    }
+
+    /** The line as the console would write it: the text layout's message, or the JSON encoder's whole object. */
+    private static String encoded(FailureLog.Format format, ImageRef ref, StageException e) {
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger("sieve.failures");
+        ListAppender<ILoggingEvent> captured = new ListAppender<>();
+        captured.start();
+        logger.addAppender(captured);
+        try {
+            new FailureLog(format, "w-1").log(ref, e);
+        } finally {
+            logger.detachAppender(captured);
+        }
+        if (format == FailureLog.Format.TEXT) return captured.list.get(0).getFormattedMessage();
+        JsonEncoder encoder = new JsonEncoder();
+        encoder.setContext(logger.getLoggerContext());
+        encoder.start();
+        return new String(encoder.encode(captured.list.get(0)), StandardCharsets.UTF_8);
+    }
 }
