@@ -223,10 +223,13 @@ public final class ImageFetcher implements AutoCloseable {
         private void onResponse(Exchange exchange) throws StageException {
             HttpResponse<byte[]> response = exchange.response();
             int status = response.statusCode();
-            Optional<String> refused = response.headers().firstValue(EgressProxy.REFUSAL_HEADER);
-            if (status == 403 && refused.isPresent()) {
-                // The proxy's own check, on the look-up the connection would have used (a rebinding DNS answer).
-                throw failure(FailureCode.FORBIDDEN_ADDRESS, refused.get() + " (" + current + ")", attempts, null);
+            Optional<EgressProxy.OwnFailure> proxyFailure = proxy == null ? Optional.empty()
+                    : proxy.ownFailure(status, response.headers().firstValue(EgressProxy.FAILURE_HEADER));
+            if (proxyFailure.isPresent()) {
+                // Not the origin's answer: the proxy's own (its check on the look-up the connection would have used,
+                // or a host it could not reach), so no HTTP status is recorded.
+                retryOrFail(fromProxy(proxyFailure.get(), current, null), null);
+                return;
             }
             if (status >= 200 && status < 300) {
                 result.complete(new Fetched(response.body(), current, attempts, System.nanoTime() - start));
@@ -297,13 +300,11 @@ public final class ImageFetcher implements AutoCloseable {
                 return new Failure(e.code(), e.getMessage(), transientCode, e.getCause());
             }
             if (error instanceof IOException && proxy != null && "https".equalsIgnoreCase(target.getScheme())) {
-                // An https fetch reaches the proxy as CONNECT; HttpClient reports the proxy's 403 as a bare
-                // IOException ("Tunnel failed, got: 403"), so the refusal is looked up in the proxy itself.
+                // An https fetch reaches the proxy as CONNECT; HttpClient reports the proxy's own answer as a bare
+                // IOException ("Tunnel failed, got: 403"), so why is looked up in the proxy itself.
                 int port = target.getPort() == -1 ? 443 : target.getPort();
-                Optional<String> refused = proxy.tunnelRefusal(target.getHost(), port, attemptStart);
-                if (refused.isPresent()) {
-                    return new Failure(FailureCode.FORBIDDEN_ADDRESS, refused.get() + " (" + target + ")", false, error);
-                }
+                Optional<EgressProxy.OwnFailure> failed = proxy.tunnelFailure(target.getHost(), port, attemptStart);
+                if (failed.isPresent()) return fromProxy(failed.get(), target, error);
             }
             if (error instanceof LimitedBody.TooLargeException e) {
                 return new Failure(FailureCode.TOO_LARGE, e.getMessage() + " from " + current, false, null);
@@ -327,6 +328,21 @@ public final class ImageFetcher implements AutoCloseable {
             }
             return new Failure(FailureCode.INTERNAL, "unexpected error fetching " + current + ": " + error, false, error);
         }
+    }
+
+    /**
+     * The proxy's own answer as a fetch failure: its status says which (403 its address check, 400 a host it would not
+     * read, 504 no connection in time, 502 an unknown or unreachable host). No HTTP status is kept: none came from
+     * the origin.
+     */
+    private static Failure fromProxy(EgressProxy.OwnFailure failure, URI target, Throwable cause) {
+        String message = failure.message() + " (" + target + ")";
+        return switch (failure.status()) {
+            case 403 -> new Failure(FailureCode.FORBIDDEN_ADDRESS, message, false, cause);
+            case 400 -> new Failure(FailureCode.BAD_REFERENCE, message, false, cause);
+            case 504 -> new Failure(FailureCode.TIMEOUT, message, true, cause);
+            default -> new Failure(FailureCode.NETWORK, message, true, cause);
+        };
     }
 
     /** One attempt's failure; {@code httpStatus} is -1 when no HTTP answer came. */
@@ -538,6 +554,8 @@ public final class ImageFetcher implements AutoCloseable {
         if (uri.getHost() == null || uri.getHost().isEmpty()) {
             throw failure(FailureCode.BAD_REFERENCE, "URI without a (valid) host: " + uri, 1, null);
         }
+        Optional<String> legacy = LegacyIpv4Literal.refusal(uri.getHost());
+        if (legacy.isPresent()) throw failure(FailureCode.BAD_REFERENCE, legacy.get() + ": " + uri, 1, null);
         return uri;
     }
 
