@@ -534,14 +534,17 @@ public final class ImageFetcher implements AutoCloseable {
         }
     }
 
-    private static URI parse(String uri) throws StageException {
+    /** Package-private, like {@link #requireHost}: the reference-parsing fuzz target calls both. */
+    static URI parse(String uri) throws StageException {
         if (uri == null || uri.isBlank()) {
             throw failure(FailureCode.BAD_REFERENCE, "empty URI", 1, null);
         }
         URI parsed;
         try {
             parsed = new URI(uri.strip());
-        } catch (URISyntaxException e) {
+        } catch (URISyntaxException | NumberFormatException e) {
+            // NumberFormatException: java.net.URI's own parser throws it for an over-long IPv4 tail inside an IPv6
+            // literal ([::ffff:0630000000000000000000000000.0.0.1]); found by the fuzz run.
             throw failure(FailureCode.BAD_REFERENCE, "not a valid URI: " + e.getMessage(), 1, e);
         }
         if (parsed.getScheme() == null) {
@@ -550,7 +553,7 @@ public final class ImageFetcher implements AutoCloseable {
         return parsed;
     }
 
-    private static URI requireHost(URI uri) throws StageException {
+    static URI requireHost(URI uri) throws StageException {
         if (uri.getHost() == null || uri.getHost().isEmpty()) {
             throw failure(FailureCode.BAD_REFERENCE, "URI without a (valid) host: " + uri, 1, null);
         }
