@@ -112,10 +112,15 @@ public final class SeededFuzzing {
         return new Report(name, seed, cases, outcomes.size(), maxAllocated, Duration.ofNanos(System.nanoTime() - started));
     }
 
-    /** The outcome signature of a failure: its type and message without numbers (offsets and sizes vary). */
+    /**
+     * The outcome signature of a failure: the type and message of its root cause (a wrapper's message repeats the
+     * input), numbers left out (offsets and sizes vary), cut short.
+     */
     public static String signature(Throwable e) {
-        String message = String.valueOf(e.getMessage()).replaceAll("[0-9]+", "#");
-        return e.getClass().getSimpleName() + ":" + message.substring(0, Math.min(48, message.length()));
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+        String message = String.valueOf(root.getMessage()).replaceAll("[0-9]+", "#");
+        return root.getClass().getSimpleName() + ":" + message.substring(0, Math.min(48, message.length()));
     }
 
     private static AssertionError finding(String name, long seed, int index, byte[] input, String what, Throwable cause) {
