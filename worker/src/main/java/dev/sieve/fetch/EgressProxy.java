@@ -10,9 +10,13 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
+import java.net.SocketTimeoutException;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -42,8 +46,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class EgressProxy implements Closeable {
 
-    /** Marks the proxy's own refusal on a plain http answer, so the fetcher reports FORBIDDEN_ADDRESS. */
-    static final String REFUSAL_HEADER = "Sieve-Egress-Refusal";
+    /**
+     * Marks an answer the proxy wrote itself (a refusal, an unreachable or unresolvable host, a bad request) instead of
+     * forwarding the origin's: {@code <secret> <why>}. The secret is drawn per proxy and never leaves this process, so
+     * an origin cannot write an answer the fetcher takes for the proxy's; the proxy also drops any {@code Sieve-Egress-}
+     * header from what it forwards. The status says which failure it is (see {@link #ownFailure}).
+     */
+    static final String FAILURE_HEADER = "Sieve-Egress-Failure";
+    private static final String OWN_HEADER_PREFIX = "sieve-egress-";
     private static final int MAX_HEAD_BYTES = 64 * 1024;
 
     private final AddressPolicy policy;
@@ -54,11 +64,12 @@ final class EgressProxy implements Closeable {
     private final Semaphore connections;
     private final ExecutorService threads;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final String secret = newSecret();
     /**
-     * Recent CONNECT refusals by {@code host:port}. HttpClient turns a refused tunnel into a bare IOException (its
-     * message carries only the status), so for https the fetcher asks here why (see {@link #tunnelRefusal}).
+     * Recent CONNECT failures by {@code host:port}. HttpClient turns a failed tunnel into a bare IOException (its
+     * message carries only the status), so for https the fetcher asks here why (see {@link #tunnelFailure}).
      */
-    private final Map<String, TunnelRefusal> tunnelRefusals = new ConcurrentHashMap<>();
+    private final Map<String, TunnelFailure> tunnelFailures = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     EgressProxy(AddressPolicy policy, HostResolver resolver, Duration connectTimeout, Duration idleTimeout,
@@ -129,7 +140,7 @@ final class EgressProxy implements Closeable {
             String[] lines = head.split("\r\n");
             String[] requestLine = lines[0].split(" ");
             if (requestLine.length != 3) {
-                answer(toClient, 400, "bad request line", null);
+                fail(toClient, false, null, 0, 400, "bad request line");
                 return;
             }
             boolean tunnel = requestLine[0].equalsIgnoreCase("CONNECT");
@@ -143,7 +154,7 @@ final class EgressProxy implements Closeable {
             } else {
                 URI target = new URI(requestLine[1]);
                 if (!"http".equalsIgnoreCase(target.getScheme()) || target.getHost() == null) {
-                    answer(toClient, 400, "only absolute http URIs are proxied", null);
+                    fail(toClient, false, null, 0, 400, "only absolute http URIs are proxied");
                     return;
                 }
                 host = target.getHost();
@@ -152,19 +163,22 @@ final class EgressProxy implements Closeable {
                         + (target.getRawQuery() == null ? "" : "?" + target.getRawQuery());
             }
             if (host == null || port <= 0) {
-                answer(toClient, 400, "no host or port", null);
+                fail(toClient, tunnel, host, port, 400, "no host or port");
+                return;
+            }
+            Optional<String> legacy = LegacyIpv4Literal.refusal(host);
+            if (legacy.isPresent()) {
+                fail(toClient, tunnel, host, port, 400, legacy.get());
                 return;
             }
             InetAddress checked;
             try {
                 checked = resolveAndCheck(host);
             } catch (Refused e) {
-                // Recorded before the answer is written, so it is there when the client sees the 403.
-                if (tunnel) recordTunnelRefusal(host, port, e.getMessage());
-                answer(toClient, 403, e.getMessage(), e.getMessage());
+                fail(toClient, tunnel, host, port, 403, e.getMessage());
                 return;
             } catch (IOException e) {
-                answer(toClient, 502, "unknown host " + host, null);
+                fail(toClient, tunnel, host, port, 502, "unknown host " + host);
                 return;
             }
             upstream = new Socket();
@@ -172,8 +186,13 @@ final class EgressProxy implements Closeable {
             try {
                 // The address that was checked, never the name: nothing is resolved again.
                 upstream.connect(new InetSocketAddress(checked, port), (int) connectTimeout.toMillis());
+            } catch (SocketTimeoutException e) {
+                fail(toClient, tunnel, host, port, 504, "no connection within " + connectTimeout.toMillis() + " ms to "
+                        + host + ":" + port + " (" + checked.getHostAddress() + ")");
+                return;
             } catch (IOException e) {
-                answer(toClient, 502, "cannot connect to " + host + ":" + port, null);
+                fail(toClient, tunnel, host, port, 502, "cannot connect to " + host + ":" + port + " ("
+                        + checked.getHostAddress() + "): " + e.getMessage());
                 return;
             }
             upstream.setSoTimeout((int) idleTimeout.toMillis());
@@ -206,24 +225,53 @@ final class EgressProxy implements Closeable {
         }
     }
 
-    private record TunnelRefusal(String message, long atNanos) {}
+    /** A failure the proxy answered itself: the status it wrote and why. */
+    record OwnFailure(int status, String message) {}
+
+    private record TunnelFailure(OwnFailure failure, long atNanos) {}
 
     /**
-     * Why the proxy refused a CONNECT to {@code host:port} at or after {@code sinceNanos} ({@link System#nanoTime()}),
-     * if it did: the fetcher passes the start of its attempt, so a refusal seen belongs to this attempt's tunnel (or
-     * to a concurrent one to the same host and port, refused for the same reason).
+     * The proxy's own failure, when {@code headerValue} (the answer's {@link #FAILURE_HEADER}) carries this proxy's
+     * secret; empty for anything an origin wrote.
      */
-    Optional<String> tunnelRefusal(String host, int port, long sinceNanos) {
-        TunnelRefusal r = tunnelRefusals.get(authority(host, port));
-        return r != null && r.atNanos() - sinceNanos >= 0 ? Optional.of(r.message()) : Optional.empty();
+    Optional<OwnFailure> ownFailure(int status, Optional<String> headerValue) {
+        if (headerValue.isEmpty()) return Optional.empty();
+        String value = headerValue.get();
+        int space = value.indexOf(' ');
+        if (space < 0) return Optional.empty();
+        byte[] offered = value.substring(0, space).getBytes(StandardCharsets.US_ASCII);
+        // Constant time: how much of a guess matched says nothing.
+        if (!MessageDigest.isEqual(offered, secret.getBytes(StandardCharsets.US_ASCII))) return Optional.empty();
+        return Optional.of(new OwnFailure(status, value.substring(space + 1)));
     }
 
-    private void recordTunnelRefusal(String host, int port, String message) {
-        long now = System.nanoTime();
-        // Only refusals younger than an attempt can matter: older ones go, so the map stays small whatever arrives.
-        long maxAge = connectTimeout.plus(idleTimeout).toNanos();
-        tunnelRefusals.values().removeIf(r -> now - r.atNanos() > maxAge);
-        tunnelRefusals.put(authority(host, port), new TunnelRefusal(message, now));
+    /**
+     * Why the proxy failed a CONNECT to {@code host:port} at or after {@code sinceNanos} ({@link System#nanoTime()}),
+     * if it did: the fetcher passes the start of its attempt, so a failure seen belongs to this attempt's tunnel (or
+     * to a concurrent one to the same host and port, failed for the same reason).
+     */
+    Optional<OwnFailure> tunnelFailure(String host, int port, long sinceNanos) {
+        TunnelFailure f = tunnelFailures.get(authority(host, port));
+        return f != null && f.atNanos() - sinceNanos >= 0 ? Optional.of(f.failure()) : Optional.empty();
+    }
+
+    /** Answers with the proxy's own failure; for a CONNECT, recorded first, so it is there when the client sees it. */
+    private void fail(OutputStream toClient, boolean tunnel, String host, int port, int status, String message)
+            throws IOException {
+        if (tunnel && host != null) {
+            long now = System.nanoTime();
+            // Only failures younger than an attempt can matter: older ones go, so the map stays small whatever arrives.
+            long maxAge = connectTimeout.plus(idleTimeout).toNanos();
+            tunnelFailures.values().removeIf(f -> now - f.atNanos() > maxAge);
+            tunnelFailures.put(authority(host, port), new TunnelFailure(new OwnFailure(status, message), now));
+        }
+        answer(toClient, status, message, secret + " " + message.replaceAll("[\r\n]", " "));
+    }
+
+    private static String newSecret() {
+        byte[] b = new byte[16];
+        new SecureRandom().nextBytes(b);
+        return HexFormat.of().formatHex(b);
     }
 
     private static String authority(String host, int port) {
@@ -268,11 +316,15 @@ final class EgressProxy implements Closeable {
         return out.append("Connection: close\r\n\r\n").toString();
     }
 
-    /** Headers that belong to one connection (and an h2c upgrade offer, which this proxy does not carry). */
+    /**
+     * Headers that belong to one connection (and an h2c upgrade offer, which this proxy does not carry), and the
+     * proxy's own headers, which only the proxy may write.
+     */
     private static boolean hopByHop(String line) {
         int colon = line.indexOf(':');
         if (colon < 0) return true;
         String name = line.substring(0, colon).trim().toLowerCase(Locale.ROOT);
+        if (name.startsWith(OWN_HEADER_PREFIX)) return true;
         return switch (name) {
             case "connection", "proxy-connection", "keep-alive", "upgrade", "http2-settings", "proxy-authorization" -> true;
             default -> false;
@@ -297,10 +349,17 @@ final class EgressProxy implements Closeable {
         throw new IOException("head longer than " + MAX_HEAD_BYTES + " bytes");
     }
 
-    private static void answer(OutputStream out, int status, String message, String refusal) throws IOException {
+    private static void answer(OutputStream out, int status, String message, String failure) throws IOException {
         byte[] body = message.getBytes(StandardCharsets.UTF_8);
-        String head = "HTTP/1.1 " + status + " " + (status == 403 ? "Forbidden" : status == 400 ? "Bad Request" : "Bad Gateway")
-                + "\r\n" + (refusal == null ? "" : REFUSAL_HEADER + ": " + refusal.replaceAll("[\r\n]", " ") + "\r\n")
+        String reason = switch (status) {
+            case 400 -> "Bad Request";
+            case 403 -> "Forbidden";
+            case 504 -> "Gateway Timeout";
+            default -> "Bad Gateway";
+        };
+        // The header is ISO-8859-1 on the wire: other characters of a host name become '?', not a broken head.
+        String head = "HTTP/1.1 " + status + " " + reason + "\r\n"
+                + FAILURE_HEADER + ": " + failure + "\r\n"
                 + "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n";
         out.write(head.getBytes(StandardCharsets.ISO_8859_1));
         out.write(body);

@@ -215,10 +215,13 @@ public final class ImageFetcher implements AutoCloseable {
         private void onResponse(Exchange exchange) throws StageException {
             HttpResponse<byte[]> response = exchange.response();
             int status = response.statusCode();
-            Optional<String> refused = response.headers().firstValue(EgressProxy.REFUSAL_HEADER);
-            if (status == 403 && refused.isPresent()) {
-                // The proxy's own check, on the look-up the connection would have used (a rebinding DNS answer).
-                throw failure(FailureCode.FORBIDDEN_ADDRESS, refused.get() + " (" + current + ")", attempts, null);
+            Optional<EgressProxy.OwnFailure> proxyFailure = proxy == null ? Optional.empty()
+                    : proxy.ownFailure(status, response.headers().firstValue(EgressProxy.FAILURE_HEADER));
+            if (proxyFailure.isPresent()) {
+                // Not the origin's answer: the proxy's own (its check on the look-up the connection would have used,
+                // or a host it could not reach), so no HTTP status is recorded.
+                retryOrFail(fromProxy(proxyFailure.get(), current, null), null);
+                return;
             }
             if (status >= 200 && status < 300) {
                 result.complete(new Fetched(response.body(), current, attempts, System.nanoTime() - start));
@@ -289,13 +292,11 @@ public final class ImageFetcher implements AutoCloseable {
                 return new Failure(e.code(), e.getMessage(), transientCode, e.getCause());
             }
             if (error instanceof IOException && proxy != null && "https".equalsIgnoreCase(target.getScheme())) {
-                // An https fetch reaches the proxy as CONNECT; HttpClient reports the proxy's 403 as a bare
-                // IOException ("Tunnel failed, got: 403"), so the refusal is looked up in the proxy itself.
+                // An https fetch reaches the proxy as CONNECT; HttpClient reports the proxy's own answer as a bare
+                // IOException ("Tunnel failed, got: 403"), so why is looked up in the proxy itself.
                 int port = target.getPort() == -1 ? 443 : target.getPort();
-                Optional<String> refused = proxy.tunnelRefusal(target.getHost(), port, attemptStart);
-                if (refused.isPresent()) {
-                    return new Failure(FailureCode.FORBIDDEN_ADDRESS, refused.get() + " (" + target + ")", false, error);
-                }
+                Optional<EgressProxy.OwnFailure> failed = proxy.tunnelFailure(target.getHost(), port, attemptStart);
+                if (failed.isPresent()) return fromProxy(failed.get(), target, error);
             }
             if (error instanceof LimitedBody.TooLargeException e) {
                 return new Failure(FailureCode.TOO_LARGE, e.getMessage() + " from " + current, false, null);
@@ -319,6 +320,21 @@ public final class ImageFetcher implements AutoCloseable {
             }
             return new Failure(FailureCode.INTERNAL, "unexpected error fetching " + current + ": " + error, false, error);
         }
+    }
+
+    /**
+     * The proxy's own answer as a fetch failure: its status says which (403 its address check, 400 a host it would not
+     * read, 504 no connection in time, 502 an unknown or unreachable host). No HTTP status is kept: none came from
+     * the origin.
+     */
+    private static Failure fromProxy(EgressProxy.OwnFailure failure, URI target, Throwable cause) {
+        String message = failure.message() + " (" + target + ")";
+        return switch (failure.status()) {
+            case 403 -> new Failure(FailureCode.FORBIDDEN_ADDRESS, message, false, cause);
+            case 400 -> new Failure(FailureCode.BAD_REFERENCE, message, false, cause);
+            case 504 -> new Failure(FailureCode.TIMEOUT, message, true, cause);
+            default -> new Failure(FailureCode.NETWORK, message, true, cause);
+        };
     }
 
     /** One attempt's failure; {@code httpStatus} is -1 when no HTTP answer came. */
@@ -465,14 +481,17 @@ public final class ImageFetcher implements AutoCloseable {
         return new Fetched(read.bytes(), read.file().real().toUri(), 1, System.nanoTime() - start);
     }
 
-    private static URI parse(String uri) throws StageException {
+    /** Package-private, like {@link #requireHost}: the reference-parsing fuzz target calls both. */
+    static URI parse(String uri) throws StageException {
         if (uri == null || uri.isBlank()) {
             throw failure(FailureCode.BAD_REFERENCE, "empty URI", 1, null);
         }
         URI parsed;
         try {
             parsed = new URI(uri.strip());
-        } catch (URISyntaxException e) {
+        } catch (URISyntaxException | NumberFormatException e) {
+            // NumberFormatException: java.net.URI's own parser throws it for an over-long IPv4 tail inside an IPv6
+            // literal ([::ffff:0630000000000000000000000000.0.0.1]); found by the fuzz run.
             throw failure(FailureCode.BAD_REFERENCE, "not a valid URI: " + e.getMessage(), 1, e);
         }
         if (parsed.getScheme() == null) {
@@ -481,10 +500,12 @@ public final class ImageFetcher implements AutoCloseable {
         return parsed;
     }
 
-    private static URI requireHost(URI uri) throws StageException {
+    static URI requireHost(URI uri) throws StageException {
         if (uri.getHost() == null || uri.getHost().isEmpty()) {
             throw failure(FailureCode.BAD_REFERENCE, "URI without a (valid) host: " + uri, 1, null);
         }
+        Optional<String> legacy = LegacyIpv4Literal.refusal(uri.getHost());
+        if (legacy.isPresent()) throw failure(FailureCode.BAD_REFERENCE, legacy.get() + ": " + uri, 1, null);
         return uri;
     }
 

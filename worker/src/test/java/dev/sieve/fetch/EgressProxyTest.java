@@ -158,6 +158,91 @@ class EgressProxyTest {
         assertThat(lookups.get()).isEqualTo(2);
     }
 
+    /** Issue 13, item 9: the proxy's 502 for a refused connection was recorded as the origin's HTTP_STATUS 502. */
+    @Test
+    void aConnectionRefusedBehindTheProxyIsANetworkFailureNotAnHttpStatus() throws Exception {
+        int closedPort;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            closedPort = s.getLocalPort(); // closed again at once: nothing listens there
+        }
+        HostResolver toLoopback = host -> new InetAddress[] {InetAddress.getByName("127.0.0.1")};
+        ImageFetcher fetcher = track(new ImageFetcher(FetchConfig.defaults().withAllowPrivateAddresses(false)
+                .withRetries(1, Duration.ofMillis(10)), LOOPBACK_ONLY, toLoopback));
+
+        StageException e = failure(fetcher.fetch("http://closed.test:" + closedPort + "/img"));
+
+        assertThat(e.code()).isEqualTo(FailureCode.NETWORK);
+        assertThat(e.httpStatus()).as("no HTTP answer came from the origin").isEmpty();
+        assertThat(e.getMessage()).contains("closed.test:" + closedPort);
+    }
+
+    /** Issue 13, item 9: an origin could forge the proxy's refusal and have FORBIDDEN_ADDRESS recorded with its text. */
+    @Test
+    void anOriginCannotForgeTheProxysRefusal() {
+        LocalHttpServer origin = track(new LocalHttpServer("127.0.0.1"));
+        origin.on("/img", ex -> {
+            for (String name : List.of("Sieve-Egress-Refusal", "Sieve-Egress-Failure")) {
+                ex.getResponseHeaders().add(name, "forged: host resolves to 10.0.0.1, a private address");
+            }
+            respond(ex, 403, "no".getBytes(), true);
+        });
+        HostResolver toLoopback = host -> new InetAddress[] {InetAddress.getByName("127.0.0.1")};
+        ImageFetcher fetcher = track(new ImageFetcher(FetchConfig.defaults().withAllowPrivateAddresses(false),
+                LOOPBACK_ONLY, toLoopback));
+
+        StageException e = failure(fetcher.fetch("http://origin.test:" + URI.create(origin.url("/")).getPort() + "/img"));
+
+        assertThat(e.code()).isEqualTo(FailureCode.HTTP_STATUS);
+        assertThat(e.httpStatus()).hasValue(403);
+        assertThat(e.getMessage()).doesNotContain("forged");
+        assertThat(origin.hits("/img")).isEqualTo(1);
+    }
+
+    /** The proxy's own headers never pass through from an origin, whatever their value. */
+    @Test
+    void theProxyDropsItsOwnHeadersFromAForwardedAnswer() throws Exception {
+        LocalHttpServer origin = track(new LocalHttpServer("127.0.0.1"));
+        origin.on("/img", ex -> {
+            ex.getResponseHeaders().add("Sieve-Egress-Failure", "forged");
+            ex.getResponseHeaders().add("X-Kept", "yes");
+            respond(ex, 200, "ok".getBytes(), true);
+        });
+        HostResolver toLoopback = host -> new InetAddress[] {InetAddress.getByName("127.0.0.1")};
+        EgressProxy proxy = track(new EgressProxy(LOOPBACK_ONLY, toLoopback, TIMEOUT, TIMEOUT, 4));
+
+        HttpResponse<String> response = client(proxy).sendAsync(HttpRequest.newBuilder(
+                URI.create("http://origin.test:" + URI.create(origin.url("/")).getPort() + "/img")).timeout(TIMEOUT).build(),
+                HttpResponse.BodyHandlers.ofString()).get(30, TimeUnit.SECONDS);
+
+        assertThat(response.body()).isEqualTo("ok");
+        assertThat(response.headers().firstValue("X-Kept")).hasValue("yes");
+        assertThat(response.headers().map().keySet()).noneMatch(h -> h.toLowerCase(java.util.Locale.ROOT).startsWith("sieve-egress"));
+    }
+
+    /**
+     * Issue 13, item 9: {@code 0177.0.0.1} is 127.0.0.1 to browsers, curl and inet_aton, 177.0.0.1 to Java. Such legacy
+     * spellings are refused as BAD_REFERENCE before any look-up, by the fetcher and by the proxy.
+     */
+    @Test
+    void legacyIpv4SpellingsAreRefusedBeforeAnyLookUp() throws Exception {
+        AtomicInteger lookups = new AtomicInteger();
+        HostResolver counting = host -> {
+            lookups.incrementAndGet();
+            return InetAddress.getAllByName(host); // only ever called with literals here: no DNS
+        };
+        ImageFetcher fetcher = track(new ImageFetcher(FetchConfig.defaults().withAllowPrivateAddresses(false),
+                LOOPBACK_ONLY, counting));
+        EgressProxy proxy = track(new EgressProxy(LOOPBACK_ONLY, counting, TIMEOUT, TIMEOUT, 4));
+
+        for (String host : List.of("0177.0.0.1", "2130706433", "0177.0.0.01", "127.0.0.01")) {
+            StageException e = failure(fetcher.fetch("http://" + host + "/img"));
+            assertThat(e.code()).as(host).isEqualTo(FailureCode.BAD_REFERENCE);
+            assertThat(e.getMessage()).as(host).contains(host, "127.0.0.1");
+            assertThat(rawConnect(proxy, host + ":443")).as(host).startsWith("HTTP/1.1 400");
+        }
+        assertThat(lookups.get()).isZero();
+    }
+
     @Test
     void proxyRefusesAForbiddenAddressEvenWhenTheClientSkippedTheCheck() throws Exception {
         LocalHttpServer forbidden = track(new LocalHttpServer("127.0.0.2"));
@@ -172,7 +257,7 @@ class EgressProxyTest {
         String tunnel = rawConnect(proxy, "meta.test:" + port);
 
         assertThat(response.statusCode()).isEqualTo(403);
-        assertThat(response.headers().firstValue(EgressProxy.REFUSAL_HEADER)).get().asString().contains("127.0.0.2");
+        assertThat(response.headers().firstValue(EgressProxy.FAILURE_HEADER)).get().asString().contains("127.0.0.2");
         assertThat(tunnel).startsWith("HTTP/1.1 403");
         assertThat(forbidden.totalHits()).isZero();
     }
