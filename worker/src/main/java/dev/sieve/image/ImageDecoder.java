@@ -55,6 +55,20 @@ public final class ImageDecoder {
      */
     public record Decoded(Pixels pixels, int fullWidth, int fullHeight) {}
 
+    /**
+     * What the caller will make of an image of the size its header gives, asked before any pixel is decoded or any
+     * of the pixel budget is taken.
+     */
+    @FunctionalInterface
+    public interface SizePlan {
+        /** The smallest shorter side a DCT-scaled decode may have (see {@link TilePlan#minDecodedShortSide}). */
+        int minShortSide(int width, int height);
+
+        /** Throws when an image of this size cannot be prepared at all. */
+        default void check(int width, int height) throws StageException {
+        }
+    }
+
     /** Full-size decode. */
     public Pixels decode(byte[] encoded) throws StageException {
         return decode(encoded, null).pixels();
@@ -62,22 +76,21 @@ public final class ImageDecoder {
 
     /**
      * Decodes, DCT-scaled when {@link DecodeOptions#dctScaling()} is on, libjpeg-turbo is in use and
-     * {@code minShortSide} (full width, full height to the smallest shorter side the output may have; null: full
-     * size) allows a factor below 1.
+     * {@code plan} (null: full size, nothing checked) allows a factor below 1; the plan may refuse the image's size
+     * first.
      */
-    public Decoded decode(byte[] encoded, java.util.function.IntBinaryOperator minShortSide) throws StageException {
-        return decode(encoded, minShortSide, null);
+    public Decoded decode(byte[] encoded, SizePlan plan) throws StageException {
+        return decode(encoded, plan, null);
     }
 
     /**
-     * As {@link #decode(byte[], java.util.function.IntBinaryOperator)}, taking the image's part of a
+     * As {@link #decode(byte[], SizePlan)}, taking the image's part of a
      * {@link PixelBudget} into {@code share} once the header gives its size and before any pixel is decoded (waiting
      * while the budget is used up). The caller gives the share back when it is done with the pixels.
      *
      * @param share null: no budget
      */
-    public Decoded decode(byte[] encoded, java.util.function.IntBinaryOperator minShortSide, PixelBudget.Share share)
-            throws StageException {
+    public Decoded decode(byte[] encoded, SizePlan plan, PixelBudget.Share share) throws StageException {
         ImageFormat format = ImageFormat.sniff(encoded);
         if (format == null) {
             throw fail(FailureCode.NOT_AN_IMAGE, "the bytes start with no known image signature ("
@@ -86,14 +99,13 @@ public final class ImageDecoder {
         if (format == ImageFormat.JPEG && turbo != null) {
             JpegColour jpeg = JpegColour.read(encoded);
             // Four-component JPEGs (CMYK, refused YCCK) stay on the ImageIO path below.
-            if (jpeg == null || jpeg.components() != 4) return decodeTurbo(encoded, minShortSide, share);
+            if (jpeg == null || jpeg.components() != 4) return decodeTurbo(encoded, plan, share);
         }
-        Pixels pixels = decodeImageIo(encoded, format, share);
+        Pixels pixels = decodeImageIo(encoded, format, plan, share);
         return new Decoded(pixels, pixels.width(), pixels.height());
     }
 
-    private Decoded decodeTurbo(byte[] encoded, java.util.function.IntBinaryOperator minShortSide,
-            PixelBudget.Share share) throws StageException {
+    private Decoded decodeTurbo(byte[] encoded, SizePlan plan, PixelBudget.Share share) throws StageException {
         TurboJpeg.Header header;
         int w;
         int h;
@@ -102,13 +114,13 @@ public final class ImageDecoder {
         try (TurboJpeg.Decompressor d = turbo.decompressor()) {
             header = d.header(encoded);
             // The decompression-bomb guard, from the header, before anything is allocated for the pixels.
-            checkPixels(ImageFormat.JPEG, header.width(), header.height());
+            checkPixels(ImageFormat.JPEG, header.width(), header.height(), plan);
             // Charged at full size even when DCT-scaled: an over-estimate by the scale's square, on the safe side.
             admit(share, (long) header.width() * header.height(), options.exifOrientation() ? 2 : 1);
             TurboJpeg.Scale scale = TurboJpeg.Scale.ONE;
-            if (options.dctScaling() && minShortSide != null) {
+            if (options.dctScaling() && plan != null) {
                 scale = chooseScale(turbo.downScales(), header.width(), header.height(),
-                        minShortSide.applyAsInt(header.width(), header.height()));
+                        plan.minShortSide(header.width(), header.height()));
             }
             w = scale.scaled(header.width());
             h = scale.scaled(header.height());
@@ -142,11 +154,11 @@ public final class ImageDecoder {
         return best;
     }
 
-    private Pixels decodeImageIo(byte[] encoded, ImageFormat format, PixelBudget.Share share)
+    private Pixels decodeImageIo(byte[] encoded, ImageFormat format, SizePlan plan, PixelBudget.Share share)
             throws StageException {
         PngHeader png = format == ImageFormat.PNG ? PngHeader.read(encoded) : null;
         if (png != null) {
-            checkPixels(format, png.width(), png.height());
+            checkPixels(format, png.width(), png.height(), plan);
             if (PngDecoder.mode(encoded, png) != null) {
                 // Charged as ImageIO's path charges the pixels; a file this path gives up on is charged up to
                 // ImageIO's figure below, not twice.
@@ -167,7 +179,7 @@ public final class ImageDecoder {
             reader.setInput(in, true, true);
             int width = reader.getWidth(0);
             int height = reader.getHeight(0);
-            checkPixels(format, width, height);
+            checkPixels(format, width, height, plan);
             JpegColour jpeg = format == ImageFormat.JPEG ? JpegColour.read(encoded) : null;
             ImageTypeSpecifier raw = png == null && jpeg == null ? reader.getRawImageType(0) : null;
             // Turning by EXIF orientation copies the pixels once more.
@@ -233,7 +245,8 @@ public final class ImageDecoder {
         }
     }
 
-    private void checkPixels(ImageFormat format, long width, long height) throws StageException {
+    /** The header's size against maxPixels, then against the caller's plan: before any pixel is allocated. */
+    private void checkPixels(ImageFormat format, long width, long height, SizePlan plan) throws StageException {
         if (width < 1 || height < 1) {
             throw fail(FailureCode.CORRUPT_IMAGE, format + " header gives an empty size " + width + "x" + height);
         }
@@ -241,6 +254,8 @@ public final class ImageDecoder {
             throw fail(FailureCode.TOO_MANY_PIXELS, format + " is " + width + "x" + height + " = " + width * height
                     + " pixels, over the limit of " + options.maxPixels() + " (maxPixels)");
         }
+        // Within maxPixels (< 2^31), so both sides fit an int.
+        if (plan != null) plan.check((int) width, (int) height);
     }
 
     private static Pixels fromPng(BufferedImage image, PngHeader png) throws StageException {
