@@ -215,17 +215,17 @@ public final class ImageDecoder {
 
     /**
      * How many times its pixel count an image is charged to the {@link PixelBudget}. The budget is sized for 4 bytes
-     * a pixel, what an 8-bit image without alpha holds at most while it is decoded and tiled (the raster, reused as
-     * the Pixels' array, or a palette's 1-byte indices plus the 3-byte lookup; the tile windows are small). Alpha
-     * adds Pillow's premultiplied copy before the 1536 resize (RGBA: 4 + 4 bytes): 2x. A 16-bit colour PNG holds its
-     * 16-bit raster and the 8-bit copy at once (up to 8 + 4 bytes): 3x. A CMYK JPEG through ImageIO holds its raster
-     * and the inverted copy (4 + 4): 2x. Other ImageIO formats are judged by the reader's raw image type.
+     * a pixel, what an 8-bit image holds at most while it is decoded and tiled: the raster, reused as the Pixels'
+     * array (RGBA included: 4 bytes), or a palette's 1-byte indices plus the 3-byte lookup. Pillow's premultiplied
+     * copy before a resize and the processor's convert("RGB") are made strip by strip
+     * ({@link PillowResize#resizeWindow(Pixels, java.util.function.UnaryOperator, int, int, PillowResize.Filter,
+     * int, int, int, int)}), never for the whole image. A 16-bit colour PNG holds its 16-bit raster and the 8-bit copy
+     * at once (up to 8 + 4 bytes): 3x. A CMYK JPEG through ImageIO holds its raster and the inverted copy (4 + 4):
+     * 2x. Other ImageIO formats are judged by the reader's raw image type (with alpha, a raster in another band
+     * order is copied: 2x).
      */
     static int costFactor(PngHeader png, JpegColour jpeg, ImageTypeSpecifier raw) {
-        if (png != null) {
-            if (png.bitDepth() == 16 && png.colourType() != 0) return 3;
-            return png.colourType() == 6 ? 2 : 1;
-        }
+        if (png != null) return png.bitDepth() == 16 && png.colourType() != 0 ? 3 : 1;
         if (jpeg != null) return jpeg.components() == 4 ? 2 : 1;
         if (raw == null) return 2; // unknown layout: assume alpha
         int bits = raw.getSampleModel().getSampleSize(0);
@@ -233,9 +233,19 @@ public final class ImageDecoder {
         return raw.getColorModel().hasAlpha() ? 2 : 1;
     }
 
-    /** Takes what the share lacks of {@code pixels x factor} (it may hold part already: see decodeImageIo). */
+    /**
+     * Takes what the share lacks of {@code pixels x factor} (it may hold part already: see decodeImageIo). An image
+     * that costs more than the whole budget is refused: decoded alone it would still hold more than the heap the
+     * budget was sized for (a 100 MP 16-bit PNG: 1.2 GB against 768 MB), and fail there as INTERNAL out of memory,
+     * taking other images with it.
+     */
     private static void admit(PixelBudget.Share share, long pixels, int factor) throws StageException {
         if (share == null) return;
+        if (pixels * factor > share.capacity()) {
+            throw fail(FailureCode.TOO_MANY_PIXELS, "decoding this image holds " + factor + " x " + pixels
+                    + " pixels' worth of memory (4 bytes each), more than the whole pixel budget of "
+                    + share.capacity() + " (--pixel-budget-mp; raise it with the heap)");
+        }
         try {
             share.take(Math.max(0, pixels * factor - share.held()));
         } catch (InterruptedException e) {
