@@ -25,8 +25,10 @@ public final class ClipProcessor {
         if (refused != null) throw new IllegalArgumentException(refused);
         int[] wh = TilePlan.shortestEdge(image.width(), image.height(), clip.size());
         int crop = clip.cropSize();
+        // RGB needs no conversion: its rows are read in place, as before.
+        java.util.function.UnaryOperator<Pixels> toRgb = image.mode() == PillowMode.RGB ? null : Pixels::toRgb;
         // transformers center_crop floors the margin ((h - crop) // 2), unlike torchvision's round-half-even.
-        return PillowResize.resizeWindow(image, Pixels::toRgb, wh[0], wh[1], PillowResize.Filter.BICUBIC,
+        return PillowResize.resizeWindow(image, toRgb, wh[0], wh[1], PillowResize.Filter.BICUBIC,
                 (wh[0] - crop) / 2, (wh[1] - crop) / 2, crop, crop);
     }
 
