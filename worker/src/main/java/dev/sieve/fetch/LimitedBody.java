@@ -101,6 +101,7 @@ final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
                 } else {
                     result.completeExceptionally(new TooLargeException(
                             "body is over the limit of " + limit + " bytes (stopped reading at " + (size + n) + ")"));
+                    discard();
                 }
                 subscription.cancel();
                 return;
@@ -112,6 +113,7 @@ final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
     @Override
     public void onError(Throwable error) {
         result.completeExceptionally(error);
+        discard();
     }
 
     @Override
@@ -144,6 +146,12 @@ final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
         size += n;
     }
 
+    /** Lets go of what arrived of a failed body at once, not when the exchange is forgotten. */
+    private void discard() {
+        exact = null;
+        pieces.clear();
+    }
+
     /** The body as one array: the exact one when it is full, else the pieces joined (and then let go). */
     private byte[] bytes() {
         if (exact != null && pieces.isEmpty() && size == exact.length) return exact;
@@ -157,8 +165,7 @@ final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
             System.arraycopy(piece, 0, all, at, piece.length);
             at += piece.length;
         }
-        exact = null;
-        pieces.clear();
+        discard();
         return all;
     }
 }
