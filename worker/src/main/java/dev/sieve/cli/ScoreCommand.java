@@ -76,14 +76,28 @@ public final class ScoreCommand implements Callable<Integer> {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
+        } catch (OutOfMemoryError e) { // past 2 GiB, or past the heap: not an image sieve could decode anyway
+            throw new StageException(Stage.FETCH, FailureCode.TOO_LARGE, "cannot hold " + file + " in memory: " + e);
         } catch (NoSuchFileException e) {
             throw new StageException(Stage.FETCH, FailureCode.NOT_FOUND, "no such file: " + file);
         } catch (IOException e) {
             throw new StageException(Stage.FETCH, FailureCode.NETWORK, "cannot read " + file + ": " + e.getMessage(), e);
         }
         long fetched = System.nanoTime() - t0;
-        PreparedImage image = loaded.preparer().prepare(bytes, loaded.scorer().needsWholeImage());
-        ImageScore score = loaded.scorer().score(List.of(image)).get(0);
+        PreparedImage image;
+        ImageScore score;
+        // One file must never end the run: whatever escapes (a bug, or a heap too small for this image) becomes its
+        // INTERNAL failure line, and the next file is scored.
+        try {
+            image = loaded.preparer().prepare(bytes, loaded.scorer().needsWholeImage());
+        } catch (RuntimeException | OutOfMemoryError e) {
+            throw Outcomes.internal(Stage.PREPROCESS, e);
+        }
+        try {
+            score = loaded.scorer().score(List.of(image)).get(0);
+        } catch (RuntimeException | OutOfMemoryError e) {
+            throw Outcomes.internal(Stage.INFER, e);
+        }
         ImageRef ref = ImageRef.newBuilder().setId(file.getFileName().toString())
                 .setUri(file.toAbsolutePath().normalize().toUri().toString()).setSource("sieve score")
                 .setAttributes(Map.of()).setProducedAt(Instant.now()).build();

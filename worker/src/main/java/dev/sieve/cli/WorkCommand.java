@@ -95,8 +95,8 @@ public final class WorkCommand implements Callable<Integer> {
     @Option(names = "--fetch-budget-mb", paramLabel = "MIB",
             defaultValue = "" + WorkerConfig.DEFAULT_FETCH_BUDGET_MEGABYTES,
             description = {"Encoded MiB held at once by downloads and by images not decoded yet (heap bound for fetching).",
-                    "A download reserves its Content-Length when the headers are in (--max-bytes when the server",
-                    "sends none) and reads the body once that fits; it keeps only the body's size once it has",
+                    "A download reserves its Content-Length when the headers are in (twice --max-bytes when the",
+                    "server sends none) and reads the body once that fits; it keeps only the body's size once it has",
                     "arrived. Default: ${DEFAULT-VALUE}."})
     int fetchBudgetMegabytes;
 

@@ -384,7 +384,7 @@ public final class ImageFetcher implements AutoCloseable {
                 if (declared > config.maxBytes()) {
                     subscriber = LimitedBody.refused(declared, config.maxBytes());
                 } else {
-                    CompletableFuture<Void> admitted = gate.admit(declared >= 0 ? declared : config.maxBytes());
+                    CompletableFuture<Void> admitted = gate.admit(LimitedBody.reservation(declared, config.maxBytes()));
                     if (!admitted.isDone()) {
                         // Waiting for room is not the server's slowness: the clock stops, and restarts in full.
                         ScheduledFuture<?> running = deadline.getAndSet(null);

@@ -13,15 +13,36 @@ public final class ClipProcessor {
         this.byValue = byValue(clip);
     }
 
-    /** The 8-bit RGB crop CLIP sees, before rescaling (what the goldens compare). */
+    /**
+     * The 8-bit RGB crop CLIP sees, before rescaling (what the goldens compare). Only the centre crop of the resize
+     * is computed, converted to RGB strip by strip: a 2 x 200,000 image's resize is 336 x 33,600,000, of which the
+     * crop is 336 x 336.
+     *
+     * @throws IllegalArgumentException when Pillow refuses the resize ({@link #refusal})
+     */
     public Pixels rgbCrop(Pixels image) {
-        Pixels rgb = image.toRgb();
-        int[] wh = TilePlan.shortestEdge(rgb.width(), rgb.height(), clip.size());
-        Pixels resized = PillowResize.resize(rgb, wh[0], wh[1], PillowResize.Filter.BICUBIC);
+        String refused = refusal(image.width(), image.height());
+        if (refused != null) throw new IllegalArgumentException(refused);
+        int[] wh = TilePlan.shortestEdge(image.width(), image.height(), clip.size());
         int crop = clip.cropSize();
-        if (resized.width() == crop && resized.height() == crop) return resized;
+        // RGB needs no conversion: its rows are read in place, as before.
+        java.util.function.UnaryOperator<Pixels> toRgb = image.mode() == PillowMode.RGB ? null : Pixels::toRgb;
         // transformers center_crop floors the margin ((h - crop) // 2), unlike torchvision's round-half-even.
-        return resized.crop((resized.width() - crop) / 2, (resized.height() - crop) / 2, crop, crop);
+        return PillowResize.resizeWindow(image, toRgb, wh[0], wh[1], PillowResize.Filter.BICUBIC,
+                (wh[0] - crop) / 2, (wh[1] - crop) / 2, crop, crop);
+    }
+
+    /**
+     * Why the reference cannot process a width x height image, whatever the machine, or null when it can: the
+     * shortest-edge resize is one Pillow refuses (see {@link PillowResize#refusal}). Only very thin images reach
+     * it: 1 x 159,784 and thinner.
+     */
+    public String refusal(int width, int height) {
+        long[] wh = TilePlan.shortestEdgeExact(width, height, clip.size());
+        String why = PillowResize.refusal(width, height, wh[0], wh[1], PillowResize.Filter.BICUBIC);
+        return why == null ? null : "CLIP's processor resizes this " + width + "x" + height + " image to " + wh[0]
+                + "x" + wh[1] + " (shorter side " + clip.size() + ") before its centre crop, which Pillow refuses ("
+                + why + "): the reference cannot score it";
     }
 
     /** Writes 3 x cropSize x cropSize floats (CHW) for the image into out at offset. */

@@ -55,6 +55,20 @@ public final class ImageDecoder {
      */
     public record Decoded(Pixels pixels, int fullWidth, int fullHeight) {}
 
+    /**
+     * What the caller will make of an image of the size its header gives, asked before any pixel is decoded or any
+     * of the pixel budget is taken.
+     */
+    @FunctionalInterface
+    public interface SizePlan {
+        /** The smallest shorter side a DCT-scaled decode may have (see {@link TilePlan#minDecodedShortSide}). */
+        int minShortSide(int width, int height);
+
+        /** Throws when an image of this size cannot be prepared at all. */
+        default void check(int width, int height) throws StageException {
+        }
+    }
+
     /** Full-size decode. */
     public Pixels decode(byte[] encoded) throws StageException {
         return decode(encoded, null).pixels();
@@ -62,22 +76,21 @@ public final class ImageDecoder {
 
     /**
      * Decodes, DCT-scaled when {@link DecodeOptions#dctScaling()} is on, libjpeg-turbo is in use and
-     * {@code minShortSide} (full width, full height to the smallest shorter side the output may have; null: full
-     * size) allows a factor below 1.
+     * {@code plan} (null: full size, nothing checked) allows a factor below 1; the plan may refuse the image's size
+     * first.
      */
-    public Decoded decode(byte[] encoded, java.util.function.IntBinaryOperator minShortSide) throws StageException {
-        return decode(encoded, minShortSide, null);
+    public Decoded decode(byte[] encoded, SizePlan plan) throws StageException {
+        return decode(encoded, plan, null);
     }
 
     /**
-     * As {@link #decode(byte[], java.util.function.IntBinaryOperator)}, taking the image's part of a
+     * As {@link #decode(byte[], SizePlan)}, taking the image's part of a
      * {@link PixelBudget} into {@code share} once the header gives its size and before any pixel is decoded (waiting
      * while the budget is used up). The caller gives the share back when it is done with the pixels.
      *
      * @param share null: no budget
      */
-    public Decoded decode(byte[] encoded, java.util.function.IntBinaryOperator minShortSide, PixelBudget.Share share)
-            throws StageException {
+    public Decoded decode(byte[] encoded, SizePlan plan, PixelBudget.Share share) throws StageException {
         ImageFormat format = ImageFormat.sniff(encoded);
         if (format == null) {
             throw fail(FailureCode.NOT_AN_IMAGE, "the bytes start with no known image signature ("
@@ -86,14 +99,13 @@ public final class ImageDecoder {
         if (format == ImageFormat.JPEG && turbo != null) {
             JpegColour jpeg = JpegColour.read(encoded);
             // Four-component JPEGs (CMYK, refused YCCK) stay on the ImageIO path below.
-            if (jpeg == null || jpeg.components() != 4) return decodeTurbo(encoded, minShortSide, share);
+            if (jpeg == null || jpeg.components() != 4) return decodeTurbo(encoded, plan, share);
         }
-        Pixels pixels = decodeImageIo(encoded, format, share);
+        Pixels pixels = decodeImageIo(encoded, format, plan, share);
         return new Decoded(pixels, pixels.width(), pixels.height());
     }
 
-    private Decoded decodeTurbo(byte[] encoded, java.util.function.IntBinaryOperator minShortSide,
-            PixelBudget.Share share) throws StageException {
+    private Decoded decodeTurbo(byte[] encoded, SizePlan plan, PixelBudget.Share share) throws StageException {
         TurboJpeg.Header header;
         int w;
         int h;
@@ -102,13 +114,13 @@ public final class ImageDecoder {
         try (TurboJpeg.Decompressor d = turbo.decompressor()) {
             header = d.header(encoded);
             // The decompression-bomb guard, from the header, before anything is allocated for the pixels.
-            checkPixels(ImageFormat.JPEG, header.width(), header.height());
+            checkPixels(ImageFormat.JPEG, header.width(), header.height(), plan);
             // Charged at full size even when DCT-scaled: an over-estimate by the scale's square, on the safe side.
             admit(share, (long) header.width() * header.height(), options.exifOrientation() ? 2 : 1);
             TurboJpeg.Scale scale = TurboJpeg.Scale.ONE;
-            if (options.dctScaling() && minShortSide != null) {
+            if (options.dctScaling() && plan != null) {
                 scale = chooseScale(turbo.downScales(), header.width(), header.height(),
-                        minShortSide.applyAsInt(header.width(), header.height()));
+                        plan.minShortSide(header.width(), header.height()));
             }
             w = scale.scaled(header.width());
             h = scale.scaled(header.height());
@@ -142,11 +154,11 @@ public final class ImageDecoder {
         return best;
     }
 
-    private Pixels decodeImageIo(byte[] encoded, ImageFormat format, PixelBudget.Share share)
+    private Pixels decodeImageIo(byte[] encoded, ImageFormat format, SizePlan plan, PixelBudget.Share share)
             throws StageException {
         PngHeader png = format == ImageFormat.PNG ? PngHeader.read(encoded) : null;
         if (png != null) {
-            checkPixels(format, png.width(), png.height());
+            checkPixels(format, png.width(), png.height(), plan);
             if (PngDecoder.mode(encoded, png) != null) {
                 // Charged as ImageIO's path charges the pixels; a file this path gives up on is charged up to
                 // ImageIO's figure below, not twice.
@@ -167,7 +179,7 @@ public final class ImageDecoder {
             reader.setInput(in, true, true);
             int width = reader.getWidth(0);
             int height = reader.getHeight(0);
-            checkPixels(format, width, height);
+            checkPixels(format, width, height, plan);
             JpegColour jpeg = format == ImageFormat.JPEG ? JpegColour.read(encoded) : null;
             ImageTypeSpecifier raw = png == null && jpeg == null ? reader.getRawImageType(0) : null;
             // Turning by EXIF orientation copies the pixels once more.
@@ -203,17 +215,17 @@ public final class ImageDecoder {
 
     /**
      * How many times its pixel count an image is charged to the {@link PixelBudget}. The budget is sized for 4 bytes
-     * a pixel, what an 8-bit image without alpha holds at most while it is decoded and tiled (the raster, reused as
-     * the Pixels' array, or a palette's 1-byte indices plus the 3-byte lookup; the tile windows are small). Alpha
-     * adds Pillow's premultiplied copy before the 1536 resize (RGBA: 4 + 4 bytes): 2x. A 16-bit colour PNG holds its
-     * 16-bit raster and the 8-bit copy at once (up to 8 + 4 bytes): 3x. A CMYK JPEG through ImageIO holds its raster
-     * and the inverted copy (4 + 4): 2x. Other ImageIO formats are judged by the reader's raw image type.
+     * a pixel, what an 8-bit image holds at most while it is decoded and tiled: the raster, reused as the Pixels'
+     * array (RGBA included: 4 bytes), or a palette's 1-byte indices plus the 3-byte lookup. Pillow's premultiplied
+     * copy before a resize and the processor's convert("RGB") are made strip by strip
+     * ({@link PillowResize#resizeWindow(Pixels, java.util.function.UnaryOperator, int, int, PillowResize.Filter,
+     * int, int, int, int)}), never for the whole image. A 16-bit colour PNG holds its 16-bit raster and the 8-bit copy
+     * at once (up to 8 + 4 bytes): 3x. A CMYK JPEG through ImageIO holds its raster and the inverted copy (4 + 4):
+     * 2x. Other ImageIO formats are judged by the reader's raw image type (with alpha, a raster in another band
+     * order is copied: 2x).
      */
     static int costFactor(PngHeader png, JpegColour jpeg, ImageTypeSpecifier raw) {
-        if (png != null) {
-            if (png.bitDepth() == 16 && png.colourType() != 0) return 3;
-            return png.colourType() == 6 ? 2 : 1;
-        }
+        if (png != null) return png.bitDepth() == 16 && png.colourType() != 0 ? 3 : 1;
         if (jpeg != null) return jpeg.components() == 4 ? 2 : 1;
         if (raw == null) return 2; // unknown layout: assume alpha
         int bits = raw.getSampleModel().getSampleSize(0);
@@ -221,9 +233,19 @@ public final class ImageDecoder {
         return raw.getColorModel().hasAlpha() ? 2 : 1;
     }
 
-    /** Takes what the share lacks of {@code pixels x factor} (it may hold part already: see decodeImageIo). */
+    /**
+     * Takes what the share lacks of {@code pixels x factor} (it may hold part already: see decodeImageIo). An image
+     * that costs more than the whole budget is refused: decoded alone it would still hold more than the heap the
+     * budget was sized for (a 100 MP 16-bit PNG: 1.2 GB against 768 MB), and fail there as INTERNAL out of memory,
+     * taking other images with it.
+     */
     private static void admit(PixelBudget.Share share, long pixels, int factor) throws StageException {
         if (share == null) return;
+        if (pixels * factor > share.capacity()) {
+            throw fail(FailureCode.TOO_MANY_PIXELS, "decoding this image holds " + factor + " x " + pixels
+                    + " pixels' worth of memory (4 bytes each), more than the whole pixel budget of "
+                    + share.capacity() + " (--pixel-budget-mp; raise it with the heap)");
+        }
         try {
             share.take(Math.max(0, pixels * factor - share.held()));
         } catch (InterruptedException e) {
@@ -233,7 +255,8 @@ public final class ImageDecoder {
         }
     }
 
-    private void checkPixels(ImageFormat format, long width, long height) throws StageException {
+    /** The header's size against maxPixels, then against the caller's plan: before any pixel is allocated. */
+    private void checkPixels(ImageFormat format, long width, long height, SizePlan plan) throws StageException {
         if (width < 1 || height < 1) {
             throw fail(FailureCode.CORRUPT_IMAGE, format + " header gives an empty size " + width + "x" + height);
         }
@@ -241,6 +264,8 @@ public final class ImageDecoder {
             throw fail(FailureCode.TOO_MANY_PIXELS, format + " is " + width + "x" + height + " = " + width * height
                     + " pixels, over the limit of " + options.maxPixels() + " (maxPixels)");
         }
+        // Within maxPixels (< 2^31), so both sides fit an int.
+        if (plan != null) plan.check((int) width, (int) height);
     }
 
     private static Pixels fromPng(BufferedImage image, PngHeader png) throws StageException {

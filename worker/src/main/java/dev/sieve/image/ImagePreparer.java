@@ -48,8 +48,7 @@ public final class ImagePreparer {
     private PreparedImage prepareHolding(byte[] encoded, boolean wantWhole, PixelBudget.Share share)
             throws StageException {
         long t0 = System.nanoTime();
-        ImageDecoder.Decoded decoded = decoder.decode(encoded, (w, h) ->
-                TilePlan.minDecodedShortSide(w, h, clip.tileSize(), clip.size(), tiling), share);
+        ImageDecoder.Decoded decoded = decoder.decode(encoded, new Plan(wantWhole), share);
         Pixels image = decoded.pixels();
         long t1 = System.nanoTime();
         try {
@@ -68,6 +67,29 @@ public final class ImagePreparer {
         } catch (RuntimeException e) {
             throw new StageException(Stage.PREPROCESS, FailureCode.INTERNAL,
                     "preprocessing a " + image.width() + "x" + image.height() + " " + image.mode() + " image failed: " + e, e);
+        }
+    }
+
+    /** The decoder's questions from the header: how far a JPEG may be DCT-scaled, and whether the size is hopeless. */
+    private final class Plan implements ImageDecoder.SizePlan {
+        private final boolean wantWhole;
+
+        Plan(boolean wantWhole) {
+            this.wantWhole = wantWhole;
+        }
+
+        @Override
+        public int minShortSide(int width, int height) {
+            return TilePlan.minDecodedShortSide(width, height, clip.tileSize(), clip.size(), tiling);
+        }
+
+        /** Refused as the reference is, from the size alone: the decision costs nothing, the decode a lot. */
+        @Override
+        public void check(int width, int height) throws StageException {
+            boolean tiled = TilePlan.of(width, height, clip.tileSize(), tiling).tiled();
+            // The processor sees the whole image when it is not tiled, or beside the tiles for score heads.
+            String refused = !tiled || wantWhole ? processor.refusal(width, height) : null;
+            if (refused != null) throw new StageException(Stage.PREPROCESS, FailureCode.TOO_MANY_PIXELS, refused);
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.sieve.image;
 
+import java.util.function.UnaryOperator;
+
 /**
  * Pillow 9.4's {@code Image.resize(size, filter)} for 8-bit images, without box or reducing_gap (which neither
  * torchvision nor transformers pass), written from Pillow's src/libImaging/Resample.c and Geometry.c so that the
@@ -77,19 +79,66 @@ public final class PillowResize {
      * The w x h window at (left, top) of {@code resize(in, width, height, filter)}, computed alone: every output
      * pixel depends only on its own weights, so this is byte-identical to cropping the full resize while resampling
      * only the window's pixels (the tiling path reads five 672 windows of the 1536 step's output, about 60% of it
-     * for a 3:2 image). Modes Pillow resizes with nearest or premultiplied take the full resize, then crop.
+     * for a 3:2 image; CLIP's processor keeps a 336 centre of a resize that can be 336 x 33,600,000).
      */
     public static Pixels resizeWindow(Pixels in, int width, int height, Filter filter, int left, int top, int w,
                                       int h) {
-        if (left < 0 || top < 0 || w < 1 || h < 1 || left + w > width || top + h > height) {
+        return resizeWindow(in, null, width, height, filter, left, top, w, h);
+    }
+
+    /**
+     * As {@link #resizeWindow(Pixels, int, int, Filter, int, int, int, int)} of {@code convert.apply(in)}, where
+     * {@code convert} is a per-pixel mode conversion ({@code Pixels::toRgb}): it is applied to the rows each strip
+     * reads, never to the whole image, so the converted copy is a strip, not the image (a 169 MP RGBA image would
+     * otherwise hold a second 507 MB). Pillow's premultiplied form for RGBA and LA is made the same way.
+     *
+     * @param convert null: the image as it is
+     */
+    public static Pixels resizeWindow(Pixels in, UnaryOperator<Pixels> convert, int width, int height, Filter filter,
+                                      int left, int top, int w, int h) {
+        if (left < 0 || top < 0 || w < 1 || h < 1 || (long) left + w > width || (long) top + h > height) {
             throw new IllegalArgumentException("window " + w + "x" + h + "+" + left + "+" + top + " outside "
                     + width + "x" + height);
         }
-        if (in.width() == width && in.height() == height) return in.crop(left, top, w, h);
-        if (in.mode().nearestOnly() || in.mode().premultipliedResize()) {
-            return resize(in, width, height, filter).crop(left, top, w, h);
+        UnaryOperator<Pixels> rows = convert == null ? UnaryOperator.identity() : convert;
+        if (in.width() == width && in.height() == height) return rows.apply(in.crop(left, top, w, h));
+        PillowMode mode = rows.apply(in.crop(0, 0, 1, 1)).mode();
+        // Nearest neighbour picks whole pixels: converting the picked ones is converting first.
+        if (mode.nearestOnly()) return rows.apply(nearestWindow(in, width, height, left, top, w, h));
+        if (mode.premultipliedResize()) {
+            UnaryOperator<Pixels> premultiplied = p -> premultiply(rows.apply(p));
+            return unpremultiply(resampleWindow(in, premultiplied, mode, width, height, filter, left, top, w, h));
         }
-        return resampleWindow(in, width, height, filter, left, top, w, h);
+        return resampleWindow(in, convert == null ? null : rows, mode, width, height, filter, left, top, w, h);
+    }
+
+    /**
+     * Why Pillow 9.4 refuses {@code resize((outWidth, outHeight))} of an inWidth x inHeight image, whatever the
+     * memory, or null when it does not: a size past a C int ({@code OverflowError}), or a direction whose
+     * coefficient table ({@code precompute_coeffs}: out size x ksize doubles) would pass INT_MAX bytes
+     * ({@code MemoryError}, raised before anything is allocated). A same-size resize is a copy and checks nothing.
+     */
+    public static String refusal(int inWidth, int inHeight, long outWidth, long outHeight, Filter filter) {
+        if (inWidth == outWidth && inHeight == outHeight) return null;
+        String reason = refusal(inWidth, outWidth, filter);
+        return reason != null ? reason : refusal(inHeight, outHeight, filter);
+    }
+
+    private static String refusal(int inSize, long outSize, Filter filter) {
+        if (outSize > Integer.MAX_VALUE) return "OverflowError: " + outSize + " is past a C int";
+        int ksize = ksize(inSize, (int) outSize, filter);
+        if (outSize > Integer.MAX_VALUE / (ksize * Double.BYTES)) {
+            return "MemoryError: " + outSize + " outputs x " + ksize + " taps of 8 bytes pass its 2 GiB limit"
+                    + " for a coefficient table";
+        }
+        return null;
+    }
+
+    /** Pillow's "maximum number of coeffs" of one output: the filter's support, scaled when downscaling, both ways. */
+    private static int ksize(int inSize, int outSize, Filter filter) {
+        // Pillow keeps the box in C floats; sizes below 2^24 are exact in a float, so a double of inSize is the same.
+        double scale = (double) (float) inSize / outSize;
+        return (int) Math.ceil(filter.support * Math.max(scale, 1.0)) * 2 + 1;
     }
 
     /** Weights of a 1-D resampling pass: for each output index, the first input index, a count and fixed-point weights. */
@@ -125,17 +174,25 @@ public final class PillowResize {
 
     /** precompute_coeffs + normalize_coeffs_8bpc for a full-extent box (in0 = 0, in1 = inSize). */
     static Coefficients coefficients(int inSize, int outSize, Filter filter) {
-        // Pillow keeps the box in C floats; sizes below 2^24 are exact in a float, so a double of inSize is the same.
+        return coefficients(inSize, outSize, filter, 0, outSize);
+    }
+
+    /**
+     * The weights of output indices [from, from + n) only, each computed as Pillow computes it for the full extent:
+     * a window of a 336 x 336,000,000 resize needs 336 rows of weights, not 336,000,000.
+     */
+    static Coefficients coefficients(int inSize, int outSize, Filter filter, int from, int n) {
         double scale = (double) (float) inSize / outSize;
         double filterScale = Math.max(scale, 1.0);
         double support = filter.support * filterScale;
-        int ksize = (int) Math.ceil(support) * 2 + 1;
-        int[] first = new int[outSize];
-        int[] count = new int[outSize];
-        int[] weights = new int[outSize * ksize];
+        int ksize = ksize(inSize, outSize, filter);
+        int[] first = new int[n];
+        int[] count = new int[n];
+        int[] weights = new int[Math.multiplyExact(n, ksize)];
         double[] k = new double[ksize];
         double ss = 1.0 / filterScale;
-        for (int xx = 0; xx < outSize; xx++) {
+        for (int i = 0; i < n; i++) {
+            int xx = from + i;
             double center = (xx + 0.5) * scale;
             // (int) truncates toward zero as C does; both bounds are "rounded" by +0.5 the way Pillow does.
             int xmin = (int) (center - support + 0.5);
@@ -151,19 +208,19 @@ public final class PillowResize {
             }
             for (int x = 0; x < xmax; x++) {
                 double w = ww != 0.0 ? k[x] / ww : k[x];
-                weights[xx * ksize + x] = w < 0
+                weights[i * ksize + x] = w < 0
                         ? (int) (-0.5 + w * (1 << PRECISION_BITS))
                         : (int) (0.5 + w * (1 << PRECISION_BITS));
             }
-            first[xx] = xmin;
-            count[xx] = xmax;
+            first[i] = xmin;
+            count[i] = xmax;
         }
         return new Coefficients(ksize, first, count, weights);
     }
 
     /** ImagingResampleInner with the 8bpc passes; any number of interleaved channels (Pillow treats each alike). */
     static Pixels resample(Pixels in, int outW, int outH, Filter filter) {
-        return resampleWindow(in, outW, outH, filter, 0, 0, outW, outH);
+        return resampleWindow(in, null, in.mode(), outW, outH, filter, 0, 0, outW, outH);
     }
 
     /** Output rows per strip: the strip's horizontal-pass rows stay in the core's cache for the vertical pass. */
@@ -174,41 +231,52 @@ public final class PillowResize {
      * of {@link #STRIP_ROWS} output rows: each strip runs the horizontal pass over just the input rows its vertical
      * taps read (neighbouring strips share a few, which are computed twice, to the same values), so the intermediate
      * rows are read back from cache rather than memory.
+     *
+     * @param rows null: the input's rows as stored; else the per-pixel conversion each strip's rows go through
+     * @param mode the mode of the rows resampled (the converted one)
      */
-    private static Pixels resampleWindow(Pixels in, int width, int height, Filter filter, int left, int top, int w,
-                                         int h) {
-        int c = in.mode().channels();
+    private static Pixels resampleWindow(Pixels in, UnaryOperator<Pixels> rows, PillowMode mode, int width,
+                                         int height, Filter filter, int left, int top, int w, int h) {
+        int c = mode.channels();
         boolean needHorizontal = width != in.width();
         boolean needVertical = height != in.height();
-        Coefficients hor = needHorizontal ? coefficients(in.width(), width, filter).slice(left, w) : null;
-        if (!needVertical) {
-            if (!needHorizontal) return in.crop(left, top, w, h);
-            int[] band = new int[w * h * c];
-            horizontal(in.data(), in.width(), top, h, c, hor, band, w);
-            return new Pixels(w, h, in.mode(), narrow(band));
-        }
-        Coefficients vert = coefficients(in.height(), height, filter);
-        byte[] out = new byte[w * h * c];
+        Coefficients hor = needHorizontal ? coefficients(in.width(), width, filter, left, w) : null;
+        Coefficients vert = needVertical ? coefficients(in.height(), height, filter, top, h) : null;
+        byte[] out = new byte[Math.multiplyExact(Math.multiplyExact(w, h), c)];
         int[] band = new int[0];
         for (int y0 = 0; y0 < h; y0 += STRIP_ROWS) {
             int n = Math.min(STRIP_ROWS, h - y0);
-            Coefficients strip = vert.slice(top + y0, n);
-            int yFirst = Integer.MAX_VALUE;
-            int yLast = 0;
-            for (int i = 0; i < n; i++) {
-                yFirst = Math.min(yFirst, strip.first[i]);
-                yLast = Math.max(yLast, strip.first[i] + strip.count[i]);
+            Coefficients strip = needVertical ? vert.slice(y0, n) : null;
+            int yFirst = top + y0;
+            int yLast = yFirst + n;
+            if (needVertical) {
+                yFirst = Integer.MAX_VALUE;
+                yLast = 0;
+                for (int i = 0; i < n; i++) {
+                    yFirst = Math.min(yFirst, strip.first[i]);
+                    yLast = Math.max(yLast, strip.first[i] + strip.count[i]);
+                }
             }
-            int rows = yLast - yFirst;
-            if (band.length < w * rows * c) band = new int[w * rows * c];
+            int count = yLast - yFirst;
+            byte[] src = in.data();
+            int srcFirst = yFirst;
+            if (rows != null) {
+                src = rows.apply(in.crop(0, yFirst, in.width(), count)).data();
+                srcFirst = 0;
+            }
+            if (band.length < w * count * c) band = new int[w * count * c];
             if (needHorizontal) {
-                horizontal(in.data(), in.width(), yFirst, rows, c, hor, band, w);
+                horizontal(src, in.width(), srcFirst, count, c, hor, band, w);
             } else {
-                widen(in.data(), in.width() * c, left * c, yFirst, rows, w * c, band);
+                widen(src, in.width() * c, left * c, srcFirst, count, w * c, band);
             }
-            vertical(band, w * c, yFirst, strip, out, y0 * w * c, n);
+            if (needVertical) {
+                vertical(band, w * c, yFirst, strip, out, y0 * w * c, n);
+            } else {
+                for (int i = 0, d = y0 * w * c; i < n * w * c; i++) out[d + i] = (byte) band[i];
+            }
         }
-        return new Pixels(w, h, in.mode(), out);
+        return new Pixels(w, h, mode, out);
     }
 
     /**
@@ -459,28 +527,36 @@ public final class PillowResize {
      * double, starting at half a step, and truncated.
      */
     static Pixels nearest(Pixels in, int outW, int outH) {
+        return nearestWindow(in, outW, outH, 0, 0, outW, outH);
+    }
+
+    /** The w x h window at (left, top) of {@link #nearest}: the same picks, only the window's pixels copied. */
+    static Pixels nearestWindow(Pixels in, int outW, int outH, int left, int top, int w, int h) {
         int c = in.mode().channels();
-        double ax = (double) (float) in.width() / outW;
-        double ay = (double) (float) in.height() / outH;
-        int[] xin = new int[outW];
-        double xo = ax * 0.5;
-        for (int x = 0; x < outW; x++) {
-            xin[x] = Math.min((int) xo, in.width() - 1);
-            xo += ax;
-        }
+        int[] xin = nearestSources(in.width(), outW, left, w);
+        int[] yin = nearestSources(in.height(), outH, top, h);
         byte[] src = in.data();
-        byte[] out = new byte[outW * outH * c];
-        double yo = ay * 0.5;
-        for (int y = 0; y < outH; y++) {
-            int yi = Math.min((int) yo, in.height() - 1);
-            int srcRow = yi * in.width() * c;
-            int dstRow = y * outW * c;
-            for (int x = 0; x < outW; x++) {
+        byte[] out = new byte[Math.multiplyExact(Math.multiplyExact(w, h), c)];
+        for (int y = 0; y < h; y++) {
+            int srcRow = yin[y] * in.width() * c;
+            int dstRow = y * w * c;
+            for (int x = 0; x < w; x++) {
                 System.arraycopy(src, srcRow + xin[x] * c, out, dstRow + x * c, c);
             }
-            yo += ay;
         }
-        return new Pixels(outW, outH, in.mode(), out);
+        return new Pixels(w, h, in.mode(), out);
+    }
+
+    /** The source index of outputs [from, from + n); the sum runs from 0 so that it rounds as Pillow's does. */
+    private static int[] nearestSources(int inSize, int outSize, int from, int n) {
+        double a = (double) (float) inSize / outSize;
+        int[] sources = new int[n];
+        double o = a * 0.5;
+        for (int i = 0; i < from + n; i++) {
+            if (i >= from) sources[i - from] = Math.min((int) o, inSize - 1);
+            o += a;
+        }
+        return sources;
     }
 
     /** RGBA to "RGBa" (LA to "La"): colour times alpha with Pillow's MULDIV255 rounding. */

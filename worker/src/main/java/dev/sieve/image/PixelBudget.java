@@ -9,8 +9,8 @@ import java.util.concurrent.Semaphore;
  *
  * <p>An image takes its share after its header is read (size known, nothing decoded yet) and gives it back once its
  * tiles are produced or it failed. Waiting is fair (first come, first served), so a large image is not starved by a
- * stream of small ones. An image larger than the whole budget takes the whole budget: it waits until nothing else is
- * decoding, then decodes alone; refusing outright is {@link DecodeOptions#maxPixels()}'s job, not this gate's.
+ * stream of small ones. A share never holds more than the whole budget; the decoder refuses an image that would
+ * cost more than that (TOO_MANY_PIXELS) rather than decode it alone past the memory the budget stands for.
  */
 public final class PixelBudget {
     private final int capacity;
@@ -62,6 +62,11 @@ public final class PixelBudget {
 
         public long held() {
             return held;
+        }
+
+        /** The whole budget's size: the most this share can ever hold. */
+        public long capacity() {
+            return capacity;
         }
 
         @Override

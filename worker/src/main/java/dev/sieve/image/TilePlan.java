@@ -33,11 +33,17 @@ public record TilePlan(boolean tiled, int resizeWidth, int resizeHeight) {
      * a truncated float64 quotient.
      */
     public static int[] shortestEdge(int width, int height, int size) {
+        long[] wh = shortestEdgeExact(width, height, size);
+        return new int[] {Math.toIntExact(wh[0]), Math.toIntExact(wh[1])};
+    }
+
+    /** As {@link #shortestEdge}, for sizes past an int too (a 1 x 10^8 image's is 336 x 33,600,000,000). */
+    public static long[] shortestEdgeExact(int width, int height, int size) {
         boolean wide = width > height;
         int shortSide = wide ? height : width;
         int longSide = wide ? width : height;
-        int newLong = (int) ((double) ((long) size * longSide) / shortSide);
-        return wide ? new int[] {newLong, size} : new int[] {size, newLong};
+        long newLong = (long) ((double) ((long) size * longSide) / shortSide);
+        return wide ? new long[] {newLong, size} : new long[] {size, newLong};
     }
 
     /**

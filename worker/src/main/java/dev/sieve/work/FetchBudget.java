@@ -8,7 +8,7 @@ import java.util.concurrent.CompletableFuture;
 /**
  * A bound on the fetched (encoded) bytes the worker holds: bodies being downloaded and bodies waiting for, or in, a
  * prepare thread. A fetch reserves the most its body may be when the response headers are in — its Content-Length,
- * or {@code --max-bytes} when the server sends none — and its body is read only once that is granted
+ * or twice {@code --max-bytes} when the server sends none (held as pieces, then joined) — and its body is read only once that is granted
  * ({@link dev.sieve.fetch.BodyGate}), so the bound holds whatever the servers send; what the body did not use goes
  * back as soon as it has arrived, the rest when the image is decoded. Reserving is asynchronous (no thread blocks)
  * and first come, first served; a reservation larger than the whole budget takes the whole budget.

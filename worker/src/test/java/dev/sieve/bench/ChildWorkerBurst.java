@@ -76,6 +76,12 @@ public final class ChildWorkerBurst {
         }
     }
 
+    /**
+     * In the images list: a body that never ends, sent chunked (no Content-Length), 64 KiB at a time until the
+     * worker hangs up. Compared by identity.
+     */
+    public static final byte[] ENDLESS_CHUNKED = new byte[0];
+
     private ChildWorkerBurst() {
     }
 
@@ -169,6 +175,34 @@ public final class ChildWorkerBurst {
     }
 
     /**
+     * An 8-bit RGBA PNG (colour type 6) with smooth colour and alpha gradients: it compresses well, so a 169 MP one
+     * stays a few MB, and Pillow resizes it premultiplied ("RGBa").
+     */
+    public static byte[] rgbaPng(int width, int height) throws IOException {
+        java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(width, height,
+                java.awt.image.BufferedImage.TYPE_INT_ARGB);
+        int[] row = new int[width];
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                int a = 255 * x / width;
+                int r = 255 * y / height;
+                int g = (x / 64 + y / 64) % 2 == 0 ? 40 : 200;
+                row[x] = (a << 24) | (r << 16) | (g << 8) | (255 - r);
+            }
+            image.setRGB(0, y, width, 1, row, 0, width);
+        }
+        return BenchImages.encode(image, "png");
+    }
+
+    /** Bytes that are no image (a prepare thread refuses them at once), {@code size} of them. */
+    public static byte[] junk(int size) {
+        byte[] b = new byte[size];
+        new java.util.Random(size).nextBytes(b);
+        b[0] = 'j';
+        return b;
+    }
+
+    /**
      * {largest heap used seen in the GC log, largest heap used right after a collection}, in MB. A young collection
      * that frees nothing (promotion failed) is followed at once by a full one: the full one's result counts.
      */
@@ -210,7 +244,8 @@ public final class ChildWorkerBurst {
 
     private static HttpServer serve(List<byte[]> images) throws IOException {
         HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        ExecutorService threads = Executors.newFixedThreadPool(4, r -> {
+        // Enough for every endless body at once beside the ordinary ones.
+        ExecutorService threads = Executors.newFixedThreadPool(16, r -> {
             Thread t = new Thread(r, "burst-http");
             t.setDaemon(true);
             return t;
@@ -220,6 +255,11 @@ public final class ChildWorkerBurst {
             try (exchange) {
                 String path = exchange.getRequestURI().getPath().substring("/img/".length());
                 byte[] body = images.get(Integer.parseInt(path.substring(0, path.indexOf('/'))));
+                if (body == ENDLESS_CHUNKED) {
+                    exchange.sendResponseHeaders(200, 0);
+                    byte[] chunk = junk(64 << 10);
+                    while (true) exchange.getResponseBody().write(chunk); // ends when the worker hangs up
+                }
                 exchange.sendResponseHeaders(200, body.length);
                 exchange.getResponseBody().write(body);
             }

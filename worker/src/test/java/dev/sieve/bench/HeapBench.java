@@ -23,7 +23,11 @@ import java.util.Random;
  *   <li>{@code defaults}: every option at its default (here: prepare threads = cores - 1);</li>
  *   <li>{@code pool15}: {@code --prepare-threads 15}, what the default gives on a 16-core machine, so 15 images may
  *       decode at once unless the pixel budget stops them;</li>
- *   <li>{@code nobudget}: as pool15 with the pixel budget at its maximum (off): what the budget prevents.</li>
+ *   <li>{@code nobudget}: as pool15 with the pixel budget at its maximum (off): what the budget prevents;</li>
+ *   <li>{@code adversarial}: issue 13's mix instead of the burst, {@code --prepare-threads 3}: 16 bodies of 49 MiB
+ *       (no image), 8 endless chunked bodies and 4 RGBA PNGs of 13000x13000 = 169 MP (under {@code --max-pixels},
+ *       inside the 192 MP budget; made once into {@code <out>/heap-images}). The PNGs must be scored, the bodies
+ *       fail NOT_AN_IMAGE and TOO_LARGE.</li>
  * </ul>
  * Every child runs with {@code -XX:+ExitOnOutOfMemoryError}, so running out of heap shows as a dead worker.
  * Options: {@code --out DIR}, {@code --big N} (40), {@code --small N} (200), {@code --runs LIST}.
@@ -36,7 +40,7 @@ public final class HeapBench {
         BenchOptions options = BenchOptions.parse(args);
         int big = options.integer("big", 40);
         int small = options.integer("small", 200);
-        List<String> runs = List.of(options.string("runs", "defaults,pool15,nobudget").split(","));
+        List<String> runs = List.of(options.string("runs", "defaults,pool15,nobudget,adversarial").split(","));
         Path dir = options.out().resolve("heap-images");
 
         List<byte[]> images = new ArrayList<>();
@@ -59,18 +63,24 @@ public final class HeapBench {
             for (String run : runs) {
                 List<String> workerArgs = switch (run) {
                     case "defaults" -> List.of();
+                    case "adversarial" -> List.of("--prepare-threads", "3");
                     case "pool15" -> List.of("--prepare-threads", "15");
                     case "nobudget" -> List.of("--prepare-threads", "15",
                             "--pixel-budget-mp", String.valueOf(WorkerConfig.MAX_PIXEL_BUDGET_MEGAPIXELS));
-                    default -> throw new IllegalArgumentException("unknown run " + run + " (defaults, pool15, nobudget)");
+                    default -> throw new IllegalArgumentException(
+                            "unknown run " + run + " (defaults, pool15, nobudget, adversarial)");
                 };
-                int threads = workerArgs.contains("--prepare-threads") ? 15
+                int threads = workerArgs.contains("--prepare-threads")
+                        ? Integer.parseInt(workerArgs.get(workerArgs.indexOf("--prepare-threads") + 1))
                         : Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
                 int budget = run.equals("nobudget") ? WorkerConfig.MAX_PIXEL_BUDGET_MEGAPIXELS
                         : WorkerConfig.DEFAULT_PIXEL_BUDGET_MEGAPIXELS;
-                System.err.printf("heap: run %s (%d refs, %d of them 50 MP)...%n", run, imageOfRef.size(), big);
+                boolean adversarial = run.equals("adversarial");
+                List<byte[]> served = adversarial ? adversarialImages(dir) : images;
+                List<Integer> refs = adversarial ? ADVERSARIAL_REFS : imageOfRef;
+                System.err.printf("heap: run %s (%d refs)...%n", run, refs.size());
                 ChildWorkerBurst.Result r = ChildWorkerBurst.run(broker, options.out().resolve("heap-logs"),
-                        "heap-" + run, images, imageOfRef, List.of("-Xmx2g", "-XX:+ExitOnOutOfMemoryError"),
+                        "heap-" + run, served, refs, List.of("-Xmx2g", "-XX:+ExitOnOutOfMemoryError"),
                         workerArgs, Duration.ofMinutes(10));
                 String state = r.workerDied() ? (r.outOfMemory() ? "died: OutOfMemoryError" : "died")
                         : r.outOfMemory() ? "OutOfMemoryError" : "survived";
@@ -108,6 +118,29 @@ public final class HeapBench {
                 .put("runs", json)
                 .finish(options.out());
         System.exit(0);
+    }
+
+    /** Issue 13's mix: image 0 is 49 MiB of no image, 1 an endless chunked body, 2 a 169 MP RGBA PNG. */
+    static final List<Integer> ADVERSARIAL_REFS = adversarialRefs();
+
+    private static List<Integer> adversarialRefs() {
+        List<Integer> refs = new ArrayList<>();
+        for (int i = 0; i < 16; i++) refs.add(0);
+        for (int i = 0; i < 8; i++) refs.add(1);
+        for (int i = 0; i < 4; i++) refs.add(2);
+        Collections.shuffle(refs, new Random(13));
+        return refs;
+    }
+
+    private static List<byte[]> adversarialImages(Path dir) throws Exception {
+        Path png = dir.resolve("rgba-13000x13000.png");
+        if (!Files.exists(png)) {
+            System.err.printf("heap: making %s (once)%n", png);
+            Path tmp = dir.resolve("rgba-13000x13000.png.tmp");
+            Files.write(tmp, ChildWorkerBurst.rgbaPng(13_000, 13_000));
+            Files.move(tmp, png);
+        }
+        return List.of(ChildWorkerBurst.junk(49 << 20), ChildWorkerBurst.ENDLESS_CHUNKED, Files.readAllBytes(png));
     }
 
     private static byte[] ensure(Path dir, String name, int width, int height, String format, boolean noise)

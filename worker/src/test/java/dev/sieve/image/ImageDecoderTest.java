@@ -19,6 +19,28 @@ class ImageDecoderTest {
             new ImagePreparer(ClipPreprocessing.openaiClip336(), DecodeOptions.defaults(), true);
 
     @Test
+    void refusesAnImageThatCostsMoreThanTheWholePixelBudgetInsteadOfDecodingItAlone() throws Exception {
+        // 300x200 16-bit RGB: the 16-bit raster and the 8-bit copy, 3 x 60,000 pixels' worth of memory.
+        byte[] sixteen = ImageGoldenTest.resource("cases/rgb16_300x200.png");
+        ImageDecoder decoder = new ImageDecoder(DecodeOptions.defaults());
+        PixelBudget small = new PixelBudget(179_999);
+        try (PixelBudget.Share share = small.share()) {
+            assertThatThrownBy(() -> decoder.decode(sixteen, null, share))
+                    .isInstanceOfSatisfying(StageException.class, e -> {
+                        assertThat(e.stage()).isEqualTo(Stage.DECODE);
+                        assertThat(e.code()).isEqualTo(FailureCode.TOO_MANY_PIXELS);
+                        assertThat(e.getMessage()).contains("--pixel-budget-mp");
+                    });
+        }
+        assertThat(small.available()).as("nothing kept").isEqualTo(179_999);
+        // ImageIO's path also charges the encoded bytes it caches.
+        PixelBudget enough = new PixelBudget(180_000 + sixteen.length);
+        try (PixelBudget.Share share = enough.share()) {
+            assertThat(decoder.decode(sixteen, null, share).pixels().width()).isEqualTo(300);
+        }
+    }
+
+    @Test
     void rejectsDecompressionBomb() {
         // A 100000 x 100000 RGB PNG header with no pixel data: refused from the header, nothing allocated.
         byte[] png = pngHeaderOnly(100_000, 100_000);

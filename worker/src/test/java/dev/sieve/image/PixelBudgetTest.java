@@ -141,9 +141,9 @@ class PixelBudgetTest {
 
     @Test
     void preparingAnImageWaitsAfterItsHeaderUntilItsPixelsFit() throws Exception {
-        PixelBudget budget = new PixelBudget(1_000);
+        PixelBudget budget = new PixelBudget(10_000);
         PixelBudget.Share other = budget.share();
-        other.take(1_000);
+        other.take(10_000);
         byte[] png = encode("png", 40, 30);
 
         Future<PreparedImage> prepared = threads.submit(() -> preparer().prepare(png, false, budget));
@@ -152,7 +152,7 @@ class PixelBudgetTest {
 
         other.close();
         assertThat(prepared.get().width()).isEqualTo(40);
-        assertThat(budget.available()).isEqualTo(1_000);
+        assertThat(budget.available()).isEqualTo(10_000);
     }
 
     @Test
@@ -172,10 +172,10 @@ class PixelBudgetTest {
     }
 
     @Test
-    void anImageWithAlphaIsChargedTwiceItsPixelsForPillowsPremultipliedCopy() throws Exception {
+    void anImageWithAlphaIsChargedItsPixelsOnceItsPremultipliedCopyBeingMadeStripByStrip() throws Exception {
         PixelBudget budget = new PixelBudget(10_000);
         PixelBudget.Share other = budget.share();
-        other.take(10_000 - 2 * 40 * 30 + 1);
+        other.take(10_000 - 40 * 30 + 1);
         byte[] rgba = encode("png", 40, 30);
 
         Future<PreparedImage> prepared = threads.submit(() -> preparer().prepare(rgba, false, budget));
@@ -212,9 +212,9 @@ class PixelBudgetTest {
 
     @Test
     void aThreadInterruptedWhileWaitingFailsTheImageAndHoldsNothing() throws Exception {
-        PixelBudget budget = new PixelBudget(100);
+        PixelBudget budget = new PixelBudget(1_000);
         PixelBudget.Share other = budget.share();
-        other.take(100);
+        other.take(1_000);
         byte[] png = encode("png", 20, 20);
         CompletableFuture<Throwable> failure = new CompletableFuture<>();
         Thread t = new Thread(() -> {
@@ -231,7 +231,7 @@ class PixelBudgetTest {
         assertThat(failure.get()).isInstanceOfSatisfying(StageException.class,
                 e -> assertThat(e.code()).isEqualTo(FailureCode.INTERNAL));
         other.close();
-        assertThat(budget.available()).isEqualTo(100);
+        assertThat(budget.available()).isEqualTo(1_000);
     }
 
     @Test
