@@ -123,6 +123,17 @@ public final class ShareWorker implements AutoCloseable {
         Map<Delivery, InFlight> batch = new LinkedHashMap<>();
         for (ConsumerRecord<String, byte[]> rec : records) batch.put(Delivery.of(rec), start(rec));
         keepLocksUntilDone(c, batch);
+        // From here on every call is a Kafka client call that times out by itself: waiting in one is not a stall.
+        pipeline.metrics().awaitingKafka();
+        try {
+            writeAndAcknowledge(c, producer, batch);
+        } finally {
+            pipeline.metrics().kafkaReturned();
+        }
+    }
+
+    private void writeAndAcknowledge(KafkaShareConsumer<String, byte[]> c, KafkaProducer<String, byte[]> producer,
+                                     Map<Delivery, InFlight> batch) {
         List<Future<RecordMetadata>> sent = new ArrayList<>();
         for (InFlight f : batch.values()) sent.add(producer.send(f.output().join().record()));
         producer.flush();
@@ -177,7 +188,13 @@ public final class ShareWorker implements AutoCloseable {
         while (!doneWithin(batch, renewEveryMs)) {
             List<InFlight> held = batch.values().stream().filter(f -> f.record() != null).toList();
             for (InFlight f : held) c.acknowledge(f.record(), AcknowledgeType.RENEW);
-            Map<TopicIdPartition, Optional<KafkaException>> result = commitSync(c);
+            Map<TopicIdPartition, Optional<KafkaException>> result;
+            pipeline.metrics().awaitingKafka();
+            try {
+                result = commitSync(c);
+            } finally {
+                pipeline.metrics().kafkaReturned();
+            }
             result.forEach((tp, error) -> error.ifPresent(e -> log.warn(
                     "lock renewal for {} refused ({}); its records go to another worker", tp, e.toString())));
             // Until poll() hands them back, the renewed records cannot be acknowledged: forget the old handles.
