@@ -10,6 +10,7 @@ import dev.sieve.avro.ScoredImage;
 import dev.sieve.fetch.FetchConfig;
 import dev.sieve.fetch.ImageFetcher;
 import dev.sieve.image.DecodeOptions;
+import dev.sieve.image.DecoderLibraries;
 import dev.sieve.image.ImagePreparer;
 import dev.sieve.kafka.SharedKafka;
 import dev.sieve.metrics.MetricsServer;
@@ -63,6 +64,8 @@ class WorkerMetricsEndpointTest {
         }
 
         PrometheusMeterRegistry registry = MetricsServer.newRegistry();
+        // As `sieve work` does before the model loads: the decoders it runs with are part of what it serves.
+        DecoderLibraries.probe(DecodeOptions.defaults().jpegDecoder()).register(registry);
         WorkerMetrics metrics = new WorkerMetrics(registry);
         WorkerConfig config = new WorkerConfig(bootstrap, "metrics-workers", in, scored, failed, "metrics-worker", 8, 12,
                 Duration.ofMillis(20), 2, Duration.ofMillis(50));
