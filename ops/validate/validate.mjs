@@ -52,6 +52,31 @@ export function problems(object) {
   return found;
 }
 
+// Generated ConfigMaps and Secrets get a hash suffix, and kustomize rewrites the references it knows about; one it
+// does not know (a CRD field such as a TriggerAuthentication's secretTargetRef, without ../base/kustomizeconfig)
+// keeps the bare name and points at nothing. Every ConfigMap and Secret named by a pod or by KEDA must be rendered.
+function danglingReferences(docs) {
+  const present = new Set(docs.filter((d) => d.kind === "ConfigMap" || d.kind === "Secret").map((d) => `${d.kind}/${d.metadata.name}`));
+  const refs = [];
+  for (const d of docs) {
+    const pod = d.spec?.template?.spec;
+    if (pod) {
+      for (const v of pod.volumes ?? []) {
+        if (v.secret) refs.push([d, `Secret/${v.secret.secretName}`]);
+        if (v.configMap) refs.push([d, `ConfigMap/${v.configMap.name}`]);
+      }
+      for (const c of [...(pod.containers ?? []), ...(pod.initContainers ?? [])]) {
+        for (const e of c.env ?? []) {
+          if (e.valueFrom?.configMapKeyRef) refs.push([d, `ConfigMap/${e.valueFrom.configMapKeyRef.name}`]);
+          if (e.valueFrom?.secretKeyRef) refs.push([d, `Secret/${e.valueFrom.secretKeyRef.name}`]);
+        }
+      }
+    }
+    if (d.kind === "TriggerAuthentication") for (const r of d.spec?.secretTargetRef ?? []) refs.push([d, `Secret/${r.name}`]);
+  }
+  return refs.filter(([, ref]) => !present.has(ref)).map(([d, ref]) => `${d.kind} ${d.metadata.name}: refers to ${ref}, which is not rendered`);
+}
+
 // kustomize wraps a Secret's base64 at 70 columns; the API server's decoder (Go's encoding/base64) skips the
 // newlines, the schema's "byte" format does not: join the lines before validating.
 function unwrapBase64(object) {
@@ -73,6 +98,7 @@ for (const file of files) {
   for (const d of docs) {
     if (d.kind === "StatefulSet" && d.spec?.replicas !== undefined) found.push(`${d.kind} ${d.metadata.name}: spec.replicas is set, but KEDA owns the count`);
   }
+  found.push(...danglingReferences(docs));
   const kinds = [...new Set(docs.map((d) => d.kind))].sort().join(", ");
   console.log(`${file}: ${docs.length} objects (${kinds}): ${found.length === 0 ? "valid" : found.length + " problem(s)"}`);
   for (const p of found) console.log(`  ${p}`);
