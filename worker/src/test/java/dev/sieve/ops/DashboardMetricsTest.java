@@ -42,7 +42,8 @@ class DashboardMetricsTest {
     @Test
     void everyJvmAndKafkaMeterTheDashboardQueriesIsServed() throws Exception {
         Set<String> used = foreignNamesInDashboard();
-        assertThat(used).as("JVM/GC and Kafka panels").contains("jvm_gc_pause_seconds_sum", "jvm_memory_used_bytes", "system_cpu_count");
+        assertThat(used).as("JVM/GC and Kafka panels").contains("jvm_gc_pause_seconds_sum", "jvm_memory_used_bytes", "system_cpu_count",
+                "kafka_producer_request_latency_avg", "kafka_consumer_fetch_manager_records_lag_max");
 
         PrometheusMeterRegistry worker = MetricsServer.newRegistry();
         System.gc(); // a GC pause meter appears with the first collection
