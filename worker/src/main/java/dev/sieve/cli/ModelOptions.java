@@ -37,7 +37,9 @@ public final class ModelOptions {
                     + "Default, when no --head is given: the bundled fixtures in models/fixtures/heads.")
     Path headsDir;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--device", defaultValue = "cpu",
+            description = "cpu, gpu (the first GPU) or gpu:N (N from 0), refused when libtorch does not see that GPU. "
+                    + "Default: ${DEFAULT-VALUE}.")
     String device;
 
     @Option(names = "--combine", defaultValue = "MEAN",
@@ -85,9 +87,9 @@ public final class ModelOptions {
         List<Path> headFiles = new ArrayList<>(heads);
         if (headFiles.isEmpty()) headFiles.addAll(headsIn(headsDir != null ? headsDir : envPath("SIEVE_HEADS_DIR", Home.fixtureHeads())));
         if (headFiles.isEmpty()) throw new IllegalArgumentException("no heads: give --head FILE or --heads-dir DIR");
+        Device dev = DeviceChoice.parse(device).resolve();
         long t0 = System.nanoTime();
         try {
-            Device dev = Device.fromName(device);
             ClipEmbedder embedder = ClipEmbedder.load(clipPath, dev);
             List<CityHead> loaded = new ArrayList<>();
             for (Path h : headFiles) loaded.add(CityHead.load(h, dev));

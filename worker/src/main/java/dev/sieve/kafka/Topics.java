@@ -1,5 +1,8 @@
 package dev.sieve.kafka;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /** Names of the topics sieve reads and writes. Buckets are named by {@code dev.sieve.sort.BucketNames}. */
 public final class Topics {
     public static final String IN = "images.in";
@@ -9,5 +12,32 @@ public final class Topics {
     /** Reviewers' corrections ({@code Correction}, key = image id); the sorter and the exporter apply them. */
     public static final String CORRECTIONS = "images.corrections";
 
+    /**
+     * In-sync replicas an {@code acks=all} write needs on a topic replicated three times or more: one broker may be
+     * down (a rolling restart) and every acknowledged record is still on two. ops/base/topics-job.yaml sets the same.
+     */
+    public static final int MIN_INSYNC_REPLICAS = 2;
+
     private Topics() {}
+
+    /**
+     * Settings for a topic sieve creates with {@code replication} replicas (0: the broker's default factor): the
+     * {@link #MIN_INSYNC_REPLICAS} when there are enough replicas for it, else the broker's default, which a single-broker
+     * or two-broker cluster needs to accept writes at all.
+     */
+    public static Map<String, String> durability(short replication) {
+        Map<String, String> configs = new LinkedHashMap<>();
+        if (replication > MIN_INSYNC_REPLICAS) configs.put("min.insync.replicas", String.valueOf(MIN_INSYNC_REPLICAS));
+        return configs;
+    }
+
+    /**
+     * Settings for a bucket topic: compacted by image id, because a bucket is "the latest record of each image" and the
+     * sorter's removal markers are tombstones; the broker's default (delete after 7 days) would drop the bucket itself.
+     */
+    public static Map<String, String> bucket(short replication) {
+        Map<String, String> configs = new LinkedHashMap<>(durability(replication));
+        configs.put("cleanup.policy", "compact");
+        return configs;
+    }
 }

@@ -2,6 +2,7 @@ package dev.sieve.metrics;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -37,10 +38,12 @@ public final class MetricsServer implements AutoCloseable {
         this.executor = executor;
     }
 
-    /** A Prometheus registry with the JVM's own meters (memory, threads, CPU, uptime) already bound. */
+    /** A Prometheus registry with the JVM's own meters (memory, GC pauses, threads, CPU, uptime) already bound. */
     public static PrometheusMeterRegistry newRegistry() {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
+        // Bound for the life of the process (it listens to the JVM's GC notifications): the dashboard's GC panel.
+        new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);

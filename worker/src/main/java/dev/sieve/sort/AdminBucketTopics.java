@@ -2,6 +2,7 @@ package dev.sieve.sort;
 
 import dev.sieve.kafka.KafkaClients;
 import java.time.Duration;
+import dev.sieve.kafka.Topics;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -18,7 +19,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Creates bucket topics with an Admin client the first time a (head, label) pair shows up, and remembers the
  * ones that exist so the common case costs a set lookup. Bucket topics already on the cluster are read at start,
- * so a name clash with one of them is found too.
+ * so a name clash with one of them is found too. New ones get {@link Topics#bucket} settings (compacted).
  */
 public final class AdminBucketTopics implements BucketTopics {
     private static final Logger LOG = LoggerFactory.getLogger(AdminBucketTopics.class);
@@ -62,7 +63,8 @@ public final class AdminBucketTopics implements BucketTopics {
                     + ": Kafka treats '.' and '_' in topic names as the same character");
         }
         try {
-            admin.createTopics(List.of(new NewTopic(topic, partitions, replication))).all().get();
+            NewTopic created = new NewTopic(topic, partitions, replication).configs(Topics.bucket(replication.orElse((short) 0)));
+            admin.createTopics(List.of(created)).all().get();
             LOG.info("created bucket topic {} for {}", topic, bucket);
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {

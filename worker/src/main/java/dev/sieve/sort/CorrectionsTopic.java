@@ -1,6 +1,7 @@
 package dev.sieve.sort;
 
 import dev.sieve.kafka.KafkaClients;
+import dev.sieve.kafka.Topics;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -28,7 +29,8 @@ final class CorrectionsTopic {
             if (existing.isEmpty()) {
                 try {
                     admin.createTopics(List.of(new NewTopic(corrections, Optional.of(inputPartitions),
-                            replication > 0 ? Optional.of(replication) : Optional.empty()))).all().get();
+                            replication > 0 ? Optional.of(replication) : Optional.empty()).configs(Topics.durability(replication))))
+                            .all().get();
                 } catch (ExecutionException e) {
                     if (!(e.getCause() instanceof TopicExistsException)) throw failure("cannot create " + corrections, e);
                 }

@@ -117,6 +117,8 @@ public final class Worker implements AutoCloseable {
     private boolean paused;
     private KafkaConsumer<String, byte[]> consumer;
     private KafkaProducer<String, byte[]> producer;
+    /** The clients' own metrics in the registry; closed with the clients. */
+    private AutoCloseable kafkaMeters;
 
     public Worker(WorkerConfig config, ImageFetcher fetcher, ImagePreparer preparer, BatchScorer scorer, ClipModel clip) {
         this(config, fetcher, preparer, scorer, clip, WorkerMetrics.unregistered());
@@ -159,6 +161,7 @@ public final class Worker implements AutoCloseable {
     public void run() {
         consumer = new KafkaConsumer<>(consumerProps(), new StringDeserializer(), new ByteArrayDeserializer());
         producer = new KafkaProducer<>(producerProps(), new StringSerializer(), new ByteArraySerializer());
+        kafkaMeters = metrics.bind(consumer, producer);
         try {
             if (config.transactional()) retryOnTimeout("initialising transactions", producer::initTransactions);
             consumer.subscribe(List.of(config.inputTopic()), new Rebalance());
@@ -593,6 +596,11 @@ public final class Worker implements AutoCloseable {
     }
 
     private void closeQuietly() {
+        try {
+            if (kafkaMeters != null) kafkaMeters.close();
+        } catch (Exception e) {
+            log.warn("closing Kafka client metrics: {}", e.toString());
+        }
         try {
             if (consumer != null) consumer.close(Duration.ofSeconds(5));
         } catch (RuntimeException e) {

@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Duration;
 import java.util.Locale;
@@ -25,6 +26,7 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ShareConsumer;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -137,6 +139,21 @@ public final class WorkerMetrics implements Health {
                 .description("Prepare threads waiting for the pixel budget (decoded-pixel memory)").register(registry);
         Gauge.builder(MeterNames.WORKER_PIXEL_BUDGET_FREE, budget, PixelBudget::available)
                 .description("Pixels of the pixel budget not held by an image being decoded").register(registry);
+    }
+
+    /**
+     * Kafka's own client metrics (request latency, send and fetch rates, records-lag-max), tagged with the clients'
+     * ids, for the dashboard's Kafka panels. Close the result with the clients: it stops their refresh.
+     */
+    AutoCloseable bind(Consumer<?, ?> consumer, Producer<?, ?> producer) {
+        KafkaClientMetrics consumerMetrics = new KafkaClientMetrics(consumer);
+        KafkaClientMetrics producerMetrics = new KafkaClientMetrics(producer);
+        consumerMetrics.bindTo(registry);
+        producerMetrics.bindTo(registry);
+        return () -> {
+            consumerMetrics.close();
+            producerMetrics.close();
+        };
     }
 
     /**

@@ -23,7 +23,9 @@ public final class OpsMetricNames {
         for (Path dir : new Path[] {REPO.resolve("ops"), REPO.resolve("docker")}) {
             if (!Files.isDirectory(dir)) continue;
             try (Stream<Path> files = Files.walk(dir)) {
-                for (Path f : files.filter(Files::isRegularFile).filter(OpsMetricNames::textual).toList()) {
+                // ops/validate/node_modules (npm packages ops/check installs) is not ours.
+                for (Path f : files.filter(Files::isRegularFile).filter(OpsMetricNames::textual)
+                        .filter(f -> !f.toString().contains("node_modules")).toList()) {
                     Matcher m = NAME.matcher(Files.readString(f));
                     while (m.find()) names.add(m.group());
                 }

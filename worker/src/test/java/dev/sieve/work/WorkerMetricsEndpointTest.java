@@ -111,6 +111,9 @@ class WorkerMetricsEndpointTest {
         assertThat(worker.value("sieve_worker_in_flight_bytes")).isZero();
         assertThat(worker.value("sieve_worker_consumer_lag")).isZero();
         assertThat(worker.value("sieve_worker_transactions_total", "result=\"committed\"")).isGreaterThanOrEqualTo(1);
+        // Kafka's own client metrics, for the dashboard's worker Kafka panels (tagged with the worker's client ids).
+        assertThat(worker.series().keySet()).anyMatch(k -> k.startsWith("kafka_producer_request_latency_avg{") && k.contains("client_id=\"sieve-worker-"))
+                .anyMatch(k -> k.startsWith("kafka_consumer_fetch_manager_records_lag_max{") && k.contains("client_id=\"sieve-worker-"));
 
         // The sorter on the scored images: three images, each routed to at least one bucket. Bucket topics are global on
         // the shared broker, so the heads are renamed first: this test's buckets never meet the other tests'.
