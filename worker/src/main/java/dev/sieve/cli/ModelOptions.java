@@ -70,7 +70,7 @@ public final class ModelOptions {
 
     @Option(names = "--dct-scaling",
             description = "Decode large JPEGs at M/8 size in libjpeg-turbo when still at least the size the next resize "
-                    + "makes: faster, a small fidelity cost (README, Fidelity). Off by default.")
+                    + "makes: faster, a small fidelity cost (docs/fidelity.md). Off by default.")
     boolean dctScaling;
 
     /** The loaded models; close it to free native memory. */

@@ -17,7 +17,7 @@ package dev.sieve.image;
  *                        the size the next resize step produces (see {@link TilePlan#minDecodedShortSide}): about 2x
  *                        faster preprocessing of a 24 MP JPEG, but measured at up to 9.3e-3 probability difference on
  *                        tiled images and 0.11 on untiled ones against the reference (tolerance 1e-4), so off by
- *                        default. The README's "Fidelity" section has the figures.
+ *                        default. docs/fidelity.md has the figures.
  */
 public record DecodeOptions(long maxPixels, boolean exifOrientation, JpegDecoder jpegDecoder, boolean dctScaling) {
 

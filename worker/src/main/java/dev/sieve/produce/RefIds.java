@@ -29,7 +29,7 @@ import java.util.regex.Pattern;
  *       {@code http://example.com/b.jpg}.</li>
  *   <li>Anything else: scheme in lower case, the rest as given, fragment dropped.</li>
  * </ul>
- * Changing any of this changes every id: it is part of the data contract (see the README, "id derivation").
+ * Changing any of this changes every id: it is part of the data contract (see docs/records.md).
  */
 public final class RefIds {
 

@@ -39,9 +39,9 @@ public record WorkerConfig(String bootstrapServers, String groupId, String input
                            FailureLog.Format failureLog, int pixelBudgetMegapixels,
                            int fetchBudgetMegabytes) {
 
-    /** The default of {@link #pixelBudgetMegapixels}: 768 MB of decoded pixels; the README has the arithmetic. */
+    /** The default of {@link #pixelBudgetMegapixels}: 768 MB of decoded pixels; docs/performance.md (Memory) has the arithmetic. */
     public static final int DEFAULT_PIXEL_BUDGET_MEGAPIXELS = 192;
-    /** The default of {@link #fetchBudgetMegabytes}: seven 50 MiB bodies at worst; the README has the arithmetic. */
+    /** The default of {@link #fetchBudgetMegabytes}: seven 50 MiB bodies at worst; docs/performance.md (Memory) has the arithmetic. */
     public static final int DEFAULT_FETCH_BUDGET_MEGABYTES = 384;
 
     public enum Delivery { EXACTLY_ONCE, AT_LEAST_ONCE }
