@@ -7,6 +7,7 @@ import dev.sieve.avro.LabelScore;
 import dev.sieve.avro.ScoredImage;
 import dev.sieve.fetch.FileRoot;
 import dev.sieve.kafka.AvroSerde;
+import dev.sieve.kafka.TopicReader;
 import dev.sieve.sort.Corrections;
 import dev.sieve.sort.Match;
 import java.io.IOException;
@@ -59,7 +60,7 @@ public final class DatasetExport {
     private DatasetExport() {}
 
     public static Result run(ExportConfig config, String correctionsTopic, String bootstrap, PrintStream progress) {
-        TopicSnapshot snapshot = new TopicSnapshot(bootstrap, config.stallTimeout(), progress);
+        TopicReader snapshot = new TopicReader(bootstrap, "sieve-export", config.stallTimeout(), progress);
         Map<String, ScoredImage> latest = new LinkedHashMap<>();
         snapshot.read(Pattern.compile(Pattern.quote(config.scoredTopic())), r -> decode(SCORED, r.value())
                 .ifPresent(i -> latest.put(i.getRef().getId(), i)));

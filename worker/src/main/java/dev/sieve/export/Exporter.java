@@ -8,6 +8,7 @@ import dev.sieve.avro.ScoredImage;
 import dev.sieve.avro.Stage;
 import dev.sieve.fetch.FileRoot;
 import dev.sieve.kafka.AvroSerde;
+import dev.sieve.kafka.TopicReader;
 import dev.sieve.sort.Bucket;
 import dev.sieve.sort.BucketNames;
 import dev.sieve.sort.Match;
@@ -92,7 +93,7 @@ public final class Exporter {
     }
 
     private ExportResult export(String bootstrap) {
-        TopicSnapshot snapshot = new TopicSnapshot(bootstrap, config.stallTimeout(), progress);
+        TopicReader snapshot = new TopicReader(bootstrap, "sieve-export", config.stallTimeout(), progress);
         if (config.fromScored()) {
             Map<String, ScoredImage> latest = new LinkedHashMap<>();
             read = snapshot.read(Pattern.compile(Pattern.quote(config.scoredTopic())), record -> decode(record).ifPresent(image -> {

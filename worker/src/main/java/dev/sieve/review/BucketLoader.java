@@ -5,7 +5,7 @@ import dev.sieve.avro.HeadScore;
 import dev.sieve.avro.LabelScore;
 import dev.sieve.avro.ScoredImage;
 import dev.sieve.export.PathSegments;
-import dev.sieve.export.TopicSnapshot;
+import dev.sieve.kafka.TopicReader;
 import dev.sieve.export.TsvFields;
 import dev.sieve.kafka.AvroSerde;
 import dev.sieve.sort.Bucket;
@@ -43,7 +43,7 @@ public final class BucketLoader {
      */
     public static ReviewBuckets fromTopics(String bootstrap, Pattern topics, Duration stallTimeout, PrintStream progress) {
         Map<Bucket, Map<String, ScoredImage>> latest = new TreeMap<>();
-        new TopicSnapshot(bootstrap, stallTimeout, progress).read(topics, record -> {
+        new TopicReader(bootstrap, "sieve-export", stallTimeout, progress).read(topics, record -> {
             Optional<Bucket> bucket = BucketNames.parse(record.topic());
             if (bucket.isEmpty() || record.key() == null) return;
             Map<String, ScoredImage> images = latest.computeIfAbsent(bucket.get(), b -> new LinkedHashMap<>());

@@ -3,6 +3,7 @@ package dev.sieve.status;
 import dev.sieve.kafka.KafkaClients;
 import dev.sieve.avro.FailedImage;
 import dev.sieve.kafka.AvroSerde;
+import dev.sieve.kafka.TopicReader;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,17 +21,12 @@ import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.SerializationException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 /** Reads {@link ClusterStatus} from Kafka with an admin client (offsets, group) and a group-less consumer (failures). */
 public final class StatusReader implements AutoCloseable {
@@ -122,19 +118,10 @@ public final class StatusReader implements AutoCloseable {
         SortedMap<String, Long> byCode = new TreeMap<>();
         long sampled = 0;
         if (config.failedSample() > 0 && total > 0) {
-            try (KafkaConsumer<String, byte[]> consumer = consumer()) {
-                consumer.assign(parts);
-                for (TopicPartition tp : parts) consumer.seek(tp, Math.max(start.get(tp), end.get(tp) - config.failedSample()));
-                long deadline = System.nanoTime() + TIMEOUT.toNanos();
-                while (parts.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-                    if (System.nanoTime() > deadline) throw new IllegalStateException("reading " + config.failedTopic() + " took over " + TIMEOUT);
-                    for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                        if (r.offset() >= end.get(new TopicPartition(r.topic(), r.partition()))) continue;
-                        sampled++;
-                        byCode.merge(code(r.value()), 1L, Long::sum);
-                    }
-                }
-            }
+            Map<TopicPartition, Long> from = new HashMap<>();
+            for (TopicPartition tp : parts) from.put(tp, Math.max(start.get(tp), end.get(tp) - config.failedSample()));
+            sampled = TopicReader.quiet(bootstrap, "sieve-status", TIMEOUT)
+                    .read(from, end, r -> byCode.merge(code(r.value()), 1L, Long::sum));
         }
         return new ClusterStatus.Failures(total, sampled, byCode);
     }
@@ -169,14 +156,6 @@ public final class StatusReader implements AutoCloseable {
         Map<TopicPartition, Long> offsets = new HashMap<>();
         result.forEach((tp, info) -> offsets.put(tp, info.offset()));
         return offsets;
-    }
-
-    private KafkaConsumer<String, byte[]> consumer() {
-        Properties p = KafkaClients.props(bootstrap);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
-        return new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
     }
 
     private static <T> T get(KafkaFuture<T> future) {

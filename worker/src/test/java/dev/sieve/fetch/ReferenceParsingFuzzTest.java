@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Fuzz target: a reference's URI through the fetcher's checks ({@link ImageFetcher#parse},
- * {@link ImageFetcher#requireHost}, the legacy IPv4 refusal) and raw address bytes through the address policy. No
+ * {@link HttpSource#requireHost}, the legacy IPv4 refusal) and raw address bytes through the address policy. No
  * name is ever resolved and nothing is connected to: only literals are parsed. The properties:
  * <ul>
  *   <li>a URI is accepted or refused as a FETCH BAD_REFERENCE, nothing else escapes;
@@ -64,7 +64,7 @@ public class ReferenceParsingFuzzTest {
             URI parsed = ImageFetcher.parse(uri);
             String scheme = parsed.getScheme().toLowerCase(Locale.ROOT);
             if (!scheme.equals("http") && !scheme.equals("https")) return addresses + "|scheme";
-            URI target = ImageFetcher.requireHost(parsed);
+            URI target = HttpSource.requireHost(parsed);
             return addresses + "|accepted:" + checkAcceptedHost(target.getHost());
         } catch (StageException e) {
             if (e.stage() != Stage.FETCH || e.code() != FailureCode.BAD_REFERENCE) {

@@ -113,6 +113,18 @@ class StatusReaderKafkaTest {
         }
     }
 
+    @Test
+    void countsCodesOverOnlyTheNewestFailuresOfEachPartition() {
+        // FAILED has one partition, written f1, f2 (NOT_FOUND), f3 (NOT_AN_IMAGE), junk: the newest two are f3 and junk.
+        try (StatusReader reader = new StatusReader(bootstrap, new StatusConfig("status-tail", IN, FAILED, PREFIX, Duration.ZERO, 2))) {
+            ClusterStatus.Failures f = reader.failures();
+            assertThat(f.total()).isEqualTo(4);
+            assertThat(f.sampled()).isEqualTo(2);
+            assertThat(f.byCode()).containsExactlyEntriesOf(new java.util.TreeMap<>(Map.of(
+                    "decode/NOT_AN_IMAGE", 1L, "unreadable", 1L)));
+        }
+    }
+
     static byte[] failed(Stage stage, FailureCode code) {
         ImageRef ref = ImageRef.newBuilder().setId("x").setUri("file:///x").setSource("t").setAttributes(Map.of())
                 .setProducedAt(Instant.now()).build();
