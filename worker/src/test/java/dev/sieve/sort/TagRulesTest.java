@@ -86,6 +86,14 @@ class TagRulesTest {
     }
 
     @Test
+    void aHeadOfAnUnknownKindIsTaggedByItsThresholdsOnly() {
+        ScoredImage image = ScoredImages.of("1", "u").unknownKind("later", "a", 0.9, "b", 0.1).score("aesthetic", 0.6).build();
+        assertThat(rules().matches(image)).isEmpty();
+        assertThat(buckets(TagRules.parse(List.of(), List.of("*=0.5")), image)).containsExactly("aesthetic/0.50-1.00");
+        assertThat(buckets(TagRules.parse(List.of("later:*=0.5"), List.of()), image)).containsExactly("later/a");
+    }
+
+    @Test
     void aThresholdOnAScoreHeadAddsToItsBand() {
         TagRules rules = TagRules.parse(List.of("aesthetic:score=0.8"), List.of("aesthetic=0.5"));
         assertThat(buckets(rules, ScoredImages.of("1", "u").score("aesthetic", 0.85).build()))
