@@ -8,7 +8,6 @@ import dev.sieve.avro.LabelScore;
 import dev.sieve.avro.Tag;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -85,15 +84,5 @@ public record ClassifierHead(String name, String revision, List<String> labels) 
     @Override
     public boolean exclusiveClasses() {
         return true;
-    }
-
-    @Override
-    public boolean takesBands() {
-        return false;
-    }
-
-    @Override
-    public Map<String, Double> summary(HeadScore scored) {
-        return Head.byLabel(scored);
     }
 }

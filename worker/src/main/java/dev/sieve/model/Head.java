@@ -83,25 +83,26 @@ public sealed interface Head permits ClassifierHead, ScoreHead, UnknownHead {
     }
 
     /** True when the labels are classes an image is exactly one of: a dataset export gives each its folder. */
-    boolean exclusiveClasses();
+    default boolean exclusiveClasses() {
+        return false;
+    }
 
     /** True when the head's one value sorts into bands (the sorter's {@code --score-bands}). */
-    boolean takesBands();
+    default boolean takesBands() {
+        return false;
+    }
 
-    /** What {@code sieve score}'s JSON shows for the head: the score itself, or label → probability. */
-    Object summary(HeadScore scored);
+    /** What {@code sieve score}'s JSON shows for the head: label → probability, in the head's label order. */
+    default Object summary(HeadScore scored) {
+        Map<String, Double> labels = new LinkedHashMap<>();
+        for (LabelScore l : scored.getLabels()) labels.put(l.getLabel(), l.getProbability());
+        return labels;
+    }
 
     /** The head's score for {@code label}, if it has that label. */
     static Optional<LabelScore> label(HeadScore scored, String label) {
         for (LabelScore l : scored.getLabels()) if (l.getLabel().equals(label)) return Optional.of(l);
         return Optional.empty();
-    }
-
-    /** Label → probability, in the head's label order. */
-    static Map<String, Double> byLabel(HeadScore scored) {
-        Map<String, Double> labels = new LinkedHashMap<>();
-        for (LabelScore l : scored.getLabels()) labels.put(l.getLabel(), l.getProbability());
-        return labels;
     }
 
     /** A tag and the probability it was given with. */

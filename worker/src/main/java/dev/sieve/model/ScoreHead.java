@@ -65,15 +65,11 @@ public record ScoreHead(String name, String revision, List<String> labels) imple
     }
 
     @Override
-    public boolean exclusiveClasses() {
-        return false;
-    }
-
-    @Override
     public boolean takesBands() {
         return true;
     }
 
+    /** The score itself. */
     @Override
     public Double summary(HeadScore scored) {
         return scored.getLabels().get(0).getProbability();

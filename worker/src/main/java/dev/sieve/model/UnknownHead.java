@@ -6,7 +6,6 @@ import dev.sieve.avro.HeadKind;
 import dev.sieve.avro.HeadScore;
 import dev.sieve.avro.Tag;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A head of a kind added after this reader was built ({@code UNKNOWN_KIND} on the wire): its labels and probabilities
@@ -45,20 +44,5 @@ public record UnknownHead(String name, String revision, List<String> labels) imp
     @Override
     public List<LabelProbability> ownTags(HeadScore scored, boolean thresholded, List<Double> bands) {
         return List.of();
-    }
-
-    @Override
-    public boolean exclusiveClasses() {
-        return false;
-    }
-
-    @Override
-    public boolean takesBands() {
-        return false;
-    }
-
-    @Override
-    public Map<String, Double> summary(HeadScore scored) {
-        return Head.byLabel(scored);
     }
 }
