@@ -1,7 +1,6 @@
 package dev.sieve.cli;
 
 import dev.sieve.avro.FailedImage;
-import dev.sieve.avro.HeadKind;
 import dev.sieve.avro.ScoredImage;
 import dev.sieve.export.ExportConfig;
 import dev.sieve.export.ExportResult;
@@ -104,7 +103,7 @@ public final class DemoCommand implements Callable<Integer> {
 
                 step(5, "sorting: Kafka Streams routes images.scored into images.bucket.<head>.<label>");
                 // Classifiers sort by their top label; score heads (aesthetics) by quarter bands of their score.
-                List<String> bands = loaded.heads().stream().filter(h -> h.kind() == HeadKind.SCORE)
+                List<String> bands = loaded.heads().stream().filter(h -> h.head().takesBands())
                         .map(h -> h.name() + "=0.25,0.5,0.75").toList();
                 SortConfig sortConfig = SortConfig.defaults().withRules(TagRules.parse(List.of(), bands))
                         .withStateDir(outDir.resolve(".streams"));

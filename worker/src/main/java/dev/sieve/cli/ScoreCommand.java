@@ -4,7 +4,6 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import dev.sieve.StageException;
 import dev.sieve.avro.FailureCode;
-import dev.sieve.avro.HeadKind;
 import dev.sieve.avro.HeadScore;
 import dev.sieve.avro.ImageRef;
 import dev.sieve.avro.LabelScore;
@@ -12,6 +11,7 @@ import dev.sieve.avro.ScoredImage;
 import dev.sieve.avro.Stage;
 import dev.sieve.avro.StageTimings;
 import dev.sieve.image.PreparedImage;
+import dev.sieve.model.Head;
 import dev.sieve.model.ImageScore;
 import dev.sieve.work.Outcomes;
 import java.io.IOException;
@@ -117,13 +117,7 @@ public final class ScoreCommand implements Callable<Integer> {
         Map<String, Object> heads = new LinkedHashMap<>();
         Map<String, Object> crops = new LinkedHashMap<>();
         for (HeadScore h : s.getHeads()) {
-            if (h.getKind() == HeadKind.SCORE) {
-                heads.put(h.getName(), h.getLabels().get(0).getProbability());
-            } else {
-                Map<String, Double> labels = new LinkedHashMap<>();
-                for (LabelScore l : h.getLabels()) labels.put(l.getLabel(), l.getProbability());
-                heads.put(h.getName(), labels);
-            }
+            heads.put(h.getName(), Head.of(h).summary(h));
             Map<String, List<Double>> perCrop = new LinkedHashMap<>();
             for (LabelScore l : h.getLabels()) perCrop.put(l.getLabel(), l.getCrops());
             crops.put(h.getName(), perCrop);

@@ -1,13 +1,13 @@
 package dev.sieve.export;
 
 import dev.sieve.avro.Correction;
-import dev.sieve.avro.HeadKind;
 import dev.sieve.avro.HeadScore;
 import dev.sieve.avro.LabelScore;
 import dev.sieve.avro.ScoredImage;
 import dev.sieve.fetch.FileRoot;
 import dev.sieve.kafka.AvroSerde;
 import dev.sieve.kafka.TopicReader;
+import dev.sieve.model.Head;
 import dev.sieve.sort.Corrections;
 import dev.sieve.sort.Match;
 import java.io.IOException;
@@ -78,7 +78,7 @@ public final class DatasetExport {
             Corrections own = Corrections.of(corrections.getOrDefault(id, List.of()));
             List<Match> matches = own.apply(image, config.rules().matches(image));
             for (HeadScore head : image.getHeads()) {
-                if (head.getKind() != HeadKind.CLASSIFIER) continue;
+                if (!Head.of(head).exclusiveClasses()) continue;
                 List<String> labels = head.getLabels().stream().map(LabelScore::getLabel).toList();
                 labelsByHead.putIfAbsent(head.getName(), labels);
                 Optional<Correction> correction = own.forHead(head);

@@ -1,7 +1,6 @@
 package dev.sieve.export;
 
 import dev.sieve.avro.FailureCode;
-import dev.sieve.avro.HeadKind;
 import dev.sieve.avro.HeadScore;
 import dev.sieve.avro.LabelScore;
 import dev.sieve.avro.ScoredImage;
@@ -9,6 +8,7 @@ import dev.sieve.avro.Stage;
 import dev.sieve.fetch.FileRoot;
 import dev.sieve.kafka.AvroSerde;
 import dev.sieve.kafka.TopicReader;
+import dev.sieve.model.Head;
 import dev.sieve.sort.Bucket;
 import dev.sieve.sort.BucketNames;
 import dev.sieve.sort.Match;
@@ -171,11 +171,7 @@ public final class Exporter {
     /** The label's probability; for a score band, the score; NaN when the record has no such head. */
     static double probability(ScoredImage image, Bucket bucket) {
         for (HeadScore head : image.getHeads()) {
-            if (!head.getName().equals(bucket.head())) continue;
-            for (LabelScore label : head.getLabels()) {
-                if (label.getLabel().equals(bucket.label())) return label.getProbability();
-            }
-            if (head.getKind() == HeadKind.SCORE && !head.getLabels().isEmpty()) return head.getLabels().get(0).getProbability();
+            if (head.getName().equals(bucket.head())) return Head.of(head).probability(head, bucket.label());
         }
         return Double.NaN;
     }

@@ -7,7 +7,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import dev.sieve.StageException;
 import dev.sieve.avro.FailureCode;
-import dev.sieve.avro.HeadKind;
 import dev.sieve.avro.Stage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,7 +26,7 @@ import java.util.Map;
  * y = up.0(x)                                    // no activation before the residual block
  * y = relu(y + L4(lrelu0.1(L2(lrelu0.1(L0(y))))))  // ResBlock: ReLU after the residual add
  * z = down.5(down.4(lrelu0.01(down.1(down.0(y)))))  // Dropout is a no-op in eval
- * classifier: softmax(z);  score: (tanh(z) + 1) / 2
+ * classifier: softmax(z);  score: (tanh(z) + 1) / 2   // the head's kind decodes: {@link Head#decode}
  * </pre>
  *
  * <p>Holds its weights in native memory until {@link #close()}.
@@ -45,10 +44,7 @@ public final class CityHead implements AutoCloseable {
     // Fixed widths of the `down` stack in model.py.
     private static final int[] DOWN_WIDTHS = {128, 64, 32};
 
-    private final String name;
-    private final String revision;
-    private final HeadKind kind;
-    private final List<String> labels;
+    private final Head head;
     private final int features;
     private final NDManager weights;
     private final NDArray[] w; // transposed: [in, out], so that x.matMul(w) needs no per-call transpose
@@ -56,10 +52,7 @@ public final class CityHead implements AutoCloseable {
 
     private CityHead(String name, String revision, List<String> labels, int features, NDManager weights,
                      NDArray[] w, NDArray[] b) {
-        this.name = name;
-        this.revision = revision;
-        this.kind = labels.size() == 1 ? HeadKind.SCORE : HeadKind.CLASSIFIER;
-        this.labels = List.copyOf(labels);
+        this.head = Head.of(name, revision, labels);
         this.features = features;
         this.weights = weights;
         this.w = w;
@@ -193,24 +186,24 @@ public final class CityHead implements AutoCloseable {
         return t;
     }
 
+    /** What kind of head this is: a score head for one output, a classifier otherwise. */
+    public Head head() {
+        return head;
+    }
+
     /** The .safetensors file name without extension, e.g. CCAnime-ChromaticAberration-v1.16. */
     public String name() {
-        return name;
+        return head.name();
     }
 
     /** The config's rev, e.g. v1.16; "" without a config. */
     public String revision() {
-        return revision;
-    }
-
-    /** SCORE for a one-output head (city96's forward switches on outputs too), CLASSIFIER otherwise. */
-    public HeadKind kind() {
-        return kind;
+        return head.revision();
     }
 
     /** Label names in output order; {@code ["score"]} for a score head. */
     public List<String> labels() {
-        return labels;
+        return head.labels();
     }
 
     /** Embedding width the head expects (768 for CLIP ViT-L/14). */
@@ -221,7 +214,7 @@ public final class CityHead implements AutoCloseable {
     /**
      * Runs the head on a batch of embeddings.
      *
-     * @return [n][outputs]: softmax probabilities (classifier) or (tanh(z)+1)/2 (score)
+     * @return [n][outputs], as the head's kind decodes them ({@link Head#decode})
      */
     public float[][] apply(float[][] embeddings) throws StageException {
         int n = embeddings.length;
@@ -229,12 +222,12 @@ public final class CityHead implements AutoCloseable {
         float[] flat = new float[n * features];
         for (int i = 0; i < n; i++) {
             if (embeddings[i].length != features) {
-                throw new StageException(Stage.INFER, FailureCode.INTERNAL, "head " + name + " takes " + features
+                throw new StageException(Stage.INFER, FailureCode.INTERNAL, "head " + name() + " takes " + features
                         + "-wide embeddings, embedding " + i + " has " + embeddings[i].length);
             }
             System.arraycopy(embeddings[i], 0, flat, i * features, features);
         }
-        int outputs = labels.size();
+        int outputs = head.labels().size();
         float[] out;
         // Every intermediate is attached to the per-call manager (DJL attaches a result to its first operand's).
         try (NDManager call = weights.newSubManager()) {
@@ -246,10 +239,9 @@ public final class CityHead implements AutoCloseable {
             NDArray z = linear(linear(y, 4), 5);
             z = Activation.leakyRelu(z, 0.01f); // nn.LeakyReLU()'s default slope
             z = linear(linear(z, 6), 7);
-            NDArray p = kind == HeadKind.SCORE ? z.tanh().add(1f).div(2f) : z.softmax(1);
-            out = p.toFloatArray();
+            out = head.decode(z).toFloatArray();
         } catch (RuntimeException e) {
-            throw new StageException(Stage.INFER, FailureCode.MODEL_ERROR, "head " + name + " failed on a batch of "
+            throw new StageException(Stage.INFER, FailureCode.MODEL_ERROR, "head " + name() + " failed on a batch of "
                     + n + ": " + e.getMessage(), e);
         }
         float[][] result = new float[n][outputs];
@@ -268,6 +260,6 @@ public final class CityHead implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "CityHead[" + name + " " + kind + " " + labels + "]";
+        return "CityHead[" + name() + " " + head.kind() + " " + labels() + "]";
     }
 }

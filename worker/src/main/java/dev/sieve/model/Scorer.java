@@ -3,9 +3,7 @@ package dev.sieve.model;
 import dev.sieve.StageException;
 import dev.sieve.avro.CropCombine;
 import dev.sieve.avro.FailureCode;
-import dev.sieve.avro.HeadKind;
 import dev.sieve.avro.HeadScore;
-import dev.sieve.avro.LabelScore;
 import dev.sieve.avro.Stage;
 import dev.sieve.avro.Tag;
 import dev.sieve.image.PreparedImage;
@@ -28,8 +26,8 @@ public final class Scorer implements BatchScorer, AutoCloseable {
     private final List<CityHead> heads;
     private final CropCombine combine;
     private final Map<String, CropCombine> combineByHead;
-    private final boolean hasClassifier;
-    private final boolean hasScore;
+    private final boolean tilesRead;
+    private final boolean wholeImageRead;
     /** One input buffer per scoring thread, reused across batches (see {@link CropBatch}). */
     private final ThreadLocal<CropBatch> batches;
 
@@ -66,8 +64,8 @@ public final class Scorer implements BatchScorer, AutoCloseable {
                         + "-wide embeddings, CLIP gives " + ClipEmbedder.EMBEDDING_WIDTH);
             }
         }
-        this.hasClassifier = this.heads.stream().anyMatch(h -> h.kind() == HeadKind.CLASSIFIER);
-        this.hasScore = this.heads.stream().anyMatch(h -> h.kind() == HeadKind.SCORE);
+        this.tilesRead = this.heads.stream().anyMatch(h -> h.head().readsTiles());
+        this.wholeImageRead = this.heads.stream().anyMatch(h -> h.head().readsWholeImage());
         int cropFloats = clip.preprocessing().cropFloats();
         this.batches = ThreadLocal.withInitial(() -> new CropBatch(cropFloats));
     }
@@ -97,7 +95,7 @@ public final class Scorer implements BatchScorer, AutoCloseable {
     /** True when a score head needs each tiled image's untiled crop ({@link PreparedImage#whole()}). */
     @Override
     public boolean needsWholeImage() {
-        return hasScore;
+        return wholeImageRead;
     }
 
     /**
@@ -111,7 +109,7 @@ public final class Scorer implements BatchScorer, AutoCloseable {
     public List<ImageScore> score(List<PreparedImage> images) throws StageException {
         if (images.isEmpty()) return List.of();
         int cropFloats = clip.preprocessing().cropFloats();
-        // Rows of the embedding matrix for each image: its tiles, then (when tiled and a score head needs it)
+        // Rows of the embedding matrix for each image: its tiles, then (when tiled and a head reads the whole image: a score head)
         // its whole-image crop. An untiled image's single tile is its whole image, shared by every head.
         int[] firstTile = new int[images.size()];
         int[] wholeRow = new int[images.size()];
@@ -123,7 +121,7 @@ public final class Scorer implements BatchScorer, AutoCloseable {
             int before = rows;
             firstTile[i] = rows;
             wholeRow[i] = -1;
-            boolean tilesUsed = hasClassifier || !image.tiled();
+            boolean tilesUsed = tilesRead || !image.tiled();
             if (tilesUsed) {
                 if (image.tileCount() < 1 || image.tiles() == null
                         || (long) image.tileCount() * cropFloats != image.tiles().length) {
@@ -139,7 +137,7 @@ public final class Scorer implements BatchScorer, AutoCloseable {
                 crops.add(image.tiles());
                 rows += image.tileCount();
             }
-            if (hasScore) {
+            if (wholeImageRead) {
                 if (!image.tiled()) {
                     wholeRow[i] = firstTile[i];
                 } else {
@@ -169,45 +167,15 @@ public final class Scorer implements BatchScorer, AutoCloseable {
         for (int i = 0; i < images.size(); i++) {
             List<HeadScore> headScores = new ArrayList<>(heads.size());
             List<Tag> tags = new ArrayList<>();
+            Head.ImageRows own = new Head.ImageRows(firstTile[i], images.get(i).tileCount(), wholeRow[i]);
             for (int h = 0; h < heads.size(); h++) {
-                CityHead head = heads.get(h);
-                float[][] out = outputs.get(h);
-                if (head.kind() == HeadKind.SCORE) {
-                    double value = out[wholeRow[i]][0];
-                    headScores.add(new HeadScore(head.name(), head.revision(), head.kind(), CropCombine.SINGLE,
-                            List.of(new LabelScore(head.labels().get(0), value, List.of(value)))));
-                } else {
-                    headScores.add(classify(head, out, firstTile[i], images.get(i).tileCount(), tags));
-                }
+                Head head = heads.get(h).head();
+                headScores.add(head.score(outputs.get(h), own, combineFor(head.name()), tags));
             }
             long share = elapsed * cropCounts.get(i) / rows;
             scores.add(new ImageScore(headScores, tags, share));
         }
         return scores;
-    }
-
-    private HeadScore classify(CityHead head, float[][] out, int first, int count, List<Tag> tags) {
-        CropCombine rule = count == 1 ? CropCombine.SINGLE : combineFor(head.name());
-        List<String> labels = head.labels();
-        List<LabelScore> labelScores = new ArrayList<>(labels.size());
-        int best = 0;
-        double bestValue = Double.NEGATIVE_INFINITY;
-        for (int k = 0; k < labels.size(); k++) {
-            float[] values = new float[count];
-            List<Double> perCrop = new ArrayList<>(count);
-            for (int c = 0; c < count; c++) {
-                values[c] = out[first + c][k];
-                perCrop.add((double) values[c]);
-            }
-            double value = CropCombination.combine(rule, values);
-            if (value > bestValue) {
-                bestValue = value;
-                best = k;
-            }
-            labelScores.add(new LabelScore(labels.get(k), value, perCrop));
-        }
-        tags.add(new Tag(head.name(), labels.get(best)));
-        return new HeadScore(head.name(), head.revision(), head.kind(), rule, labelScores);
     }
 
     @Override

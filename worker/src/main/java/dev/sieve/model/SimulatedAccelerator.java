@@ -2,7 +2,6 @@ package dev.sieve.model;
 
 import dev.sieve.avro.ClipModel;
 import dev.sieve.avro.CropCombine;
-import dev.sieve.avro.HeadKind;
 import dev.sieve.avro.HeadScore;
 import dev.sieve.avro.LabelScore;
 import dev.sieve.avro.Tag;
@@ -37,6 +36,7 @@ public final class SimulatedAccelerator implements BatchScorer {
     /** ≈ 32 crops × 382 GFLOPs / (0.5 × 989 TFLOP/s): an estimate, see the class comment. */
     public static final Duration H100_ESTIMATE = Duration.ofNanos(24_700_000);
     static final List<String> LABELS = List.of("a", "b", "c");
+    private static final Head SIMULATED = new ClassifierHead(HEAD, "sim", LABELS);
     // CLIP ViT-L/14's width (ClipEmbedder.EMBEDDING_WIDTH), restated so that this class never names a libtorch class.
     private static final int EMBEDDING_WIDTH = 768;
 
@@ -100,7 +100,7 @@ public final class SimulatedAccelerator implements BatchScorer {
             labels.add(new LabelScore(LABELS.get(k), mean, perCrop));
         }
         CropCombine rule = count == 1 ? CropCombine.SINGLE : CropCombine.MEAN;
-        HeadScore head = new HeadScore(HEAD, "sim", HeadKind.CLASSIFIER, rule, labels);
+        HeadScore head = new HeadScore(HEAD, SIMULATED.revision(), SIMULATED.kind(), rule, labels);
         return new ImageScore(List.of(head), List.of(new Tag(HEAD, LABELS.get(best))), 0);
     }
 

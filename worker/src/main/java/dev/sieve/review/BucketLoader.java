@@ -1,6 +1,5 @@
 package dev.sieve.review;
 
-import dev.sieve.avro.HeadKind;
 import dev.sieve.avro.HeadScore;
 import dev.sieve.avro.LabelScore;
 import dev.sieve.avro.ScoredImage;
@@ -8,6 +7,7 @@ import dev.sieve.export.PathSegments;
 import dev.sieve.kafka.TopicReader;
 import dev.sieve.export.TsvFields;
 import dev.sieve.kafka.AvroSerde;
+import dev.sieve.model.Head;
 import dev.sieve.sort.Bucket;
 import dev.sieve.sort.BucketNames;
 import java.io.BufferedReader;
@@ -66,20 +66,20 @@ public final class BucketLoader {
     public static ReviewImage of(Bucket bucket, String id, ScoredImage image) {
         for (HeadScore head : image.getHeads()) {
             if (!head.getName().equals(bucket.head())) continue;
-            List<ReviewImage.LabelProbability> labels = new ArrayList<>();
-            LabelScore own = null;
-            double best = Double.NEGATIVE_INFINITY;
-            for (LabelScore l : head.getLabels()) {
-                labels.add(new ReviewImage.LabelProbability(l.getLabel(), l.getProbability()));
-                if (l.getLabel().equals(bucket.label())) own = l;
-            }
-            for (LabelScore l : head.getLabels()) if (l != own) best = Math.max(best, l.getProbability());
-            if (own == null && head.getKind() == HeadKind.SCORE && !head.getLabels().isEmpty()) {
-                LabelScore score = head.getLabels().get(0);
-                // Score bands: the label is a band, not one of the head's labels; the page's digits pick bands.
+            LabelScore own = Head.label(head, bucket.label()).orElse(null);
+            Optional<LabelScore> sortedBy = Head.of(head).sortedBy(head, bucket.label());
+            if (own == null && sortedBy.isPresent()) {
+                LabelScore score = sortedBy.get();
+                // A bucket the head names but that is none of its labels (a score band): the page's digits pick bands.
                 return new ReviewImage(id, image.getRef().getUri(), bucket.head(), head.getRevision(), bucket.label(),
                         score.getProbability(), Math.abs(score.getProbability() - 0.5), List.of(), score.getCrops(),
                         CropBox.of(image), image.getWidth(), image.getHeight());
+            }
+            List<ReviewImage.LabelProbability> labels = new ArrayList<>();
+            double best = Double.NEGATIVE_INFINITY;
+            for (LabelScore l : head.getLabels()) {
+                labels.add(new ReviewImage.LabelProbability(l.getLabel(), l.getProbability()));
+                if (l != own) best = Math.max(best, l.getProbability());
             }
             double p = own == null ? Double.NaN : own.getProbability();
             double margin = own == null ? Double.NaN : best == Double.NEGATIVE_INFINITY ? Math.abs(p - 0.5) : Math.abs(p - best);

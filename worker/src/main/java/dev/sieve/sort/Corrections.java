@@ -4,6 +4,7 @@ import dev.sieve.avro.Correction;
 import dev.sieve.avro.HeadScore;
 import dev.sieve.avro.LabelScore;
 import dev.sieve.avro.ScoredImage;
+import dev.sieve.model.Head;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -57,14 +58,9 @@ public record Corrections(Map<String, Correction> byFamily) {
                 for (Match m : ruleMatches) if (m.bucket().head().equals(head.getName())) out.add(m);
             } else if (correction.get().getNewLabel() != null) {
                 String label = correction.get().getNewLabel();
-                out.add(new Match(new Bucket(head.getName(), label), probability(head, label)));
+                out.add(new Match(new Bucket(head.getName(), label), Head.label(head, label).map(LabelScore::getProbability).orElse(Double.NaN)));
             }
         }
         return out;
-    }
-
-    private static double probability(HeadScore head, String label) {
-        for (LabelScore l : head.getLabels()) if (l.getLabel().equals(label)) return l.getProbability();
-        return Double.NaN;
     }
 }

@@ -1,10 +1,9 @@
 package dev.sieve.sort;
 
-import dev.sieve.avro.HeadKind;
 import dev.sieve.avro.HeadScore;
 import dev.sieve.avro.LabelScore;
 import dev.sieve.avro.ScoredImage;
-import java.math.BigDecimal;
+import dev.sieve.model.Head;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -105,22 +104,18 @@ public record TagRules(Map<String, Map<String, Double>> thresholds, Map<String, 
         List<Match> out = new ArrayList<>();
         for (HeadScore head : image.getHeads()) {
             String name = head.getName();
-            if (hasThresholds(head)) {
+            boolean thresholded = hasThresholds(head);
+            if (thresholded) {
                 for (LabelScore label : head.getLabels()) {
                     Optional<Double> threshold = threshold(name, label.getLabel());
                     if (threshold.isPresent() && label.getProbability() >= threshold.get()) {
                         out.add(new Match(new Bucket(name, label.getLabel()), label.getProbability()));
                     }
                 }
-            } else if (head.getKind() == HeadKind.CLASSIFIER) {
-                topLabel(head).ifPresent(top -> out.add(new Match(new Bucket(name, top.getLabel()), top.getProbability())));
             }
-            if (head.getKind() == HeadKind.SCORE && !head.getLabels().isEmpty()) {
-                List<Double> bounds = scoreBands.getOrDefault(name, scoreBands.get(ANY));
-                if (bounds != null) {
-                    double score = head.getLabels().get(0).getProbability();
-                    if (!Double.isNaN(score)) out.add(new Match(new Bucket(name, band(bounds, score)), score));
-                }
+            List<Double> bands = scoreBands.getOrDefault(name, scoreBands.get(ANY));
+            for (Head.LabelProbability tag : Head.of(head).ownTags(head, thresholded, bands)) {
+                out.add(new Match(new Bucket(name, tag.label()), tag.probability()));
             }
         }
         return out;
@@ -141,30 +136,6 @@ public record TagRules(Map<String, Map<String, Double>> thresholds, Map<String, 
             if (threshold(head.getName(), label.getLabel()).isPresent()) return true;
         }
         return false;
-    }
-
-    private static Optional<LabelScore> topLabel(HeadScore head) {
-        LabelScore top = null;
-        for (LabelScore label : head.getLabels()) {
-            // Strictly greater: a tie keeps the earlier label; NaN never wins.
-            if (top == null ? !Double.isNaN(label.getProbability()) : label.getProbability() > top.getProbability()) top = label;
-        }
-        return Optional.ofNullable(top);
-    }
-
-    /** The band label for {@code score}: scores below 0 fall in the first band, above 1 in the last. */
-    static String band(List<Double> bounds, double score) {
-        double lower = 0.0;
-        for (double upper : bounds) {
-            if (score < upper) return format(lower) + "-" + format(upper);
-            lower = upper;
-        }
-        return format(lower) + "-" + format(1.0);
-    }
-
-    private static String format(double bound) {
-        BigDecimal d = BigDecimal.valueOf(bound).stripTrailingZeros();
-        return d.setScale(Math.max(2, d.scale())).toPlainString();
     }
 
     private static double number(String option, String spec, String text) {

@@ -62,10 +62,10 @@ class CityHeadTest {
              CityHead score = CityHead.load(ModelFixtures.head("TestAesthetic-v0.3"), Device.cpu())) {
             assertThat(binary.name()).isEqualTo("TestAnime-Binary-v0.1");
             assertThat(binary.revision()).isEqualTo("v0.1");
-            assertThat(binary.kind()).isEqualTo(HeadKind.CLASSIFIER);
+            assertThat(binary.head().kind()).isEqualTo(HeadKind.CLASSIFIER);
             assertThat(binary.labels()).containsExactly("Pass", "Chromatic Aberration");
             assertThat(triple.labels()).containsExactly("Pass", "JPEG", "WEBP");
-            assertThat(score.kind()).isEqualTo(HeadKind.SCORE);
+            assertThat(score.head().kind()).isEqualTo(HeadKind.SCORE);
             assertThat(score.revision()).isEqualTo("v0.3");
             assertThat(score.labels()).containsExactly("score");
         }
@@ -77,10 +77,10 @@ class CityHeadTest {
         Path aesthetic = copy("TestAesthetic-v0.3");
         try (CityHead classifier = CityHead.load(triple, Device.cpu());
              CityHead score = CityHead.load(aesthetic, Device.cpu())) {
-            assertThat(classifier.kind()).isEqualTo(HeadKind.CLASSIFIER);
+            assertThat(classifier.head().kind()).isEqualTo(HeadKind.CLASSIFIER);
             assertThat(classifier.labels()).containsExactly("0", "1", "2");
             assertThat(classifier.revision()).isEmpty();
-            assertThat(score.kind()).isEqualTo(HeadKind.SCORE);
+            assertThat(score.head().kind()).isEqualTo(HeadKind.SCORE);
             assertThat(score.labels()).containsExactly("score");
         }
     }

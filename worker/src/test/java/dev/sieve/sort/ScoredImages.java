@@ -34,12 +34,21 @@ public final class ScoredImages {
 
     /** A classifier with a revision, as city96 names them: head {@code name-v1.2}, revision {@code v1.2}. */
     public ScoredImages revision(String head, String revision, Object... labelsAndProbabilities) {
+        return head(head, revision, HeadKind.CLASSIFIER, labelsAndProbabilities);
+    }
+
+    /** A head of a kind added after this build ({@code UNKNOWN_KIND}), as an older reader sees it. */
+    public ScoredImages unknownKind(String head, Object... labelsAndProbabilities) {
+        return head(head, "", HeadKind.UNKNOWN_KIND, labelsAndProbabilities);
+    }
+
+    private ScoredImages head(String head, String revision, HeadKind kind, Object... labelsAndProbabilities) {
         List<LabelScore> labels = new ArrayList<>();
         for (int i = 0; i < labelsAndProbabilities.length; i += 2) {
             double p = ((Number) labelsAndProbabilities[i + 1]).doubleValue();
             labels.add(new LabelScore((String) labelsAndProbabilities[i], p, List.of(p)));
         }
-        heads.add(new HeadScore(head, revision, HeadKind.CLASSIFIER, CropCombine.SINGLE, labels));
+        heads.add(new HeadScore(head, revision, kind, CropCombine.SINGLE, labels));
         return this;
     }
 

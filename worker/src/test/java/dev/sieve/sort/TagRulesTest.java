@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sieve.avro.ScoredImage;
+import dev.sieve.model.ScoreHead;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -79,10 +80,18 @@ class TagRulesTest {
         assertThat(buckets(rules, ScoredImages.of("1", "u").score("aesthetic", 0.5).build())).containsExactly("aesthetic/0.50-0.75");
         assertThat(buckets(rules, ScoredImages.of("1", "u").score("aesthetic", 0.0).build())).containsExactly("aesthetic/0.00-0.25");
         assertThat(buckets(rules, ScoredImages.of("1", "u").score("aesthetic", 1.0).build())).containsExactly("aesthetic/0.75-1.00");
-        assertThat(TagRules.band(List.of(0.125), 0.1)).isEqualTo("0.00-0.125");
+        assertThat(ScoreHead.band(List.of(0.125), 0.1)).isEqualTo("0.00-0.125");
         TagRules anyHead = TagRules.parse(List.of(), List.of("*=0.5"));
         assertThat(buckets(anyHead, ScoredImages.of("1", "u").score("other", 0.25).classifier("c", "a", 1.0).build()))
                 .containsExactly("other/0.00-0.50", "c/a");
+    }
+
+    @Test
+    void aHeadOfAnUnknownKindIsTaggedByItsThresholdsOnly() {
+        ScoredImage image = ScoredImages.of("1", "u").unknownKind("later", "a", 0.9, "b", 0.1).score("aesthetic", 0.6).build();
+        assertThat(rules().matches(image)).isEmpty();
+        assertThat(buckets(TagRules.parse(List.of(), List.of("*=0.5")), image)).containsExactly("aesthetic/0.50-1.00");
+        assertThat(buckets(TagRules.parse(List.of("later:*=0.5"), List.of()), image)).containsExactly("later/a");
     }
 
     @Test
