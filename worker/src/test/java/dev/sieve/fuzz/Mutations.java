@@ -1,6 +1,6 @@
 package dev.sieve.fuzz;
 
-import java.io.ByteArrayOutputStream;
+import dev.sieve.kafka.LengthBombs;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -59,7 +59,7 @@ public final class Mutations {
             }
             case 3 -> {
                 // Overwrite (or insert) an Avro length: strings, bytes, maps and arrays start with one.
-                byte[] varint = zigZagVarint(AVRO_LENGTHS[random.nextInt(AVRO_LENGTHS.length)]);
+                byte[] varint = LengthBombs.varint(AVRO_LENGTHS[random.nextInt(AVRO_LENGTHS.length)]);
                 return random.nextBoolean() ? insert(b, at, varint) : overwrite(b, at, varint);
             }
             case 4 -> {
@@ -94,18 +94,6 @@ public final class Mutations {
                 return c;
             }
         }
-    }
-
-    /** Avro's encoding of a long: zig-zag, then 7 bits a byte, least significant first. */
-    public static byte[] zigZagVarint(long value) {
-        long z = (value << 1) ^ (value >> 63);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        while ((z & ~0x7fL) != 0) {
-            out.write((int) ((z & 0x7f) | 0x80));
-            z >>>= 7;
-        }
-        out.write((int) z);
-        return out.toByteArray();
     }
 
     private byte[] randomBytes(int n) {
