@@ -3,7 +3,7 @@ package dev.sieve.cli;
 import ai.djl.Device;
 import dev.sieve.avro.ClipModel;
 import dev.sieve.avro.CropCombine;
-import dev.sieve.image.DecodeOptions;
+import dev.sieve.image.decode.DecodeOptions;
 import dev.sieve.image.ImagePreparer;
 import dev.sieve.model.CityHead;
 import dev.sieve.model.ClipEmbedder;

@@ -2,9 +2,9 @@ package dev.sieve.cli;
 
 import dev.sieve.avro.ClipModel;
 import dev.sieve.fetch.ImageFetcher;
-import dev.sieve.image.ClipPreprocessing;
-import dev.sieve.image.DecoderLibraries;
-import dev.sieve.image.DecodeOptions;
+import dev.sieve.image.clip.ClipPreprocessing;
+import dev.sieve.image.decode.DecoderLibraries;
+import dev.sieve.image.decode.DecodeOptions;
 import dev.sieve.image.ImagePreparer;
 import dev.sieve.model.BatchScorer;
 import dev.sieve.model.SimulatedAccelerator;

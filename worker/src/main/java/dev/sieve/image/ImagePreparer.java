@@ -1,5 +1,12 @@
 package dev.sieve.image;
 
+import dev.sieve.image.clip.ClipPreprocessing;
+import dev.sieve.image.clip.ClipProcessor;
+import dev.sieve.image.decode.DecodeOptions;
+import dev.sieve.image.decode.ImageDecoder;
+import dev.sieve.image.resize.FiveCrop;
+import dev.sieve.image.resize.PillowResize;
+import dev.sieve.image.resize.TilePlan;
 import dev.sieve.StageException;
 import dev.sieve.avro.FailureCode;
 import dev.sieve.avro.Stage;

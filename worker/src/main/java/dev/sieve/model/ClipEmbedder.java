@@ -14,7 +14,7 @@ import ai.djl.translate.TranslateException;
 import dev.sieve.StageException;
 import dev.sieve.avro.FailureCode;
 import dev.sieve.avro.Stage;
-import dev.sieve.image.ClipPreprocessing;
+import dev.sieve.image.clip.ClipPreprocessing;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

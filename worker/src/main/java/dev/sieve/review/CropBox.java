@@ -1,8 +1,8 @@
 package dev.sieve.review;
 
 import dev.sieve.avro.ScoredImage;
-import dev.sieve.image.FiveCrop;
-import dev.sieve.image.TilePlan;
+import dev.sieve.image.resize.FiveCrop;
+import dev.sieve.image.resize.TilePlan;
 import java.util.ArrayList;
 import java.util.List;
 

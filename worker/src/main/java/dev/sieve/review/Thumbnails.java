@@ -5,7 +5,7 @@ import dev.sieve.avro.FailureCode;
 import dev.sieve.avro.Stage;
 import dev.sieve.fetch.FetchConfig;
 import dev.sieve.fetch.FileRoot;
-import dev.sieve.image.DecodeOptions;
+import dev.sieve.image.decode.DecodeOptions;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;

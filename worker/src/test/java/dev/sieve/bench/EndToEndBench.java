@@ -7,7 +7,7 @@ import dev.sieve.avro.ImageRef;
 import dev.sieve.avro.ScoredImage;
 import dev.sieve.fetch.FetchConfig;
 import dev.sieve.fetch.ImageFetcher;
-import dev.sieve.image.DecodeOptions;
+import dev.sieve.image.decode.DecodeOptions;
 import dev.sieve.image.ImagePreparer;
 import dev.sieve.image.PreparedImage;
 import dev.sieve.kafka.AvroSerde;

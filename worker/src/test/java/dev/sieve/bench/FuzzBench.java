@@ -2,7 +2,7 @@ package dev.sieve.bench;
 
 import dev.sieve.fetch.ReferenceParsingFuzzTest;
 import dev.sieve.fuzz.SeededFuzzing;
-import dev.sieve.image.ImageDecodingFuzzTest;
+import dev.sieve.image.decode.ImageDecodingFuzzTest;
 import dev.sieve.kafka.ImageRefDecodingFuzzTest;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,8 +1,8 @@
 package dev.sieve.bench;
 
 import dev.sieve.StageException;
-import dev.sieve.image.DecodeOptions;
-import dev.sieve.image.ImageDecoder;
+import dev.sieve.image.decode.DecodeOptions;
+import dev.sieve.image.decode.ImageDecoder;
 import dev.sieve.image.Pixels;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -82,7 +82,7 @@ public class JpegDecodeBenchmark {
     /** DCT-scaled for the tiling path: the smallest M/8 whose shorter side still reaches the 1536 step. */
     @Benchmark
     public Pixels sieveImageDecoderDctScaled() throws StageException {
-        return dctDecoder.decode(jpeg, (w, h) -> dev.sieve.image.TilePlan.minDecodedShortSide(w, h, 672, 336, true))
+        return dctDecoder.decode(jpeg, (w, h) -> dev.sieve.image.resize.TilePlan.minDecodedShortSide(w, h, 672, 336, true))
                 .pixels();
     }
 }

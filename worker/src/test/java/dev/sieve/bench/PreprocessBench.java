@@ -2,8 +2,8 @@ package dev.sieve.bench;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.sieve.image.ClipPreprocessing;
-import dev.sieve.image.DecodeOptions;
+import dev.sieve.image.clip.ClipPreprocessing;
+import dev.sieve.image.decode.DecodeOptions;
 import dev.sieve.image.ImagePreparer;
 import dev.sieve.image.PreparedImage;
 import java.io.IOException;
@@ -39,8 +39,8 @@ public final class PreprocessBench {
                 DecodeOptions.JpegDecoder.valueOf(options.string("jpeg-decoder", defaults.jpegDecoder().name())),
                 Boolean.parseBoolean(options.string("dct-scaling", String.valueOf(defaults.dctScaling()))));
         System.out.println("sieve decode options: " + decodeOptions + ", libjpeg-turbo in use: "
-                + new dev.sieve.image.ImageDecoder(decodeOptions).usesTurboJpeg() + ", libdeflate in use: "
-                + new dev.sieve.image.ImageDecoder(decodeOptions).usesLibDeflate());
+                + new dev.sieve.image.decode.ImageDecoder(decodeOptions).usesTurboJpeg() + ", libdeflate in use: "
+                + new dev.sieve.image.decode.ImageDecoder(decodeOptions).usesLibDeflate());
         ImagePreparer preparer = new ImagePreparer(ClipPreprocessing.openaiClip336(), decodeOptions, true);
 
         List<byte[]> bytes = new ArrayList<>();

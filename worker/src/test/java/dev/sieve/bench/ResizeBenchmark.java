@@ -2,7 +2,7 @@ package dev.sieve.bench;
 
 import dev.sieve.image.PillowMode;
 import dev.sieve.image.Pixels;
-import dev.sieve.image.PillowResize;
+import dev.sieve.image.resize.PillowResize;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

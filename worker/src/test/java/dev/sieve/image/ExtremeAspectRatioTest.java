@@ -1,5 +1,10 @@
 package dev.sieve.image;
 
+import dev.sieve.image.clip.ClipPreprocessing;
+import dev.sieve.image.decode.DecodeOptions;
+import dev.sieve.image.decode.ImageDecoder;
+import dev.sieve.image.decode.ImageDecoderTest;
+import dev.sieve.image.resize.PillowResize;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;

@@ -1,5 +1,9 @@
 package dev.sieve.image;
 
+import dev.sieve.image.clip.ClipPreprocessing;
+import dev.sieve.image.clip.ClipProcessor;
+import dev.sieve.image.decode.DecodeOptions;
+import dev.sieve.image.decode.ImageDecoder;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
@@ -24,9 +28,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * scripts/reference/make_image_goldens.py (see scripts/reference/preprocess.py). Equality is exact: the uint8 crops
  * byte for byte, the float32 pixel values bit for bit.
  */
-class ImageGoldenTest {
+public class ImageGoldenTest {
 
-    record Case(String file, String mode, int width, int height, boolean tiling, String decoded,
+    public record Case(String file, String mode, int width, int height, boolean tiling, String decoded,
                 List<JsonObject> crops, JsonObject whole, String cropsPng) {
         @Override
         public String toString() {
@@ -34,7 +38,7 @@ class ImageGoldenTest {
         }
     }
 
-    static Stream<Case> cases() {
+    public static Stream<Case> cases() {
         JsonObject root = JsonParser.parseString(new String(resource("cases.json"), StandardCharsets.UTF_8))
                 .getAsJsonObject();
         return StreamSupport.stream(root.getAsJsonArray("cases").spliterator(), false).map(e -> {
@@ -160,7 +164,7 @@ class ImageGoldenTest {
         return count + " (max " + max + ")";
     }
 
-    static byte[] resource(String name) {
+    public static byte[] resource(String name) {
         try (InputStream in = ImageGoldenTest.class.getResourceAsStream("/image/" + name)) {
             if (in == null) throw new IllegalStateException("missing test resource image/" + name);
             return in.readAllBytes();
@@ -169,7 +173,7 @@ class ImageGoldenTest {
         }
     }
 
-    static String sha256(byte[] data) throws Exception {
+    public static String sha256(byte[] data) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
     }
 

@@ -1,5 +1,7 @@
 package dev.sieve.image;
 
+import dev.sieve.image.clip.ClipPreprocessing;
+import dev.sieve.image.decode.DecodeOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;

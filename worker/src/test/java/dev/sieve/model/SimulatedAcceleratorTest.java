@@ -2,8 +2,8 @@ package dev.sieve.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sieve.image.ClipPreprocessing;
-import dev.sieve.image.DecodeOptions;
+import dev.sieve.image.clip.ClipPreprocessing;
+import dev.sieve.image.decode.DecodeOptions;
 import dev.sieve.image.ImagePreparer;
 import dev.sieve.image.PreparedImage;
 import java.awt.image.BufferedImage;

@@ -7,7 +7,7 @@ import ai.djl.Device;
 import dev.sieve.avro.CropCombine;
 import dev.sieve.fetch.FetchConfig;
 import dev.sieve.fetch.ImageFetcher;
-import dev.sieve.image.DecodeOptions;
+import dev.sieve.image.decode.DecodeOptions;
 import dev.sieve.image.ImagePreparer;
 import dev.sieve.kafka.SharedKafka;
 import dev.sieve.model.ClipEmbedder;

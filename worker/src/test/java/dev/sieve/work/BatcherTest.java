@@ -7,7 +7,7 @@ import ai.djl.Device;
 import dev.sieve.StageException;
 import dev.sieve.avro.CropCombine;
 import dev.sieve.avro.Stage;
-import dev.sieve.image.DecodeOptions;
+import dev.sieve.image.decode.DecodeOptions;
 import dev.sieve.image.ImagePreparer;
 import dev.sieve.image.PreparedImage;
 import dev.sieve.model.ClipEmbedder;

@@ -14,7 +14,7 @@ import dev.sieve.avro.Stage;
 import dev.sieve.fetch.FetchConfig;
 import dev.sieve.fetch.GuardedTestFetchers;
 import dev.sieve.fetch.ImageFetcher;
-import dev.sieve.image.DecodeOptions;
+import dev.sieve.image.decode.DecodeOptions;
 import dev.sieve.image.ImagePreparer;
 import dev.sieve.kafka.SharedKafka;
 import dev.sieve.model.ClipEmbedder;

@@ -19,7 +19,7 @@ import dev.sieve.avro.Tag;
 import dev.sieve.cli.Sieve;
 import dev.sieve.fetch.FetchConfig;
 import dev.sieve.fetch.ImageFetcher;
-import dev.sieve.image.DecodeOptions;
+import dev.sieve.image.decode.DecodeOptions;
 import dev.sieve.image.ImagePreparer;
 import dev.sieve.kafka.AvroSerde;
 import dev.sieve.kafka.SharedKafka;

@@ -9,7 +9,7 @@ import dev.sieve.avro.FailedImage;
 import dev.sieve.avro.FailureCode;
 import dev.sieve.fetch.FetchConfig;
 import dev.sieve.fetch.ImageFetcher;
-import dev.sieve.image.DecodeOptions;
+import dev.sieve.image.decode.DecodeOptions;
 import dev.sieve.image.ImagePreparer;
 import dev.sieve.kafka.EmbeddedKafka;
 import dev.sieve.kafka.TopicReader;

@@ -1,5 +1,8 @@
-package dev.sieve.image;
+package dev.sieve.image.decode;
 
+import dev.sieve.image.ImageGoldenTest;
+import dev.sieve.image.ImagePreparer;
+import dev.sieve.image.clip.ClipPreprocessing;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;

@@ -1,5 +1,8 @@
-package dev.sieve.image;
+package dev.sieve.image.resize;
 
+import dev.sieve.image.ImageGoldenTest;
+import dev.sieve.image.PillowMode;
+import dev.sieve.image.Pixels;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Random;

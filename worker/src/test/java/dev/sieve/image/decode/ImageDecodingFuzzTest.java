@@ -1,5 +1,6 @@
-package dev.sieve.image;
+package dev.sieve.image.decode;
 
+import dev.sieve.image.Pixels;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sieve.StageException;

@@ -1,4 +1,4 @@
-package dev.sieve.image;
+package dev.sieve.image.decode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

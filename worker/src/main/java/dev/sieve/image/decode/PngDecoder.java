@@ -1,5 +1,8 @@
-package dev.sieve.image;
+package dev.sieve.image.decode;
 
+import dev.sieve.image.PillowMode;
+import dev.sieve.image.PixelBudget;
+import dev.sieve.image.Pixels;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 

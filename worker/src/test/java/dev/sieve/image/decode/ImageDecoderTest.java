@@ -1,5 +1,12 @@
-package dev.sieve.image;
+package dev.sieve.image.decode;
 
+import dev.sieve.image.ImageGoldenTest;
+import dev.sieve.image.ImagePreparer;
+import dev.sieve.image.PillowMode;
+import dev.sieve.image.PixelBudget;
+import dev.sieve.image.Pixels;
+import dev.sieve.image.PreparedImage;
+import dev.sieve.image.clip.ClipPreprocessing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -14,7 +21,7 @@ import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 
-class ImageDecoderTest {
+public class ImageDecoderTest {
     private final ImagePreparer preparer =
             new ImagePreparer(ClipPreprocessing.openaiClip336(), DecodeOptions.defaults(), true);
 
@@ -151,7 +158,7 @@ class ImageDecoderTest {
         return img;
     }
 
-    static byte[] encode(BufferedImage img, String format) throws Exception {
+    public static byte[] encode(BufferedImage img, String format) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         assertThat(ImageIO.write(img, format, out)).isTrue();
         return out.toByteArray();

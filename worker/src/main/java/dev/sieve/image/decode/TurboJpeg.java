@@ -1,4 +1,4 @@
-package dev.sieve.image;
+package dev.sieve.image.decode;
 
 import com.sun.jna.Library;
 import com.sun.jna.Native;

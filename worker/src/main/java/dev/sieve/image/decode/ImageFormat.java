@@ -1,4 +1,4 @@
-package dev.sieve.image;
+package dev.sieve.image.decode;
 
 /** Image formats recognised from their first bytes (never from a file name or a Content-Type). */
 public enum ImageFormat {

@@ -1,4 +1,4 @@
-package dev.sieve.image;
+package dev.sieve.image.decode;
 
 import dev.sieve.metrics.MeterNames;
 import io.micrometer.core.instrument.Gauge;

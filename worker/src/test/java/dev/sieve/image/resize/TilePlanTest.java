@@ -1,4 +1,4 @@
-package dev.sieve.image;
+package dev.sieve.image.resize;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,9 +1,11 @@
-package dev.sieve.image;
+package dev.sieve.image.resize;
 
+import dev.sieve.image.PillowMode;
+import dev.sieve.image.Pixels;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.sieve.image.FiveCrop.Origin;
+import dev.sieve.image.resize.FiveCrop.Origin;
 import org.junit.jupiter.api.Test;
 
 class FiveCropTest {

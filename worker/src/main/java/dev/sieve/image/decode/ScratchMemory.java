@@ -1,4 +1,4 @@
-package dev.sieve.image;
+package dev.sieve.image.decode;
 
 import com.sun.jna.Memory;
 import java.util.concurrent.atomic.AtomicLong;

@@ -1,4 +1,6 @@
-package dev.sieve.image;
+package dev.sieve.image.decode;
+
+import dev.sieve.image.resize.TilePlan;
 
 /**
  * How encoded bytes become pixels.

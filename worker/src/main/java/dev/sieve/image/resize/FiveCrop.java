@@ -1,5 +1,6 @@
-package dev.sieve.image;
+package dev.sieve.image.resize;
 
+import dev.sieve.image.Pixels;
 import java.util.List;
 
 /** torchvision's {@code five_crop}: the four corners and the centre, in that order (tl, tr, bl, br, centre). */

@@ -1,4 +1,4 @@
-package dev.sieve.image;
+package dev.sieve.image.resize;
 
 /**
  * city96's tiling rule ({@code CityClassifierPipeline.get_clip_emb}): tile only when the shorter side is larger

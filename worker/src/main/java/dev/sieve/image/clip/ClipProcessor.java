@@ -1,4 +1,9 @@
-package dev.sieve.image;
+package dev.sieve.image.clip;
+
+import dev.sieve.image.PillowMode;
+import dev.sieve.image.Pixels;
+import dev.sieve.image.resize.PillowResize;
+import dev.sieve.image.resize.TilePlan;
 
 /**
  * The steps of transformers' (slow) CLIPImageProcessor on one PIL image: {@code convert("RGB")}, shorter side to
@@ -50,7 +55,7 @@ public final class ClipProcessor {
         normalise(rgbCrop(image), out, offset);
     }
 
-    void normalise(Pixels crop, float[] out, int offset) {
+    public void normalise(Pixels crop, float[] out, int offset) {
         int plane = crop.width() * crop.height();
         byte[] d = crop.data();
         // One channel at a time: the writes run straight through each output plane.

@@ -1,5 +1,8 @@
-package dev.sieve.image;
+package dev.sieve.image.decode;
 
+import dev.sieve.image.ImageGoldenTest;
+import dev.sieve.image.PixelBudget;
+import dev.sieve.image.Pixels;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 

@@ -1,5 +1,10 @@
-package dev.sieve.image;
+package dev.sieve.image.decode;
 
+import dev.sieve.image.PillowMode;
+import dev.sieve.image.PixelBudget;
+import dev.sieve.image.Pixels;
+import dev.sieve.image.resize.PillowResize;
+import dev.sieve.image.resize.TilePlan;
 import dev.sieve.StageException;
 import dev.sieve.avro.FailureCode;
 import dev.sieve.avro.Stage;

@@ -1,4 +1,4 @@
-package dev.sieve.image;
+package dev.sieve.image.clip;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;

@@ -1,4 +1,6 @@
-package dev.sieve.image;
+package dev.sieve.image.decode;
+
+import dev.sieve.image.Pixels;
 
 /**
  * A JPEG's EXIF orientation tag (0x0112) and the transpose Pillow's {@code ImageOps.exif_transpose} applies for it.

@@ -1,5 +1,7 @@
-package dev.sieve.image;
+package dev.sieve.image.decode;
 
+import dev.sieve.image.Pixels;
+import dev.sieve.image.resize.TilePlan;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
