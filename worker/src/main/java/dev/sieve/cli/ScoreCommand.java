@@ -54,10 +54,12 @@ public final class ScoreCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         int failures = 0;
-        // The worker's own path, with every file readable (no file root but /, no byte limit but Java's) and no Kafka:
-        // the outcomes' records are never written, so the servers named here are never contacted.
+        // The worker's own path with no Kafka: the outcomes' records are never written, so the servers named here are
+        // never contacted. Any file is readable (the root is /); one over a quarter of the heap is TOO_LARGE before it
+        // is read, where reading it would end in an OutOfMemoryError.
         WorkerConfig config = WorkerConfig.defaults("sieve-score.invalid:9092").withWorkerId("sieve-score");
-        FetchConfig local = FetchConfig.defaults().withFileRoot(Path.of("/")).withMaxBytes(FetchConfig.MAX_BYTES_LIMIT);
+        FetchConfig local = FetchConfig.defaults().withFileRoot(Path.of("/"))
+                .withMaxBytes(Math.min(FetchConfig.MAX_BYTES_LIMIT, Runtime.getRuntime().maxMemory() / 4));
         try (ModelOptions.Loaded loaded = models.load(System.err);
              ImageFetcher reader = new ImageFetcher(local);
              ImagePipeline pipeline = new ImagePipeline(config, reader, loaded.preparer(), loaded.scorer(),
