@@ -40,8 +40,9 @@ import org.apache.kafka.common.errors.SerializationException;
  * which also builds the outcome. Memory: {@link FetchBudget} bounds the encoded bytes held, {@link PixelBudget} the
  * decoded pixels; the caller bounds the images in flight.
  *
- * <p>Where later steps plug in: the fetched bytes are in hand in {@link #prepare} (before any decoding: a content
- * hash, or a result reused for bytes scored before, belongs there); the prepared image and the model's
+ * <p>Where later steps plug in (docs/architecture.md, "Adding an output record per image"): the fetched bytes are in
+ * hand in {@link #prepare}, before any decoding (a content hash goes there; a result reused for bytes scored before
+ * goes between the fetch and prepare in {@link #process(ImageRef)}); the prepared image and the model's
  * {@link ImageScore} reach {@link #scored}, which asks each {@link SideOutput} for its records.
  */
 public final class ImagePipeline implements AutoCloseable {
