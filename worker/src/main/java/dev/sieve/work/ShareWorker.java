@@ -152,6 +152,7 @@ public final class ShareWorker implements AutoCloseable {
                 if (Worker.refusedForItself(error)) {
                     // Released, it would come back and be refused again until the delivery limit, and then its
                     // DELIVERY_LIMIT failure (the same record) too: the broker would archive it with no output at all.
+                    // Outputs of the image already written stay (at least once); its failure says which was refused.
                     outcome = pipeline.refused(outcome, outcome.outputs().get(j), error.getMessage());
                     error = sendError(producer.send(outcome.outputs().get(0).record())); // a refusal is one record
                 }
