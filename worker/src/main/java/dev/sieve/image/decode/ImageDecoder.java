@@ -37,11 +37,13 @@ public final class ImageDecoder {
     private final DecodeOptions options;
     private final TurboJpeg turbo;
     private final PngDecoder png;
+    private final LibWebp webp;
 
     public ImageDecoder(DecodeOptions options) {
         this.options = options;
         this.turbo = options.jpegDecoder() == DecodeOptions.JpegDecoder.AUTO ? TurboJpeg.load().orElse(null) : null;
         this.png = new PngDecoder(LibDeflate.load().orElse(null));
+        this.webp = LibWebp.load().orElse(null);
     }
 
     /** True when the PNGs sieve decodes itself are inflated with libdeflate (see {@link PngDecoder}). */
@@ -98,16 +100,35 @@ public final class ImageDecoder {
     public Decoded decode(byte[] encoded, SizePlan plan, PixelBudget.Share share) throws StageException {
         ImageFormat format = ImageFormat.sniff(encoded);
         if (format == null) {
+            String unsupported = UnsupportedFormat.describe(encoded);
+            if (unsupported != null) throw fail(FailureCode.UNSUPPORTED_FORMAT, unsupported);
             throw fail(FailureCode.NOT_AN_IMAGE, "the bytes start with no known image signature ("
                     + encoded.length + " bytes, first: " + hex(encoded) + ")");
         }
-        if (format == ImageFormat.JPEG && turbo != null) {
-            JpegColour jpeg = JpegColour.read(encoded);
-            // Four-component JPEGs (CMYK, refused YCCK) stay on the ImageIO path below.
-            if (jpeg == null || jpeg.components() != 4) return decodeTurbo(encoded, plan, share);
-        }
-        Pixels pixels = decodeImageIo(encoded, format, plan, share);
+        if (format == ImageFormat.JPEG) JpegColour.checkPillowOpens(encoded);
+        if (format == ImageFormat.JPEG && turbo != null) return decodeTurbo(encoded, plan, share);
+        Pixels pixels = format == ImageFormat.WEBP ? decodeWebp(encoded, plan, share)
+                : decodeImageIo(encoded, format, plan, share);
         return new Decoded(pixels, pixels.width(), pixels.height());
+    }
+
+    private Pixels decodeWebp(byte[] encoded, SizePlan plan, PixelBudget.Share share) throws StageException {
+        // Pillow's WebP plugin accepts a file only by its first chunk; with any other, no plugin identifies it.
+        String chunk = encoded.length < 16 ? "" : new String(encoded, 12, 4, java.nio.charset.StandardCharsets.ISO_8859_1);
+        if (!chunk.equals("VP8 ") && !chunk.equals("VP8L") && !chunk.equals("VP8X")) {
+            throw fail(FailureCode.NOT_AN_IMAGE, "RIFF WEBP file whose first chunk is not VP8, VP8L or VP8X ('"
+                    + chunk.replaceAll("[^ -~]", "?") + "'): Pillow identifies no image in it");
+        }
+        if (webp == null) {
+            throw fail(FailureCode.UNSUPPORTED_FORMAT, "WebP needs libwebp (Debian's libwebp7 and libwebpdemux2),"
+                    + " which did not load");
+        }
+        // WebPAnimDecoder's two canvases (8 bytes a pixel) and the Java copy (up to 4), plus the native copy of the
+        // encoded bytes: 3 pixels' worth of the budget's 4 bytes each.
+        return webp.decode(encoded, (w, h) -> {
+            checkPixels(ImageFormat.WEBP, w, h, plan);
+            admit(share, 3L * w * h + encoded.length / 4, 1);
+        });
     }
 
     private Decoded decodeTurbo(byte[] encoded, SizePlan plan, PixelBudget.Share share) throws StageException {
@@ -115,6 +136,7 @@ public final class ImageDecoder {
         int w;
         int h;
         boolean grey;
+        boolean cmyk;
         byte[] data;
         try (TurboJpeg.Decompressor d = turbo.decompressor()) {
             header = d.header(encoded);
@@ -130,11 +152,15 @@ public final class ImageDecoder {
             w = scale.scaled(header.width());
             h = scale.scaled(header.height());
             grey = header.colorspace() == TurboJpeg.CS_GRAY;
-            data = d.decode(encoded, w, h, grey ? TurboJpeg.PF_GRAY : TurboJpeg.PF_RGB);
+            cmyk = header.colorspace() == TurboJpeg.CS_CMYK || header.colorspace() == TurboJpeg.CS_YCCK;
+            data = d.decode(encoded, w, h, grey ? TurboJpeg.PF_GRAY : cmyk ? TurboJpeg.PF_CMYK : TurboJpeg.PF_RGB);
         } catch (TurboJpeg.TurboException e) {
             throw fail(FailureCode.CORRUPT_IMAGE, "JPEG could not be decoded: " + e.getMessage());
         }
-        Pixels pixels = new Pixels(w, h, grey ? PillowMode.L : PillowMode.RGB, data);
+        // Pillow asks libjpeg for CMYK (which turns YCCK into CMYK, as here) and reads it as "CMYK;I": it assumes
+        // Adobe's inverted storage whether or not the file has Adobe's marker.
+        if (cmyk) for (int i = 0; i < data.length; i++) data[i] = (byte) ~data[i];
+        Pixels pixels = new Pixels(w, h, grey ? PillowMode.L : cmyk ? PillowMode.CMYK : PillowMode.RGB, data);
         int fullW = header.width();
         int fullH = header.height();
         if (options.exifOrientation()) {
@@ -174,6 +200,7 @@ public final class ImageDecoder {
             }
         }
 
+        if (format == ImageFormat.JPEG) encoded = withoutIccProfile(encoded);
         Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format.imageIoName());
         if (!readers.hasNext()) {
             throw fail(FailureCode.UNSUPPORTED_FORMAT, format + " is recognised but no decoder for it is installed");
@@ -330,8 +357,11 @@ public final class ImageDecoder {
         return new Pixels(w, h, PillowMode.CMYK, out);
     }
 
-    /** From the JPEG markers: the frame's component count and the Adobe APP14 colour transform (-1 when absent). */
-    record JpegColour(int components, int adobeTransform) {
+    /**
+     * From the JPEG markers: the frame's sample precision and component count and the Adobe APP14 colour transform
+     * (-1 when absent).
+     */
+    record JpegColour(int precision, int components, int adobeTransform) {
         static JpegColour read(byte[] b) {
             int adobe = -1;
             int at = 2;
@@ -348,12 +378,55 @@ public final class ImageDecoder {
                     adobe = b[at + 15] & 0xff;
                 }
                 boolean frame = marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc;
-                if (frame && at + 9 < b.length) return new JpegColour(b[at + 9] & 0xff, adobe);
+                if (frame && at + 9 < b.length) return new JpegColour(b[at + 4] & 0xff, b[at + 9] & 0xff, adobe);
                 if (marker == 0xda) return null;
                 at += 2 + length;
             }
             return null;
         }
+
+        /**
+         * Pillow's JPEG plugin gives up on a frame header other than 8 bits and 1, 3 or 4 components (SyntaxError,
+         * so no plugin identifies the file): NOT_AN_IMAGE, before either decoder sees it.
+         */
+        static void checkPillowOpens(byte[] b) throws StageException {
+            JpegColour c = read(b);
+            if (c == null) return;
+            if (c.precision() != 8) {
+                throw fail(FailureCode.NOT_AN_IMAGE, "JPEG with " + c.precision() + "-bit samples: Pillow identifies"
+                        + " no image in it (it reads 8-bit JPEGs only)");
+            }
+            if (c.components() != 1 && c.components() != 3 && c.components() != 4) {
+                throw fail(FailureCode.NOT_AN_IMAGE, "JPEG with " + c.components() + " components: Pillow identifies"
+                        + " no image in it (it reads 1, 3 or 4)");
+            }
+        }
+    }
+
+    /**
+     * The JPEG without its APP2 ICC_PROFILE segments, for ImageIO, which would otherwise convert the pixels from the
+     * profile to sRGB: Pillow keeps the profile in {@code info} and never applies it. The bytes themselves when
+     * there is none.
+     */
+    static byte[] withoutIccProfile(byte[] b) {
+        java.io.ByteArrayOutputStream out = null;
+        int copied = 0;
+        int at = 2;
+        while (at + 4 <= b.length && (b[at] & 0xff) == 0xff) {
+            int marker = b[at + 1] & 0xff;
+            if (marker == 0xda || marker == 0xd9) break;
+            int length = ((b[at + 2] & 0xff) << 8) | (b[at + 3] & 0xff);
+            if (marker == 0xe2 && at + 16 <= b.length
+                    && new String(b, at + 4, 12, java.nio.charset.StandardCharsets.ISO_8859_1).equals("ICC_PROFILE\0")) {
+                if (out == null) out = new java.io.ByteArrayOutputStream(b.length);
+                out.write(b, copied, at - copied);
+                copied = Math.min(b.length, at + 2 + length);
+            }
+            at += 2 + length;
+        }
+        if (out == null) return b;
+        out.write(b, copied, b.length - copied);
+        return out.toByteArray();
     }
 
     private enum Sample { BYTE, HIGH_BYTE, CLIP_16, BILEVEL, PALETTE_RED }

@@ -20,7 +20,10 @@ final class TurboJpeg {
     static final String LIBRARY_PROPERTY = "sieve.turbojpeg.library";
     static final int PF_RGB = 0;
     static final int PF_GRAY = 6;
+    static final int PF_CMYK = 11;
     static final int CS_GRAY = 2;
+    static final int CS_CMYK = 3;
+    static final int CS_YCCK = 4;
 
     /** The subset of turbojpeg.h that decoding needs. */
     interface Api extends Library {
@@ -116,12 +119,12 @@ final class TurboJpeg {
         }
 
         /**
-         * Decodes to width x height (a size one of the scaling factors gives) into interleaved RGB or grey bytes.
+         * Decodes to width x height (a size one of the scaling factors gives) into interleaved RGB, grey or CMYK bytes.
          * Any warning (a truncated or corrupt stream, which the library fills in) is an error, as Pillow refuses a
          * truncated file.
          */
         byte[] decode(byte[] jpeg, int width, int height, int pixelFormat) throws TurboException {
-            int channels = pixelFormat == PF_GRAY ? 1 : 3;
+            int channels = pixelFormat == PF_GRAY ? 1 : pixelFormat == PF_CMYK ? 4 : 3;
             long size = Math.multiplyExact(Math.multiplyExact((long) width, height), channels);
             try (ScratchMemory.Lease dst = ScratchMemory.DECODED.lease(size)) {
                 if (api.tjDecompress2(handle, jpeg, new NativeLong(jpeg.length), dst.memory(), width, width * channels,
