@@ -140,7 +140,14 @@ def jpeg_cases(tmp):
     yield "ycck_adobe.jpg", ycck, None
     # libjpeg warns ("extraneous bytes before marker") and decodes; Pillow ignores libjpeg's warnings.
     yield "extraneous_bytes_before_eoi.jpg", baseline[:-2] + b"\x00\x17\x2a" + baseline[-2:], None
+    sos = baseline.index(b"\xff\xda")
+    # A stray restart marker mid-scan: libjpeg warns, resynchronises and decodes; Pillow ignores the warning.
+    yield "stray_restart_marker.jpg", baseline[:sos + 2000] + b"\xff\xd3" + baseline[sos + 2002:], None
     yield "truncated.jpg", baseline[:len(baseline) * 2 // 3], "CORRUPT_IMAGE"
+    # Every scan byte present, only the EOI marker missing: Pillow still calls it truncated.
+    yield "missing_eoi.jpg", baseline[:-2], "CORRUPT_IMAGE"
+    garbled = bytes(x ^ 0x5A for x in baseline[sos + 3000:sos + 3040])
+    yield "broken_scan_data.jpg", baseline[:sos + 3000] + garbled + baseline[sos + 3040:], "CORRUPT_IMAGE"
     yield "precision_12.jpg", patch_sof(baseline, 4, 12), "NOT_AN_IMAGE"
     yield "two_components.jpg", patch_sof(baseline, 9, 2), "NOT_AN_IMAGE"
 

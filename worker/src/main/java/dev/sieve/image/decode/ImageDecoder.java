@@ -153,7 +153,8 @@ public final class ImageDecoder {
             h = scale.scaled(header.height());
             grey = header.colorspace() == TurboJpeg.CS_GRAY;
             cmyk = header.colorspace() == TurboJpeg.CS_CMYK || header.colorspace() == TurboJpeg.CS_YCCK;
-            data = d.decode(encoded, w, h, grey ? TurboJpeg.PF_GRAY : cmyk ? TurboJpeg.PF_CMYK : TurboJpeg.PF_RGB);
+            data = d.decode(encoded, w, h, grey ? TurboJpeg.PF_GRAY : cmyk ? TurboJpeg.PF_CMYK : TurboJpeg.PF_RGB,
+                    message -> refuseIfTruncated(encoded, message));
         } catch (TurboJpeg.TurboException e) {
             throw fail(FailureCode.CORRUPT_IMAGE, "JPEG could not be decoded: " + e.getMessage());
         }
@@ -229,7 +230,10 @@ public final class ImageDecoder {
                 pixels = png != null ? fromPng(image, png) : fromOther(image);
             }
             if (warnings.first != null) {
-                throw fail(FailureCode.CORRUPT_IMAGE, format + " decoder warned: " + warnings.first);
+                if (format != ImageFormat.JPEG) {
+                    throw fail(FailureCode.CORRUPT_IMAGE, format + " decoder warned: " + warnings.first);
+                }
+                refuseIfTruncated(encoded, warnings.first);
             }
             if (options.exifOrientation() && format == ImageFormat.JPEG) {
                 pixels = ExifOrientation.apply(pixels, ExifOrientation.read(encoded));
@@ -339,20 +343,25 @@ public final class ImageDecoder {
 
     /**
      * A four-component JPEG as Pillow opens it: mode CMYK, samples inverted (Pillow's rawmode "CMYK;I": it assumes
-     * Adobe's convention, which Photoshop and Pillow itself write). The raw raster, so no ICC conversion happens.
+     * Adobe's convention, which Photoshop and Pillow itself write). The raw raster, so no ICC conversion happens; a
+     * YCCK raster (Adobe transform 2) is turned into CMYK first with libjpeg's own integer arithmetic, as libjpeg does
+     * for Pillow.
      */
-    private static Pixels cmyk(ImageReader reader, JpegColour jpeg) throws IOException, StageException {
-        if (jpeg.adobeTransform() == 2) {
-            throw fail(FailureCode.UNSUPPORTED_FORMAT, "YCCK JPEG (Adobe transform 2) is not supported");
-        }
+    private static Pixels cmyk(ImageReader reader, JpegColour jpeg) throws IOException {
         Raster r = reader.readRaster(0, null);
         int w = r.getWidth();
         int h = r.getHeight();
         byte[] out = new byte[Math.multiplyExact(Math.multiplyExact(w, h), 4)];
         int[] row = new int[w * 4];
+        boolean ycck = jpeg.adobeTransform() == 2;
         for (int y = 0; y < h; y++) {
             r.getPixels(0, y, w, 1, row);
-            for (int i = 0, d = y * w * 4; i < row.length; i++) out[d + i] = (byte) (255 - row[i]);
+            int d = y * w * 4;
+            if (ycck) {
+                for (int i = 0; i < row.length; i += 4, d += 4) YcckToCmyk.invertedCmyk(row, i, out, d);
+            } else {
+                for (int i = 0; i < row.length; i++) out[d + i] = (byte) (255 - row[i]);
+            }
         }
         return new Pixels(w, h, PillowMode.CMYK, out);
     }
@@ -566,6 +575,33 @@ public final class ImageDecoder {
         StringBuilder s = new StringBuilder();
         for (int i = 0; i < Math.min(8, b.length); i++) s.append(String.format("%02x", b[i] & 0xff));
         return s.toString();
+    }
+
+    /**
+     * After libjpeg warned. Pillow ignores libjpeg's warnings (corrupt data it decodes through, as a stray restart
+     * marker) but refuses a file whose data runs out before libjpeg is done ("image file is truncated"): where libjpeg
+     * reading from memory invents the missing EOI marker and warns. A JPEG with an EOI marker after its first scan
+     * header (entropy-coded data cannot hold one) ended where it meant to; one without ran out.
+     */
+    private static void refuseIfTruncated(byte[] jpeg, String warning) throws StageException {
+        int sos = -1;
+        int at = 2;
+        while (at + 4 <= jpeg.length && (jpeg[at] & 0xff) == 0xff) {
+            int marker = jpeg[at + 1] & 0xff;
+            if (marker == 0xff) {
+                at++;
+                continue;
+            }
+            if (marker == 0xda) {
+                sos = at;
+                break;
+            }
+            at += 2 + (((jpeg[at + 2] & 0xff) << 8) | (jpeg[at + 3] & 0xff));
+        }
+        for (int i = Math.max(sos, 0) + 2; sos >= 0 && i + 1 < jpeg.length; i++) {
+            if ((jpeg[i] & 0xff) == 0xff && (jpeg[i + 1] & 0xff) == 0xd9) return;
+        }
+        throw fail(FailureCode.CORRUPT_IMAGE, "JPEG is truncated (no EOI marker after the scan; libjpeg: " + warning + ")");
     }
 
     /** Pillow refuses a truncated file ("image file is truncated"); ImageIO only warns and fills with grey. */
