@@ -68,7 +68,7 @@ class WebpFidelityTest {
     }
 
     @Test
-    void withoutLibwebpWebpIsRefusedNamingThePackages() {
+    void aMissingLibraryLoadsAsEmpty() {
         assertThat(LibWebp.open("sieve-no-such-webp", "webpdemux")).isEmpty();
     }
 }
