@@ -30,8 +30,10 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * <p>PNG modes follow Pillow's PngImagePlugin table (bit depth, colour type): grey 1 bit is "1", grey 2/4/8 bits is
  * "L" (2 and 4 bits scaled by 85 and 17), grey 16 bits is "I" (stored here clipped to 0..255, which is what
  * {@code convert("RGB")} makes of it), palette is "P", grey+alpha 8 bits is "LA", grey+alpha 16 bits is "RGBA",
- * 16-bit samples keep their high byte. Other formats: palette images are "P", one band "L", two "LA", colour
- * with alpha "RGBA", else "RGB".
+ * 16-bit samples keep their high byte. JPEG: "L", "RGB" or "CMYK" by component count (libjpeg-turbo, else ImageIO;
+ * see {@link JpegMarkers}). WebP: "RGBA" or "RGB" as Pillow's WebP plugin decides ({@link LibWebp}). Other formats:
+ * palette images are "P", one band "L", two "LA", colour with alpha "RGBA", else "RGB". Formats Pillow does not
+ * open are named ({@link UnsupportedFormat}).
  */
 public final class ImageDecoder {
     private final DecodeOptions options;
@@ -105,7 +107,7 @@ public final class ImageDecoder {
             throw fail(FailureCode.NOT_AN_IMAGE, "the bytes start with no known image signature ("
                     + encoded.length + " bytes, first: " + hex(encoded) + ")");
         }
-        if (format == ImageFormat.JPEG) JpegColour.checkPillowOpens(encoded);
+        if (format == ImageFormat.JPEG) JpegMarkers.checkPillowOpens(encoded);
         if (format == ImageFormat.JPEG && turbo != null) return decodeTurbo(encoded, plan, share);
         Pixels pixels = format == ImageFormat.WEBP ? decodeWebp(encoded, plan, share)
                 : decodeImageIo(encoded, format, plan, share);
@@ -201,7 +203,7 @@ public final class ImageDecoder {
             }
         }
 
-        if (format == ImageFormat.JPEG) encoded = withoutIccProfile(encoded);
+        if (format == ImageFormat.JPEG) encoded = JpegMarkers.withoutIccProfile(encoded);
         Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format.imageIoName());
         if (!readers.hasNext()) {
             throw fail(FailureCode.UNSUPPORTED_FORMAT, format + " is recognised but no decoder for it is installed");
@@ -213,7 +215,7 @@ public final class ImageDecoder {
             int width = reader.getWidth(0);
             int height = reader.getHeight(0);
             checkPixels(format, width, height, plan);
-            JpegColour jpeg = format == ImageFormat.JPEG ? JpegColour.read(encoded) : null;
+            JpegMarkers.Frame jpeg = format == ImageFormat.JPEG ? JpegMarkers.frame(encoded) : null;
             ImageTypeSpecifier raw = png == null && jpeg == null ? reader.getRawImageType(0) : null;
             // Turning by EXIF orientation copies the pixels once more.
             int exif = options.exifOrientation() && format == ImageFormat.JPEG ? 2 : 1;
@@ -260,7 +262,7 @@ public final class ImageDecoder {
      * 2x. Other ImageIO formats are judged by the reader's raw image type (with alpha, a raster in another band
      * order is copied: 2x).
      */
-    static int costFactor(PngHeader png, JpegColour jpeg, ImageTypeSpecifier raw) {
+    static int costFactor(PngHeader png, JpegMarkers.Frame jpeg, ImageTypeSpecifier raw) {
         if (png != null) return png.bitDepth() == 16 && png.colourType() != 0 ? 3 : 1;
         if (jpeg != null) return jpeg.components() == 4 ? 2 : 1;
         if (raw == null) return 2; // unknown layout: assume alpha
@@ -347,7 +349,7 @@ public final class ImageDecoder {
      * YCCK raster (Adobe transform 2) is turned into CMYK first with libjpeg's own integer arithmetic, as libjpeg does
      * for Pillow.
      */
-    private static Pixels cmyk(ImageReader reader, JpegColour jpeg) throws IOException {
+    private static Pixels cmyk(ImageReader reader, JpegMarkers.Frame jpeg) throws IOException {
         Raster r = reader.readRaster(0, null);
         int w = r.getWidth();
         int h = r.getHeight();
@@ -364,78 +366,6 @@ public final class ImageDecoder {
             }
         }
         return new Pixels(w, h, PillowMode.CMYK, out);
-    }
-
-    /**
-     * From the JPEG markers: the frame's sample precision and component count and the Adobe APP14 colour transform
-     * (-1 when absent).
-     */
-    record JpegColour(int precision, int components, int adobeTransform) {
-        static JpegColour read(byte[] b) {
-            int adobe = -1;
-            int at = 2;
-            while (at + 4 <= b.length) {
-                if ((b[at] & 0xff) != 0xff) return null;
-                int marker = b[at + 1] & 0xff;
-                if (marker == 0xff) {
-                    at++;
-                    continue;
-                }
-                int length = ((b[at + 2] & 0xff) << 8) | (b[at + 3] & 0xff);
-                if (marker == 0xee && length >= 12 && at + 15 < b.length && b[at + 4] == 'A' && b[at + 5] == 'd'
-                        && b[at + 6] == 'o' && b[at + 7] == 'b' && b[at + 8] == 'e') {
-                    adobe = b[at + 15] & 0xff;
-                }
-                boolean frame = marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc;
-                if (frame && at + 9 < b.length) return new JpegColour(b[at + 4] & 0xff, b[at + 9] & 0xff, adobe);
-                if (marker == 0xda) return null;
-                at += 2 + length;
-            }
-            return null;
-        }
-
-        /**
-         * Pillow's JPEG plugin gives up on a frame header other than 8 bits and 1, 3 or 4 components (SyntaxError,
-         * so no plugin identifies the file): NOT_AN_IMAGE, before either decoder sees it.
-         */
-        static void checkPillowOpens(byte[] b) throws StageException {
-            JpegColour c = read(b);
-            if (c == null) return;
-            if (c.precision() != 8) {
-                throw fail(FailureCode.NOT_AN_IMAGE, "JPEG with " + c.precision() + "-bit samples: Pillow identifies"
-                        + " no image in it (it reads 8-bit JPEGs only)");
-            }
-            if (c.components() != 1 && c.components() != 3 && c.components() != 4) {
-                throw fail(FailureCode.NOT_AN_IMAGE, "JPEG with " + c.components() + " components: Pillow identifies"
-                        + " no image in it (it reads 1, 3 or 4)");
-            }
-        }
-    }
-
-    /**
-     * The JPEG without its APP2 ICC_PROFILE segments, for ImageIO, which would otherwise convert the pixels from the
-     * profile to sRGB: Pillow keeps the profile in {@code info} and never applies it. The bytes themselves when
-     * there is none.
-     */
-    static byte[] withoutIccProfile(byte[] b) {
-        java.io.ByteArrayOutputStream out = null;
-        int copied = 0;
-        int at = 2;
-        while (at + 4 <= b.length && (b[at] & 0xff) == 0xff) {
-            int marker = b[at + 1] & 0xff;
-            if (marker == 0xda || marker == 0xd9) break;
-            int length = ((b[at + 2] & 0xff) << 8) | (b[at + 3] & 0xff);
-            if (marker == 0xe2 && at + 16 <= b.length
-                    && new String(b, at + 4, 12, java.nio.charset.StandardCharsets.ISO_8859_1).equals("ICC_PROFILE\0")) {
-                if (out == null) out = new java.io.ByteArrayOutputStream(b.length);
-                out.write(b, copied, at - copied);
-                copied = Math.min(b.length, at + 2 + length);
-            }
-            at += 2 + length;
-        }
-        if (out == null) return b;
-        out.write(b, copied, b.length - copied);
-        return out.toByteArray();
     }
 
     private enum Sample { BYTE, HIGH_BYTE, CLIP_16, BILEVEL, PALETTE_RED }
@@ -579,29 +509,13 @@ public final class ImageDecoder {
 
     /**
      * After libjpeg warned. Pillow ignores libjpeg's warnings (corrupt data it decodes through, as a stray restart
-     * marker) but refuses a file whose data runs out before libjpeg is done ("image file is truncated"): where libjpeg
-     * reading from memory invents the missing EOI marker and warns. A JPEG with an EOI marker after its first scan
-     * header (entropy-coded data cannot hold one) ended where it meant to; one without ran out.
+     * marker) but refuses a file whose data runs out before libjpeg is done ("image file is truncated").
      */
     private static void refuseIfTruncated(byte[] jpeg, String warning) throws StageException {
-        int sos = -1;
-        int at = 2;
-        while (at + 4 <= jpeg.length && (jpeg[at] & 0xff) == 0xff) {
-            int marker = jpeg[at + 1] & 0xff;
-            if (marker == 0xff) {
-                at++;
-                continue;
-            }
-            if (marker == 0xda) {
-                sos = at;
-                break;
-            }
-            at += 2 + (((jpeg[at + 2] & 0xff) << 8) | (jpeg[at + 3] & 0xff));
+        if (JpegMarkers.endsBeforeEoi(jpeg)) {
+            throw fail(FailureCode.CORRUPT_IMAGE, "JPEG is truncated (no EOI marker after the scan; libjpeg: "
+                    + warning + ")");
         }
-        for (int i = Math.max(sos, 0) + 2; sos >= 0 && i + 1 < jpeg.length; i++) {
-            if ((jpeg[i] & 0xff) == 0xff && (jpeg[i + 1] & 0xff) == 0xd9) return;
-        }
-        throw fail(FailureCode.CORRUPT_IMAGE, "JPEG is truncated (no EOI marker after the scan; libjpeg: " + warning + ")");
     }
 
     /** Pillow refuses a truncated file ("image file is truncated"); ImageIO only warns and fills with grey. */

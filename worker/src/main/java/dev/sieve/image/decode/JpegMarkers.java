@@ -1,0 +1,116 @@
+package dev.sieve.image.decode;
+
+import dev.sieve.StageException;
+import dev.sieve.avro.FailureCode;
+import dev.sieve.avro.Stage;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+
+/** What sieve reads from a JPEG's marker segments, before and beside decoding it. */
+final class JpegMarkers {
+    private static final int SOS = 0xda;
+    private static final int EOI = 0xd9;
+
+    private JpegMarkers() {
+    }
+
+    /** One marker segment: its offset (at its 0xFF), marker byte and length field; false stops the walk. */
+    @FunctionalInterface
+    interface Visitor {
+        boolean visit(int at, int marker, int length);
+    }
+
+    /** Visits the segments after SOI up to and including the first scan header (SOS), or until the bytes stop making sense. */
+    static void walk(byte[] b, Visitor visitor) {
+        int at = 2;
+        while (at + 4 <= b.length && (b[at] & 0xff) == 0xff) {
+            int marker = b[at + 1] & 0xff;
+            if (marker == 0xff) { // fill byte
+                at++;
+                continue;
+            }
+            int length = ((b[at + 2] & 0xff) << 8) | (b[at + 3] & 0xff);
+            if (!visitor.visit(at, marker, length) || marker == SOS || marker == EOI) return;
+            at += 2 + length;
+        }
+    }
+
+    /** The frame header's sample precision and component count, and the Adobe APP14 colour transform (-1: none). */
+    record Frame(int precision, int components, int adobeTransform) {}
+
+    /** The first frame header, or null when none comes before the first scan. */
+    static Frame frame(byte[] b) {
+        int[] adobe = {-1};
+        Frame[] frame = {null};
+        walk(b, (at, marker, length) -> {
+            if (marker == 0xee && length >= 12 && at + 15 < b.length
+                    && new String(b, at + 4, 5, StandardCharsets.ISO_8859_1).equals("Adobe")) {
+                adobe[0] = b[at + 15] & 0xff;
+            }
+            boolean sof = marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc;
+            if (sof && at + 9 < b.length) frame[0] = new Frame(b[at + 4] & 0xff, b[at + 9] & 0xff, adobe[0]);
+            return frame[0] == null;
+        });
+        return frame[0];
+    }
+
+    /**
+     * Pillow's JPEG plugin gives up on a frame header other than 8 bits and 1, 3 or 4 components (SyntaxError, so no
+     * plugin identifies the file): NOT_AN_IMAGE, before either decoder sees it.
+     */
+    static void checkPillowOpens(byte[] b) throws StageException {
+        Frame f = frame(b);
+        if (f == null) return;
+        if (f.precision() != 8) {
+            throw notAnImage("JPEG with " + f.precision() + "-bit samples: Pillow identifies no image in it (it"
+                    + " reads 8-bit JPEGs only)");
+        }
+        if (f.components() != 1 && f.components() != 3 && f.components() != 4) {
+            throw notAnImage("JPEG with " + f.components() + " components: Pillow identifies no image in it (it"
+                    + " reads 1, 3 or 4)");
+        }
+    }
+
+    /**
+     * The JPEG without its APP2 ICC_PROFILE segments, for ImageIO, which would otherwise convert the pixels from the
+     * profile to sRGB: Pillow keeps the profile in {@code info} and never applies it. The bytes themselves when there
+     * is none.
+     */
+    static byte[] withoutIccProfile(byte[] b) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(b.length);
+        int[] copied = {0};
+        walk(b, (at, marker, length) -> {
+            if (marker == 0xe2 && at + 16 <= b.length
+                    && new String(b, at + 4, 12, StandardCharsets.ISO_8859_1).equals("ICC_PROFILE\0")) {
+                out.write(b, copied[0], at - copied[0]);
+                copied[0] = Math.min(b.length, at + 2 + length);
+            }
+            return true;
+        });
+        if (copied[0] == 0) return b;
+        out.write(b, copied[0], b.length - copied[0]);
+        return out.toByteArray();
+    }
+
+    /**
+     * True when no EOI marker follows the first scan header: the stream ran out before libjpeg was done (libjpeg
+     * reading from memory then invents the EOI and warns). Entropy-coded data cannot hold an EOI, so any one found
+     * after the scan header is where the file meant to end.
+     */
+    static boolean endsBeforeEoi(byte[] b) {
+        int[] sos = {-1};
+        walk(b, (at, marker, length) -> {
+            if (marker == SOS) sos[0] = at;
+            return true;
+        });
+        if (sos[0] < 0) return true;
+        for (int i = sos[0] + 2; i + 1 < b.length; i++) {
+            if ((b[i] & 0xff) == 0xff && (b[i + 1] & 0xff) == EOI) return false;
+        }
+        return true;
+    }
+
+    private static StageException notAnImage(String message) {
+        return new StageException(Stage.DECODE, FailureCode.NOT_AN_IMAGE, message);
+    }
+}
