@@ -150,6 +150,14 @@ def jpeg_cases(tmp):
     yield "broken_scan_data.jpg", baseline[:sos + 3000] + garbled + baseline[sos + 3040:], "CORRUPT_IMAGE"
     yield "precision_12.jpg", patch_sof(baseline, 4, 12), "NOT_AN_IMAGE"
     yield "two_components.jpg", patch_sof(baseline, 9, 2), "NOT_AN_IMAGE"
+    yield "frame_width_0.jpg", patch_sof(patch_sof(baseline, 7, 0), 8, 0), "NOT_AN_IMAGE"
+    sof = next(at for at, m, _ in segments(baseline) if m == 0xC0)
+    sof_end = sof + 2 + struct.unpack(">H", baseline[sof + 2:sof + 4])[0]
+    yield "no_frame_header.jpg", baseline[:sof] + baseline[sof_end:], "NOT_AN_IMAGE"
+    # Cut at a segment boundary before the scan: Pillow's marker loop runs out (IndexError), "cannot identify".
+    yield "ends_before_scan.jpg", baseline[:sos], "NOT_AN_IMAGE"
+    # Cut inside a segment before the scan: Pillow's read of the segment comes up short ("Truncated File Read").
+    yield "ends_inside_header_segment.jpg", baseline[:sof + 6], "CORRUPT_IMAGE"
 
 
 # ---------------------------------------------------------------- WebP

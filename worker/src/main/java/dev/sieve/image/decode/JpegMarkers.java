@@ -20,8 +20,12 @@ final class JpegMarkers {
         boolean visit(int at, int marker, int length);
     }
 
-    /** Visits the segments after SOI up to and including the first scan header (SOS), or until the bytes stop making sense. */
-    static void walk(byte[] b, Visitor visitor) {
+    /**
+     * Visits the segments after SOI up to and including the first scan header (SOS) or an EOI, or until the bytes
+     * stop making sense. Returns the offset where it stopped: past the end when the last segment claims more bytes
+     * than there are.
+     */
+    static int walk(byte[] b, Visitor visitor) {
         int at = 2;
         while (at + 4 <= b.length && (b[at] & 0xff) == 0xff) {
             int marker = b[at + 1] & 0xff;
@@ -30,13 +34,16 @@ final class JpegMarkers {
                 continue;
             }
             int length = ((b[at + 2] & 0xff) << 8) | (b[at + 3] & 0xff);
-            if (!visitor.visit(at, marker, length) || marker == SOS || marker == EOI) return;
+            if (!visitor.visit(at, marker, length) || marker == SOS || marker == EOI) return at;
             at += 2 + length;
         }
+        return at;
     }
 
-    /** The frame header's sample precision and component count, and the Adobe APP14 colour transform (-1: none). */
-    record Frame(int precision, int components, int adobeTransform) {}
+    /**
+     * The frame header's sample precision, size and component count, and the Adobe APP14 colour transform (-1: none).
+     */
+    record Frame(int precision, int height, int width, int components, int adobeTransform) {}
 
     /** The first frame header, or null when none comes before the first scan. */
     static Frame frame(byte[] b) {
@@ -48,19 +55,40 @@ final class JpegMarkers {
                 adobe[0] = b[at + 15] & 0xff;
             }
             boolean sof = marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc;
-            if (sof && at + 9 < b.length) frame[0] = new Frame(b[at + 4] & 0xff, b[at + 9] & 0xff, adobe[0]);
+            if (sof && at + 9 < b.length) {
+                frame[0] = new Frame(b[at + 4] & 0xff, ((b[at + 5] & 0xff) << 8) | (b[at + 6] & 0xff),
+                        ((b[at + 7] & 0xff) << 8) | (b[at + 8] & 0xff), b[at + 9] & 0xff, adobe[0]);
+            }
             return frame[0] == null;
         });
         return frame[0];
     }
 
     /**
-     * Pillow's JPEG plugin gives up on a frame header other than 8 bits and 1, 3 or 4 components (SyntaxError, so no
-     * plugin identifies the file): NOT_AN_IMAGE, before either decoder sees it.
+     * Where Pillow's JPEG plugin gives up while reading the header (a SyntaxError, IndexError or struct.error, so no
+     * plugin identifies the file): NOT_AN_IMAGE, before either decoder sees it, which would call it corrupt. That is a
+     * marker Pillow does not know, a header that ends (at a segment boundary, or in a marker or length field) or
+     * reaches EOI before any scan, a scan without a frame header, and a frame other than 8-bit, 1, 3 or 4 components
+     * and a non-empty size. A segment that runs past the end is Pillow's "Truncated File Read": the decoders' corrupt.
      */
     static void checkPillowOpens(byte[] b) throws StageException {
+        int[] stop = {0};
+        int end = walk(b, (at, marker, length) -> {
+            stop[0] = marker;
+            return marker >= 0xc0 || marker == 0;
+        });
+        if (stop[0] != 0 && stop[0] < 0xc0) {
+            throw notAnImage(String.format("JPEG marker 0xFF%02X, which Pillow does not know, before the first scan",
+                    stop[0]));
+        }
+        if (stop[0] == EOI || stop[0] != SOS && end <= b.length && end > b.length - 4) {
+            throw notAnImage("JPEG header ends before any scan (" + b.length + " bytes): Pillow identifies no image");
+        }
         Frame f = frame(b);
-        if (f == null) return;
+        if (f == null) {
+            if (stop[0] == SOS) throw notAnImage("JPEG scan without a frame header: Pillow identifies no image");
+            return;
+        }
         if (f.precision() != 8) {
             throw notAnImage("JPEG with " + f.precision() + "-bit samples: Pillow identifies no image in it (it"
                     + " reads 8-bit JPEGs only)");
@@ -68,6 +96,10 @@ final class JpegMarkers {
         if (f.components() != 1 && f.components() != 3 && f.components() != 4) {
             throw notAnImage("JPEG with " + f.components() + " components: Pillow identifies no image in it (it"
                     + " reads 1, 3 or 4)");
+        }
+        if (f.width() == 0 || f.height() == 0) {
+            throw notAnImage("JPEG frame header gives an empty size " + f.width() + "x" + f.height()
+                    + ": Pillow identifies no image in it");
         }
     }
 
