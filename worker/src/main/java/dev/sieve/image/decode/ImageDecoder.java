@@ -16,6 +16,7 @@ import java.awt.image.PixelInterleavedSampleModel;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
@@ -109,14 +110,16 @@ public final class ImageDecoder {
         }
         if (format == ImageFormat.JPEG) JpegMarkers.checkPillowOpens(encoded);
         if (format == ImageFormat.JPEG && turbo != null) return decodeTurbo(encoded, plan, share);
-        Pixels pixels = format == ImageFormat.WEBP ? decodeWebp(encoded, plan, share)
-                : decodeImageIo(encoded, format, plan, share);
+        Pixels pixels = switch (format) {
+            case WEBP -> decodeWebp(encoded, plan, share);
+            default -> decodeImageIo(encoded, format, plan, share);
+        };
         return new Decoded(pixels, pixels.width(), pixels.height());
     }
 
     private Pixels decodeWebp(byte[] encoded, SizePlan plan, PixelBudget.Share share) throws StageException {
         // Pillow's WebP plugin accepts a file only by its first chunk; with any other, no plugin identifies it.
-        String chunk = encoded.length < 16 ? "" : new String(encoded, 12, 4, java.nio.charset.StandardCharsets.ISO_8859_1);
+        String chunk = encoded.length < 16 ? "" : new String(encoded, 12, 4, StandardCharsets.ISO_8859_1);
         if (!chunk.equals("VP8 ") && !chunk.equals("VP8L") && !chunk.equals("VP8X")) {
             throw fail(FailureCode.NOT_AN_IMAGE, "RIFF WEBP file whose first chunk is not VP8, VP8L or VP8X ('"
                     + chunk.replaceAll("[^ -~]", "?") + "'): Pillow identifies no image in it");
