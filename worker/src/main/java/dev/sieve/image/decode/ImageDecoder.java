@@ -106,8 +106,18 @@ public final class ImageDecoder {
             // Four-component JPEGs (CMYK, refused YCCK) stay on the ImageIO path below.
             if (jpeg == null || jpeg.components() != 4) return decodeTurbo(encoded, plan, share);
         }
-        Pixels pixels = decodeImageIo(encoded, format, plan, share);
+        Pixels pixels = format == ImageFormat.TIFF ? decodeTiff(encoded, plan, share)
+                : decodeImageIo(encoded, format, plan, share);
         return new Decoded(pixels, pixels.width(), pixels.height());
+    }
+
+    private Pixels decodeTiff(byte[] encoded, SizePlan plan, PixelBudget.Share share) throws StageException {
+        TiffDecoder.Header header = TiffDecoder.header(encoded);
+        checkPixels(ImageFormat.TIFF, header.width(), header.height(), plan);
+        // The reader's memory-cached stream keeps a copy of the encoded bytes, and a file whose byte counts are cut
+        // is copied once more: charged at 4 bytes a pixel.
+        admit(share, header.width() * header.height() * header.costFactor() + encoded.length / 2, 1);
+        return TiffDecoder.decode(encoded, header);
     }
 
     private Decoded decodeTurbo(byte[] encoded, SizePlan plan, PixelBudget.Share share) throws StageException {
