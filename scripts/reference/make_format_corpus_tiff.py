@@ -235,6 +235,17 @@ def make(name, kind, w, h, tmp):
             with open(path, "r+b") as f:
                 f.seek(4)
                 f.write((0x7FFFFFF0).to_bytes(4, "little"))
+        elif kind.startswith("hostile_damaged_"):
+            # The second half of every strip's compressed data zeroed: the streams end early or go wrong.
+            compression = {"lzw": "tiff_lzw", "deflate": "tiff_adobe_deflate", "packbits": "packbits"}[kind[16:]]
+            Image.fromarray(picture(w, h)).save(path, compression=compression)
+            with open(path, "r+b") as f:
+                data = bytearray(f.read())
+                im = Image.open(path)
+                for o, c in zip(im.tag_v2[273], im.tag_v2[279]):
+                    data[o + c // 2:o + c] = bytes(c - c // 2)
+                f.seek(0)
+                f.write(data)
         else:
             raise ValueError(kind)
     else:
@@ -290,6 +301,9 @@ CASES = [
     ("hostile_huge_size_100000x100000", "hostile_huge_size", 64, 40, "TOO_MANY_PIXELS"),
     ("hostile_strip_count_4gb_64x40", "hostile_strip_count_4gb", 64, 40, None),
     ("hostile_ifd_outside_64x40", "hostile_ifd_outside", 64, 40, "CORRUPT_IMAGE"),
+    ("hostile_damaged_lzw_120x80", "hostile_damaged_lzw", 120, 80, "CORRUPT_IMAGE"),
+    ("hostile_damaged_deflate_120x80", "hostile_damaged_deflate", 120, 80, "CORRUPT_IMAGE"),
+    ("hostile_damaged_packbits_120x80", "hostile_damaged_packbits", 120, 80, "CORRUPT_IMAGE"),
 ]
 
 

@@ -75,6 +75,7 @@ final class TiffDecoder {
         }
         ImageReader reader = readers.next();
         byte[] readable = header.directory().forReader(encoded);
+        TiffStripCheck.check(readable, header.directory());
         try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(readable))) {
             reader.setInput(in, true, true);
             BufferedImage image = reader.read(0);

@@ -173,7 +173,7 @@ record TiffDirectory(boolean bigEndian, long width, long height, int photometric
     }
 
     /** The bytes an uncompressed strip or tile holds: its rows (the last strip's may be fewer) of whole bytes. */
-    private long uncompressedBytes(int index) {
+    long uncompressedBytes(int index) {
         Segments s = segments;
         int spp = samplesPerPixel == null ? 1 : samplesPerPixel;
         boolean separate = planar == 2;
