@@ -47,10 +47,10 @@ final class TiffDecoder {
          * stored width, a byte per sample below 8 bits) and the Pixels made from it.
          */
         int costFactor() {
-            int raster = 0;
-            for (int b : directory.bitsPerSample()) raster += b <= 8 ? 1 : (b + 7) / 8;
-            raster *= Math.max(1, directory.samplesPerPixel() == null ? 1
-                    : directory.samplesPerPixel() / Math.max(1, directory.bitsPerSample().length));
+            int samples = Math.max(directory.samplesPerPixel() == null ? 1 : directory.samplesPerPixel(),
+                    directory.bitsPerSample().length);
+            int widest = java.util.Arrays.stream(directory.bitsPerSample()).max().orElse(8);
+            int raster = samples * Math.max(1, (widest + 7) / 8);
             return Math.max(1, (raster + layout.mode().channels() + 3) / 4);
         }
     }
