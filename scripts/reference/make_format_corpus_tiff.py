@@ -174,10 +174,9 @@ def make(name, kind, w, h, tmp):
     elif kind == "cmyk":
         Image.fromarray(rgb).convert("CMYK").save(path, compression="tiff_adobe_deflate")
     elif kind == "rgb16":
-        arr16 = rgb.astype(np.uint16) * 257 + np.uint16(77)
+        # ImageMagick writes 16-bit RGB with Deflate and the horizontal predictor.
         Image.fromarray(rgb).save(src)
         magick(path, src, "-depth", "16", "-compress", "zip")
-        _ = arr16
     elif kind in ("i16", "i16_tiled_refused", "i16_tiled_no_resize"):
         Image.fromarray(grey16(w, h, 1000).astype(np.uint16)).save(path, compression="tiff_adobe_deflate")
     elif kind in ("i16_predictor", "i32_predictor_tiles", "f32_predictor", "i16_signed_predictor"):

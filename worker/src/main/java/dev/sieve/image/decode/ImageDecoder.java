@@ -29,7 +29,7 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  *
  * <p>PNG modes follow Pillow's PngImagePlugin table (bit depth, colour type): grey 1 bit is "1", grey 2/4/8 bits is
  * "L" (2 and 4 bits scaled by 85 and 17), grey 16 bits is "I" (32-bit ints, as Pillow holds them), palette is "P", grey+alpha 8 bits is "LA", grey+alpha 16 bits is "RGBA",
- * 16-bit samples keep their high byte. Other formats: palette images are "P", one band "L", two "LA", colour
+ * 16-bit samples keep their high byte. TIFF follows Pillow's TiffImagePlugin table ({@link TiffDecoder}). Other formats: palette images are "P", one band "L", two "LA", colour
  * with alpha "RGBA", else "RGB".
  */
 public final class ImageDecoder {
