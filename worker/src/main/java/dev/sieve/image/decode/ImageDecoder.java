@@ -29,10 +29,9 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * checked against {@link DecodeOptions#maxPixels()} before any pixel is decoded.
  *
  * <p>PNG modes follow Pillow's PngImagePlugin table (bit depth, colour type): grey 1 bit is "1", grey 2/4/8 bits is
- * "L" (2 and 4 bits scaled by 85 and 17), grey 16 bits is "I" (stored here clipped to 0..255, which is what
- * {@code convert("RGB")} makes of it), palette is "P", grey+alpha 8 bits is "LA", grey+alpha 16 bits is "RGBA",
+ * "L" (2 and 4 bits scaled by 85 and 17), grey 16 bits is "I" (32-bit ints, as Pillow holds them), palette is "P", grey+alpha 8 bits is "LA", grey+alpha 16 bits is "RGBA",
  * 16-bit samples keep their high byte. JPEG: "L", "RGB" or "CMYK" by component count (libjpeg-turbo, else ImageIO;
- * see {@link JpegMarkers}). WebP: "RGBA" or "RGB" as Pillow's WebP plugin decides ({@link LibWebp}). Other formats:
+ * see {@link JpegMarkers}). TIFF follows Pillow's TiffImagePlugin table ({@link TiffDecoder}). WebP: "RGBA" or "RGB" as Pillow's WebP plugin decides ({@link LibWebp}). Other formats:
  * palette images are "P", one band "L", two "LA", colour with alpha "RGBA", else "RGB". Formats Pillow does not
  * open are named ({@link UnsupportedFormat}).
  */
@@ -112,6 +111,7 @@ public final class ImageDecoder {
         if (format == ImageFormat.JPEG && turbo != null) return decodeTurbo(encoded, plan, share);
         Pixels pixels = switch (format) {
             case WEBP -> decodeWebp(encoded, plan, share);
+            case TIFF -> decodeTiff(encoded, plan, share);
             default -> decodeImageIo(encoded, format, plan, share);
         };
         return new Decoded(pixels, pixels.width(), pixels.height());
@@ -134,6 +134,15 @@ public final class ImageDecoder {
             checkPixels(ImageFormat.WEBP, w, h, plan);
             admit(share, 3L * w * h + encoded.length / 4, 1);
         });
+    }
+
+    private Pixels decodeTiff(byte[] encoded, SizePlan plan, PixelBudget.Share share) throws StageException {
+        TiffDecoder.Header header = TiffDecoder.header(encoded);
+        checkPixels(ImageFormat.TIFF, header.width(), header.height(), plan);
+        // The reader's memory-cached stream keeps a copy of the encoded bytes, and a file whose byte counts are cut
+        // is copied once more: charged at 4 bytes a pixel.
+        admit(share, header.width() * header.height() * header.costFactor() + encoded.length / 2, 1);
+        return TiffDecoder.decode(encoded, header);
     }
 
     private Decoded decodeTurbo(byte[] encoded, SizePlan plan, PixelBudget.Share share) throws StageException {
@@ -261,12 +270,12 @@ public final class ImageDecoder {
      * copy before a resize and the processor's convert("RGB") are made strip by strip
      * ({@link PillowResize#resizeWindow(Pixels, java.util.function.UnaryOperator, int, int, PillowResize.Filter,
      * int, int, int, int)}), never for the whole image. A 16-bit colour PNG holds its 16-bit raster and the 8-bit copy
-     * at once (up to 8 + 4 bytes): 3x. A CMYK JPEG through ImageIO holds its raster and the inverted copy (4 + 4):
+     * at once (up to 8 + 4 bytes): 3x; a 16-bit grey one its raster and the "I" ints (2 + 4): 2x. A CMYK JPEG through ImageIO holds its raster and the inverted copy (4 + 4):
      * 2x. Other ImageIO formats are judged by the reader's raw image type (with alpha, a raster in another band
      * order is copied: 2x).
      */
     static int costFactor(PngHeader png, JpegMarkers.Frame jpeg, ImageTypeSpecifier raw) {
-        if (png != null) return png.bitDepth() == 16 && png.colourType() != 0 ? 3 : 1;
+        if (png != null) return png.bitDepth() != 16 ? 1 : png.colourType() == 0 ? 2 : 3;
         if (jpeg != null) return jpeg.components() == 4 ? 2 : 1;
         if (raw == null) return 2; // unknown layout: assume alpha
         int bits = raw.getSampleModel().getSampleSize(0);
@@ -316,7 +325,7 @@ public final class ImageDecoder {
                 case 1 -> convert(image, PillowMode.BILEVEL, new int[] {0}, Sample.BILEVEL);
                 case 2, 4 -> convert(image, PillowMode.L, new int[] {0}, Sample.PALETTE_RED);
                 case 8 -> convert(image, PillowMode.L, new int[] {0}, Sample.BYTE);
-                default -> convert(image, PillowMode.L, new int[] {0}, Sample.CLIP_16);
+                default -> grey16AsInt(image);
             };
             case 2 -> convert(image, PillowMode.RGB, new int[] {0, 1, 2}, bits == 16 ? Sample.HIGH_BYTE : Sample.BYTE);
             case 3 -> palette(image);
@@ -371,7 +380,22 @@ public final class ImageDecoder {
         return new Pixels(w, h, PillowMode.CMYK, out);
     }
 
-    private enum Sample { BYTE, HIGH_BYTE, CLIP_16, BILEVEL, PALETTE_RED }
+    private enum Sample { BYTE, HIGH_BYTE, BILEVEL, PALETTE_RED }
+
+    /** A 16-bit grey PNG as Pillow opens it: mode "I", each sample a 32-bit int (resized in 32 bits, then clipped). */
+    private static Pixels grey16AsInt(BufferedImage image) {
+        Raster r = image.getRaster();
+        int w = r.getWidth();
+        int h = r.getHeight();
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(Math.multiplyExact(Math.multiplyExact(w, h), 4))
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int[] row = new int[w];
+        for (int y = 0; y < h; y++) {
+            r.getSamples(0, y, w, 1, 0, row);
+            for (int x = 0; x < w; x++) out.putInt((y * w + x) * 4, row[x]);
+        }
+        return new Pixels(w, h, PillowMode.I, out.array());
+    }
 
     /** Copies the listed raster bands (in output channel order) into an interleaved byte array. */
     private static Pixels convert(BufferedImage image, PillowMode mode, int[] bands, Sample sample) {
@@ -401,7 +425,6 @@ public final class ImageDecoder {
                     out[base + x * c] = (byte) switch (sample) {
                         case BYTE -> v;
                         case HIGH_BYTE -> v >> 8;
-                        case CLIP_16 -> Math.min(v, 255);
                         case BILEVEL -> v != 0 ? 255 : 0;
                         case PALETTE_RED -> lut[v];
                     };

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * fits well inside); an answer within 20 s.
  *
  * <p>The corpus is every test image under 64 KB (the hostile set, the golden cases and the format corpus: WebP through
- * libwebp, JPEG variants, the formats only named). {@code mvn verify} runs
+ * libwebp, JPEG variants, TIFF, the formats only named). {@code mvn verify} runs
  * 400 seeded mutations; {@code scripts/bench fuzz} runs {@link #fuzzerTestOneInput} under Jazzer.
  */
 public class ImageDecodingFuzzTest {
