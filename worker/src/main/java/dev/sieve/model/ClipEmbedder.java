@@ -152,10 +152,34 @@ public final class ClipEmbedder implements AutoCloseable {
         checkCount(batch.floats(), count);
         if (count == 0) return new float[0][];
         int size = preprocessing.cropSize();
+        try (NDManager call = model.getNDManager().newSubManager()) {
+            return forward(call, call.create(batch.bytes(), new Shape(count, 3, size, size), DataType.FLOAT32), count);
+        }
+    }
+
+    /**
+     * Embeds crops already on the model's device ({@link DevicePreprocessor}'s output): [count, 3, S, S] float32.
+     * The caller keeps the input (and closes its manager).
+     */
+    public float[][] embed(NDArray input) throws StageException {
+        int size = preprocessing.cropSize();
+        Shape shape = input.getShape();
+        if (shape.dimension() != 4 || shape.get(1) != 3 || shape.get(2) != size || shape.get(3) != size
+                || input.getDataType() != DataType.FLOAT32) {
+            throw new StageException(Stage.INFER, FailureCode.INTERNAL, "CLIP " + id + " takes [N, 3, " + size + ", "
+                    + size + "] float32; got " + shape + " " + input.getDataType());
+        }
+        int count = Math.toIntExact(shape.get(0));
+        if (count == 0) return new float[0][];
+        try (NDManager call = model.getNDManager().newSubManager()) {
+            return forward(call, input, count);
+        }
+    }
+
+    private float[][] forward(NDManager call, NDArray input, int count) throws StageException {
         Predictor<NDList, NDList> predictor = borrow();
         float[] flat;
-        try (NDManager call = model.getNDManager().newSubManager()) {
-            NDArray input = call.create(batch.bytes(), new Shape(count, 3, size, size), DataType.FLOAT32);
+        try {
             NDList output = predictor.predict(new NDList(input));
             output.attach(call);
             if (output.size() != 1) {

@@ -135,6 +135,7 @@ public final class Worker implements AutoCloseable {
         this.pixelBudget = new PixelBudget(config.pixelBudget());
         this.fetchBudget = new FetchBudget(config.fetchBudgetBytes());
         metrics.bind(pixelBudget, fetchBudget);
+        metrics.bind(preparer);
         this.fetcher = fetcher;
         this.preparer = preparer;
         this.scorer = scorer;
