@@ -13,7 +13,11 @@ import dev.sieve.image.decode.DecodeOptions;
 import dev.sieve.image.device.PreprocessOn;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import dev.sieve.avro.CropCombine;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -95,6 +99,39 @@ class DevicePreprocessorTest {
             device.prepare(prepared.device(), batch);
         }
         assertThat(budget.available()).isEqualTo(10_000_000);
+    }
+
+    @Test
+    void scoresAMixedBatchAsTheHostPathDoes() throws Exception {
+        // One batch: tiled with the whole image for the score head (RGBA), untiled (L), and CMYK, which falls back to
+        // host crops inside the same forward pass. The CLIP input is the same tensor, so the scores are equal.
+        List<String> files = List.of("cases/rgba_1600x1000_tiled_resized.png", "cases/l_500x350.png",
+                "cases/jpeg_cmyk_1600x800_tiled_resized.jpg", "cases/p_1700x800_tiled_resized.png");
+        ImagePreparer host = new ImagePreparer(CLIP, DecodeOptions.defaults(), true);
+        ImagePreparer onDevice = new ImagePreparer(CLIP, DecodeOptions.defaults(), true, PreprocessOn.DEVICE);
+        List<PreparedImage> hostImages = new ArrayList<>();
+        List<PreparedImage> deviceImages = new ArrayList<>();
+        for (String f : files) {
+            hostImages.add(host.prepare(ImageGoldenTest.resource(f), true));
+            deviceImages.add(onDevice.prepare(ImageGoldenTest.resource(f), true));
+        }
+        assertThat(deviceImages).filteredOn(i -> i.device() == null).hasSize(1);
+        assertThat(onDevice.hostFallbacks()).isEqualTo(1);
+
+        try (ClipEmbedder embedder = ClipEmbedder.load(ModelFixtures.clip336(), Device.cpu());
+             CityHead binary = CityHead.load(ModelFixtures.head("TestAnime-Binary-v0.1"), Device.cpu());
+             CityHead aesthetic = CityHead.load(ModelFixtures.head("TestAesthetic-v0.3"), Device.cpu())) {
+            Scorer onHost = new Scorer(embedder, List.of(binary, aesthetic), CropCombine.MEAN);
+            Scorer withStep = new Scorer(embedder, List.of(binary, aesthetic), CropCombine.MEAN, Map.of(), device);
+
+            List<ImageScore> expected = onHost.score(hostImages);
+            List<ImageScore> actual = withStep.score(deviceImages);
+
+            for (int i = 0; i < files.size(); i++) {
+                assertThat(actual.get(i).heads()).as(files.get(i)).isEqualTo(expected.get(i).heads());
+                assertThat(actual.get(i).topTags()).as(files.get(i)).isEqualTo(expected.get(i).topTags());
+            }
+        }
     }
 
     static String sha256(float[] values, int offset, int count) throws Exception {
