@@ -9,7 +9,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
 import dev.sieve.StageException;
 import dev.sieve.avro.FailureCode;
@@ -21,10 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.List;
-import java.util.concurrent.ConcurrentLinkedDeque;
 
 /**
  * CLIP's image tower as a TorchScript file ({@code <id>.pt}, see models/README.md) that maps
@@ -44,13 +40,13 @@ public final class ClipEmbedder implements AutoCloseable {
     private final String id;
     private final String digest;
     private final DataType precision;
-    private final ConcurrentLinkedDeque<Predictor<NDList, NDList>> idle = new ConcurrentLinkedDeque<>();
-    private final List<Predictor<NDList, NDList>> all = new ArrayList<>();
+    private final PredictorPool predictors;
     private volatile boolean closed;
 
     private ClipEmbedder(Model model, ClipPreprocessing preprocessing, String id, String digest, DataType precision) {
         this.precision = precision;
         this.model = model;
+        this.predictors = new PredictorPool(model);
         this.preprocessing = preprocessing;
         this.id = id;
         this.digest = digest;
@@ -198,7 +194,7 @@ public final class ClipEmbedder implements AutoCloseable {
             throw new StageException(Stage.INFER, FailureCode.MODEL_ERROR, "CLIP " + id + " failed on " + count
                     + " crops: " + e.getMessage(), e);
         } finally {
-            idle.push(predictor);
+            predictors.giveBack(predictor);
         }
         float[][] result = new float[count][EMBEDDING_WIDTH];
         for (int i = 0; i < count; i++) System.arraycopy(flat, i * EMBEDDING_WIDTH, result[i], 0, EMBEDDING_WIDTH);
@@ -216,24 +212,14 @@ public final class ClipEmbedder implements AutoCloseable {
 
     private Predictor<NDList, NDList> borrow() {
         if (closed) throw new IllegalStateException("CLIP " + id + " is closed");
-        Predictor<NDList, NDList> predictor = idle.poll();
-        if (predictor != null) return predictor;
-        synchronized (all) {
-            predictor = model.newPredictor(new NoopTranslator());
-            all.add(predictor);
-            return predictor;
-        }
+        return predictors.borrow();
     }
 
     @Override
     public void close() {
         if (closed) return; // the Scorer closes its embedder too; a second close must be harmless
         closed = true;
-        synchronized (all) {
-            all.forEach(Predictor::close);
-            all.clear();
-        }
-        idle.clear();
+        predictors.close();
         model.close();
     }
 }

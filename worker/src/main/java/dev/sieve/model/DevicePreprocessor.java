@@ -9,7 +9,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
 import dev.sieve.StageException;
 import dev.sieve.avro.FailureCode;
@@ -23,9 +22,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ConcurrentLinkedDeque;
 
 /**
  * The device step of {@code --preprocess-on device}: runs city96's tiling and CLIP's preprocessing on the device CLIP
@@ -34,7 +30,7 @@ import java.util.concurrent.ConcurrentLinkedDeque;
  * scripts/models/export_pillow_preprocess.py: it holds no weights and no geometry, only the integer ops.
  *
  * <p>One image per call: its pixels go to the device in one copy, its working tensors are freed before the next image,
- * so the device holds one image's work at a time (about 13 bytes per pixel of it at the peak) plus the batch's crops.
+ * so the device holds one image's work at a time (about 30 bytes per RGB pixel of it at the peak) plus the batch's crops.
  * Thread-safe as {@link ClipEmbedder} is: a predictor per concurrent call.
  */
 public final class DevicePreprocessor implements AutoCloseable {
@@ -44,13 +40,13 @@ public final class DevicePreprocessor implements AutoCloseable {
     private final Model model;
     private final ClipPreprocessing clip;
     private final float[] normalised;
-    private final ConcurrentLinkedDeque<Predictor<NDList, NDList>> idle = new ConcurrentLinkedDeque<>();
-    private final List<Predictor<NDList, NDList>> all = new ArrayList<>();
+    private final PredictorPool predictors;
     /** One staging buffer per thread for the pixels' host-to-device copy (direct memory, reused: no allocation). */
     private final ThreadLocal<ByteBuffer> staging = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(0));
 
     private DevicePreprocessor(Model model, ClipPreprocessing clip) {
         this.model = model;
+        this.predictors = new PredictorPool(model);
         this.clip = clip;
         this.normalised = new ClipProcessor(clip).normalisedValues();
     }
@@ -80,7 +76,7 @@ public final class DevicePreprocessor implements AutoCloseable {
     public NDArray prepare(DeviceImage image, NDManager into) throws StageException {
         DevicePlan plan = image.plan();
         int size = clip.cropSize();
-        Predictor<NDList, NDList> predictor = borrow();
+        Predictor<NDList, NDList> predictor = predictors.borrow();
         try (NDManager call = into.newSubManager()) {
             NDList inputs = inputs(call, image.pixels(), plan);
             image.uploaded();
@@ -102,7 +98,7 @@ public final class DevicePreprocessor implements AutoCloseable {
                     + e.getMessage(), e);
         } finally {
             image.uploaded();
-            idle.push(predictor);
+            predictors.giveBack(predictor);
         }
     }
 
@@ -138,23 +134,9 @@ public final class DevicePreprocessor implements AutoCloseable {
         in.add(m.create(r.vertical().table(), new Shape(2, r.vertical().outputs(), r.vertical().taps())));
     }
 
-    private Predictor<NDList, NDList> borrow() {
-        Predictor<NDList, NDList> predictor = idle.poll();
-        if (predictor != null) return predictor;
-        synchronized (all) {
-            predictor = model.newPredictor(new NoopTranslator());
-            all.add(predictor);
-            return predictor;
-        }
-    }
-
     @Override
     public void close() {
-        synchronized (all) {
-            all.forEach(Predictor::close);
-            all.clear();
-        }
-        idle.clear();
+        predictors.close();
         model.close();
     }
 }

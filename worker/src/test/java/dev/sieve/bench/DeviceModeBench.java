@@ -24,7 +24,7 @@ import java.util.List;
  */
 final class DeviceModeBench {
 
-    /** Per image, medians over the passes (ms). */
+    /** Per image, medians over the passes (ms): the host's figures and the step's are this thread's CPU time. */
     record Figures(double hostCpuMs, double stagingCopyMs, double stepMs, double stepCpuMs, boolean exact) {
         double hostWorkMs() {
             return hostCpuMs + stagingCopyMs;
@@ -64,11 +64,11 @@ final class DeviceModeBench {
                     if (staging.capacity() < pixels.length) {
                         staging = ByteBuffer.allocateDirect(pixels.length).order(ByteOrder.nativeOrder());
                     }
-                    long t = System.nanoTime();
+                    c = threads.getCurrentThreadCpuTime();
                     staging.clear();
                     staging.put(pixels);
-                    copy[i][p] = System.nanoTime() - t;
-                    t = System.nanoTime();
+                    copy[i][p] = threads.getCurrentThreadCpuTime() - c;
+                    long t = System.nanoTime();
                     c = threads.getCurrentThreadCpuTime();
                     try (NDManager batch = step.newManager()) {
                         step.prepare(prepared.device(), batch);
