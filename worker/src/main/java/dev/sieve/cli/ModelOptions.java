@@ -45,10 +45,10 @@ public final class ModelOptions {
     String device;
 
     @Option(names = "--preprocess-on", paramLabel = "HOST|DEVICE",
-            description = "Where the 1536 step, five_crop and CLIP's resize, crop and normalisation run: HOST (the "
-                    + "worker's cores) or DEVICE (where CLIP runs, bit-exact with HOST; decoding stays on the host, and "
-                    + "a mode the device step lacks, CMYK, is prepared on the host). Default: DEVICE with --device gpu, "
-                    + "HOST on the CPU.")
+            description = "Where the 1536 step, five_crop and CLIP's resize, crop and normalisation run: HOST "
+                    + "(the worker's cores) or DEVICE (where CLIP runs, bit-exact with HOST; decoding stays on the "
+                    + "host, and a mode the device step lacks, CMYK, is prepared on the host). Default: DEVICE with "
+                    + "--device gpu, HOST on the CPU.")
     PreprocessOn preprocessOn;
 
     @Option(names = "--combine", defaultValue = "MEAN",

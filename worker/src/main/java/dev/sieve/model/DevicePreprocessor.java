@@ -30,7 +30,7 @@ import java.nio.ByteOrder;
  * scripts/models/export_pillow_preprocess.py: it holds no weights and no geometry, only the integer ops.
  *
  * <p>One image per call: its pixels go to the device in one copy, its working tensors are freed before the next image,
- * so the device holds one image's work at a time (about 30 bytes per RGB pixel of it at the peak) plus the batch's crops.
+ * so the device holds one image's work at a time (about 30 bytes per RGB pixel at the peak) plus the batch's crops.
  * Thread-safe as {@link ClipEmbedder} is: a predictor per concurrent call.
  */
 public final class DevicePreprocessor implements AutoCloseable {
@@ -54,11 +54,14 @@ public final class DevicePreprocessor implements AutoCloseable {
     public static DevicePreprocessor load(Device device, ClipPreprocessing clip) throws IOException {
         Model model = Model.newInstance("pillow-preprocess", device, "PyTorch");
         try (InputStream in = DevicePreprocessor.class.getResourceAsStream(MODULE)) {
-            if (in == null) throw new IOException("the jar lacks " + MODULE + " (scripts/models/export_pillow_preprocess.py)");
+            if (in == null) {
+                throw new IOException("the jar lacks " + MODULE + " (scripts/models/export_pillow_preprocess.py)");
+            }
             model.load(in);
         } catch (MalformedModelException | IOException | RuntimeException e) {
             model.close();
-            throw new IOException("could not load the device preprocessing module on " + device + ": " + e.getMessage(), e);
+            throw new IOException("could not load the device preprocessing module on " + device + ": "
+                    + e.getMessage(), e);
         }
         return new DevicePreprocessor(model, clip);
     }

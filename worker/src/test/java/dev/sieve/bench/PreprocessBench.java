@@ -113,7 +113,7 @@ public final class PreprocessBench {
             perFile.add(f);
         }
         if (device != null) {
-            // Its own table (and target/bench/preprocess-device.json): host CPU per image in each mode, the device step.
+            // Its own table (target/bench/preprocess-device.json): host CPU per image in each mode, the device step.
             BenchReport table = new BenchReport("preprocess-device");
             table.row("image", "MP", "host mode cpu ms", "device mode host cpu ms", "+ staging copy ms", "host ratio",
                     "device step ms (libtorch cpu)", "its thread cpu ms", "exact");

@@ -183,7 +183,8 @@ public record DevicePlan(boolean premultiply, boolean tiled, Resize step, List<F
             int from = 0;
             while (from < n) {
                 int to = run(outputs, from);
-                PillowResize.Coefficients c = PillowResize.coefficients(inSize, outSize, filter, outputs[from], to - from);
+                PillowResize.Coefficients c =
+                        PillowResize.coefficients(inSize, outSize, filter, outputs[from], to - from);
                 if (index == null) {
                     taps = c.ksize();
                     index = new long[Math.multiplyExact(n, taps)];

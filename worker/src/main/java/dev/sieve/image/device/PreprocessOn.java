@@ -8,7 +8,7 @@ public enum PreprocessOn {
     HOST,
     DEVICE;
 
-    /** The default for a model device: the GPU's cores are the ones to spare; on a CPU worker both are the same cores. */
+    /** The default for a model device: a GPU's cores are the ones to spare; on a CPU both are the same cores. */
     public static PreprocessOn defaultFor(boolean gpu) {
         return gpu ? DEVICE : HOST;
     }
