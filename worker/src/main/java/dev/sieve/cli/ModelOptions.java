@@ -7,6 +7,8 @@ import dev.sieve.image.decode.DecodeOptions;
 import dev.sieve.image.ImagePreparer;
 import dev.sieve.model.CityHead;
 import dev.sieve.model.ClipEmbedder;
+import dev.sieve.model.DevicePreprocessor;
+import dev.sieve.image.device.PreprocessOn;
 import dev.sieve.model.Scorer;
 import dev.sieve.work.Outcomes;
 import java.io.IOException;
@@ -41,6 +43,13 @@ public final class ModelOptions {
             description = "cpu, gpu (the first GPU) or gpu:N (N from 0), refused when libtorch does not see that GPU. "
                     + "Default: ${DEFAULT-VALUE}.")
     String device;
+
+    @Option(names = "--preprocess-on", paramLabel = "HOST|DEVICE",
+            description = "Where the 1536 step, five_crop and CLIP's resize, crop and normalisation run: HOST "
+                    + "(the worker's cores) or DEVICE (where CLIP runs, bit-exact with HOST; decoding stays on the "
+                    + "host, and a mode the device step lacks, CMYK, is prepared on the host). Default: DEVICE with "
+                    + "--device gpu, HOST on the CPU.")
+    PreprocessOn preprocessOn;
 
     @Option(names = "--combine", defaultValue = "MEAN",
             description = "How the five crops' probabilities combine: MEAN, MEDIAN, MAX or MIN. Default: ${DEFAULT-VALUE} (the reference's).")
@@ -93,10 +102,14 @@ public final class ModelOptions {
             ClipEmbedder embedder = ClipEmbedder.load(clipPath, dev);
             List<CityHead> loaded = new ArrayList<>();
             for (Path h : headFiles) loaded.add(CityHead.load(h, dev));
+            PreprocessOn where = preprocessOn(dev);
             Scorer scorer;
+            DevicePreprocessor step = null;
             try {
-                scorer = new Scorer(embedder, loaded, combine, combineHead);
-            } catch (RuntimeException e) {
+                if (where == PreprocessOn.DEVICE) step = DevicePreprocessor.load(dev, embedder.preprocessing());
+                scorer = new Scorer(embedder, loaded, combine, combineHead, step);
+            } catch (IOException | RuntimeException e) {
+                if (step != null) step.close();
                 for (CityHead h : loaded) h.close();
                 embedder.close();
                 throw e;
@@ -104,12 +117,14 @@ public final class ModelOptions {
             DecodeOptions defaults = DecodeOptions.defaults();
             DecodeOptions decode = new DecodeOptions(maxPixels != null ? maxPixels : defaults.maxPixels(), exifOrientation,
                     jpegDecoder, dctScaling);
-            ImagePreparer preparer = new ImagePreparer(embedder.preprocessing(), decode, !noTiling);
+            ImagePreparer preparer = new ImagePreparer(embedder.preprocessing(), decode, !noTiling, where);
             ClipModel info = Outcomes.clipModel(embedder.id(), embedder.digest(), embedder.preprocessing().size());
             log.printf("loaded CLIP %s (%s, input %d, sha256 %s…) and %d head(s) %s on %s in %.1f s%n",
                     embedder.id(), embedder.precision().name().toLowerCase(java.util.Locale.ROOT),
                     embedder.preprocessing().size(), embedder.digest().substring(0, 12), loaded.size(),
                     loaded.stream().map(CityHead::name).toList(), device, (System.nanoTime() - t0) / 1e9);
+            log.printf("preprocessing on the %s%n", where == PreprocessOn.DEVICE ? "model's device (" + device + ")"
+                    : "host");
             if (clipPath.toString().contains("fixtures")) {
                 log.println("note: these are the bundled random fixture models; their scores mean nothing. "
                         + "See models/README.md for the real ones.");
@@ -118,6 +133,11 @@ public final class ModelOptions {
         } catch (IOException e) {
             throw new UncheckedIOException(e.getMessage(), e);
         }
+    }
+
+    /** --preprocess-on, or its default for the device. */
+    PreprocessOn preprocessOn(Device dev) {
+        return preprocessOn != null ? preprocessOn : PreprocessOn.defaultFor(dev.isGpu());
     }
 
     private static Path envPath(String env, Path fallback) {

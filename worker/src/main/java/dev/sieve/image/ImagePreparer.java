@@ -4,6 +4,9 @@ import dev.sieve.image.clip.ClipPreprocessing;
 import dev.sieve.image.clip.ClipProcessor;
 import dev.sieve.image.decode.DecodeOptions;
 import dev.sieve.image.decode.ImageDecoder;
+import dev.sieve.image.device.DeviceImage;
+import dev.sieve.image.device.DevicePlan;
+import dev.sieve.image.device.PreprocessOn;
 import dev.sieve.image.resize.FiveCrop;
 import dev.sieve.image.resize.PillowResize;
 import dev.sieve.image.resize.TilePlan;
@@ -11,19 +14,30 @@ import dev.sieve.StageException;
 import dev.sieve.avro.FailureCode;
 import dev.sieve.avro.Stage;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Encoded bytes to CLIP input, as city96's {@code CityClassifierPipeline.get_clip_emb} does it: decode, then when
  * tiling (shorter side over 2 x CLIP size) the 1536 resize with Pillow bilinear in the image's own mode and
- * torchvision's five_crop, then CLIPImageProcessor's steps on each crop ({@link ClipProcessor}).
+ * torchvision's five_crop, then CLIPImageProcessor's steps on each crop ({@link ClipProcessor}). With
+ * {@link PreprocessOn#DEVICE}, everything after the decode is left to the model's device: the prepared image carries
+ * the decoded pixels and the step's tables ({@link DevicePlan}) instead of crops, except for a mode the device step
+ * does not cover, which is prepared here as before and counted ({@link #hostFallbacks()}).
  */
 public final class ImagePreparer {
     private final ClipPreprocessing clip;
     private final boolean tiling;
     private final ImageDecoder decoder;
     private final ClipProcessor processor;
+    private final PreprocessOn preprocessOn;
+    private final LongAdder hostFallbacks = new LongAdder();
 
     public ImagePreparer(ClipPreprocessing clip, DecodeOptions options, boolean tiling) {
+        this(clip, options, tiling, PreprocessOn.HOST);
+    }
+
+    public ImagePreparer(ClipPreprocessing clip, DecodeOptions options, boolean tiling, PreprocessOn preprocessOn) {
+        this.preprocessOn = preprocessOn;
         this.clip = clip;
         this.tiling = tiling;
         this.decoder = new ImageDecoder(options);
@@ -60,6 +74,16 @@ public final class ImagePreparer {
         long t1 = System.nanoTime();
         refuseUnresizable(image, decoded.fullWidth(), decoded.fullHeight());
         try {
+            if (preprocessOn == PreprocessOn.DEVICE) {
+                if (DevicePlan.covers(image.mode())) {
+                    DevicePlan plan = DevicePlan.of(image, decoded.fullWidth(), decoded.fullHeight(), clip, tiling,
+                            wantWhole);
+                    DeviceImage device = new DeviceImage(image, plan, share == null ? null : share.handOver());
+                    return new PreparedImage(image.width(), image.height(), plan.tiled(), plan.tiled() ? 5 : 1, null,
+                            null, t1 - t0, System.nanoTime() - t1, device);
+                }
+                hostFallbacks.increment();
+            }
             List<Pixels> crops = tiles(image, decoded.fullWidth(), decoded.fullHeight());
             boolean tiled = crops.size() > 1;
             int per = clip.cropFloats();
@@ -90,6 +114,15 @@ public final class ImagePreparer {
                     + " Pillow 9.4 refuses for that mode (ValueError: image has wrong mode): the reference cannot"
                     + " score it");
         }
+    }
+
+    public PreprocessOn preprocessOn() {
+        return preprocessOn;
+    }
+
+    /** Images prepared on the host although {@link PreprocessOn#DEVICE} was asked: modes the device step lacks. */
+    public long hostFallbacks() {
+        return hostFallbacks.sum();
     }
 
     /** The decoder's questions from the header: how far a JPEG may be DCT-scaled, and whether the size is hopeless. */

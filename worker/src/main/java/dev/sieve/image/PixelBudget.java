@@ -60,6 +60,17 @@ public final class PixelBudget {
             held += wanted;
         }
 
+        /**
+         * A new share holding what this one held, which is left empty: the pixels outlive this image's preparation
+         * (the device step reads them later, on another thread), and so does their part of the budget.
+         */
+        public Share handOver() {
+            Share next = new Share();
+            next.held = held;
+            held = 0;
+            return next;
+        }
+
         public long held() {
             return held;
         }

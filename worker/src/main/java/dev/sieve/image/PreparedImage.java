@@ -1,5 +1,7 @@
 package dev.sieve.image;
 
+import dev.sieve.image.device.DeviceImage;
+
 /**
  * One image ready for CLIP: its crops, already resized, centre-cropped and normalised.
  *
@@ -12,10 +14,18 @@ package dev.sieve.image;
  * @param whole           3 x S x S floats of the untiled image, for score heads (which never tile);
  *                        null when not asked for or when the image is not tiled (then tiles holds it)
  * @param decodeNanos     time spent decoding the bytes
- * @param preprocessNanos time spent tiling, resizing and normalising
+ * @param preprocessNanos time spent tiling, resizing and normalising (on the host; planning the device step)
+ * @param device          the decoded pixels and tables for the device step (--preprocess-on device); then tiles
+ *                        and whole are null and the model's device makes them; null when prepared on the host
  */
 public record PreparedImage(int width, int height, boolean tiled, int tileCount, float[] tiles, float[] whole,
-                            long decodeNanos, long preprocessNanos) {
+                            long decodeNanos, long preprocessNanos, DeviceImage device) {
+
+    /** Prepared on the host. */
+    public PreparedImage(int width, int height, boolean tiled, int tileCount, float[] tiles, float[] whole,
+                         long decodeNanos, long preprocessNanos) {
+        this(width, height, tiled, tileCount, tiles, whole, decodeNanos, preprocessNanos, null);
+    }
 
     /** The crop a score head sees: the whole image. */
     public float[] wholeImage() {

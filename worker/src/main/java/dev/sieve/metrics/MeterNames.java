@@ -24,6 +24,11 @@ public final class MeterNames {
     public static final String WORKER_PIXEL_BUDGET_WAITING = "sieve.worker.pixel.budget.waiting";
     /** Pixels of the pixel budget free right now. */
     public static final String WORKER_PIXEL_BUDGET_FREE = "sieve.worker.pixel.budget.free.pixels";
+    /**
+     * Images prepared on the host although --preprocess-on device was asked, because the device step lacks their mode
+     * (CMYK): counted, never scored differently.
+     */
+    public static final String WORKER_PREPROCESS_FALLBACK = "sieve.worker.preprocess.fallback";
     /** Fetches waiting for room in the fetch budget before they start. */
     public static final String WORKER_FETCH_BUDGET_WAITING = "sieve.worker.fetch.budget.waiting";
     /** Failed images, tags {@code stage} and {@code code} (the FailedImage's). */

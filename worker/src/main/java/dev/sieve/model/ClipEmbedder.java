@@ -9,7 +9,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
 import dev.sieve.StageException;
 import dev.sieve.avro.FailureCode;
@@ -21,10 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.List;
-import java.util.concurrent.ConcurrentLinkedDeque;
 
 /**
  * CLIP's image tower as a TorchScript file ({@code <id>.pt}, see models/README.md) that maps
@@ -44,13 +40,13 @@ public final class ClipEmbedder implements AutoCloseable {
     private final String id;
     private final String digest;
     private final DataType precision;
-    private final ConcurrentLinkedDeque<Predictor<NDList, NDList>> idle = new ConcurrentLinkedDeque<>();
-    private final List<Predictor<NDList, NDList>> all = new ArrayList<>();
+    private final PredictorPool predictors;
     private volatile boolean closed;
 
     private ClipEmbedder(Model model, ClipPreprocessing preprocessing, String id, String digest, DataType precision) {
         this.precision = precision;
         this.model = model;
+        this.predictors = new PredictorPool(model);
         this.preprocessing = preprocessing;
         this.id = id;
         this.digest = digest;
@@ -152,10 +148,34 @@ public final class ClipEmbedder implements AutoCloseable {
         checkCount(batch.floats(), count);
         if (count == 0) return new float[0][];
         int size = preprocessing.cropSize();
+        try (NDManager call = model.getNDManager().newSubManager()) {
+            return forward(call, call.create(batch.bytes(), new Shape(count, 3, size, size), DataType.FLOAT32), count);
+        }
+    }
+
+    /**
+     * Embeds crops already on the model's device ({@link DevicePreprocessor}'s output): [count, 3, S, S] float32.
+     * The caller keeps the input (and closes its manager).
+     */
+    public float[][] embed(NDArray input) throws StageException {
+        int size = preprocessing.cropSize();
+        Shape shape = input.getShape();
+        if (shape.dimension() != 4 || shape.get(1) != 3 || shape.get(2) != size || shape.get(3) != size
+                || input.getDataType() != DataType.FLOAT32) {
+            throw new StageException(Stage.INFER, FailureCode.INTERNAL, "CLIP " + id + " takes [N, 3, " + size + ", "
+                    + size + "] float32; got " + shape + " " + input.getDataType());
+        }
+        int count = Math.toIntExact(shape.get(0));
+        if (count == 0) return new float[0][];
+        try (NDManager call = model.getNDManager().newSubManager()) {
+            return forward(call, input, count);
+        }
+    }
+
+    private float[][] forward(NDManager call, NDArray input, int count) throws StageException {
         Predictor<NDList, NDList> predictor = borrow();
         float[] flat;
-        try (NDManager call = model.getNDManager().newSubManager()) {
-            NDArray input = call.create(batch.bytes(), new Shape(count, 3, size, size), DataType.FLOAT32);
+        try {
             NDList output = predictor.predict(new NDList(input));
             output.attach(call);
             if (output.size() != 1) {
@@ -174,7 +194,7 @@ public final class ClipEmbedder implements AutoCloseable {
             throw new StageException(Stage.INFER, FailureCode.MODEL_ERROR, "CLIP " + id + " failed on " + count
                     + " crops: " + e.getMessage(), e);
         } finally {
-            idle.push(predictor);
+            predictors.giveBack(predictor);
         }
         float[][] result = new float[count][EMBEDDING_WIDTH];
         for (int i = 0; i < count; i++) System.arraycopy(flat, i * EMBEDDING_WIDTH, result[i], 0, EMBEDDING_WIDTH);
@@ -192,24 +212,14 @@ public final class ClipEmbedder implements AutoCloseable {
 
     private Predictor<NDList, NDList> borrow() {
         if (closed) throw new IllegalStateException("CLIP " + id + " is closed");
-        Predictor<NDList, NDList> predictor = idle.poll();
-        if (predictor != null) return predictor;
-        synchronized (all) {
-            predictor = model.newPredictor(new NoopTranslator());
-            all.add(predictor);
-            return predictor;
-        }
+        return predictors.borrow();
     }
 
     @Override
     public void close() {
         if (closed) return; // the Scorer closes its embedder too; a second close must be harmless
         closed = true;
-        synchronized (all) {
-            all.forEach(Predictor::close);
-            all.clear();
-        }
-        idle.clear();
+        predictors.close();
         model.close();
     }
 }

@@ -7,6 +7,11 @@ import dev.sieve.avro.HeadScore;
 import dev.sieve.avro.Stage;
 import dev.sieve.avro.Tag;
 import dev.sieve.image.PreparedImage;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -30,6 +35,8 @@ public final class Scorer implements BatchScorer, AutoCloseable {
     private final boolean wholeImageRead;
     /** One input buffer per scoring thread, reused across batches (see {@link CropBatch}). */
     private final ThreadLocal<CropBatch> batches;
+    /** The device step for images prepared with --preprocess-on device; null when every image comes as crops. */
+    private final DevicePreprocessor device;
 
     /**
      * @param combine how classifiers combine per-crop probabilities: MEAN (city96's default), MEDIAN, MAX or MIN
@@ -44,6 +51,16 @@ public final class Scorer implements BatchScorer, AutoCloseable {
      *                      want its own: e.g. MAX for a defect detector, MEAN for a style classifier)
      */
     public Scorer(ClipEmbedder clip, List<CityHead> heads, CropCombine combine, Map<String, CropCombine> combineByHead) {
+        this(clip, heads, combine, combineByHead, null);
+    }
+
+    /**
+     * @param device the device step for images that carry their pixels ({@link PreparedImage#device()}); owned and
+     *               closed by this scorer; null when images come as crops only
+     */
+    public Scorer(ClipEmbedder clip, List<CityHead> heads, CropCombine combine, Map<String, CropCombine> combineByHead,
+                  DevicePreprocessor device) {
+        this.device = device;
         this.clip = Objects.requireNonNull(clip, "clip");
         this.heads = List.copyOf(heads);
         this.combine = checkRule("combine", combine);
@@ -122,6 +139,13 @@ public final class Scorer implements BatchScorer, AutoCloseable {
             firstTile[i] = rows;
             wholeRow[i] = -1;
             boolean tilesUsed = tilesRead || !image.tiled();
+            if (image.device() != null) {
+                checkDevice(i, image);
+                if (tilesUsed) rows += image.tileCount();
+                if (wholeImageRead) wholeRow[i] = image.tiled() ? rows++ : firstTile[i];
+                cropCounts.add(rows - before);
+                continue;
+            }
             if (tilesUsed) {
                 if (image.tileCount() < 1 || image.tiles() == null
                         || (long) image.tileCount() * cropFloats != image.tiles().length) {
@@ -153,12 +177,17 @@ public final class Scorer implements BatchScorer, AutoCloseable {
             }
             cropCounts.add(rows - before);
         }
-        CropBatch batch = batches.get();
-        var into = batch.start(rows);
-        for (float[] c : crops) into.put(c);
-
         long start = System.nanoTime();
-        float[][] embeddings = clip.embed(batch, rows);
+        float[][] embeddings;
+        if (images.stream().anyMatch(image -> image.device() != null)) {
+            embeddings = embedOnDevice(images);
+        } else {
+            CropBatch batch = batches.get();
+            var into = batch.start(rows);
+            for (float[] c : crops) into.put(c);
+            start = System.nanoTime();
+            embeddings = clip.embed(batch, rows);
+        }
         List<float[][]> outputs = new ArrayList<>(heads.size());
         for (CityHead head : heads) outputs.add(head.apply(embeddings));
         long elapsed = System.nanoTime() - start;
@@ -178,8 +207,48 @@ public final class Scorer implements BatchScorer, AutoCloseable {
         return scores;
     }
 
+    private void checkDevice(int i, PreparedImage image) throws StageException {
+        if (device == null) {
+            throw new StageException(Stage.INFER, FailureCode.INTERNAL, "image " + i + " was prepared for the device"
+                    + " step, and this scorer has none (--preprocess-on device needs it loaded)");
+        }
+        var plan = image.device().plan();
+        if (plan.tiled() != image.tiled() || plan.crops() < image.tileCount()
+                || wholeImageRead && image.tiled() && plan.whole() == null) {
+            throw new StageException(Stage.INFER, FailureCode.INTERNAL, "image " + i + ": its device plan makes "
+                    + plan.crops() + " crops, tiled " + plan.tiled() + (plan.whole() == null ? ", no whole image" : "")
+                    + "; the heads need " + image.tileCount() + (wholeImageRead ? " and the whole image" : ""));
+        }
+    }
+
+    /**
+     * The batch's CLIP input built on the device, in the rows' order of {@link #score}: each device image's crops
+     * made there from its pixels, each host image's crops copied up; then one CLIP forward.
+     */
+    private float[][] embedOnDevice(List<PreparedImage> images) throws StageException {
+        int size = clip.preprocessing().cropSize();
+        try (NDManager batch = device.newManager()) {
+            NDList parts = new NDList();
+            for (PreparedImage image : images) {
+                boolean tilesUsed = tilesRead || !image.tiled();
+                boolean wholeAfterTiles = wholeImageRead && image.tiled();
+                if (image.device() != null) {
+                    NDArray made = device.prepare(image.device(), batch);
+                    if (tilesUsed) parts.add(made.get("0:" + image.tileCount()));
+                    if (wholeAfterTiles) parts.add(made.get("5:6"));
+                } else {
+                    if (tilesUsed) parts.add(batch.create(image.tiles(), new Shape(image.tileCount(), 3, size, size)));
+                    if (wholeAfterTiles) parts.add(batch.create(image.whole(), new Shape(1, 3, size, size)));
+                }
+            }
+            NDArray input = parts.size() == 1 ? parts.head() : NDArrays.concat(parts);
+            return clip.embed(input);
+        }
+    }
+
     @Override
     public void close() {
+        if (device != null) device.close();
         for (CityHead head : heads) head.close();
         clip.close();
     }

@@ -109,6 +109,7 @@ public final class ImagePipeline implements AutoCloseable {
         this.pixelBudget = new PixelBudget(config.pixelBudget());
         this.fetchBudget = new FetchBudget(config.fetchBudgetBytes());
         metrics.bind(pixelBudget, fetchBudget);
+        metrics.bind(preparer);
         AtomicInteger n = new AtomicInteger();
         this.preparePool = Executors.newFixedThreadPool(config.prepareThreads(), r -> {
             Thread t = new Thread(r, "sieve-prepare-" + n.incrementAndGet());

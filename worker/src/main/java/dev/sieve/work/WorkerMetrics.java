@@ -2,6 +2,7 @@ package dev.sieve.work;
 
 import dev.sieve.StageException;
 import dev.sieve.avro.StageTimings;
+import dev.sieve.image.ImagePreparer;
 import dev.sieve.image.PixelBudget;
 import dev.sieve.metrics.Health;
 import dev.sieve.metrics.HealthBounds;
@@ -139,6 +140,13 @@ public final class WorkerMetrics implements Health {
                 .description("Prepare threads waiting for the pixel budget (decoded-pixel memory)").register(registry);
         Gauge.builder(MeterNames.WORKER_PIXEL_BUDGET_FREE, budget, PixelBudget::available)
                 .description("Pixels of the pixel budget not held by an image being decoded").register(registry);
+    }
+
+    /** Counts the images prepared on the host in device mode (a mode the device step lacks), when scraped. */
+    void bind(ImagePreparer preparer) {
+        FunctionCounter.builder(MeterNames.WORKER_PREPROCESS_FALLBACK, preparer, ImagePreparer::hostFallbacks)
+                .description("Images prepared on the host although --preprocess-on device was asked (a mode the"
+                        + " device step lacks)").register(registry);
     }
 
     /**

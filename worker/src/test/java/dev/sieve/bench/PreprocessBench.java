@@ -26,7 +26,9 @@ import java.util.Map;
  * <p>Options: {@code --out DIR}, {@code --passes N} (timed passes over the set, default 3, after one warm-up pass),
  * {@code --taskset "taskset -c 0"} (prefix for the Python process, so both sides run on one core),
  * {@code --python PATH} (default /usr/bin/python3; "none" skips the reference), {@code --jpeg-decoder AUTO|IMAGEIO}
- * and {@code --dct-scaling true|false} (sieve's decode options, default: {@link DecodeOptions#defaults()}).
+ * and {@code --dct-scaling true|false} (sieve's decode options, default: {@link DecodeOptions#defaults()}),
+ * {@code --device-mode true|false} (default true: also the host's CPU per image with {@code --preprocess-on device}
+ * and the device step on libtorch's CPU, {@link DeviceModeBench}).
  */
 public final class PreprocessBench {
 
@@ -72,6 +74,10 @@ public final class PreprocessBench {
         double pythonCpuRate = python == null || !python.has("cpu_images_per_s") ? Double.NaN
                 : python.get("cpu_images_per_s").getAsDouble();
 
+        // Device mode (issue 17), on the same images in the same run; --device-mode false skips it (no libtorch).
+        boolean deviceMode = Boolean.parseBoolean(options.string("device-mode", "true"));
+        DeviceModeBench.Figures[] device = deviceMode ? DeviceModeBench.run(bytes, decodeOptions, passes) : null;
+
         BenchReport report = new BenchReport("preprocess");
         report.row("image", "MP", "bytes KB", "java ms", "of which decode ms", "python ms", "java/python",
                 "java cpu ms", "python cpu ms", "cpu ratio");
@@ -95,7 +101,31 @@ public final class PreprocessBench {
             f.put("python_ms_median", pyMs);
             f.put("java_cpu_ms_median", javaCpuMs);
             f.put("python_cpu_ms_median", pyCpuMs);
+            if (device != null) {
+                DeviceModeBench.Figures d = device[i];
+                f.put("device_mode_host_cpu_ms_median", d.hostCpuMs());
+                f.put("device_mode_staging_copy_ms_median", d.stagingCopyMs());
+                f.put("device_mode_host_work_ratio", javaCpuMs / d.hostWorkMs());
+                f.put("device_step_libtorch_cpu_ms_median", d.stepMs());
+                f.put("device_step_libtorch_cpu_thread_ms_median", d.stepCpuMs());
+                f.put("device_step_exact", d.exact());
+            }
             perFile.add(f);
+        }
+        if (device != null) {
+            // Its own table (target/bench/preprocess-device.json): host CPU per image in each mode, the device step.
+            BenchReport table = new BenchReport("preprocess-device");
+            table.row("image", "MP", "host mode cpu ms", "device mode host cpu ms", "+ staging copy ms", "host ratio",
+                    "device step ms (libtorch cpu)", "its thread cpu ms", "exact");
+            for (int i = 0; i < files.size(); i++) {
+                DeviceModeBench.Figures d = device[i];
+                double hostMs = median(cpu[i]) / 1e6;
+                table.row(BenchImages.PREPROCESS_SET.get(i).fileName(), BenchImages.PREPROCESS_SET.get(i).megapixels(),
+                        hostMs, d.hostCpuMs(), d.stagingCopyMs(), hostMs / d.hostWorkMs(), d.stepMs(), d.stepCpuMs(),
+                        d.exact() ? "yes" : "NO");
+            }
+            table.put("passes", passes).put("files", perFile).put("target_host_work_ratio_2_to_8_mp", 4.0)
+                    .finish(options.out());
         }
         double ratio = javaRate / pythonRate;
         double cpuRatio = javaCpuRate / pythonCpuRate;

@@ -66,6 +66,11 @@ public final class ClipProcessor {
         }
     }
 
+    /** The normalised float of each 8-bit value, 256 per channel (R, G, B): what the device step looks up. */
+    public float[] normalisedValues() {
+        return byValue.clone();
+    }
+
     /** Every 8-bit value's normalised float, per channel: what the rescale and normalise steps make of it. */
     private static float[] byValue(ClipPreprocessing clip) {
         double rescale = clip.rescaleFactor();

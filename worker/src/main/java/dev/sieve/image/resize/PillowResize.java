@@ -47,7 +47,7 @@ public final class PillowResize {
     }
 
     /** Pillow: 32 bits minus 8 for the result and 2 for filters whose partial sums leave [0, 1]. */
-    static final int PRECISION_BITS = 32 - 8 - 2;
+    public static final int PRECISION_BITS = 32 - 8 - 2;
 
     /**
      * The rounding half in both 32-bit halves of a long that sums two channels at once (SWAR): with a = r + (b << 32),
@@ -145,8 +145,11 @@ public final class PillowResize {
         return (int) Math.ceil(filter.support * Math.max(scale, 1.0)) * 2 + 1;
     }
 
-    /** Weights of a 1-D resampling pass: for each output index, the first input index, a count and fixed-point weights. */
-    record Coefficients(int ksize, int[] first, int[] count, int[] weights) {
+    /**
+     * Weights of a 1-D resampling pass: for each output index, the first input index, a count and fixed-point weights
+     * (ksize per output, zero past its count). Public for the device step (image/device), which applies these tables.
+     */
+    public record Coefficients(int ksize, int[] first, int[] count, int[] weights) {
         /** The weights of output indices [from, from + n). */
         Coefficients slice(int from, int n) {
             return new Coefficients(ksize, java.util.Arrays.copyOfRange(first, from, from + n),
@@ -185,7 +188,7 @@ public final class PillowResize {
      * The weights of output indices [from, from + n) only, each computed as Pillow computes it for the full extent:
      * a window of a 336 x 336,000,000 resize needs 336 rows of weights, not 336,000,000.
      */
-    static Coefficients coefficients(int inSize, int outSize, Filter filter, int from, int n) {
+    public static Coefficients coefficients(int inSize, int outSize, Filter filter, int from, int n) {
         Weights exact = weights(inSize, outSize, filter, from, n);
         int ksize = exact.ksize();
         int[] weights = new int[exact.k().length];
@@ -568,7 +571,7 @@ public final class PillowResize {
     }
 
     /** The source index of outputs [from, from + n); the sum runs from 0 so that it rounds as Pillow's does. */
-    private static int[] nearestSources(int inSize, int outSize, int from, int n) {
+    public static int[] nearestSources(int inSize, int outSize, int from, int n) {
         double a = (double) (float) inSize / outSize;
         int[] sources = new int[n];
         double o = a * 0.5;
