@@ -1,6 +1,5 @@
 package dev.sieve.work;
 
-import dev.sieve.kafka.KafkaClients;
 import dev.sieve.StageException;
 import dev.sieve.avro.FailureCode;
 import dev.sieve.avro.ImageRef;
@@ -55,7 +54,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ShareWorker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ShareWorker.class);
-    private static final AvroSerde<ImageRef> REFS = AvroSerde.of(ImageRef.class);
 
     /** The broker's default acquisition lock, used when the consumer does not report the group's. */
     private static final int DEFAULT_LOCK_MS = 30_000;
@@ -65,6 +63,7 @@ public final class ShareWorker implements AutoCloseable {
     private static final long RENEW_POLL_MS = 1_000;
 
     private final WorkerConfig config;
+    private final AvroSerde<ImageRef> refs;
     private final Worker pipeline;
     private final int deliveryLimit;
     private volatile boolean running = true;
@@ -78,6 +77,7 @@ public final class ShareWorker implements AutoCloseable {
     public ShareWorker(WorkerConfig config, Worker pipeline, int deliveryLimit) {
         if (deliveryLimit < 2) throw new IllegalArgumentException("delivery limit must be >= 2, got " + deliveryLimit);
         this.config = config;
+        this.refs = config.kafka().serde(ImageRef.class);
         this.pipeline = pipeline;
         this.deliveryLimit = deliveryLimit;
     }
@@ -281,7 +281,7 @@ public final class ShareWorker implements AutoCloseable {
         ImageRef ref;
         byte[] raw = null;
         try {
-            ref = REFS.decode(rec.value());
+            ref = refs.decode(rec.value());
         } catch (SerializationException e) {
             ref = Outcomes.unreadableRef(rec.key(), rec.topic(), rec.partition(), rec.offset());
             raw = rec.value();
@@ -296,7 +296,7 @@ public final class ShareWorker implements AutoCloseable {
      * never be seen; start it at the earliest. Setting it again is harmless. Needs ALTER_CONFIGS on the group.
      */
     private void startFromEarliest() {
-        try (Admin admin = Admin.create(KafkaClients.props(config.bootstrapServers()))) {
+        try (Admin admin = Admin.create(config.kafka().props())) {
             admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, config.groupId()),
                     List.of(new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"),
                             AlterConfigOp.OpType.SET)))).all().get(30, TimeUnit.SECONDS);
@@ -310,7 +310,7 @@ public final class ShareWorker implements AutoCloseable {
     }
 
     private Properties consumerProps() {
-        Properties p = KafkaClients.props(config.bootstrapServers());
+        Properties p = config.kafka().props();
         p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, "sieve-share-worker-" + config.workerId());
         p.put("share.acknowledgement.mode", "explicit");
@@ -321,7 +321,7 @@ public final class ShareWorker implements AutoCloseable {
     }
 
     private Properties producerProps() {
-        Properties p = KafkaClients.props(config.bootstrapServers());
+        Properties p = config.kafka().props();
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "sieve-share-worker-" + config.workerId());
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.put(ProducerConfig.ACKS_CONFIG, "all");

@@ -1,6 +1,5 @@
 package dev.sieve.work;
 
-import dev.sieve.kafka.KafkaClients;
 import dev.sieve.StageException;
 import dev.sieve.avro.ClipModel;
 import dev.sieve.avro.FailedImage;
@@ -68,9 +67,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Worker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Worker.class);
-    private static final AvroSerde<ImageRef> REFS = AvroSerde.of(ImageRef.class);
-    private static final AvroSerde<ScoredImage> SCORED = AvroSerde.of(ScoredImage.class);
-    private static final AvroSerde<FailedImage> FAILED = AvroSerde.of(FailedImage.class);
 
     /** What one record ends as: a record for images.scored or images.failed, and the reference it is about. */
     record Output(ProducerRecord<String, byte[]> record, boolean scored, ImageRef ref) {
@@ -95,6 +91,9 @@ public final class Worker implements AutoCloseable {
     }
 
     private final WorkerConfig config;
+    private final AvroSerde<ImageRef> refs;
+    private final AvroSerde<ScoredImage> scoredSerde;
+    private final AvroSerde<FailedImage> failedSerde;
     private final ImageFetcher fetcher;
     private final ImagePreparer preparer;
     private final BatchScorer scorer;
@@ -127,9 +126,12 @@ public final class Worker implements AutoCloseable {
     public Worker(WorkerConfig config, ImageFetcher fetcher, ImagePreparer preparer, BatchScorer scorer, ClipModel clip,
                   WorkerMetrics metrics) {
         this.config = config;
+        this.refs = config.kafka().serde(ImageRef.class);
+        this.scoredSerde = config.kafka().serde(ScoredImage.class);
+        this.failedSerde = config.kafka().serde(FailedImage.class);
         this.metrics = metrics;
         this.failureLog = new FailureLog(config.failureLog(), config.workerId());
-        this.maxOutputBytes = Integer.parseInt(KafkaClients.props(config.bootstrapServers())
+        this.maxOutputBytes = Integer.parseInt(config.kafka().props()
                 .getProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, "1048576")) - RECORD_OVERHEAD_BYTES;
         metrics.bind(stats, inFlight);
         this.pixelBudget = new PixelBudget(config.pixelBudget());
@@ -223,7 +225,7 @@ public final class Worker implements AutoCloseable {
     CompletableFuture<Output> start(ConsumerRecord<String, byte[]> rec) {
         ImageRef ref;
         try {
-            ref = REFS.decode(rec.value());
+            ref = refs.decode(rec.value());
         } catch (SerializationException e) {
             ImageRef unreadable = Outcomes.unreadableRef(rec.key(), rec.topic(), rec.partition(), rec.offset());
             StageException why = new StageException(Stage.INPUT, FailureCode.BAD_REFERENCE, rec.topic() + "-"
@@ -282,7 +284,7 @@ public final class Worker implements AutoCloseable {
                 .build();
         metrics.scored(timings);
         ScoredImage value = Outcomes.scored(ref, image, score, clip, config.workerId(), timings);
-        return fitting(new Output(new ProducerRecord<>(config.scoredTopic(), ref.getId(), SCORED.encode(value)), true, ref));
+        return fitting(new Output(new ProducerRecord<>(config.scoredTopic(), ref.getId(), scoredSerde.encode(value)), true, ref));
     }
 
     private Output failed(ImageRef ref, StageException e) {
@@ -293,7 +295,7 @@ public final class Worker implements AutoCloseable {
         metrics.failed(e);
         failureLog.log(ref, e);
         FailedImage value = Outcomes.failed(ref, e, config.workerId(), rawValue);
-        return fitting(new Output(new ProducerRecord<>(config.failedTopic(), value.getRef().getId(), FAILED.encode(value)),
+        return fitting(new Output(new ProducerRecord<>(config.failedTopic(), value.getRef().getId(), failedSerde.encode(value)),
                 false, ref));
     }
 
@@ -322,7 +324,7 @@ public final class Worker implements AutoCloseable {
         metrics.failed(e);
         failureLog.log(minimal, e);
         FailedImage value = Outcomes.failed(minimal, e, config.workerId(), null);
-        return new Output(new ProducerRecord<>(config.failedTopic(), minimal.getId(), FAILED.encode(value)), false, minimal);
+        return new Output(new ProducerRecord<>(config.failedTopic(), minimal.getId(), failedSerde.encode(value)), false, minimal);
     }
 
     /**
@@ -571,7 +573,7 @@ public final class Worker implements AutoCloseable {
     }
 
     private Properties consumerProps() {
-        Properties p = KafkaClients.props(config.bootstrapServers());
+        Properties p = config.kafka().props();
         p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
         // KIP-848's protocol: the broker assigns partitions incrementally, so a joining or leaving worker does not
         // stop the others; its member epoch fences a zombie's sendOffsetsToTransaction just as the generation did.
@@ -585,7 +587,7 @@ public final class Worker implements AutoCloseable {
     }
 
     private Properties producerProps() {
-        Properties p = KafkaClients.props(config.bootstrapServers());
+        Properties p = config.kafka().props();
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "sieve-worker-" + config.workerId());
         if (config.transactional()) p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "sieve-worker-" + config.workerId());
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
