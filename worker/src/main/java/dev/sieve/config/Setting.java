@@ -2,7 +2,6 @@ package dev.sieve.config;
 
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Locale;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -148,7 +147,8 @@ public record Setting<T>(String name, Type<T> type, String defaultText, Supplier
 
         public static <E extends Enum<E>> Type<E> enumOf(Class<E> type) {
             String names = String.join(", ", Arrays.stream(type.getEnumConstants()).map(Enum::name).toList());
-            return new Type<>("one of " + names, type, s -> Enum.valueOf(type, s.toUpperCase(Locale.ROOT)), Enum::name);
+            return new Type<>("one of " + names, type, s -> Arrays.stream(type.getEnumConstants())
+                    .filter(e -> e.name().equalsIgnoreCase(s)).findFirst().orElseThrow(), Enum::name);
         }
 
         T parse(String text) {
