@@ -4,6 +4,7 @@ import dev.sieve.config.Setting;
 import dev.sieve.config.Settings;
 import dev.sieve.config.Values;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -71,7 +72,13 @@ final class SettingOptions {
                         return null;
                     }
                 });
-        if (s.paramLabel() != null) b.paramLabel(s.paramLabel());
+        if (s.paramLabel() != null) {
+            b.paramLabel(s.paramLabel());
+        } else if (s.type().javaType().isEnum()) {
+            b.paramLabel(String.join("|", Arrays.stream(s.type().javaType().getEnumConstants()).map(String::valueOf).toList()));
+        } else {
+            b.paramLabel("<" + s.name() + ">");
+        }
         return b.build();
     }
 }

@@ -114,7 +114,7 @@ public record Setting<T>(String name, Type<T> type, String defaultText, Supplier
     T read(String text, String source) {
         T value;
         try {
-            value = type.parse(text.trim());
+            value = type.parse(type == Type.STRING || type == Type.PATH ? text : text.trim());
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(option() + " '" + text + "' (" + source + "): not " + type.description());
         }

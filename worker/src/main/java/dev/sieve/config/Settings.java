@@ -89,7 +89,8 @@ public final class Settings {
         rows.add("| option | default | accepts | what it does |");
         rows.add("|---|---|---|---|");
         for (Setting<?> s : options()) {
-            String shown = s.shownDefault() == null ? "" : "`" + s.shownDefault() + "`";
+            // A fixed default is a value to type; a computed or absent one is words.
+            String shown = s.defaultText() != null ? "`" + s.defaultText() + "`" : s.defaultShown() == null ? "" : s.defaultShown();
             String env = s.env() == null ? "" : " (env `" + s.env() + "`)";
             rows.add("| `" + s.option() + "`" + env + " | " + shown + " | " + accepted(s) + " | "
                     + s.doc().replace("|", "\\|") + " |");
@@ -97,11 +98,12 @@ public final class Settings {
         return String.join("\n", rows) + "\n";
     }
 
-    /** What {@code --help} says after a setting's doc: its environment variable and its default. */
+    /** What {@code --help} says after a setting's doc: what it accepts, its environment variable and its default. */
     public static String helpSuffix(Setting<?> s) {
-        String env = s.env() == null ? "" : " (env " + s.env() + ")";
         String accepts = s.accepts().description().isEmpty() ? "" : " Accepts " + s.accepts().description() + ".";
-        return env + accepts + " Default: " + (s.shownDefault() == null || s.shownDefault().isEmpty() ? "none" : s.shownDefault()) + ".";
+        String env = s.env() == null ? "" : " Env " + s.env() + ".";
+        String shown = s.shownDefault() == null || s.shownDefault().isEmpty() ? "none" : s.shownDefault();
+        return accepts + env + " Default: " + shown + ".";
     }
 
     private static String accepted(Setting<?> s) {

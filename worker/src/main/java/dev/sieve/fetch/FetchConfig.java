@@ -44,7 +44,7 @@ public record FetchConfig(int maxInFlight, int maxInFlightPerHost, Duration conn
             .doc("Timeout of one HTTP request: one attempt, from sending it to the last byte of the body.");
     public static final Setting<Long> MAX_BYTES = Setting.longValue("max-bytes", 50L * 1024 * 1024)
             .accepts(Accepts.between(1L, MAX_BYTES_LIMIT)).paramLabel("N")
-            .doc("Largest image accepted, in bytes (50 MiB by default); more is TOO_LARGE.");
+            .doc("Largest image accepted, in bytes; more is TOO_LARGE.");
     public static final Setting<Integer> MAX_REDIRECTS = Setting.integer("max-redirects", 5)
             .accepts(Accepts.atLeast(0)).notAnOption().doc("Redirects followed; one more is TOO_MANY_REDIRECTS.");
     public static final Setting<Integer> FETCH_ATTEMPTS = Setting.integer("fetch-attempts", 3)
