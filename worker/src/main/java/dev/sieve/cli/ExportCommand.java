@@ -9,12 +9,9 @@ import dev.sieve.export.ExportConfig;
 import dev.sieve.export.Exporter;
 import dev.sieve.kafka.KafkaSettings;
 import dev.sieve.kafka.Topics;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /** {@code sieve export}: bucket topics to bucket folders and a distribution report, once. */
 @Command(name = "export", mixinStandardHelpOptions = true, modelTransformer = SettingOptions.Install.class,
@@ -22,7 +19,7 @@ import picocli.CommandLine.Spec;
                 + "<out>/<head>/<label>/ with a link (or copy) per file: image under --file-root named <id><ext>, a manifest.tsv "
                 + "(id, uri, probability) per bucket, report.txt / report.json with the distribution, and problems.tsv with every "
                 + "file: image not placed and why. Each image enters a bucket once."})
-public final class ExportCommand implements Callable<Integer>, SettingOptions.Holder {
+public final class ExportCommand extends ConfiguredCommand {
     static final Setting<Boolean> DATASET = Setting.flag("dataset")
             .doc("Write city96's training layout instead: <out>/<head>/<index>_<label>/<id><ext> per classifier head, from "
                     + "the scored topic (tagged with --threshold, top label by default) with reviewers' corrections applied, "
@@ -34,18 +31,12 @@ public final class ExportCommand implements Callable<Integer>, SettingOptions.Ho
     static final Settings SETTINGS = Settings.of("export", KafkaSettings.SETTINGS, ExportConfig.SETTINGS, DATASET,
             CORRECTIONS_TOPIC);
 
-    private final SettingOptions settings = new SettingOptions(SETTINGS);
-
-    @Spec
-    CommandSpec spec;
+    public ExportCommand() {
+        super(SETTINGS);
+    }
 
     @Mixin
     TagRuleOptions tags;
-
-    @Override
-    public SettingOptions settingOptions() {
-        return settings;
-    }
 
     ExportConfig config(Values values) {
         try {
@@ -61,7 +52,7 @@ public final class ExportCommand implements Callable<Integer>, SettingOptions.Ho
 
     @Override
     public Integer call() {
-        Values values = settings.values(spec);
+        Values values = values();
         ExportConfig config = config(values);
         KafkaSettings kafka = KafkaSettings.of(values);
         if (values.get(DATASET)) {

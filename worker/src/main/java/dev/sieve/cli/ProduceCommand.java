@@ -19,13 +19,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /** `sieve produce`: publishes image references to images.in. */
 @Command(name = "produce", mixinStandardHelpOptions = true, modelTransformer = SettingOptions.Install.class,
@@ -47,7 +44,7 @@ import picocli.CommandLine.Spec;
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:every input was sent and acknowledged", "1:some inputs were rejected or not acknowledged",
             "2:bad usage", "3:Kafka could not be reached"})
-public final class ProduceCommand implements Callable<Integer>, SettingOptions.Holder {
+public final class ProduceCommand extends ConfiguredCommand {
     static final Setting<String> FROM_FILE = Setting.text("from-file", null).noDefault("none").paramLabel("FILE|-")
             .doc("Read references from FILE ('-': standard input), one a line: a URI, a path, or id<TAB>URI. Blank lines "
                     + "and lines starting with # are skipped.");
@@ -62,10 +59,9 @@ public final class ProduceCommand implements Callable<Integer>, SettingOptions.H
     static final Settings SETTINGS = Settings.of("produce", KafkaSettings.SETTINGS, ProduceConfig.SETTINGS, FROM_FILE,
             IMAGES_ONLY, PROGRESS);
 
-    private final SettingOptions settings = new SettingOptions(SETTINGS);
-
-    @Spec
-    CommandSpec spec;
+    public ProduceCommand() {
+        super(SETTINGS);
+    }
 
     @Option(names = "--attr", paramLabel = "KEY=VALUE", description = "An attribute added to every reference (repeatable).")
     Map<String, String> attributes = new LinkedHashMap<>();
@@ -74,13 +70,8 @@ public final class ProduceCommand implements Callable<Integer>, SettingOptions.H
     List<String> inputs = new ArrayList<>();
 
     @Override
-    public SettingOptions settingOptions() {
-        return settings;
-    }
-
-    @Override
     public Integer call() throws Exception {
-        Values values = settings.values(spec);
+        Values values = values();
         String fromFile = values.get(FROM_FILE);
         if (inputs.isEmpty() && fromFile == null) {
             throw new ParameterException(spec.commandLine(), "nothing to produce: give folders, files or URIs, or --from-file");

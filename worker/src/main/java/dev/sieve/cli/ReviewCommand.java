@@ -14,13 +14,10 @@ import dev.sieve.review.ReviewServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /** {@code sieve review}: a local page to look through the buckets and correct them with the keyboard. */
 @Command(name = "review", mixinStandardHelpOptions = true, modelTransformer = SettingOptions.Install.class,
@@ -29,7 +26,7 @@ import picocli.CommandLine.Spec;
                 + "crop boxes on hover, a score histogram and the distribution report. Thumbnails only for file: images under --file-root. Keys: j/k or arrows move, a digit N marks "
                 + "'should be label N', x excludes the image from the head's buckets. Each mark is published to the corrections topic; "
                 + "`sieve sort` moves the image. Runs until interrupted."})
-public final class ReviewCommand implements Callable<Integer>, SettingOptions.Holder {
+public final class ReviewCommand extends ConfiguredCommand {
     static final Setting<Path> FROM_EXPORT = Setting.path("from-export", null).noDefault("none (read the bucket topics)")
             .accepts(Accepts.where(Files::isDirectory, "a folder"))
             .doc("Read buckets from this export folder (its manifest.tsv files) instead of the bucket topics.");
@@ -40,19 +37,13 @@ public final class ReviewCommand implements Callable<Integer>, SettingOptions.Ho
     static final Settings SETTINGS = Settings.of("review", KafkaSettings.SETTINGS, ReviewConfig.SETTINGS, FROM_EXPORT,
             ExportConfig.BUCKETS, KAFKA_TIMEOUT_MS);
 
-    private final SettingOptions settings = new SettingOptions(SETTINGS);
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public SettingOptions settingOptions() {
-        return settings;
+    public ReviewCommand() {
+        super(SETTINGS);
     }
 
     @Override
     public Integer call() throws Exception {
-        Values values = settings.values(spec);
+        Values values = values();
         ReviewConfig config;
         try {
             config = ReviewConfig.of(values);

@@ -13,19 +13,16 @@ import dev.sieve.sort.SortConfig;
 import dev.sieve.sort.SortCounts;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /** {@code sieve sort}: the Kafka Streams sorter, until interrupted. */
 @Command(name = "sort", mixinStandardHelpOptions = true, modelTransformer = SettingOptions.Install.class,
         description = {"Routes scored images into bucket topics images.bucket.<head>.<label> (Kafka Streams), creating the topics as "
                 + "new (head, label) pairs appear. Records that are not a ScoredImage are logged and skipped. Runs until interrupted."})
-public final class SortCommand implements Callable<Integer>, SettingOptions.Holder {
+public final class SortCommand extends ConfiguredCommand {
     static final Setting<Integer> METRICS_PORT = HealthOptions.metricsPort(MetricsServer.SORT_PORT);
     static final Setting<Integer> SHUTDOWN_TIMEOUT_S = Setting.integer("shutdown-timeout-s", SortApp.CLOSE_TIMEOUT_S)
             .accepts(Accepts.atLeast(1)).paramLabel("SECONDS")
@@ -38,21 +35,15 @@ public final class SortCommand implements Callable<Integer>, SettingOptions.Hold
     static final Settings SETTINGS = Settings.of("sort", KafkaSettings.SETTINGS, SortConfig.SETTINGS, FailureLog.FORMAT,
             HealthOptions.KAFKA_SILENCE_S, METRICS_PORT, SHUTDOWN_TIMEOUT_S, REPORT_INTERVAL_S);
 
-    private final SettingOptions settings = new SettingOptions(SETTINGS);
-
-    @Spec
-    CommandSpec spec;
+    public SortCommand() {
+        super(SETTINGS);
+    }
 
     @Mixin
     TagRuleOptions tags;
 
-    @Override
-    public SettingOptions settingOptions() {
-        return settings;
-    }
-
     SortConfig config() {
-        return config(settings.values(spec));
+        return config(values());
     }
 
     private SortConfig config(Values values) {
@@ -65,7 +56,7 @@ public final class SortCommand implements Callable<Integer>, SettingOptions.Hold
 
     @Override
     public Integer call() throws InterruptedException {
-        Values values = settings.values(spec);
+        Values values = values();
         LogFormat.apply(values);
         SortConfig config = config(values);
         KafkaSettings kafka = KafkaSettings.of(values);

@@ -23,7 +23,6 @@ import dev.sieve.work.WorkerMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -37,7 +36,7 @@ import picocli.CommandLine.Option;
                 "SIGTERM or Ctrl-C: stops polling, finishes in-flight images (at most 30 s), commits them, exits 0."},
         footer = {"", "Example (after `sieve broker` and `sieve produce`):",
                 "  sieve work --file-root scripts/samples"})
-public final class WorkCommand implements Callable<Integer>, SettingOptions.Holder {
+public final class WorkCommand extends ConfiguredCommand {
     /** How workers share images.in. */
     enum Mode { group, share }
 
@@ -59,7 +58,9 @@ public final class WorkCommand implements Callable<Integer>, SettingOptions.Hold
     static final Settings SETTINGS = Settings.of("work", KafkaSettings.SETTINGS, WorkerConfig.SETTINGS,
             FetchConfig.SETTINGS, HealthOptions.SETTINGS, MODE, DELIVERY_LIMIT, METRICS_PORT, REQUIRE_EXACT_DECODERS);
 
-    private final SettingOptions settings = new SettingOptions(SETTINGS);
+    public WorkCommand() {
+        super(SETTINGS);
+    }
 
     @Mixin ModelOptions models;
 
@@ -71,13 +72,8 @@ public final class WorkCommand implements Callable<Integer>, SettingOptions.Hold
     Double simulatedMsPerBatch;
 
     @Override
-    public SettingOptions settingOptions() {
-        return settings;
-    }
-
-    @Override
     public Integer call() throws Exception {
-        Values values = settings.values();
+        Values values = values();
         LogFormat.apply(values);
         KafkaSettings kafka = KafkaSettings.of(values);
         WorkerConfig config = WorkerConfig.of(kafka, values);
