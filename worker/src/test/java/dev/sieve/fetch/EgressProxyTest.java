@@ -149,7 +149,9 @@ class EgressProxyTest {
             if (lookups.getAndIncrement() % 2 == 0) return new InetAddress[] {InetAddress.getByName("127.0.0.1")};
             throw new UnknownHostException(host + " (gone)");
         };
-        ImageFetcher fetcher = track(new ImageFetcher(FetchConfig.of(FetchConfig.SETTINGS.defaults().set(FetchConfig.ALLOW_PRIVATE_ADDRESSES, false).set(FetchConfig.FETCH_ATTEMPTS, 1).set(FetchConfig.RETRY_BACKOFF_MS, 10L)), SECOND_LOOPBACK_FORBIDDEN, vanishing));
+        ImageFetcher fetcher = track(new ImageFetcher(FetchConfig.of(FetchConfig.SETTINGS.defaults().set(FetchConfig.ALLOW_PRIVATE_ADDRESSES, false)
+                .set(FetchConfig.FETCH_ATTEMPTS, 1)
+                .set(FetchConfig.RETRY_BACKOFF_MS, 10L)), SECOND_LOOPBACK_FORBIDDEN, vanishing));
 
         StageException e = failure(fetcher.fetch("https://gone.test:9/img"));
 
@@ -165,7 +167,9 @@ class EgressProxyTest {
             closedPort = s.getLocalPort(); // closed again at once: nothing listens there
         }
         HostResolver toLoopback = host -> new InetAddress[] {InetAddress.getByName("127.0.0.1")};
-        ImageFetcher fetcher = track(new ImageFetcher(FetchConfig.of(FetchConfig.SETTINGS.defaults().set(FetchConfig.ALLOW_PRIVATE_ADDRESSES, false).set(FetchConfig.FETCH_ATTEMPTS, 1).set(FetchConfig.RETRY_BACKOFF_MS, 10L)), LOOPBACK_ONLY, toLoopback));
+        ImageFetcher fetcher = track(new ImageFetcher(FetchConfig.of(FetchConfig.SETTINGS.defaults().set(FetchConfig.ALLOW_PRIVATE_ADDRESSES, false)
+                .set(FetchConfig.FETCH_ATTEMPTS, 1)
+                .set(FetchConfig.RETRY_BACKOFF_MS, 10L)), LOOPBACK_ONLY, toLoopback));
 
         StageException e = failure(fetcher.fetch("http://closed.test:" + closedPort + "/img"));
 

@@ -27,7 +27,8 @@ class ImageFetcherFileTest {
         Files.createDirectories(tmp.resolve("root/sub"));
         root = tmp.resolve("root");
         secret = Files.write(tmp.resolve("secret.jpg"), "outside".getBytes());
-        fetcher = new ImageFetcher(FetchConfig.of(FetchConfig.SETTINGS.defaults().set(FetchConfig.FILE_ROOT, root).set(FetchConfig.MAX_BYTES, 1_000L)));
+        fetcher = new ImageFetcher(FetchConfig.of(FetchConfig.SETTINGS.defaults().set(FetchConfig.FILE_ROOT, root)
+                .set(FetchConfig.MAX_BYTES, 1_000L)));
     }
 
     @AfterEach

@@ -1,6 +1,5 @@
 package dev.sieve.fetch;
 
-import dev.sieve.config.Values;
 import static dev.sieve.fetch.LocalHttpServer.redirect;
 import static dev.sieve.fetch.LocalHttpServer.respond;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -10,6 +9,7 @@ import static org.awaitility.Awaitility.await;
 import dev.sieve.StageException;
 import dev.sieve.avro.FailureCode;
 import dev.sieve.avro.Stage;
+import dev.sieve.config.Values;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -32,7 +32,11 @@ import org.junit.jupiter.api.Test;
 class ImageFetcherTest {
 
     /** Loopback allowed (the server lives there), short timeouts and backoff so failures come quickly. */
-    private static final Values LOCAL_VALUES = FetchConfig.SETTINGS.defaults().set(FetchConfig.ALLOW_PRIVATE_ADDRESSES, true).set(FetchConfig.CONNECT_TIMEOUT_MS, 2_000L).set(FetchConfig.REQUEST_TIMEOUT_MS, 5_000L).set(FetchConfig.FETCH_ATTEMPTS, 3).set(FetchConfig.RETRY_BACKOFF_MS, 10L);
+    private static final Values LOCAL_VALUES = FetchConfig.SETTINGS.defaults().set(FetchConfig.ALLOW_PRIVATE_ADDRESSES, true)
+            .set(FetchConfig.CONNECT_TIMEOUT_MS, 2_000L)
+            .set(FetchConfig.REQUEST_TIMEOUT_MS, 5_000L)
+            .set(FetchConfig.FETCH_ATTEMPTS, 3)
+            .set(FetchConfig.RETRY_BACKOFF_MS, 10L);
     private static final FetchConfig LOCAL = FetchConfig.of(LOCAL_VALUES);
 
     private final CountDownLatch releaseServer = new CountDownLatch(1);
@@ -128,7 +132,8 @@ class ImageFetcherTest {
         server.on("/busy", ex -> respond(ex, 503, "busy".getBytes(), false));
         long start = System.nanoTime();
 
-        StageException e = failure(fetcher(FetchConfig.of(LOCAL_VALUES.set(FetchConfig.FETCH_ATTEMPTS, 3).set(FetchConfig.RETRY_BACKOFF_MS, 20L))).fetch(server.url("/busy")));
+        StageException e = failure(fetcher(FetchConfig.of(LOCAL_VALUES.set(FetchConfig.FETCH_ATTEMPTS, 3)
+                .set(FetchConfig.RETRY_BACKOFF_MS, 20L))).fetch(server.url("/busy")));
 
         assertThat(e.code()).isEqualTo(FailureCode.HTTP_STATUS);
         assertThat(e.getMessage()).contains("503");
@@ -274,7 +279,10 @@ class ImageFetcherTest {
         byte[] image = randomBytes(40_000);
         server.on("/held.png", ex -> respond(ex, 200, image, true));
         server.on("/chunked.png", ex -> respond(ex, 200, image, false));
-        FetchConfig quick = FetchConfig.of(LOCAL_VALUES.set(FetchConfig.CONNECT_TIMEOUT_MS, 2_000L).set(FetchConfig.REQUEST_TIMEOUT_MS, 300L).set(FetchConfig.FETCH_ATTEMPTS, 1).set(FetchConfig.RETRY_BACKOFF_MS, 10L));
+        FetchConfig quick = FetchConfig.of(LOCAL_VALUES.set(FetchConfig.CONNECT_TIMEOUT_MS, 2_000L)
+                .set(FetchConfig.REQUEST_TIMEOUT_MS, 300L)
+                .set(FetchConfig.FETCH_ATTEMPTS, 1)
+                .set(FetchConfig.RETRY_BACKOFF_MS, 10L));
         ImageFetcher fetcher = fetcher(quick);
         List<Long> asked = java.util.Collections.synchronizedList(new ArrayList<>());
         java.util.concurrent.CompletableFuture<Void> open = new java.util.concurrent.CompletableFuture<>();
@@ -306,7 +314,10 @@ class ImageFetcherTest {
             arrived.countDown();
             awaitQuietly(releaseServer);
         });
-        FetchConfig quick = FetchConfig.of(LOCAL_VALUES.set(FetchConfig.CONNECT_TIMEOUT_MS, 2_000L).set(FetchConfig.REQUEST_TIMEOUT_MS, 300L).set(FetchConfig.FETCH_ATTEMPTS, 2).set(FetchConfig.RETRY_BACKOFF_MS, 10L));
+        FetchConfig quick = FetchConfig.of(LOCAL_VALUES.set(FetchConfig.CONNECT_TIMEOUT_MS, 2_000L)
+                .set(FetchConfig.REQUEST_TIMEOUT_MS, 300L)
+                .set(FetchConfig.FETCH_ATTEMPTS, 2)
+                .set(FetchConfig.RETRY_BACKOFF_MS, 10L));
 
         StageException e = failure(fetcher(quick).fetch(server.url("/slow")));
 
@@ -325,7 +336,10 @@ class ImageFetcherTest {
             out.flush();
             awaitQuietly(releaseServer);
         });
-        FetchConfig quick = FetchConfig.of(LOCAL_VALUES.set(FetchConfig.CONNECT_TIMEOUT_MS, 2_000L).set(FetchConfig.REQUEST_TIMEOUT_MS, 300L).set(FetchConfig.FETCH_ATTEMPTS, 1).set(FetchConfig.RETRY_BACKOFF_MS, 10L));
+        FetchConfig quick = FetchConfig.of(LOCAL_VALUES.set(FetchConfig.CONNECT_TIMEOUT_MS, 2_000L)
+                .set(FetchConfig.REQUEST_TIMEOUT_MS, 300L)
+                .set(FetchConfig.FETCH_ATTEMPTS, 1)
+                .set(FetchConfig.RETRY_BACKOFF_MS, 10L));
 
         StageException e = failure(fetcher(quick).fetch(server.url("/trickle")));
 
@@ -340,7 +354,8 @@ class ImageFetcherTest {
             closedPort = s.getLocalPort();
         }
 
-        StageException e = failure(fetcher(FetchConfig.of(LOCAL_VALUES.set(FetchConfig.FETCH_ATTEMPTS, 2).set(FetchConfig.RETRY_BACKOFF_MS, 10L)))
+        StageException e = failure(fetcher(FetchConfig.of(LOCAL_VALUES.set(FetchConfig.FETCH_ATTEMPTS, 2)
+                .set(FetchConfig.RETRY_BACKOFF_MS, 10L)))
                 .fetch("http://127.0.0.1:" + closedPort + "/img"));
 
         assertThat(e.code()).isEqualTo(FailureCode.NETWORK);
@@ -359,7 +374,8 @@ class ImageFetcherTest {
         CountDownLatch hold = new CountDownLatch(1);
         server.on("/held", ex -> held(ex, hold, now, peak, nowA, peakA));
         other.on("/held", ex -> held(ex, hold, now, peak, nowB, peakB));
-        ImageFetcher fetcher = fetcher(FetchConfig.of(LOCAL_VALUES.set(FetchConfig.MAX_IN_FLIGHT, 3).set(FetchConfig.MAX_IN_FLIGHT_PER_HOST, 2)));
+        ImageFetcher fetcher = fetcher(FetchConfig.of(LOCAL_VALUES.set(FetchConfig.MAX_IN_FLIGHT, 3)
+                .set(FetchConfig.MAX_IN_FLIGHT_PER_HOST, 2)));
 
         List<CompletableFuture<Fetched>> futures = new ArrayList<>();
         for (int i = 0; i < 5; i++) {

@@ -1,6 +1,5 @@
 package dev.sieve.produce;
 
-import dev.sieve.kafka.KafkaSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -9,6 +8,7 @@ import dev.sieve.cli.ProduceCommand;
 import dev.sieve.cli.Sieve;
 import dev.sieve.kafka.AvroSerde;
 import dev.sieve.kafka.EmbeddedKafka;
+import dev.sieve.kafka.KafkaSettings;
 import java.io.IOException;
 import java.io.StringReader;
 import java.net.InetAddress;

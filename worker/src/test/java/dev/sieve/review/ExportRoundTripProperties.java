@@ -1,6 +1,5 @@
 package dev.sieve.review;
 
-import dev.sieve.sort.TagRules;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sieve.avro.ScoredImage;
@@ -11,6 +10,7 @@ import dev.sieve.kafka.KafkaSettings;
 import dev.sieve.kafka.SharedKafka;
 import dev.sieve.sort.BucketNames;
 import dev.sieve.sort.ScoredImages;
+import dev.sieve.sort.TagRules;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -64,7 +64,8 @@ class ExportRoundTripProperties {
             }
         }
         Path out = tmp.resolve("export");
-        Exporter.run(ExportConfig.of(ExportConfig.SETTINGS.defaults().set(ExportConfig.OUT, out).set(ExportConfig.BUCKETS, Pattern.compile(Pattern.quote(topic)).pattern()), TagRules.defaults()),
+        Exporter.run(ExportConfig.of(ExportConfig.SETTINGS.defaults().set(ExportConfig.OUT, out)
+                .set(ExportConfig.BUCKETS, Pattern.compile(Pattern.quote(topic)).pattern()), TagRules.defaults()),
                 KafkaSettings.of(SharedKafka.bootstrapServers()), Optional.empty(), new PrintStream(OutputStream.nullOutputStream()));
 
         ReviewBuckets loaded = BucketLoader.fromExport(out);

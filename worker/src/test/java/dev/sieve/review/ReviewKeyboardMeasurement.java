@@ -1,9 +1,9 @@
 package dev.sieve.review;
 
-import dev.sieve.fetch.FileRoot;
 import static org.awaitility.Awaitility.await;
 
 import dev.sieve.avro.ScoredImage;
+import dev.sieve.fetch.FileRoot;
 import dev.sieve.kafka.KafkaSettings;
 import dev.sieve.kafka.SharedKafka;
 import dev.sieve.sort.BucketNames;
@@ -57,7 +57,10 @@ class ReviewKeyboardMeasurement {
         ReviewPageBrowserTest.produce(bootstrap, bucket, images);
         ReviewBuckets buckets = BucketLoader.fromTopics(KafkaSettings.of(bootstrap), Pattern.compile(Pattern.quote(bucket)),
                 Duration.ofSeconds(60), System.out);
-        ReviewConfig config = ReviewConfig.of(ReviewConfig.SETTINGS.defaults().set(ReviewConfig.PORT, 0).set(ReviewConfig.THUMBNAIL_CACHE, tmp.resolve("thumbs")).set(ReviewConfig.CORRECTIONS_TOPIC, corrections).set(FileRoot.READ_ROOT, ReviewPageBrowserTest.REPO.resolve("scripts/samples")));
+        ReviewConfig config = ReviewConfig.of(ReviewConfig.SETTINGS.defaults().set(ReviewConfig.PORT, 0)
+                .set(ReviewConfig.THUMBNAIL_CACHE, tmp.resolve("thumbs"))
+                .set(ReviewConfig.CORRECTIONS_TOPIC, corrections)
+                .set(FileRoot.READ_ROOT, ReviewPageBrowserTest.REPO.resolve("scripts/samples")));
 
         WebDriver browser = ReviewPageBrowserTest.startBrowser(chromium, chromedriver);
         try (CorrectionPublisher publisher = new CorrectionPublisher(KafkaSettings.of(bootstrap), corrections, Duration.ofSeconds(30));

@@ -1,6 +1,5 @@
 package dev.sieve.review;
 
-import dev.sieve.fetch.FileRoot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -13,6 +12,7 @@ import dev.sieve.avro.ImageRef;
 import dev.sieve.avro.LabelScore;
 import dev.sieve.avro.ScoredImage;
 import dev.sieve.avro.StageTimings;
+import dev.sieve.fetch.FileRoot;
 import dev.sieve.kafka.AvroSerde;
 import dev.sieve.kafka.KafkaSettings;
 import dev.sieve.kafka.SharedKafka;
@@ -97,7 +97,10 @@ class ReviewPageBrowserTest {
             await().atMost(Duration.ofSeconds(90)).until(() -> BucketLoader.fromTopics(KafkaSettings.of(bootstrap), ours, Duration.ofSeconds(30),
                     new java.io.PrintStream(java.io.OutputStream.nullOutputStream())).all().size() == 6);
             ReviewBuckets buckets = BucketLoader.fromTopics(KafkaSettings.of(bootstrap), ours, Duration.ofSeconds(30), System.out);
-            ReviewConfig config = ReviewConfig.of(ReviewConfig.SETTINGS.defaults().set(ReviewConfig.PORT, 0).set(ReviewConfig.THUMBNAIL_CACHE, tmp.resolve("thumbs")).set(ReviewConfig.CORRECTIONS_TOPIC, corrections).set(FileRoot.READ_ROOT, REPO.resolve("scripts/samples")));
+            ReviewConfig config = ReviewConfig.of(ReviewConfig.SETTINGS.defaults().set(ReviewConfig.PORT, 0)
+                    .set(ReviewConfig.THUMBNAIL_CACHE, tmp.resolve("thumbs"))
+                    .set(ReviewConfig.CORRECTIONS_TOPIC, corrections)
+                    .set(FileRoot.READ_ROOT, REPO.resolve("scripts/samples")));
 
             WebDriver browser = startBrowser(chromium, chromedriver);
             try (CorrectionPublisher publisher = new CorrectionPublisher(KafkaSettings.of(bootstrap), corrections, Duration.ofSeconds(30));

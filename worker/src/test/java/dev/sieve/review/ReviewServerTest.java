@@ -1,11 +1,11 @@
 package dev.sieve.review;
 
-import dev.sieve.fetch.FileRoot;
-import dev.sieve.kafka.KafkaSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.sieve.fetch.FileRoot;
+import dev.sieve.kafka.KafkaSettings;
 import dev.sieve.kafka.SharedKafka;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -60,7 +60,9 @@ class ReviewServerTest {
     }
 
     private void start(Path thumbnails) throws Exception {
-        server = ReviewServer.start(ReviewConfig.of(ReviewConfig.SETTINGS.defaults().set(ReviewConfig.PORT, 0).set(ReviewConfig.THUMBNAIL_CACHE, thumbnails).set(FileRoot.READ_ROOT, root)), buckets, publisher);
+        server = ReviewServer.start(ReviewConfig.of(ReviewConfig.SETTINGS.defaults().set(ReviewConfig.PORT, 0)
+                .set(ReviewConfig.THUMBNAIL_CACHE, thumbnails)
+                .set(FileRoot.READ_ROOT, root)), buckets, publisher);
     }
 
     private void add(String id, String uri) {

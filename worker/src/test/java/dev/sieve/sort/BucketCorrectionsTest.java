@@ -37,7 +37,8 @@ class BucketCorrectionsTest {
 
     @BeforeEach
     void start() {
-        SortConfig config = SortConfig.of(SortConfig.SETTINGS.defaults().set(SortConfig.APPLICATION_ID, "corrections-test").set(SortConfig.STATE_DIR, stateDir), TagRules.defaults());
+        SortConfig config = SortConfig.of(SortConfig.SETTINGS.defaults().set(SortConfig.APPLICATION_ID, "corrections-test")
+                .set(SortConfig.STATE_DIR, stateDir), TagRules.defaults());
         router = new BucketRouter(TagRules.defaults(), BucketTopics.preCreated());
         driver = new TopologyTestDriver(BucketTopology.build(config.input(), config.corrections(), router, java.util.Optional.empty()),
                 SortApp.streamsProperties(config, KafkaSettings.of("127.0.0.1:9")));

@@ -26,7 +26,8 @@ class BucketTopologyTest {
     Path stateDir;
 
     private TopologyTestDriver driver(BucketRouter router) {
-        SortConfig config = SortConfig.of(SortConfig.SETTINGS.defaults().set(SortConfig.APPLICATION_ID, "topology-test").set(SortConfig.STATE_DIR, stateDir), TagRules.defaults());
+        SortConfig config = SortConfig.of(SortConfig.SETTINGS.defaults().set(SortConfig.APPLICATION_ID, "topology-test")
+                .set(SortConfig.STATE_DIR, stateDir), TagRules.defaults());
         return new TopologyTestDriver(BucketTopology.build(config.input(), router), SortApp.streamsProperties(config, KafkaSettings.of("127.0.0.1:9")));
     }
 

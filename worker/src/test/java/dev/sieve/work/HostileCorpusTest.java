@@ -133,7 +133,12 @@ class HostileCorpusTest {
 
         // The guard is on: loopback is allowed for the test server, every other address is judged by the policy,
         // and *.hostile.test names resolve (in the test resolver only) to addresses it must refuse.
-        FetchConfig fetch = FetchConfig.of(FetchConfig.SETTINGS.defaults().set(FetchConfig.MAX_BYTES, (long) MAX_BYTES).set(FetchConfig.FETCH_ATTEMPTS, 1).set(FetchConfig.RETRY_BACKOFF_MS, 10L).set(FetchConfig.CONNECT_TIMEOUT_MS, 2_000L).set(FetchConfig.REQUEST_TIMEOUT_MS, 2_000L).set(FetchConfig.MAX_REDIRECTS, 5));
+        FetchConfig fetch = FetchConfig.of(FetchConfig.SETTINGS.defaults().set(FetchConfig.MAX_BYTES, (long) MAX_BYTES)
+                .set(FetchConfig.FETCH_ATTEMPTS, 1)
+                .set(FetchConfig.RETRY_BACKOFF_MS, 10L)
+                .set(FetchConfig.CONNECT_TIMEOUT_MS, 2_000L)
+                .set(FetchConfig.REQUEST_TIMEOUT_MS, 2_000L)
+                .set(FetchConfig.MAX_REDIRECTS, 5));
         WorkerConfig config = TestWorkerConfig.of(bootstrap, "hostile-workers", in, scored, failed, "hostile-worker", 2, WorkerConfig.Delivery.EXACTLY_ONCE);
         try (ClipEmbedder clip = ClipEmbedder.load(WorkerEndToEndTest.CLIP, Device.cpu());
              Scorer scorer = new Scorer(clip, WorkerEndToEndTest.loadHeads(), CropCombine.MEAN);

@@ -81,7 +81,9 @@ class RegistryKafkaContainerTest {
         assertThat(refs).hasSize(3).allSatisfy(r -> assertThat(r.value()[0]).as("registry framing (magic byte 0)").isZero());
 
         WorkerConfig config = TestWorkerConfig.of(TestWorkerConfig.withRegistry(bootstrap, registry), "reg-workers", in, scored, failed, "reg-worker", 2, WorkerConfig.Delivery.EXACTLY_ONCE);
-        FetchConfig fetch = FetchConfig.of(FetchConfig.SETTINGS.defaults().set(FetchConfig.REQUEST_TIMEOUT_MS, 10_000L).set(FetchConfig.FETCH_ATTEMPTS, 1).set(FetchConfig.FILE_ROOT, WorkerEndToEndTest.SAMPLES));
+        FetchConfig fetch = FetchConfig.of(FetchConfig.SETTINGS.defaults().set(FetchConfig.REQUEST_TIMEOUT_MS, 10_000L)
+                .set(FetchConfig.FETCH_ATTEMPTS, 1)
+                .set(FetchConfig.FILE_ROOT, WorkerEndToEndTest.SAMPLES));
         try (ClipEmbedder clip = ClipEmbedder.load(WorkerEndToEndTest.CLIP, Device.cpu());
              Scorer scorer = new Scorer(clip, WorkerEndToEndTest.loadHeads(), CropCombine.MEAN);
              ImageFetcher fetcher = new ImageFetcher(fetch);

@@ -1,9 +1,9 @@
 package dev.sieve.work;
 
 import dev.sieve.kafka.KafkaSettings;
+import dev.sieve.kafka.SchemaRegistry;
 import java.util.Map;
 import java.util.Optional;
-import dev.sieve.kafka.SchemaRegistry;
 
 /** The small worker the Kafka tests run: 8 images in flight, batches of 12 crops within 20 ms, commits every 50 ms. */
 final class TestWorkerConfig {

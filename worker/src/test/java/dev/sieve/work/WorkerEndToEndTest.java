@@ -1,7 +1,5 @@
 package dev.sieve.work;
 
-import dev.sieve.sort.TagRules;
-import dev.sieve.fetch.FileRoot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -20,6 +18,7 @@ import dev.sieve.avro.Stage;
 import dev.sieve.avro.Tag;
 import dev.sieve.cli.Sieve;
 import dev.sieve.fetch.FetchConfig;
+import dev.sieve.fetch.FileRoot;
 import dev.sieve.fetch.ImageFetcher;
 import dev.sieve.image.decode.DecodeOptions;
 import dev.sieve.image.ImagePreparer;
@@ -36,6 +35,7 @@ import dev.sieve.kafka.KafkaSettings;
 import dev.sieve.sort.BucketNames;
 import dev.sieve.sort.SortApp;
 import dev.sieve.sort.SortConfig;
+import dev.sieve.sort.TagRules;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -138,7 +138,12 @@ class WorkerEndToEndTest {
         int expected = uriById.size() + 1;
 
         WorkerConfig config = TestWorkerConfig.of(bootstrap, "e2e-workers", in, scored, failed, "e2e-worker", 2, WorkerConfig.Delivery.EXACTLY_ONCE);
-        FetchConfig fetch = FetchConfig.of(FetchConfig.SETTINGS.defaults().set(FetchConfig.FILE_ROOT, SAMPLES).set(FetchConfig.ALLOW_PRIVATE_ADDRESSES, true).set(FetchConfig.FETCH_ATTEMPTS, 1).set(FetchConfig.RETRY_BACKOFF_MS, 100L).set(FetchConfig.CONNECT_TIMEOUT_MS, 5_000L).set(FetchConfig.REQUEST_TIMEOUT_MS, 10_000L));
+        FetchConfig fetch = FetchConfig.of(FetchConfig.SETTINGS.defaults().set(FetchConfig.FILE_ROOT, SAMPLES)
+                .set(FetchConfig.ALLOW_PRIVATE_ADDRESSES, true)
+                .set(FetchConfig.FETCH_ATTEMPTS, 1)
+                .set(FetchConfig.RETRY_BACKOFF_MS, 100L)
+                .set(FetchConfig.CONNECT_TIMEOUT_MS, 5_000L)
+                .set(FetchConfig.REQUEST_TIMEOUT_MS, 10_000L));
         try (ClipEmbedder clip = ClipEmbedder.load(CLIP, Device.cpu());
              Scorer scorer = new Scorer(clip, loadHeads(), CropCombine.MEAN);
              ImageFetcher fetcher = new ImageFetcher(fetch);
@@ -217,7 +222,9 @@ class WorkerEndToEndTest {
 
             // Export materialises one folder per bucket: links for file: images, every id in the manifest.
             Path out = tmp.resolve("export");
-            ExportResult export = Exporter.run(ExportConfig.of(ExportConfig.SETTINGS.defaults().set(ExportConfig.OUT, out).set(FileRoot.READ_ROOT, SAMPLES).set(ExportConfig.BUCKETS, "images\\.bucket\\.TestAnime.*"), TagRules.defaults()), KafkaSettings.of(bootstrap));
+            ExportResult export = Exporter.run(ExportConfig.of(ExportConfig.SETTINGS.defaults().set(ExportConfig.OUT, out)
+                    .set(FileRoot.READ_ROOT, SAMPLES)
+                    .set(ExportConfig.BUCKETS, "images\\.bucket\\.TestAnime.*"), TagRules.defaults()), KafkaSettings.of(bootstrap));
             assertThat(export.report().totalImages()).isEqualTo(scoredById.size());
             for (ScoredImage s : scoredById.values()) {
                 for (Tag t : s.getTags()) {

@@ -52,7 +52,10 @@ class WorkerKafkaContainerTest {
         }
 
         WorkerConfig config = TestWorkerConfig.of(bootstrap, "tc-workers", in, scored, failed, "tc-worker", 2, WorkerConfig.Delivery.EXACTLY_ONCE);
-        FetchConfig fetch = FetchConfig.of(FetchConfig.SETTINGS.defaults().set(FetchConfig.REQUEST_TIMEOUT_MS, 10_000L).set(FetchConfig.FETCH_ATTEMPTS, 1).set(FetchConfig.FILE_ROOT, WorkerEndToEndTest.SAMPLES).set(FetchConfig.ALLOW_PRIVATE_ADDRESSES, true));
+        FetchConfig fetch = FetchConfig.of(FetchConfig.SETTINGS.defaults().set(FetchConfig.REQUEST_TIMEOUT_MS, 10_000L)
+                .set(FetchConfig.FETCH_ATTEMPTS, 1)
+                .set(FetchConfig.FILE_ROOT, WorkerEndToEndTest.SAMPLES)
+                .set(FetchConfig.ALLOW_PRIVATE_ADDRESSES, true));
         try (ClipEmbedder clip = ClipEmbedder.load(WorkerEndToEndTest.CLIP, Device.cpu());
              Scorer scorer = new Scorer(clip, WorkerEndToEndTest.loadHeads(), CropCombine.MEAN);
              ImageFetcher fetcher = new ImageFetcher(fetch);

@@ -69,7 +69,10 @@ class WorkerMetricsEndpointTest {
         DecoderLibraries.probe(DecodeOptions.defaults().jpegDecoder()).register(registry);
         WorkerMetrics metrics = new WorkerMetrics(registry);
         WorkerConfig config = TestWorkerConfig.of(bootstrap, "metrics-workers", in, scored, failed, "metrics-worker", 2, WorkerConfig.Delivery.EXACTLY_ONCE);
-        FetchConfig fetch = FetchConfig.of(FetchConfig.SETTINGS.defaults().set(FetchConfig.REQUEST_TIMEOUT_MS, 10_000L).set(FetchConfig.FETCH_ATTEMPTS, 1).set(FetchConfig.FILE_ROOT, SAMPLES).set(FetchConfig.ALLOW_PRIVATE_ADDRESSES, true));
+        FetchConfig fetch = FetchConfig.of(FetchConfig.SETTINGS.defaults().set(FetchConfig.REQUEST_TIMEOUT_MS, 10_000L)
+                .set(FetchConfig.FETCH_ATTEMPTS, 1)
+                .set(FetchConfig.FILE_ROOT, SAMPLES)
+                .set(FetchConfig.ALLOW_PRIVATE_ADDRESSES, true));
         Scrape worker;
         try (MetricsServer server = MetricsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), registry, metrics)) {
             int port = server.port();
