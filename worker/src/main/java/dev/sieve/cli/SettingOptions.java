@@ -44,12 +44,23 @@ final class SettingOptions {
         }
     }
 
-    /** Installs the table's options on a command (picocli applies it when it builds the command's model). */
+    /**
+     * Installs the tables' options on a command: its own, and those of its mixins (picocli applies a mixin's
+     * transformer to the command it is mixed into). Idempotent, as picocli may apply it more than once.
+     */
     public static final class Install implements CommandLine.IModelTransformer {
         @Override
         public CommandSpec transform(CommandSpec spec) {
-            SettingOptions options = ((Holder) spec.userObject()).settingOptions();
-            for (Setting<?> s : options.settings.options()) spec.addOption(options.option(s));
+            List<Object> holders = new ArrayList<>();
+            holders.add(spec.userObject());
+            for (CommandSpec mixin : spec.mixins().values()) holders.add(mixin.userObject());
+            for (Object holder : holders) {
+                if (!(holder instanceof Holder h)) continue;
+                SettingOptions options = h.settingOptions();
+                for (Setting<?> s : options.settings.options()) {
+                    if (spec.findOption(s.option()) == null) spec.addOption(options.option(s));
+                }
+            }
             return spec;
         }
     }

@@ -79,7 +79,7 @@ public final class WorkCommand extends ConfiguredCommand {
         WorkerConfig config = WorkerConfig.of(kafka, values);
         FetchConfig fetch = FetchConfig.of(values);
         // Before anything slow: a worker that would score differently from the tests says so, or refuses at once.
-        DecoderLibraries decoders = DecoderLibraries.probe(models.jpegDecoder);
+        DecoderLibraries decoders = DecoderLibraries.probe(models.jpegDecoder());
         System.err.println(decoders.line());
         if (values.get(REQUIRE_EXACT_DECODERS)) decoders.requireExact();
         // The endpoint starts before the model loads: the pod is live (not ready) while it loads.

@@ -36,10 +36,17 @@ class SettingsTablesTest {
         TABLES.put("status", StatusCommand.SETTINGS);
     }
 
+    /** The model settings, mixed into work, score and demo. */
+    static final Map<String, Settings> MIXED_IN = Map.of("work", ModelOptions.SETTINGS, "score", ModelOptions.SETTINGS,
+            "demo", ModelOptions.SETTINGS);
+
     @Test
     void everyOptionOfATableIsAnOptionWhoseHelpStatesTheTablesDefault() {
         Map<String, CommandLine> commands = Sieve.commandLine().getSubcommands();
-        for (var table : TABLES.entrySet()) {
+        Map<String, Settings> all = new LinkedHashMap<>(TABLES);
+        all.put("score", ModelOptions.SETTINGS);
+        all.put("demo", ModelOptions.SETTINGS);
+        for (var table : all.entrySet()) {
             CommandLine command = commands.get(table.getKey());
             for (Setting<?> s : table.getValue().options()) {
                 var option = command.getCommandSpec().findOption(s.option());
@@ -104,7 +111,8 @@ class SettingsTablesTest {
                 String name = key.substring(dot + 1);
                 for (String command : commands) {
                     Settings table = TABLES.get(command);
-                    if (table == null || !table.has(name)) continue; // a picocli option (--clip...): OpsManifestsTest
+                    if (table != null && !table.has(name)) table = MIXED_IN.get(command);
+                    if (table == null || !table.has(name)) continue; // a picocli option: OpsManifestsTest
                     Setting<?> s = table.get(name);
                     if (!value.isEmpty()) table.resolve(Map.of(name, value), Map.of()); // throws naming it when invalid
                     if (file.contains("base/")) {
@@ -132,15 +140,20 @@ class SettingsTablesTest {
         out.add("`ops/base/config.env` holds the key `<command>.<name>`. `SettingsTablesTest` fails when this file and the");
         out.add("tables differ, and writes the tables' version to `worker/target/settings.md`.");
         out.add("");
-        out.add("Repeatable options and the model files are picocli options of their own, listed by `--help`: `--head`,");
-        out.add("`--heads-dir`, `--clip`, `--combine`, `--combine-head`, `--device`, `--no-tiling`, `--max-pixels`,");
-        out.add("`--exif-orientation`, `--jpeg-decoder`, `--dct-scaling` (work, score, demo), `--threshold` and `--score-bands`");
-        out.add("(sort, export), `--attr` (produce).");
+        out.add("Repeatable options are picocli options of their own, listed by `--help`: `--head` and `--combine-head`");
+        out.add("(work, score, demo), `--threshold` and `--score-bands` (sort, export), `--attr` (produce); so are the");
+        out.add("options of `sieve broker` and `sieve demo` and the inputs of produce and score.");
         for (var table : TABLES.entrySet()) {
             out.add("");
             out.add("## sieve " + table.getKey());
             out.add("");
             out.add(table.getValue().markdown().strip());
+            if (table.getKey().equals("work")) {
+                out.add("");
+                out.add("## sieve work, score and demo: the models");
+                out.add("");
+                out.add(ModelOptions.SETTINGS.markdown().strip());
+            }
         }
         return String.join("\n", out) + "\n";
     }
