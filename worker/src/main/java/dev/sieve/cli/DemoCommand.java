@@ -6,6 +6,8 @@ import dev.sieve.export.ExportConfig;
 import dev.sieve.export.ExportResult;
 import dev.sieve.export.Exporter;
 import dev.sieve.fetch.FetchConfig;
+import dev.sieve.fetch.FileRoot;
+import dev.sieve.kafka.KafkaSettings;
 import dev.sieve.fetch.ImageFetcher;
 import dev.sieve.kafka.AvroSerde;
 import dev.sieve.kafka.EmbeddedKafka;
@@ -26,6 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -66,6 +69,7 @@ public final class DemoCommand implements Callable<Integer> {
         step(1, "starting an embedded Kafka broker (KRaft, in this process)");
         try (EmbeddedKafka kafka = EmbeddedKafka.start(0)) {
             String bootstrap = kafka.bootstrapServers();
+            KafkaSettings clients = KafkaSettings.of(bootstrap);
             kafka.createTopics(partitions, Topics.IN, Topics.SCORED, Topics.FAILED, Topics.CORRECTIONS);
             log.printf("   broker at %s; topics %s, %s, %s%n", bootstrap, Topics.IN, Topics.SCORED, Topics.FAILED);
 
@@ -73,14 +77,14 @@ public final class DemoCommand implements Callable<Integer> {
             try (ModelOptions.Loaded loaded = models.load(log)) {
                 step(3, "producing a reference for every file in " + folder);
                 ProduceResult produced = RefProducer.produce(
-                        ProduceConfig.defaults().withBootstrapServers(bootstrap).withSource("demo"),
+                        ProduceConfig.of(clients, ProduceConfig.SETTINGS.defaults().set(ProduceConfig.SOURCE, "demo"), Map.of()),
                         RefSource.folder(folder, false));
                 log.println("   " + produced.summary());
                 long sent = produced.sent();
 
                 step(4, "scoring: one worker (fetch → decode+tile → batch → CLIP+heads → images.scored | images.failed)");
-                WorkerConfig wc = WorkerConfig.defaults(bootstrap).withWorkerId("demo-worker");
-                FetchConfig fetch = FetchConfig.defaults().withFileRoot(folder);
+                WorkerConfig wc = WorkerConfig.of(clients, WorkerConfig.SETTINGS.defaults().set(WorkerConfig.WORKER_ID, "demo-worker"));
+                FetchConfig fetch = FetchConfig.of(FetchConfig.SETTINGS.defaults().set(FetchConfig.FILE_ROOT, folder));
                 long workStart = System.nanoTime();
                 double workSeconds;
                 try (ImageFetcher fetcher = new ImageFetcher(fetch);
@@ -108,16 +112,17 @@ public final class DemoCommand implements Callable<Integer> {
                 // Classifiers sort by their top label; score heads (aesthetics) by quarter bands of their score.
                 List<String> bands = loaded.heads().stream().filter(h -> h.head().takesBands())
                         .map(h -> h.name() + "=0.25,0.5,0.75").toList();
-                SortConfig sortConfig = SortConfig.defaults().withRules(TagRules.parse(List.of(), bands))
-                        .withStateDir(outDir.resolve(".streams"));
-                try (SortApp sorter = SortApp.start(sortConfig, bootstrap)) {
+                SortConfig sortConfig = SortConfig.of(SortConfig.SETTINGS.defaults().set(SortConfig.STATE_DIR, outDir.resolve(".streams")),
+                        TagRules.parse(List.of(), bands));
+                try (SortApp sorter = SortApp.start(sortConfig, clients)) {
                     waitFor(() -> sorter.counts().images() >= scored.size(), deadline, "sorting",
                             () -> sorter.counts().toString());
                     log.println("   " + sorter.counts());
                 }
 
                 step(6, "exporting the buckets to " + outDir);
-                ExportResult export = Exporter.run(ExportConfig.defaults().withOut(outDir).withFileRoot(folder), bootstrap);
+                ExportResult export = Exporter.run(ExportConfig.of(ExportConfig.SETTINGS.defaults().set(ExportConfig.OUT, outDir)
+                        .set(FileRoot.READ_ROOT, folder), TagRules.defaults()), clients);
 
                 printSummary(sent, scored, failed, export, workSeconds, (System.nanoTime() - t0) / 1e9, outDir);
                 return sent == scored.size() + failed.size() ? 0 : 1;

@@ -1,86 +1,50 @@
 package dev.sieve.cli;
 
+import dev.sieve.config.Setting;
+import dev.sieve.config.Setting.Accepts;
+import dev.sieve.config.Settings;
+import dev.sieve.config.Values;
 import dev.sieve.export.DatasetExport;
 import dev.sieve.export.ExportConfig;
 import dev.sieve.export.Exporter;
+import dev.sieve.kafka.KafkaSettings;
 import dev.sieve.kafka.Topics;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.concurrent.Callable;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /** {@code sieve export}: bucket topics to bucket folders and a distribution report, once. */
-@Command(name = "export", mixinStandardHelpOptions = true,
+@Command(name = "export", mixinStandardHelpOptions = true, modelTransformer = SettingOptions.Install.class,
         description = {"Reads bucket topics (or images.scored with --from-scored) from the beginning to their current end, then writes "
                 + "<out>/<head>/<label>/ with a link (or copy) per file: image under --file-root named <id><ext>, a manifest.tsv "
                 + "(id, uri, probability) per bucket, report.txt / report.json with the distribution, and problems.tsv with every "
                 + "file: image not placed and why. Each image enters a bucket once."})
-public final class ExportCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
+public final class ExportCommand extends ConfiguredCommand {
+    static final Setting<Boolean> DATASET = Setting.flag("dataset")
+            .doc("Write city96's training layout instead: <out>/<head>/<index>_<label>/<id><ext> per classifier head, from "
+                    + "the scored topic (tagged with --threshold, top label by default) with reviewers' corrections applied, "
+                    + "and a report.txt per head with the class ratios.");
+    static final Setting<String> CORRECTIONS_TOPIC = Setting.text("corrections-topic", Topics.CORRECTIONS)
+            .accepts(Accepts.notBlank()).doc("Reviewers' corrections, applied by --dataset.");
 
-    @Mixin
-    KafkaOptions kafka;
+    /** Every setting of {@code sieve export}; --threshold and --score-bands are TagRuleOptions' own options. */
+    static final Settings SETTINGS = Settings.of("export", KafkaSettings.SETTINGS, ExportConfig.SETTINGS, DATASET,
+            CORRECTIONS_TOPIC);
+
+    public ExportCommand() {
+        super(SETTINGS);
+    }
 
     @Mixin
     TagRuleOptions tags;
 
-    @Mixin
-    FileRootOption fileRoot;
-
-    @Option(names = {"-o", "--out"}, defaultValue = "buckets", description = "Output folder. Default: ${DEFAULT-VALUE}.")
-    Path out;
-
-    @Option(names = "--buckets", defaultValue = ExportConfig.ALL_BUCKETS,
-            description = "Regular expression of the bucket topics to read (whole names). Default: ${DEFAULT-VALUE} (every bucket).")
-    String buckets;
-
-    @Option(names = "--from-scored", defaultValue = "false",
-            description = "Read the scored topic instead and tag with --threshold/--score-bands, as `sieve sort` would. Default: ${DEFAULT-VALUE}.")
-    boolean fromScored;
-
-    @Option(names = "--scored-topic", defaultValue = Topics.SCORED, description = "The scored topic, for --from-scored. Default: ${DEFAULT-VALUE}.")
-    String scoredTopic;
-
-    @Option(names = "--dataset", defaultValue = "false",
-            description = "Write city96's training layout instead: <out>/<head>/<index>_<label>/<id><ext> per classifier head, from the "
-                    + "scored topic (tagged with --threshold, top label by default) with reviewers' corrections applied, and a "
-                    + "report.txt per head with the class ratios. Default: ${DEFAULT-VALUE}.")
-    boolean dataset;
-
-    @Option(names = "--corrections-topic", defaultValue = Topics.CORRECTIONS,
-            description = "Reviewers' corrections, applied by --dataset. Default: ${DEFAULT-VALUE}.")
-    String correctionsTopic;
-
-    @Option(names = "--copy", defaultValue = "false",
-            description = "Copy file: images into bucket folders instead of linking them. Default: ${DEFAULT-VALUE} (symbolic links).")
-    boolean copy;
-
-    @Option(names = "--stall-timeout-ms", defaultValue = "30000",
-            description = "Give up when reading makes no progress for this long. Default: ${DEFAULT-VALUE}.")
-    long stallTimeoutMs;
-
-    ExportConfig config() {
+    ExportConfig config(Values values) {
         try {
-            if (!fromScored && !dataset && !tags.isDefault()) {
+            if (!values.get(ExportConfig.FROM_SCORED) && !values.get(DATASET) && !tags.isDefault()) {
                 throw new IllegalArgumentException("--threshold and --score-bands apply only with --from-scored or --dataset "
                         + "(bucket topics were already tagged by `sieve sort`)");
             }
-            Pattern pattern;
-            try {
-                pattern = Pattern.compile(buckets);
-            } catch (PatternSyntaxException e) {
-                throw new IllegalArgumentException("--buckets '" + buckets + "': not a regular expression: " + e.getDescription());
-            }
-            return new ExportConfig(out, pattern, fromScored, scoredTopic, tags.rules(),
-                    copy ? ExportConfig.FileMode.COPY : ExportConfig.FileMode.SYMLINK, Duration.ofMillis(stallTimeoutMs), fileRoot.folder());
+            return ExportConfig.of(values, tags.rules());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
@@ -88,10 +52,13 @@ public final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (dataset) {
-            DatasetExport.run(config(), correctionsTopic, kafka.bootstrapServers, System.out);
+        Values values = values();
+        ExportConfig config = config(values);
+        KafkaSettings kafka = KafkaSettings.of(values);
+        if (values.get(DATASET)) {
+            DatasetExport.run(config, values.get(CORRECTIONS_TOPIC), kafka, System.out);
         } else {
-            Exporter.run(config(), kafka.bootstrapServers);
+            Exporter.run(config, kafka);
         }
         return 0;
     }

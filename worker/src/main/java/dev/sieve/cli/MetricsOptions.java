@@ -10,19 +10,14 @@ import java.net.InetSocketAddress;
 import java.util.Optional;
 
 /**
- * Where a long-running command serves /metrics and /health/*. The port's default differs per command (work 9400,
- * sort 9401), so each command declares its own {@code --metrics-port}; this holds what they share.
+ * Where a long-running command serves /metrics and /health/* ({@code --metrics-port}, see
+ * {@link HealthOptions#metricsPort}).
  */
 final class MetricsOptions {
     private MetricsOptions() {}
 
-    static final String PORT_DESCRIPTION = "Port of the HTTP endpoint serving /metrics (Prometheus), /health/live and "
-            + "/health/ready, on all interfaces; 0 = no endpoint; a port already in use gives a warning and no endpoint. "
-            + "Default: ${DEFAULT-VALUE}.";
-
     /** Starts the endpoint, or nothing when {@code port} is 0. */
     static Optional<MetricsServer> start(int port, PrometheusMeterRegistry registry, Health health) {
-        if (port < 0 || port > 65535) throw new IllegalArgumentException("--metrics-port " + port + ": must be 0..65535");
         if (port == 0) return Optional.empty();
         try {
             MetricsServer server = MetricsServer.start(new InetSocketAddress(port), registry, health);

@@ -3,6 +3,10 @@ package dev.sieve.cli;
 import ai.djl.Device;
 import dev.sieve.avro.ClipModel;
 import dev.sieve.avro.CropCombine;
+import dev.sieve.config.Setting;
+import dev.sieve.config.Setting.Accepts;
+import dev.sieve.config.Settings;
+import dev.sieve.config.Values;
 import dev.sieve.image.decode.DecodeOptions;
 import dev.sieve.image.ImagePreparer;
 import dev.sieve.model.CityHead;
@@ -21,66 +25,69 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** Which models score the images and how: shared by `work`, `score` and `demo`. */
-public final class ModelOptions {
-    @Option(names = "--clip", paramLabel = "FILE",
-            description = "CLIP image encoder as TorchScript, with preprocessor_config.json beside it "
-                    + "(env SIEVE_CLIP). Default: the bundled random fixture models/fixtures/clip-tiny-336.")
-    Path clip;
+/**
+ * Which models score the images and how: shared by `work`, `score` and `demo` (a picocli mixin whose scalar options are
+ * the settings table {@link #SETTINGS}).
+ */
+@Command(modelTransformer = SettingOptions.Install.class)
+public final class ModelOptions implements SettingOptions.Holder {
+    static final Setting<Path> CLIP = Setting.path("clip", null).env("SIEVE_CLIP").paramLabel("FILE")
+            .computedDefault("the bundled random fixture models/fixtures/clip-tiny-336", () -> Home.fixtureClip().toString())
+            .doc("CLIP image encoder as TorchScript, with preprocessor_config.json beside it.");
+    static final Setting<Path> HEADS_DIR = Setting.path("heads-dir", null).env("SIEVE_HEADS_DIR").paramLabel("DIR")
+            .noDefault("the bundled fixtures in models/fixtures/heads, when no --head is given")
+            .doc("Load every *.safetensors in DIR as a head.");
+    static final Setting<String> DEVICE = Setting.text("device", "cpu")
+            .doc("cpu, gpu (the first GPU) or gpu:N (N from 0), refused when libtorch does not see that GPU.");
+    static final Setting<PreprocessOn> PREPROCESS_ON = Setting.choice("preprocess-on", PreprocessOn.HOST)
+            .noDefault("DEVICE with --device gpu, HOST on the CPU").paramLabel("HOST|DEVICE")
+            .doc("Where the 1536 step, five_crop and CLIP's resize, crop and normalisation run: HOST (the worker's "
+                    + "cores) or DEVICE (where CLIP runs, bit-exact with HOST; decoding stays on the host, and a mode "
+                    + "the device step lacks, such as CMYK or 16-bit grey, is prepared on the host).");
+    static final Setting<CropCombine> COMBINE = Setting.choice("combine", CropCombine.MEAN)
+            .doc("How the five crops' probabilities combine (MEAN is the reference's).");
+    static final Setting<Boolean> NO_TILING = Setting.flag("no-tiling")
+            .doc("Score the whole image only, never the five crops (the reference's tiling=False).");
+    static final Setting<Long> MAX_PIXELS = Setting.longValue("max-pixels", 2 * DecodeOptions.PILLOW_MAX_IMAGE_PIXELS)
+            .accepts(Accepts.between(1L, DecodeOptions.MAX_MAX_PIXELS)).paramLabel("N")
+            .doc("Refuse images with more pixels than N, read from the header before decoding (decompression-bomb "
+                    + "guard); the default is where Pillow itself refuses an image.");
+    static final Setting<Boolean> EXIF_ORIENTATION = Setting.flag("exif-orientation")
+            .doc("Rotate images by their EXIF orientation before scoring (off, as in the reference).");
+    static final Setting<DecodeOptions.JpegDecoder> JPEG_DECODER = Setting.choice("jpeg-decoder", DecodeOptions.JpegDecoder.AUTO)
+            .doc("AUTO uses libjpeg-turbo (Debian's libturbojpeg0; the library Pillow uses, so the reference's pixels) "
+                    + "when it loads, else ImageIO; IMAGEIO always uses ImageIO.");
+    static final Setting<Boolean> DCT_SCALING = Setting.flag("dct-scaling")
+            .doc("Decode large JPEGs at M/8 size in libjpeg-turbo when still at least the size the next resize makes: "
+                    + "faster, a small fidelity cost (docs/fidelity.md).");
+
+    /** The model settings of work, score and demo; --head and --combine-head are repeatable picocli options. */
+    static final Settings SETTINGS = Settings.of("model", CLIP, HEADS_DIR, DEVICE, PREPROCESS_ON, COMBINE, NO_TILING, MAX_PIXELS,
+            EXIF_ORIENTATION, JPEG_DECODER, DCT_SCALING);
+
+    private final SettingOptions settings = new SettingOptions(SETTINGS);
 
     @Option(names = "--head", paramLabel = "FILE",
             description = "A city96 head: <name>.safetensors (+ optional <name>.config.json beside it). Repeatable.")
     List<Path> heads = new ArrayList<>();
-
-    @Option(names = "--heads-dir", paramLabel = "DIR",
-            description = "Load every *.safetensors in DIR as a head (env SIEVE_HEADS_DIR). "
-                    + "Default, when no --head is given: the bundled fixtures in models/fixtures/heads.")
-    Path headsDir;
-
-    @Option(names = "--device", defaultValue = "cpu",
-            description = "cpu, gpu (the first GPU) or gpu:N (N from 0), refused when libtorch does not see that GPU. "
-                    + "Default: ${DEFAULT-VALUE}.")
-    String device;
-
-    @Option(names = "--preprocess-on", paramLabel = "HOST|DEVICE",
-            description = "Where the 1536 step, five_crop and CLIP's resize, crop and normalisation run: HOST "
-                    + "(the worker's cores) or DEVICE (where CLIP runs, bit-exact with HOST; decoding stays on the "
-                    + "host, and a mode the device step lacks, CMYK, is prepared on the host). Default: DEVICE with "
-                    + "--device gpu, HOST on the CPU.")
-    PreprocessOn preprocessOn;
-
-    @Option(names = "--combine", defaultValue = "MEAN",
-            description = "How the five crops' probabilities combine: MEAN, MEDIAN, MAX or MIN. Default: ${DEFAULT-VALUE} (the reference's).")
-    CropCombine combine;
 
     @Option(names = "--combine-head", paramLabel = "HEAD=RULE",
             description = "Crop combination for one head (its file name without .safetensors), overriding --combine: "
                     + "MEAN, MEDIAN, MAX or MIN. Repeatable, e.g. --combine-head CCAnime-ChromaticAberration-v1.16=max.")
     Map<String, CropCombine> combineHead = new LinkedHashMap<>();
 
-    @Option(names = "--no-tiling", description = "Score the whole image only, never the five crops (the reference's tiling=False).")
-    boolean noTiling;
+    @Override
+    public SettingOptions settingOptions() {
+        return settings;
+    }
 
-    @Option(names = "--max-pixels", paramLabel = "N",
-            description = "Refuse images with more pixels than N, read from the header before decoding (decompression-bomb guard). "
-                    + "Default: 178956970, where Pillow itself refuses an image.")
-    Long maxPixels;
-
-    @Option(names = "--exif-orientation",
-            description = "Rotate images by their EXIF orientation before scoring. Off by default, as in the reference.")
-    boolean exifOrientation;
-
-    @Option(names = "--jpeg-decoder", paramLabel = "AUTO|IMAGEIO", defaultValue = "AUTO",
-            description = "JPEG decoder: AUTO uses libjpeg-turbo (Debian's libturbojpeg0; the library Pillow uses, so "
-                    + "the reference's pixels) when it loads, else ImageIO; IMAGEIO always uses ImageIO. Default: ${DEFAULT-VALUE}.")
-    DecodeOptions.JpegDecoder jpegDecoder = DecodeOptions.JpegDecoder.AUTO;
-
-    @Option(names = "--dct-scaling",
-            description = "Decode large JPEGs at M/8 size in libjpeg-turbo when still at least the size the next resize "
-                    + "makes: faster, a small fidelity cost (docs/fidelity.md). Off by default.")
-    boolean dctScaling;
+    /** The JPEG decoder asked for (the worker probes it before loading anything). */
+    DecodeOptions.JpegDecoder jpegDecoder() {
+        return settings.values().get(JPEG_DECODER);
+    }
 
     /** The loaded models; close it to free native memory. */
     public record Loaded(ClipEmbedder clip, List<CityHead> heads, Scorer scorer, ImagePreparer preparer, ClipModel clipModel)
@@ -92,10 +99,13 @@ public final class ModelOptions {
     }
 
     public Loaded load(PrintStream log) {
-        Path clipPath = clip != null ? clip : envPath("SIEVE_CLIP", Home.fixtureClip());
+        Values values = settings.values();
+        Path clipPath = values.get(CLIP);
         List<Path> headFiles = new ArrayList<>(heads);
-        if (headFiles.isEmpty()) headFiles.addAll(headsIn(headsDir != null ? headsDir : envPath("SIEVE_HEADS_DIR", Home.fixtureHeads())));
+        Path headsDir = values.get(HEADS_DIR);
+        if (headFiles.isEmpty()) headFiles.addAll(headsIn(headsDir != null ? headsDir : Home.fixtureHeads()));
         if (headFiles.isEmpty()) throw new IllegalArgumentException("no heads: give --head FILE or --heads-dir DIR");
+        String device = values.get(DEVICE);
         Device dev = DeviceChoice.parse(device).resolve();
         long t0 = System.nanoTime();
         try {
@@ -107,17 +117,16 @@ public final class ModelOptions {
             DevicePreprocessor step = null;
             try {
                 if (where == PreprocessOn.DEVICE) step = DevicePreprocessor.load(dev, embedder.preprocessing());
-                scorer = new Scorer(embedder, loaded, combine, combineHead, step);
+                scorer = new Scorer(embedder, loaded, values.get(COMBINE), combineHead, step);
             } catch (IOException | RuntimeException e) {
                 if (step != null) step.close();
                 for (CityHead h : loaded) h.close();
                 embedder.close();
                 throw e;
             }
-            DecodeOptions defaults = DecodeOptions.defaults();
-            DecodeOptions decode = new DecodeOptions(maxPixels != null ? maxPixels : defaults.maxPixels(), exifOrientation,
-                    jpegDecoder, dctScaling);
-            ImagePreparer preparer = new ImagePreparer(embedder.preprocessing(), decode, !noTiling, where);
+            DecodeOptions decode = new DecodeOptions(values.get(MAX_PIXELS), values.get(EXIF_ORIENTATION),
+                    values.get(JPEG_DECODER), values.get(DCT_SCALING));
+            ImagePreparer preparer = new ImagePreparer(embedder.preprocessing(), decode, !values.get(NO_TILING), where);
             ClipModel info = Outcomes.clipModel(embedder.id(), embedder.digest(), embedder.preprocessing().size());
             log.printf("loaded CLIP %s (%s, input %d, sha256 %s…) and %d head(s) %s on %s in %.1f s%n",
                     embedder.id(), embedder.precision().name().toLowerCase(java.util.Locale.ROOT),
@@ -137,12 +146,8 @@ public final class ModelOptions {
 
     /** --preprocess-on, or its default for the device. */
     PreprocessOn preprocessOn(Device dev) {
-        return preprocessOn != null ? preprocessOn : PreprocessOn.defaultFor(dev.isGpu());
-    }
-
-    private static Path envPath(String env, Path fallback) {
-        String v = System.getenv(env);
-        return v == null || v.isBlank() ? fallback : Path.of(v);
+        PreprocessOn given = settings.values().get(PREPROCESS_ON);
+        return given != null ? given : PreprocessOn.defaultFor(dev.isGpu());
     }
 
     private static List<Path> headsIn(Path dir) {

@@ -1,6 +1,10 @@
 package dev.sieve.cli;
 
-import dev.sieve.kafka.Topics;
+import dev.sieve.config.Setting;
+import dev.sieve.config.Setting.Accepts;
+import dev.sieve.config.Settings;
+import dev.sieve.config.Values;
+import dev.sieve.kafka.KafkaSettings;
 import dev.sieve.produce.ProduceConfig;
 import dev.sieve.produce.ProduceProgress;
 import dev.sieve.produce.ProduceResult;
@@ -11,22 +15,17 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /** `sieve produce`: publishes image references to images.in. */
-@Command(name = "produce", mixinStandardHelpOptions = true,
+@Command(name = "produce", mixinStandardHelpOptions = true, modelTransformer = SettingOptions.Install.class,
         description = {
             "Publishes image references (ImageRef) to Kafka, keyed by id. The id is derived from the URI "
                     + "(first 16 bytes of SHA-256 of its canonical form) unless a list gives one, so producing "
@@ -45,67 +44,52 @@ import picocli.CommandLine.Spec;
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:every input was sent and acknowledged", "1:some inputs were rejected or not acknowledged",
             "2:bad usage", "3:Kafka could not be reached"})
-public final class ProduceCommand implements Callable<Integer> {
+public final class ProduceCommand extends ConfiguredCommand {
+    static final Setting<String> FROM_FILE = Setting.text("from-file", null).noDefault("none").paramLabel("FILE|-")
+            .doc("Read references from FILE ('-': standard input), one a line: a URI, a path, or id<TAB>URI. Blank lines "
+                    + "and lines starting with # are skipped.");
+    static final Setting<Boolean> IMAGES_ONLY = Setting.flag("images-only")
+            .doc("In folders, send only files with an image extension.");
+    static final Setting<String> PROGRESS = Setting.text("progress", "auto").paramLabel("MODE")
+            .accepts(Accepts.where(m -> List.of("auto", "line", "log", "none").contains(m), "auto, line, log or none"))
+            .doc("On standard error. auto: a line redrawn in place on a terminal, a log line every 10000 refs or 5 s "
+                    + "otherwise; both end with a summary line.");
 
-    @Spec
-    CommandSpec spec;
+    /** Every setting of {@code sieve produce}; --attr and the inputs are picocli's own options. */
+    static final Settings SETTINGS = Settings.of("produce", KafkaSettings.SETTINGS, ProduceConfig.SETTINGS, FROM_FILE,
+            IMAGES_ONLY, PROGRESS);
 
-    @Mixin
-    KafkaOptions kafka;
-
-    @Option(names = "--topic", defaultValue = Topics.IN, description = "Topic to publish to. Default: ${DEFAULT-VALUE}.")
-    String topic;
-
-    @Option(names = "--from-file", paramLabel = "FILE|-",
-            description = "Read references from FILE ('-': standard input), one a line: a URI, a path, or id<TAB>URI. "
-                    + "Blank lines and lines starting with # are skipped.")
-    String fromFile;
-
-    @Option(names = "--source", description = "The source field of every reference. Default: the folder's name, "
-            + "or 'cli'.")
-    String source;
+    public ProduceCommand() {
+        super(SETTINGS);
+    }
 
     @Option(names = "--attr", paramLabel = "KEY=VALUE", description = "An attribute added to every reference (repeatable).")
     Map<String, String> attributes = new LinkedHashMap<>();
-
-    @Option(names = "--images-only", description = "In folders, send only files with an image extension.")
-    boolean imagesOnly;
-
-    @Option(names = "--progress", defaultValue = "auto", paramLabel = "MODE", description = "auto, line, log or none (on standard error). "
-            + "auto: a line redrawn in place on a terminal, a log line every 10000 refs or 5 s otherwise; "
-            + "both end with a summary line.")
-    String progress;
-
-    @Option(names = "--kafka-timeout-ms", defaultValue = "30000", paramLabel = "MS",
-            description = "How long a send may wait for Kafka (metadata, buffer space) before the run stops with "
-                    + "exit code 3. Default: ${DEFAULT-VALUE}.")
-    long kafkaTimeoutMs;
 
     @Parameters(paramLabel = "FOLDER|FILE|URI", arity = "0..*", description = "Folders, files and URIs to publish.")
     List<String> inputs = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
+        Values values = values();
+        String fromFile = values.get(FROM_FILE);
         if (inputs.isEmpty() && fromFile == null) {
             throw new ParameterException(spec.commandLine(), "nothing to produce: give folders, files or URIs, or --from-file");
         }
         ProduceConfig config;
         try {
-            config = ProduceConfig.defaults().withBootstrapServers(kafka.bootstrapServers).withTopic(topic)
-                    .withSource(source).withAttributes(attributes).withMaxBlock(Duration.ofMillis(kafkaTimeoutMs));
+            config = ProduceConfig.of(KafkaSettings.of(values), values, attributes);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        ProduceProgress display = switch (progress) {
-            case "auto" -> ProduceProgress.auto(System.err);
+        ProduceProgress display = switch (values.get(PROGRESS)) {
             case "line" -> ProduceProgress.line(System.err);
             case "log" -> ProduceProgress.log(System.err);
             case "none" -> ProduceProgress.silent();
-            default -> throw new ParameterException(spec.commandLine(),
-                    "Invalid option for --progress: '" + progress + "' (expected auto, line, log or none)");
+            default -> ProduceProgress.auto(System.err);
         };
         List<RefSource> sources = new ArrayList<>();
-        if (!inputs.isEmpty()) sources.add(RefSource.arguments(inputs, imagesOnly));
+        if (!inputs.isEmpty()) sources.add(RefSource.arguments(inputs, values.get(IMAGES_ONLY)));
         Reader list = null;
         try {
             if (fromFile != null) {

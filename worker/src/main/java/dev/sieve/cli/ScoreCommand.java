@@ -9,6 +9,7 @@ import dev.sieve.avro.LabelScore;
 import dev.sieve.avro.ScoredImage;
 import dev.sieve.fetch.FetchConfig;
 import dev.sieve.fetch.ImageFetcher;
+import dev.sieve.kafka.KafkaSettings;
 import dev.sieve.model.Head;
 import dev.sieve.work.ImagePipeline;
 import dev.sieve.work.Outcome;
@@ -57,9 +58,10 @@ public final class ScoreCommand implements Callable<Integer> {
         // The worker's own path with no Kafka: the outcomes' records are never written, so the servers named here are
         // never contacted. Any file is readable (the root is /); one over a quarter of the heap is TOO_LARGE before it
         // is read, where reading it would end in an OutOfMemoryError.
-        WorkerConfig config = WorkerConfig.defaults("sieve-score.invalid:9092").withWorkerId("sieve-score");
-        FetchConfig local = FetchConfig.defaults().withFileRoot(Path.of("/"))
-                .withMaxBytes(Math.min(FetchConfig.MAX_BYTES_LIMIT, Runtime.getRuntime().maxMemory() / 4));
+        WorkerConfig config = WorkerConfig.of(KafkaSettings.of("sieve-score.invalid:9092"),
+                WorkerConfig.SETTINGS.defaults().set(WorkerConfig.WORKER_ID, "sieve-score"));
+        FetchConfig local = FetchConfig.of(FetchConfig.SETTINGS.defaults().set(FetchConfig.FILE_ROOT, Path.of("/"))
+                .set(FetchConfig.MAX_BYTES, Math.min(FetchConfig.MAX_BYTES_LIMIT, Runtime.getRuntime().maxMemory() / 4)));
         try (ModelOptions.Loaded loaded = models.load(System.err);
              ImageFetcher reader = new ImageFetcher(local);
              ImagePipeline pipeline = new ImagePipeline(config, reader, loaded.preparer(), loaded.scorer(),

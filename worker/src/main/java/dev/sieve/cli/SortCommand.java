@@ -1,92 +1,54 @@
 package dev.sieve.cli;
 
-import dev.sieve.kafka.Topics;
+import dev.sieve.config.Setting;
+import dev.sieve.config.Setting.Accepts;
+import dev.sieve.config.Settings;
+import dev.sieve.config.Values;
+import dev.sieve.kafka.KafkaSettings;
+import dev.sieve.work.FailureLog;
 import dev.sieve.metrics.MetricsServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.sieve.sort.SortApp;
 import dev.sieve.sort.SortConfig;
 import dev.sieve.sort.SortCounts;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /** {@code sieve sort}: the Kafka Streams sorter, until interrupted. */
-@Command(name = "sort", mixinStandardHelpOptions = true,
+@Command(name = "sort", mixinStandardHelpOptions = true, modelTransformer = SettingOptions.Install.class,
         description = {"Routes scored images into bucket topics images.bucket.<head>.<label> (Kafka Streams), creating the topics as "
                 + "new (head, label) pairs appear. Records that are not a ScoredImage are logged and skipped. Runs until interrupted."})
-public final class SortCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
+public final class SortCommand extends ConfiguredCommand {
+    static final Setting<Integer> METRICS_PORT = HealthOptions.metricsPort(MetricsServer.SORT_PORT);
+    static final Setting<Integer> SHUTDOWN_TIMEOUT_S = Setting.integer("shutdown-timeout-s", SortApp.CLOSE_TIMEOUT_S)
+            .accepts(Accepts.atLeast(1)).paramLabel("SECONDS")
+            .doc("On SIGTERM, wait at most this long for Kafka Streams to close (a close during a broker outage can "
+                    + "otherwise hang); then exit anyway, and the next sorter redoes what was not committed.");
+    static final Setting<Integer> REPORT_INTERVAL_S = Setting.integer("report-interval-s", 30).accepts(Accepts.atLeast(1))
+            .doc("Seconds between progress lines.");
 
-    @Mixin
-    KafkaOptions kafka;
+    /** Every setting of {@code sieve sort}; --threshold and --score-bands are TagRuleOptions' own options. */
+    static final Settings SETTINGS = Settings.of("sort", KafkaSettings.SETTINGS, SortConfig.SETTINGS, FailureLog.FORMAT,
+            HealthOptions.KAFKA_SILENCE_S, METRICS_PORT, SHUTDOWN_TIMEOUT_S, REPORT_INTERVAL_S);
+
+    public SortCommand() {
+        super(SETTINGS);
+    }
 
     @Mixin
     TagRuleOptions tags;
 
-    @Mixin
-    LogOptions logging;
-
-    @Mixin
-    ReadinessOptions readiness;
-
-    @Option(names = "--input-topic", defaultValue = Topics.SCORED, description = "Topic of scored images. Default: ${DEFAULT-VALUE}.")
-    String input;
-
-    @Option(names = "--corrections-topic", defaultValue = Topics.CORRECTIONS,
-            description = "Topic of reviewers' corrections (`sieve review`); created with the input's partition count when missing. Default: ${DEFAULT-VALUE}.")
-    String corrections;
-
-    @Option(names = "--application-id", defaultValue = "sieve-sorter",
-            description = "Kafka Streams application id (consumer group and transactional id prefix). Default: ${DEFAULT-VALUE}.")
-    String applicationId;
-
-    @Option(names = "--processing-guarantee", defaultValue = "EXACTLY_ONCE_V2",
-            description = "EXACTLY_ONCE_V2 (a bucket never holds a record twice after a restart) or AT_LEAST_ONCE. Default: ${DEFAULT-VALUE}.")
-    SortConfig.Guarantee guarantee;
-
-    @Option(names = "--bucket-partitions", defaultValue = "0",
-            description = "Partitions of each bucket topic the sorter creates; 0 = the broker's num.partitions. Default: ${DEFAULT-VALUE}.")
-    int bucketPartitions;
-
-    @Option(names = "--bucket-replication", defaultValue = "0",
-            description = "Replication factor of each bucket topic the sorter creates; 0 = the broker's default. Default: ${DEFAULT-VALUE}.")
-    short bucketReplication;
-
-    @Option(names = "--threads", defaultValue = "1", description = "Kafka Streams stream threads. Default: ${DEFAULT-VALUE}.")
-    int threads;
-
-    @Option(names = "--state-dir", defaultValue = "",
-            description = "Kafka Streams state directory; empty = Kafka Streams' default (java.io.tmpdir/kafka-streams). Default: '${DEFAULT-VALUE}'.")
-    String stateDir;
-
-    @Option(names = "--metrics-port", defaultValue = "" + MetricsServer.SORT_PORT, description = MetricsOptions.PORT_DESCRIPTION)
-    int metricsPort;
-
-    @Option(names = "--shutdown-timeout-s", paramLabel = "SECONDS", defaultValue = "" + SortApp.CLOSE_TIMEOUT_S,
-            description = {"On SIGTERM, wait at most this long for Kafka Streams to close (a close during a broker outage",
-                    "can otherwise hang); then exit anyway, and the next sorter redoes what was not committed.",
-                    "Default: ${DEFAULT-VALUE}."})
-    int shutdownTimeoutS;
-
-    @Option(names = "--report-interval-s", defaultValue = "30", description = "Seconds between progress lines. Default: ${DEFAULT-VALUE}.")
-    int reportIntervalS;
-
     SortConfig config() {
+        return config(values());
+    }
+
+    private SortConfig config(Values values) {
         try {
-            if (reportIntervalS < 1) throw new IllegalArgumentException("--report-interval-s " + reportIntervalS + ": must be >= 1");
-            if (shutdownTimeoutS < 1) throw new IllegalArgumentException("--shutdown-timeout-s " + shutdownTimeoutS + ": must be >= 1");
-            readiness.kafkaSilence();
-            return new SortConfig(input, corrections, applicationId, tags.rules(), guarantee, bucketPartitions, bucketReplication, threads,
-                    stateDir.isBlank() ? Optional.empty() : Optional.of(Path.of(stateDir)));
+            return SortConfig.of(values, tags.rules());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
@@ -94,20 +56,25 @@ public final class SortCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        SortConfig config = config();
+        Values values = values();
+        LogFormat.apply(values);
+        SortConfig config = config(values);
+        KafkaSettings kafka = KafkaSettings.of(values);
         PrometheusMeterRegistry registry = MetricsServer.newRegistry();
-        SortApp app = SortApp.start(config, kafka.bootstrapServers, registry);
+        SortApp app = SortApp.start(config, kafka, registry);
         Optional<MetricsServer> server;
         try {
-            server = MetricsOptions.start(metricsPort, registry, app.health(readiness.kafkaSilence()));
+            server = MetricsOptions.start(values.get(METRICS_PORT), registry,
+                    app.health(Duration.ofSeconds(values.get(HealthOptions.KAFKA_SILENCE_S))));
         } catch (RuntimeException e) {
             app.close();
             throw e;
         }
-        Duration closeTimeout = Duration.ofSeconds(shutdownTimeoutS);
+        Duration closeTimeout = Duration.ofSeconds(values.get(SHUTDOWN_TIMEOUT_S));
         Thread hook = new Thread(() -> app.close(closeTimeout), "sieve-sort-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        while (!app.awaitStop(Duration.ofSeconds(reportIntervalS))) print(app.counts());
+        Duration reportInterval = Duration.ofSeconds(values.get(REPORT_INTERVAL_S));
+        while (!app.awaitStop(reportInterval)) print(app.counts());
         print(app.counts());
         boolean failed = app.state() == KafkaStreams.State.ERROR || app.state() == KafkaStreams.State.PENDING_ERROR;
         try {

@@ -6,6 +6,7 @@ import dev.sieve.avro.LabelScore;
 import dev.sieve.avro.ScoredImage;
 import dev.sieve.fetch.FileRoot;
 import dev.sieve.kafka.AvroSerde;
+import dev.sieve.kafka.KafkaSettings;
 import dev.sieve.kafka.TopicReader;
 import dev.sieve.model.Head;
 import dev.sieve.sort.Corrections;
@@ -40,8 +41,6 @@ import org.apache.kafka.common.errors.SerializationException;
 public final class DatasetExport {
     /** Extensions city96's ImageDataset reads (it compares them case-sensitively, so names are written lower-case). */
     static final Set<String> IMAGE_EXTENSIONS = Set.of(".png", ".jpg", ".jpeg", ".webp", ".gif");
-    private static final AvroSerde<ScoredImage> SCORED = AvroSerde.of(ScoredImage.class);
-    private static final AvroSerde<Correction> CORRECTION = AvroSerde.of(Correction.class);
 
     /**
      * @param images images placed in class folders (one image in two heads counts twice)
@@ -56,15 +55,17 @@ public final class DatasetExport {
 
     private DatasetExport() {}
 
-    public static Result run(ExportConfig config, String correctionsTopic, String bootstrap, PrintStream progress) {
-        TopicReader snapshot = new TopicReader(bootstrap, "sieve-export", config.stallTimeout(), progress);
+    public static Result run(ExportConfig config, String correctionsTopic, KafkaSettings kafka, PrintStream progress) {
+        AvroSerde<ScoredImage> scoredSerde = kafka.serde(ScoredImage.class);
+        AvroSerde<Correction> correctionSerde = kafka.serde(Correction.class);
+        TopicReader snapshot = new TopicReader(kafka, "sieve-export", config.stallTimeout(), progress);
         Map<String, ScoredImage> latest = new LinkedHashMap<>();
-        snapshot.read(Pattern.compile(Pattern.quote(config.scoredTopic())), r -> decode(SCORED, r.value())
+        snapshot.read(Pattern.compile(Pattern.quote(config.scoredTopic())), r -> decode(scoredSerde, r.value())
                 .ifPresent(i -> latest.put(i.getRef().getId(), i)));
         Map<String, List<Correction>> corrections = new TreeMap<>();
         snapshot.read(Pattern.compile(Pattern.quote(correctionsTopic)), r -> {
             if (r.value() == null && r.key() != null) corrections.remove(r.key()); // withdraws the id's corrections
-            decode(CORRECTION, r.value()).ifPresent(c -> corrections.computeIfAbsent(c.getId(), k -> new ArrayList<>()).add(c));
+            decode(correctionSerde, r.value()).ifPresent(c -> corrections.computeIfAbsent(c.getId(), k -> new ArrayList<>()).add(c));
         });
         // head -> class folder -> entries
         Map<String, Map<Integer, Map<String, ScoredImage>>> classes = new TreeMap<>();

@@ -1,5 +1,9 @@
 package dev.sieve.export;
 
+import dev.sieve.config.Setting;
+import dev.sieve.config.Setting.Accepts;
+import dev.sieve.config.Settings;
+import dev.sieve.config.Values;
 import dev.sieve.fetch.FileRoot;
 import dev.sieve.kafka.Topics;
 import dev.sieve.sort.BucketNames;
@@ -8,9 +12,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
- * Options of the exporter.
+ * Options of the exporter; its settings (names, defaults, ranges, docs) are {@link #SETTINGS}.
  *
  * @param out folder that receives {@code <head>/<label>/} bucket folders, {@code report.txt} and {@code report.json}
  * @param buckets bucket topics to read (a regular expression matched against whole topic names)
@@ -30,40 +35,58 @@ public record ExportConfig(Path out, Pattern buckets, boolean fromScored, String
     /** Every bucket topic: {@link BucketNames#PREFIX} as a regular expression (a literal, so picocli can show it as a default). */
     public static final String ALL_BUCKETS = "images\\.bucket\\..*";
 
+    public static final Setting<Path> OUT = Setting.path("out", "buckets").shortName("-o").doc("Output folder.");
+    public static final Setting<String> BUCKETS = Setting.text("buckets", ALL_BUCKETS)
+            .accepts(Accepts.where(ExportConfig::isRegex, "a regular expression"))
+            .doc("Regular expression of the bucket topics to read (whole names); the default is every bucket.");
+    public static final Setting<Boolean> FROM_SCORED = Setting.flag("from-scored")
+            .doc("Read the scored topic instead and tag with --threshold/--score-bands, as `sieve sort` would.");
+    public static final Setting<String> SCORED_TOPIC = Setting.text("scored-topic", Topics.SCORED).accepts(Accepts.notBlank())
+            .doc("The scored topic, for --from-scored.");
+    public static final Setting<Boolean> COPY = Setting.flag("copy")
+            .doc("Copy file: images into bucket folders instead of linking them (symbolic links by default).");
+    public static final Setting<Long> STALL_TIMEOUT_MS = Setting.longValue("stall-timeout-ms", 30_000).accepts(Accepts.atLeast(1L))
+            .doc("Give up when reading makes no progress for this long.");
+
+    public static final Settings SETTINGS = Settings.of("export", OUT, BUCKETS, FROM_SCORED, SCORED_TOPIC, COPY,
+            STALL_TIMEOUT_MS, FileRoot.READ_ROOT);
+
     public ExportConfig {
         Objects.requireNonNull(out, "--out");
         Objects.requireNonNull(buckets, "--buckets");
         Objects.requireNonNull(rules, "rules");
         Objects.requireNonNull(files, "files");
-        if (scoredTopic == null || scoredTopic.isBlank()) throw new IllegalArgumentException("--scored-topic must not be empty");
-        if (stallTimeout == null || stallTimeout.isNegative() || stallTimeout.isZero()) {
-            throw new IllegalArgumentException("--stall-timeout-ms " + (stallTimeout == null ? null : stallTimeout.toMillis()) + ": must be > 0");
-        }
+        SCORED_TOPIC.require(scoredTopic);
+        STALL_TIMEOUT_MS.require(stallTimeout.toMillis());
         FileRoot.of(fileRoot); // a missing folder is an error now, not a refusal of every image later
     }
 
+    /** The exporter's settings of {@code values}, tagging with {@code rules} when it reads the scored topic. */
+    public static ExportConfig of(Values values, TagRules rules) {
+        return new ExportConfig(values.get(OUT), Pattern.compile(values.get(BUCKETS)), values.get(FROM_SCORED),
+                values.get(SCORED_TOPIC), rules, values.get(COPY) ? FileMode.COPY : FileMode.SYMLINK,
+                Duration.ofMillis(values.get(STALL_TIMEOUT_MS)), absolute(values.get(FileRoot.READ_ROOT)));
+    }
+
     public static ExportConfig defaults() {
-        return new ExportConfig(Path.of("buckets"), Pattern.compile(ALL_BUCKETS), false, Topics.SCORED, TagRules.defaults(),
-                FileMode.SYMLINK, Duration.ofSeconds(30), null);
+        return of(SETTINGS.defaults(), TagRules.defaults());
     }
 
-    public ExportConfig withOut(Path out) {
-        return new ExportConfig(out, buckets, fromScored, scoredTopic, rules, files, stallTimeout, fileRoot);
-    }
-
-    public ExportConfig withBuckets(Pattern buckets) {
-        return new ExportConfig(out, buckets, fromScored, scoredTopic, rules, files, stallTimeout, fileRoot);
-    }
-
+    /** This config reading {@code scoredTopic} and tagging with {@code rules} instead of reading bucket topics. */
     public ExportConfig fromScored(String scoredTopic, TagRules rules) {
         return new ExportConfig(out, buckets, true, scoredTopic, rules, files, stallTimeout, fileRoot);
     }
 
-    public ExportConfig withFiles(FileMode files) {
-        return new ExportConfig(out, buckets, fromScored, scoredTopic, rules, files, stallTimeout, fileRoot);
+    static Path absolute(Path folder) {
+        return folder == null ? null : folder.toAbsolutePath();
     }
 
-    public ExportConfig withFileRoot(Path fileRoot) {
-        return new ExportConfig(out, buckets, fromScored, scoredTopic, rules, files, stallTimeout, fileRoot);
+    private static boolean isRegex(String s) {
+        try {
+            Pattern.compile(s);
+            return true;
+        } catch (PatternSyntaxException e) {
+            return false;
+        }
     }
 }

@@ -6,6 +6,7 @@ import dev.sieve.avro.ScoredImage;
 import dev.sieve.avro.Stage;
 import dev.sieve.fetch.FileRoot;
 import dev.sieve.kafka.AvroSerde;
+import dev.sieve.kafka.KafkaSettings;
 import dev.sieve.kafka.TopicReader;
 import dev.sieve.model.Head;
 import dev.sieve.sort.Bucket;
@@ -53,9 +54,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class Exporter {
     private static final Logger LOG = LoggerFactory.getLogger(Exporter.class);
-    private static final AvroSerde<ScoredImage> SERDE = AvroSerde.of(ScoredImage.class);
 
     private final ExportConfig config;
+    private final KafkaSettings kafka;
+    private final AvroSerde<ScoredImage> serde;
     private final PrintStream progress;
     private final BucketWriter writer;
     private final List<ExportProblem> problems = new ArrayList<>();
@@ -72,24 +74,26 @@ public final class Exporter {
     private long refused;
     private long failed;
 
-    private Exporter(ExportConfig config, Optional<RemoteImageFetch> remote, PrintStream progress) {
+    private Exporter(ExportConfig config, KafkaSettings kafka, Optional<RemoteImageFetch> remote, PrintStream progress) {
         this.config = config;
+        this.kafka = kafka;
+        this.serde = kafka.serde(ScoredImage.class);
         this.progress = progress;
         this.writer = new BucketWriter(config.out(), new FilePlacer(FileRoot.of(config.fileRoot()), config.files()), remote,
                 BucketWriter::anyExtension, problems);
     }
 
     /** Exports without fetching http(s) images (they are listed in manifests) and prints progress to stdout. */
-    public static ExportResult run(ExportConfig config, String bootstrap) {
-        return run(config, bootstrap, Optional.empty(), System.out);
+    public static ExportResult run(ExportConfig config, KafkaSettings kafka) {
+        return run(config, kafka, Optional.empty(), System.out);
     }
 
-    public static ExportResult run(ExportConfig config, String bootstrap, Optional<RemoteImageFetch> remote, PrintStream progress) {
-        return new Exporter(config, remote, progress).export(bootstrap);
+    public static ExportResult run(ExportConfig config, KafkaSettings kafka, Optional<RemoteImageFetch> remote, PrintStream progress) {
+        return new Exporter(config, kafka, remote, progress).export();
     }
 
-    private ExportResult export(String bootstrap) {
-        TopicReader snapshot = new TopicReader(bootstrap, "sieve-export", config.stallTimeout(), progress);
+    private ExportResult export() {
+        TopicReader snapshot = new TopicReader(kafka, "sieve-export", config.stallTimeout(), progress);
         if (config.fromScored()) {
             Map<String, ScoredImage> latest = new LinkedHashMap<>();
             read = snapshot.read(Pattern.compile(Pattern.quote(config.scoredTopic())), record -> decode(record).ifPresent(image -> {
@@ -156,7 +160,7 @@ public final class Exporter {
 
     private Optional<ScoredImage> decode(ConsumerRecord<String, byte[]> record) {
         try {
-            return Optional.ofNullable(record.value() == null ? null : SERDE.decode(record.value()));
+            return Optional.ofNullable(record.value() == null ? null : serde.decode(record.value()));
         } catch (SerializationException e) {
             undecodable++;
             LOG.warn("skipping {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), e.getMessage());

@@ -1,11 +1,15 @@
 package dev.sieve.fetch;
 
+import dev.sieve.config.Setting;
+import dev.sieve.config.Setting.Accepts;
+import dev.sieve.config.Settings;
+import dev.sieve.config.Values;
 import java.nio.file.Path;
 import java.time.Duration;
 
 /**
  * How {@link ImageFetcher} gets bytes: bounds on concurrency, time, size and redirects, the retry policy, and
- * which addresses and files it may touch.
+ * which addresses and files it may touch. Its settings (names, defaults, ranges, docs) are {@link #SETTINGS}.
  *
  * @param maxInFlight            HTTP requests in flight at once, all hosts together; more wait in a queue
  * @param maxInFlightPerHost     HTTP requests in flight at once to one host (politeness); more wait in a queue
@@ -29,89 +33,69 @@ public record FetchConfig(int maxInFlight, int maxInFlightPerHost, Duration conn
     /** A byte[] cannot hold more (the JDK keeps a few header words back). */
     public static final long MAX_BYTES_LIMIT = Integer.MAX_VALUE - 8;
 
+    public static final Setting<Integer> MAX_IN_FLIGHT = Setting.integer("fetch-max-in-flight", 256)
+            .accepts(Accepts.atLeast(1)).notAnOption().doc("HTTP requests in flight at once, all hosts together.");
+    public static final Setting<Integer> MAX_IN_FLIGHT_PER_HOST = Setting.integer("fetch-max-in-flight-per-host", 16)
+            .accepts(Accepts.atLeast(1)).notAnOption().doc("HTTP requests in flight at once to one host.");
+    public static final Setting<Long> CONNECT_TIMEOUT_MS = Setting.longValue("connect-timeout-ms", 5_000)
+            .accepts(Accepts.atLeast(1L)).notAnOption().doc("Time to open a connection.");
+    public static final Setting<Long> REQUEST_TIMEOUT_MS = Setting.longValue("request-timeout-ms", 30_000)
+            .accepts(Accepts.atLeast(1L)).paramLabel("MS")
+            .doc("Timeout of one HTTP request: one attempt, from sending it to the last byte of the body.");
+    public static final Setting<Long> MAX_BYTES = Setting.longValue("max-bytes", 50L * 1024 * 1024)
+            .accepts(Accepts.between(1L, MAX_BYTES_LIMIT)).paramLabel("N")
+            .doc("Largest image accepted, in bytes; more is TOO_LARGE.");
+    public static final Setting<Integer> MAX_REDIRECTS = Setting.integer("max-redirects", 5)
+            .accepts(Accepts.atLeast(0)).notAnOption().doc("Redirects followed; one more is TOO_MANY_REDIRECTS.");
+    public static final Setting<Integer> FETCH_ATTEMPTS = Setting.integer("fetch-attempts", 3)
+            .accepts(Accepts.atLeast(1)).paramLabel("N")
+            .doc("Attempts for transient fetch errors (timeouts, 5xx, 429), the first included.");
+    public static final Setting<Long> RETRY_BACKOFF_MS = Setting.longValue("retry-backoff-ms", 200)
+            .accepts(Accepts.atLeast(0L)).notAnOption().doc("Delay before the first retry; doubled for each further one, plus jitter.");
+    public static final Setting<Path> FILE_ROOT = Setting.path("file-root", null).noDefault("none (file: URIs refused)")
+            .paramLabel("DIR").doc("Allow file: URIs, but only for files under DIR (symlinks resolved).");
+    public static final Setting<Boolean> ALLOW_PRIVATE_ADDRESSES = Setting.flag("allow-private-addresses")
+            .doc("Allow fetching from loopback, private and link-local addresses (refused by default: a URI on "
+                    + "images.in must not reach the worker's own network).");
+    public static final Setting<Double> MAX_REQUESTS_PER_HOST_PER_SECOND = Setting.decimal("max-requests-per-host-per-second", 0)
+            .accepts(Accepts.where(r -> r >= 0 && !r.isInfinite(), "0 (no limit) or a positive rate")).paramLabel("R")
+            .doc("Politeness: request starts per second to one host (retries and redirects included); 0 = no rate "
+                    + "limit, only 16 requests in flight per host.");
+
+    public static final Settings SETTINGS = Settings.of("fetch", MAX_IN_FLIGHT, MAX_IN_FLIGHT_PER_HOST,
+            CONNECT_TIMEOUT_MS, REQUEST_TIMEOUT_MS, MAX_BYTES, MAX_REDIRECTS, FETCH_ATTEMPTS, RETRY_BACKOFF_MS, FILE_ROOT,
+            ALLOW_PRIVATE_ADDRESSES, MAX_REQUESTS_PER_HOST_PER_SECOND);
+
     public FetchConfig {
-        requireAtLeast("maxInFlight", maxInFlight, 1);
-        requireAtLeast("maxInFlightPerHost", maxInFlightPerHost, 1);
+        MAX_IN_FLIGHT.require(maxInFlight);
+        MAX_IN_FLIGHT_PER_HOST.require(maxInFlightPerHost);
         if (maxInFlightPerHost > maxInFlight) {
             throw new IllegalArgumentException("Invalid option for maxInFlightPerHost: " + maxInFlightPerHost
                     + " (must not exceed maxInFlight, " + maxInFlight + ")");
         }
-        requirePositive("connectTimeout", connectTimeout);
-        requirePositive("requestTimeout", requestTimeout);
-        if (maxBytes < 1 || maxBytes > MAX_BYTES_LIMIT) {
-            throw new IllegalArgumentException("Invalid option for maxBytes: " + maxBytes
-                    + " (must be between 1 and " + MAX_BYTES_LIMIT + ")");
-        }
-        requireAtLeast("maxRedirects", maxRedirects, 0);
-        requireAtLeast("maxAttempts", maxAttempts, 1);
-        if (retryBackoff == null || retryBackoff.isNegative()) {
-            throw new IllegalArgumentException("Invalid option for retryBackoff: " + retryBackoff
-                    + " (must be zero or positive)");
-        }
+        CONNECT_TIMEOUT_MS.require(connectTimeout.toMillis());
+        REQUEST_TIMEOUT_MS.require(requestTimeout.toMillis());
+        MAX_BYTES.require(maxBytes);
+        MAX_REDIRECTS.require(maxRedirects);
+        FETCH_ATTEMPTS.require(maxAttempts);
+        RETRY_BACKOFF_MS.require(retryBackoff.toMillis());
         if (fileRoot != null) {
             fileRoot = fileRoot.toAbsolutePath().normalize();
         }
-        if (!(maxRequestsPerHostPerSecond >= 0) || Double.isInfinite(maxRequestsPerHostPerSecond)) {
-            throw new IllegalArgumentException("Invalid option for maxRequestsPerHostPerSecond: "
-                    + maxRequestsPerHostPerSecond + " (must be 0 for no limit, or a positive rate)");
-        }
+        MAX_REQUESTS_PER_HOST_PER_SECOND.require(maxRequestsPerHostPerSecond);
     }
 
-    /** 256 in flight (16 per host), 5 s to connect, 30 s per attempt, 50 MiB, 5 redirects, 3 attempts from 200 ms. */
+    /** Every setting at its default: 256 in flight (16 per host), 5 s to connect, 30 s per attempt, 50 MiB, 5 redirects, 3 attempts from 200 ms. */
     public static FetchConfig defaults() {
-        return new FetchConfig(256, 16, Duration.ofSeconds(5), Duration.ofSeconds(30), 50L * 1024 * 1024,
-                5, 3, Duration.ofMillis(200), null, false, 0);
+        return of(SETTINGS.defaults());
     }
 
-    public FetchConfig withMaxInFlight(int maxInFlight, int maxInFlightPerHost) {
-        return new FetchConfig(maxInFlight, maxInFlightPerHost, connectTimeout, requestTimeout, maxBytes,
-                maxRedirects, maxAttempts, retryBackoff, fileRoot, allowPrivateAddresses, maxRequestsPerHostPerSecond);
-    }
-
-    public FetchConfig withTimeouts(Duration connectTimeout, Duration requestTimeout) {
-        return new FetchConfig(maxInFlight, maxInFlightPerHost, connectTimeout, requestTimeout, maxBytes,
-                maxRedirects, maxAttempts, retryBackoff, fileRoot, allowPrivateAddresses, maxRequestsPerHostPerSecond);
-    }
-
-    public FetchConfig withMaxBytes(long maxBytes) {
-        return new FetchConfig(maxInFlight, maxInFlightPerHost, connectTimeout, requestTimeout, maxBytes,
-                maxRedirects, maxAttempts, retryBackoff, fileRoot, allowPrivateAddresses, maxRequestsPerHostPerSecond);
-    }
-
-    public FetchConfig withMaxRedirects(int maxRedirects) {
-        return new FetchConfig(maxInFlight, maxInFlightPerHost, connectTimeout, requestTimeout, maxBytes,
-                maxRedirects, maxAttempts, retryBackoff, fileRoot, allowPrivateAddresses, maxRequestsPerHostPerSecond);
-    }
-
-    public FetchConfig withRetries(int maxAttempts, Duration retryBackoff) {
-        return new FetchConfig(maxInFlight, maxInFlightPerHost, connectTimeout, requestTimeout, maxBytes,
-                maxRedirects, maxAttempts, retryBackoff, fileRoot, allowPrivateAddresses, maxRequestsPerHostPerSecond);
-    }
-
-    public FetchConfig withFileRoot(Path fileRoot) {
-        return new FetchConfig(maxInFlight, maxInFlightPerHost, connectTimeout, requestTimeout, maxBytes,
-                maxRedirects, maxAttempts, retryBackoff, fileRoot, allowPrivateAddresses, maxRequestsPerHostPerSecond);
-    }
-
-    public FetchConfig withAllowPrivateAddresses(boolean allowPrivateAddresses) {
-        return new FetchConfig(maxInFlight, maxInFlightPerHost, connectTimeout, requestTimeout, maxBytes,
-                maxRedirects, maxAttempts, retryBackoff, fileRoot, allowPrivateAddresses, maxRequestsPerHostPerSecond);
-    }
-
-    public FetchConfig withMaxRequestsPerHostPerSecond(double maxRequestsPerHostPerSecond) {
-        return new FetchConfig(maxInFlight, maxInFlightPerHost, connectTimeout, requestTimeout, maxBytes,
-                maxRedirects, maxAttempts, retryBackoff, fileRoot, allowPrivateAddresses, maxRequestsPerHostPerSecond);
-    }
-
-    private static void requireAtLeast(String name, int value, int min) {
-        if (value < min) {
-            throw new IllegalArgumentException("Invalid option for " + name + ": " + value + " (must be at least " + min + ")");
-        }
-    }
-
-    private static void requirePositive(String name, Duration value) {
-        if (value == null || value.isZero() || value.isNegative()) {
-            throw new IllegalArgumentException("Invalid option for " + name + ": " + value + " (must be a positive duration)");
-        }
+    /** The fetch settings of {@code values} (a command's, or {@code SETTINGS.defaults()} with some set). */
+    public static FetchConfig of(Values values) {
+        return new FetchConfig(values.get(MAX_IN_FLIGHT), values.get(MAX_IN_FLIGHT_PER_HOST),
+                Duration.ofMillis(values.get(CONNECT_TIMEOUT_MS)), Duration.ofMillis(values.get(REQUEST_TIMEOUT_MS)),
+                values.get(MAX_BYTES), values.get(MAX_REDIRECTS), values.get(FETCH_ATTEMPTS),
+                Duration.ofMillis(values.get(RETRY_BACKOFF_MS)), values.get(FILE_ROOT), values.get(ALLOW_PRIVATE_ADDRESSES),
+                values.get(MAX_REQUESTS_PER_HOST_PER_SECOND));
     }
 }

@@ -1,5 +1,6 @@
 package dev.sieve.fetch;
 
+import dev.sieve.config.Setting;
 import dev.sieve.StageException;
 import dev.sieve.avro.FailureCode;
 import dev.sieve.avro.Stage;
@@ -47,6 +48,14 @@ import java.util.Set;
  * The worker scores what the text names; every reader must open that same file, never where the kernel would go.
  */
 public final class FileRoot {
+    /**
+     * {@code --file-root} of the commands that read {@code file:} images after the worker scored them (export, review):
+     * the same folder and the same rules as {@code sieve work --file-root}, applied again when the file is read.
+     */
+    public static final Setting<Path> READ_ROOT = Setting.path("file-root", null)
+            .noDefault("none (file: images are listed, never read)").paramLabel("DIR")
+            .doc("Read file: images only under DIR, with the worker's rules (give the worker's --file-root): the path "
+                    + "normalised, symlinks resolved and checked, the file opened without following a link swapped in since.");
     /** No root: every {@code file:} URI is refused. */
     public static final FileRoot NONE = new FileRoot(null, null);
 

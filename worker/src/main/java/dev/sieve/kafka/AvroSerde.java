@@ -25,7 +25,7 @@ import org.apache.kafka.common.serialization.Serializer;
  * ({@link BoundedDecoder}), in both framings: every reader of sieve's records (worker, sorter, export, review) decodes
  * here.
  *
- * <p>With a schema registry configured ({@link KafkaClients#useSchemaRegistry}), values are written with Apicurio
+ * <p>Made with a schema registry ({@link KafkaSettings#serde}), values are written with Apicurio
  * Registry's Avro serializer instead (magic byte 0, the schema's registry id, binary body). Reading looks at the first
  * byte, so a consumer reads both framings and a topic can move from one to the other without a flag day.
  */
@@ -36,6 +36,7 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     private static final int HEADER_BYTES = 10;
     private final long fingerprint;
     private final DatumReader<T> reader;
+    private final Optional<SchemaRegistry> registry;
     private volatile RegistrySerde<T> registrySerde;
 
     static {
@@ -45,8 +46,9 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
                 c -> c.getName().startsWith("dev.sieve.avro.")));
     }
 
-    private AvroSerde(Class<T> type) {
+    private AvroSerde(Class<T> type, Optional<SchemaRegistry> registry) {
         this.type = type;
+        this.registry = registry;
         SpecificData model = SpecificData.getForClass(type);
         Schema schema = model.getSchema(type);
         this.encoder = new BinaryMessageEncoder<>(model, schema);
@@ -54,12 +56,17 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
         this.reader = new SpecificDatumReader<>(schema, schema, model);
     }
 
+    /** Single-object encoding; registry-framed values are refused when read. */
     public static <T extends SpecificRecord> AvroSerde<T> of(Class<T> type) {
-        return new AvroSerde<>(type);
+        return new AvroSerde<>(type, Optional.empty());
+    }
+
+    /** Writes through {@code registry} when there is one, and reads both framings with it. */
+    public static <T extends SpecificRecord> AvroSerde<T> of(Class<T> type, Optional<SchemaRegistry> registry) {
+        return new AvroSerde<>(type, registry);
     }
 
     public byte[] encode(T value) {
-        Optional<SchemaRegistry> registry = KafkaClients.schemaRegistry();
         if (registry.isPresent()) return registrySerde(registry.get()).encode(value);
         try {
             ByteBuffer buf = encoder.encode(value);
@@ -75,7 +82,7 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     public T decode(byte[] bytes) {
         if (bytes == null) throw new SerializationException("no value (null) where a " + type.getSimpleName() + " was expected");
         if (bytes.length > 0 && bytes[0] == RegistrySerde.MAGIC_BYTE) {
-            SchemaRegistry registry = KafkaClients.schemaRegistry().orElseThrow(() -> new SerializationException(
+            SchemaRegistry registry = this.registry.orElseThrow(() -> new SerializationException(
                     "a schema-registry-framed " + type.getSimpleName() + " (magic byte 0, " + bytes.length
                             + " bytes): run with --schema-registry URL to read it"));
             return registrySerde(registry).decode(bytes);

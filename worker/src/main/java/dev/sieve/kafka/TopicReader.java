@@ -25,7 +25,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * read topics to their end through this one class.
  */
 public final class TopicReader {
-    private final String bootstrap;
+    private final KafkaSettings kafka;
     private final String clientId;
     private final Duration stallTimeout;
     private final PrintStream progress;
@@ -34,22 +34,22 @@ public final class TopicReader {
      * @param stallTimeout how long reading may go without a record or a finished partition before it gives up
      * @param progress     where the counts go (a silent stream for callers that have no console)
      */
-    public TopicReader(String bootstrap, String clientId, Duration stallTimeout, PrintStream progress) {
-        this.bootstrap = bootstrap;
+    public TopicReader(KafkaSettings kafka, String clientId, Duration stallTimeout, PrintStream progress) {
+        this.kafka = kafka;
         this.clientId = clientId;
         this.stallTimeout = stallTimeout;
         this.progress = progress;
     }
 
     /** A reader that prints nothing. */
-    public static TopicReader quiet(String bootstrap, String clientId, Duration stallTimeout) {
-        return new TopicReader(bootstrap, clientId, stallTimeout, new PrintStream(OutputStream.nullOutputStream()));
+    public static TopicReader quiet(KafkaSettings kafka, String clientId, Duration stallTimeout) {
+        return new TopicReader(kafka, clientId, stallTimeout, new PrintStream(OutputStream.nullOutputStream()));
     }
 
-    /** Every committed record of {@code topic}, from its beginning to its end as of now (an absent topic has none). */
+    /** Every committed record of {@code topic} on a plain broker (tests, the demo), from its beginning to its end as of now (an absent topic has none). */
     public static List<ConsumerRecord<String, byte[]>> readCommitted(String bootstrap, String topic, Duration max) {
         List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-        quiet(bootstrap, "sieve-topic-reader", max).read(Pattern.compile(Pattern.quote(topic)), out::add);
+        quiet(KafkaSettings.of(bootstrap), "sieve-topic-reader", max).read(Pattern.compile(Pattern.quote(topic)), out::add);
         return out;
     }
 
@@ -118,7 +118,7 @@ public final class TopicReader {
             }
             if (System.nanoTime() - lastProgress > stallTimeout.toNanos()) {
                 throw new IllegalStateException("no progress for " + stallTimeout.toSeconds() + " s reading " + end.keySet()
-                        + " from " + bootstrap + " (read " + read + " records so far)");
+                        + " from " + kafka.bootstrapServers() + " (read " + read + " records so far)");
             }
         }
         progress.printf("  read %d records%n", read);
@@ -126,7 +126,7 @@ public final class TopicReader {
     }
 
     private KafkaConsumer<String, byte[]> consumer() {
-        Properties p = KafkaClients.props(bootstrap);
+        Properties p = kafka.props();
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");

@@ -1,8 +1,6 @@
 package dev.sieve.produce;
 
-import dev.sieve.kafka.KafkaClients;
 import dev.sieve.avro.ImageRef;
-import dev.sieve.kafka.AvroSerde;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,7 +31,7 @@ public final class RefProducer implements AutoCloseable {
 
     public RefProducer(ProduceConfig config) {
         this.config = config;
-        Properties p = KafkaClients.props(config.bootstrapServers());
+        Properties p = config.kafka().props();
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "sieve-produce");
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
@@ -41,7 +39,7 @@ public final class RefProducer implements AutoCloseable {
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, String.valueOf(config.maxBlock().toMillis()));
         // The producer requires delivery.timeout.ms >= linger.ms + request.timeout.ms (30 s by default).
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(Math.max(60_000, config.linger().toMillis() + 30_000)));
-        this.producer = new KafkaProducer<>(p, new StringSerializer(), AvroSerde.of(ImageRef.class).serializer());
+        this.producer = new KafkaProducer<>(p, new StringSerializer(), config.kafka().serde(ImageRef.class).serializer());
     }
 
     /** Sends every reference of {@code source} with a fresh producer, silently, and returns how it went. */

@@ -7,6 +7,7 @@ import dev.sieve.export.PathSegments;
 import dev.sieve.kafka.TopicReader;
 import dev.sieve.export.TsvFields;
 import dev.sieve.kafka.AvroSerde;
+import dev.sieve.kafka.KafkaSettings;
 import dev.sieve.model.Head;
 import dev.sieve.sort.Bucket;
 import dev.sieve.sort.BucketNames;
@@ -33,7 +34,6 @@ import org.slf4j.LoggerFactory;
 /** Fills {@link ReviewBuckets} from bucket topics (as the exporter reads them) or from a folder {@code sieve export} wrote. */
 public final class BucketLoader {
     private static final Logger LOG = LoggerFactory.getLogger(BucketLoader.class);
-    private static final AvroSerde<ScoredImage> SERDE = AvroSerde.of(ScoredImage.class);
 
     private BucketLoader() {}
 
@@ -41,9 +41,10 @@ public final class BucketLoader {
      * Reads the matching bucket topics from the beginning to their end as of now. A removal marker (tombstone) takes
      * the image out of its bucket again, a later record of the same id replaces an earlier one, as in the exporter.
      */
-    public static ReviewBuckets fromTopics(String bootstrap, Pattern topics, Duration stallTimeout, PrintStream progress) {
+    public static ReviewBuckets fromTopics(KafkaSettings kafka, Pattern topics, Duration stallTimeout, PrintStream progress) {
+        AvroSerde<ScoredImage> serde = kafka.serde(ScoredImage.class);
         Map<Bucket, Map<String, ScoredImage>> latest = new TreeMap<>();
-        new TopicReader(bootstrap, "sieve-export", stallTimeout, progress).read(topics, record -> {
+        new TopicReader(kafka, "sieve-export", stallTimeout, progress).read(topics, record -> {
             Optional<Bucket> bucket = BucketNames.parse(record.topic());
             if (bucket.isEmpty() || record.key() == null) return;
             Map<String, ScoredImage> images = latest.computeIfAbsent(bucket.get(), b -> new LinkedHashMap<>());
@@ -52,7 +53,7 @@ public final class BucketLoader {
                 return;
             }
             try {
-                images.put(record.key(), SERDE.decode(record.value()));
+                images.put(record.key(), serde.decode(record.value()));
             } catch (SerializationException e) {
                 LOG.warn("skipping {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), e.getMessage());
             }

@@ -1,6 +1,6 @@
 package dev.sieve.review;
 
-import dev.sieve.kafka.KafkaClients;
+import dev.sieve.kafka.KafkaSettings;
 import dev.sieve.avro.Correction;
 import dev.sieve.kafka.AvroSerde;
 import java.time.Duration;
@@ -16,14 +16,14 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 /** Writes each mark to the corrections topic, keyed by image id, and waits for the broker's acknowledgement. */
 public final class CorrectionPublisher implements AutoCloseable {
-    private static final AvroSerde<Correction> SERDE = AvroSerde.of(Correction.class);
-
+    private final AvroSerde<Correction> serde;
     private final KafkaProducer<String, byte[]> producer;
     private final String topic;
     private final Duration timeout;
 
-    public CorrectionPublisher(String bootstrap, String topic, Duration timeout) {
-        Properties p = KafkaClients.props(bootstrap);
+    public CorrectionPublisher(KafkaSettings kafka, String topic, Duration timeout) {
+        this.serde = kafka.serde(Correction.class);
+        Properties p = kafka.props();
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "sieve-review");
@@ -41,7 +41,7 @@ public final class CorrectionPublisher implements AutoCloseable {
     public void publish(Correction correction) {
         try {
             // The key is the image id: the corrections topic is co-partitioned with images.scored (see the sorter).
-            producer.send(new ProducerRecord<>(topic, correction.getId(), SERDE.encode(correction))).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            producer.send(new ProducerRecord<>(topic, correction.getId(), serde.encode(correction))).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             throw new IllegalStateException("Kafka refused the correction: " + e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException e) {

@@ -1,12 +1,16 @@
 package dev.sieve.review;
 
+import dev.sieve.config.Setting;
+import dev.sieve.config.Setting.Accepts;
+import dev.sieve.config.Settings;
+import dev.sieve.config.Values;
 import dev.sieve.fetch.FileRoot;
 import dev.sieve.kafka.Topics;
 import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * Options of the review server.
+ * Options of the review server; its settings (names, defaults, ranges, docs) are {@link #SETTINGS}.
  *
  * @param port TCP port on 127.0.0.1 (the server never listens elsewhere); 0 picks a free one
  * @param thumbnails folder of the thumbnail cache (made once per image and size, kept across runs)
@@ -19,34 +23,42 @@ import java.util.Objects;
  */
 public record ReviewConfig(int port, Path thumbnails, int thumbnailSize, String correctionsTopic, String reviewer, ReviewOrder order,
                            Path fileRoot) {
+    public static final Setting<Integer> PORT = Setting.integer("port", 8377).shortName("-p")
+            .accepts(Accepts.between(0, 65535)).doc("Port on 127.0.0.1 (0 = any free port).");
+    public static final Setting<Path> THUMBNAIL_CACHE = Setting.path("thumbnail-cache", null)
+            .computedDefault("~/.cache/sieve/thumbnails",
+                    () -> Path.of(System.getProperty("user.home"), ".cache", "sieve", "thumbnails").toString())
+            .doc("Folder where thumbnails are kept (made once per image).");
+    public static final Setting<Integer> THUMBNAIL_SIZE = Setting.integer("thumbnail-size", 256)
+            .accepts(Accepts.between(16, 2048)).doc("Longest side of a thumbnail, pixels.");
+    public static final Setting<String> CORRECTIONS_TOPIC = Setting.text("corrections-topic", Topics.CORRECTIONS)
+            .accepts(Accepts.notBlank()).doc("Where marks are published.");
+    public static final Setting<String> REVIEWER = Setting.text("reviewer", null)
+            .computedDefault("the user's login name", () -> System.getProperty("user.name", ""))
+            .doc("Name written into each correction.");
+    public static final Setting<ReviewOrder> ORDER = Setting.choice("order", ReviewOrder.CONFIDENT)
+            .doc("Grid order when the page opens: CONFIDENT (highest probability first) or BOUNDARY (smallest margin first).");
+
+    public static final Settings SETTINGS = Settings.of("review", PORT, THUMBNAIL_CACHE, THUMBNAIL_SIZE,
+            CORRECTIONS_TOPIC, REVIEWER, ORDER, FileRoot.READ_ROOT);
+
     public ReviewConfig {
         Objects.requireNonNull(thumbnails, "--thumbnail-cache");
         Objects.requireNonNull(order, "--order");
         Objects.requireNonNull(reviewer, "--reviewer");
-        if (port < 0 || port > 65535) throw new IllegalArgumentException("--port " + port + ": must be in 0..65535 (0 = any free port)");
-        if (thumbnailSize < 16 || thumbnailSize > 2048) throw new IllegalArgumentException("--thumbnail-size " + thumbnailSize + ": must be in 16..2048");
-        if (correctionsTopic == null || correctionsTopic.isBlank()) throw new IllegalArgumentException("--corrections-topic must not be empty");
+        PORT.require(port);
+        THUMBNAIL_SIZE.require(thumbnailSize);
+        CORRECTIONS_TOPIC.require(correctionsTopic);
         FileRoot.of(fileRoot); // a missing folder is an error now, not a page without thumbnails
     }
 
+    public static ReviewConfig of(Values values) {
+        Path root = values.get(FileRoot.READ_ROOT);
+        return new ReviewConfig(values.get(PORT), values.get(THUMBNAIL_CACHE), values.get(THUMBNAIL_SIZE),
+                values.get(CORRECTIONS_TOPIC), values.get(REVIEWER), values.get(ORDER), root == null ? null : root.toAbsolutePath());
+    }
+
     public static ReviewConfig defaults() {
-        return new ReviewConfig(8377, Path.of(System.getProperty("user.home"), ".cache", "sieve", "thumbnails"), 256,
-                Topics.CORRECTIONS, System.getProperty("user.name", ""), ReviewOrder.CONFIDENT, null);
-    }
-
-    public ReviewConfig withPort(int port) {
-        return new ReviewConfig(port, thumbnails, thumbnailSize, correctionsTopic, reviewer, order, fileRoot);
-    }
-
-    public ReviewConfig withThumbnails(Path thumbnails) {
-        return new ReviewConfig(port, thumbnails, thumbnailSize, correctionsTopic, reviewer, order, fileRoot);
-    }
-
-    public ReviewConfig withCorrectionsTopic(String correctionsTopic) {
-        return new ReviewConfig(port, thumbnails, thumbnailSize, correctionsTopic, reviewer, order, fileRoot);
-    }
-
-    public ReviewConfig withFileRoot(Path fileRoot) {
-        return new ReviewConfig(port, thumbnails, thumbnailSize, correctionsTopic, reviewer, order, fileRoot);
+        return of(SETTINGS.defaults());
     }
 }

@@ -1,6 +1,6 @@
 package dev.sieve.sort;
 
-import dev.sieve.kafka.KafkaClients;
+import dev.sieve.kafka.KafkaSettings;
 import java.time.Duration;
 import dev.sieve.kafka.Topics;
 import java.util.HashMap;
@@ -35,8 +35,8 @@ public final class AdminBucketTopics implements BucketTopics {
      * @param partitions of each new bucket topic; 0 takes the broker's {@code num.partitions}
      * @param replication of each new bucket topic; 0 takes the broker's {@code default.replication.factor}
      */
-    public AdminBucketTopics(String bootstrap, int partitions, short replication) {
-        this.admin = Admin.create(KafkaClients.props(bootstrap, "sieve-sorter-admin"));
+    public AdminBucketTopics(KafkaSettings kafka, int partitions, short replication) {
+        this.admin = Admin.create(kafka.props("sieve-sorter-admin"));
         this.partitions = partitions > 0 ? Optional.of(partitions) : Optional.empty();
         this.replication = replication > 0 ? Optional.of(replication) : Optional.empty();
         try {
@@ -45,7 +45,7 @@ public final class AdminBucketTopics implements BucketTopics {
             }
         } catch (ExecutionException e) {
             admin.close();
-            throw new IllegalStateException("cannot list topics on " + bootstrap + ": " + e.getCause().getMessage(), e);
+            throw new IllegalStateException("cannot list topics on " + kafka.bootstrapServers() + ": " + e.getCause().getMessage(), e);
         } catch (InterruptedException e) {
             admin.close();
             Thread.currentThread().interrupt();

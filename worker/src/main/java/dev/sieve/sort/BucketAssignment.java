@@ -4,6 +4,8 @@ import dev.sieve.avro.Correction;
 import dev.sieve.avro.ScoredImage;
 import dev.sieve.avro.Tag;
 import dev.sieve.kafka.AvroSerde;
+import dev.sieve.kafka.SchemaRegistry;
+import java.util.Optional;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -45,12 +47,12 @@ final class BucketAssignment {
 
     private BucketAssignment() {}
 
-    static StoreBuilder<KeyValueStore<String, ScoredImage>> imagesStore() {
-        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(IMAGES), Serdes.String(), AvroSerde.of(ScoredImage.class));
+    static StoreBuilder<KeyValueStore<String, ScoredImage>> imagesStore(Optional<SchemaRegistry> registry) {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(IMAGES), Serdes.String(), AvroSerde.of(ScoredImage.class, registry));
     }
 
-    static StoreBuilder<KeyValueStore<String, Correction>> correctionsStore() {
-        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CORRECTIONS), Serdes.String(), AvroSerde.of(Correction.class));
+    static StoreBuilder<KeyValueStore<String, Correction>> correctionsStore(Optional<SchemaRegistry> registry) {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CORRECTIONS), Serdes.String(), AvroSerde.of(Correction.class, registry));
     }
 
     /** Routes newly scored images. */

@@ -1,6 +1,6 @@
 package dev.sieve.sort;
 
-import dev.sieve.kafka.KafkaClients;
+import dev.sieve.kafka.KafkaSettings;
 import dev.sieve.kafka.Topics;
 import java.util.List;
 import java.util.Optional;
@@ -21,10 +21,10 @@ final class CorrectionsTopic {
     private CorrectionsTopic() {}
 
     /** Creates {@code corrections} with the input's partition count when missing; fails clearly when the counts differ. */
-    static void ensureCopartitioned(String bootstrap, String input, String corrections, short replication) {
-        try (Admin admin = Admin.create(KafkaClients.props(bootstrap, "sieve-sorter-admin"))) {
+    static void ensureCopartitioned(KafkaSettings kafka, String input, String corrections, short replication) {
+        try (Admin admin = Admin.create(kafka.props("sieve-sorter-admin"))) {
             int inputPartitions = partitions(admin, input).orElseThrow(() ->
-                    new IllegalStateException("input topic " + input + " does not exist on " + bootstrap));
+                    new IllegalStateException("input topic " + input + " does not exist on " + kafka.bootstrapServers()));
             Optional<Integer> existing = partitions(admin, corrections);
             if (existing.isEmpty()) {
                 try {

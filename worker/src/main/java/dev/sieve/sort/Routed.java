@@ -2,6 +2,8 @@ package dev.sieve.sort;
 
 import dev.sieve.avro.ScoredImage;
 import dev.sieve.kafka.AvroSerde;
+import dev.sieve.kafka.SchemaRegistry;
+import java.util.Optional;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
@@ -11,8 +13,6 @@ import org.apache.kafka.common.serialization.Serdes;
  * topic picks the sink.
  */
 public record Routed(String topic, ScoredImage image) {
-    private static final AvroSerde<ScoredImage> SCORED = AvroSerde.of(ScoredImage.class);
-
     public static Routed removal(String topic) {
         return new Routed(topic, null);
     }
@@ -22,9 +22,10 @@ public record Routed(String topic, ScoredImage image) {
     }
 
     /** Writes the image as {@code images.scored} does, a removal as null; nothing reads a {@code Routed} back. */
-    public static Serde<Routed> serde() {
+    public static Serde<Routed> serde(Optional<SchemaRegistry> registry) {
+        AvroSerde<ScoredImage> scored = AvroSerde.of(ScoredImage.class, registry);
         return Serdes.serdeFrom(
-                (topic, routed) -> routed == null || routed.isRemoval() ? null : SCORED.encode(routed.image()),
+                (topic, routed) -> routed == null || routed.isRemoval() ? null : scored.encode(routed.image()),
                 (topic, bytes) -> {
                     throw new UnsupportedOperationException("Routed is written to bucket topics, never read: read a ScoredImage");
                 });

@@ -1,6 +1,6 @@
 package dev.sieve.sort;
 
-import dev.sieve.kafka.KafkaClients;
+import dev.sieve.kafka.KafkaSettings;
 import dev.sieve.metrics.Health;
 import dev.sieve.metrics.HealthBounds;
 import dev.sieve.metrics.KafkaContact;
@@ -46,17 +46,17 @@ public final class SortApp implements AutoCloseable, Health {
      *
      * @throws IllegalStateException when the corrections topic's partition count differs from the input's
      */
-    public static SortApp start(SortConfig config, String bootstrap) {
-        return start(config, bootstrap, new CompositeMeterRegistry());
+    public static SortApp start(SortConfig config, KafkaSettings kafka) {
+        return start(config, kafka, new CompositeMeterRegistry());
     }
 
-    /** As {@link #start(SortConfig, String)}, with the sorter's meters (see {@link SortMetrics}) in {@code registry}. */
-    public static SortApp start(SortConfig config, String bootstrap, MeterRegistry registry) {
-        CorrectionsTopic.ensureCopartitioned(bootstrap, config.input(), config.corrections(), config.bucketReplication());
-        BucketTopics topics = new AdminBucketTopics(bootstrap, config.bucketPartitions(), config.bucketReplication());
+    /** As {@link #start(SortConfig, KafkaSettings)}, with the sorter's meters (see {@link SortMetrics}) in {@code registry}. */
+    public static SortApp start(SortConfig config, KafkaSettings kafka, MeterRegistry registry) {
+        CorrectionsTopic.ensureCopartitioned(kafka, config.input(), config.corrections(), config.bucketReplication());
+        BucketTopics topics = new AdminBucketTopics(kafka, config.bucketPartitions(), config.bucketReplication());
         BucketRouter router = new BucketRouter(config.rules(), topics, registry);
-        KafkaStreams streams = new KafkaStreams(BucketTopology.build(config.input(), config.corrections(), router),
-                streamsProperties(config, bootstrap));
+        KafkaStreams streams = new KafkaStreams(BucketTopology.build(config.input(), config.corrections(), router, kafka.schemaRegistry()),
+                streamsProperties(config, kafka));
         streams.setUncaughtExceptionHandler(e -> {
             // Failures that reach here are the cluster's (a topic that cannot be created, a fenced producer); a bad
             // record never does. Stopping is clearer than a thread that fails again at the same offset forever.
@@ -80,8 +80,8 @@ public final class SortApp implements AutoCloseable, Health {
      * ({@link LogAndContinueExceptionHandler}) and counted in Streams' {@code dropped-records-total}: a poison
      * record must not stop the sorter, and it has no bucket to go to anyway.
      */
-    public static Properties streamsProperties(SortConfig config, String bootstrap) {
-        Properties p = KafkaClients.props(bootstrap);
+    public static Properties streamsProperties(SortConfig config, KafkaSettings kafka) {
+        Properties p = kafka.props();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, config.guarantee().streamsValue());
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.threads());

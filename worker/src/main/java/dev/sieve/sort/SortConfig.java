@@ -1,12 +1,16 @@
 package dev.sieve.sort;
 
+import dev.sieve.config.Setting;
+import dev.sieve.config.Setting.Accepts;
+import dev.sieve.config.Settings;
+import dev.sieve.config.Values;
 import dev.sieve.kafka.Topics;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Options of the sorter.
+ * Options of the sorter; its settings (names, defaults, ranges, docs) are {@link #SETTINGS}.
  *
  * @param input topic of scored images
  * @param corrections topic of reviewers' corrections (key = image id); created with the input's partition count when
@@ -38,34 +42,50 @@ public record SortConfig(String input, String corrections, String applicationId,
         }
     }
 
+    public static final Setting<String> INPUT_TOPIC = Setting.text("input-topic", Topics.SCORED).accepts(Accepts.notBlank())
+            .doc("Topic of scored images.");
+    public static final Setting<String> CORRECTIONS_TOPIC = Setting.text("corrections-topic", Topics.CORRECTIONS)
+            .accepts(Accepts.notBlank())
+            .doc("Topic of reviewers' corrections (`sieve review`); created with the input's partition count when missing.");
+    public static final Setting<String> APPLICATION_ID = Setting.text("application-id", "sieve-sorter")
+            .accepts(Accepts.matching("[a-zA-Z0-9._-]+", "letters, digits, '.', '_' and '-' only"))
+            .doc("Kafka Streams application id (consumer group and transactional id prefix).");
+    public static final Setting<Guarantee> PROCESSING_GUARANTEE = Setting.choice("processing-guarantee", Guarantee.EXACTLY_ONCE_V2)
+            .doc("EXACTLY_ONCE_V2 (a bucket never holds a record twice after a restart) or AT_LEAST_ONCE.");
+    public static final Setting<Integer> BUCKET_PARTITIONS = Setting.integer("bucket-partitions", 0).accepts(Accepts.atLeast(0))
+            .doc("Partitions of each bucket topic the sorter creates; 0 = the broker's num.partitions.");
+    public static final Setting<Integer> BUCKET_REPLICATION = Setting.integer("bucket-replication", 0)
+            .accepts(Accepts.between(0, (int) Short.MAX_VALUE))
+            .doc("Replication factor of each bucket topic the sorter creates; 0 = the broker's default.");
+    public static final Setting<Integer> THREADS = Setting.integer("threads", 1).accepts(Accepts.atLeast(1))
+            .doc("Kafka Streams stream threads.");
+    public static final Setting<Path> STATE_DIR = Setting.path("state-dir", null)
+            .noDefault("Kafka Streams' default (java.io.tmpdir/kafka-streams)").doc("Kafka Streams state directory.");
+
+    public static final Settings SETTINGS = Settings.of("sort", INPUT_TOPIC, CORRECTIONS_TOPIC, APPLICATION_ID,
+            PROCESSING_GUARANTEE, BUCKET_PARTITIONS, BUCKET_REPLICATION, THREADS, STATE_DIR);
+
     public SortConfig {
         Objects.requireNonNull(rules, "rules");
         Objects.requireNonNull(guarantee, "guarantee");
         Objects.requireNonNull(stateDir, "stateDir");
-        if (input == null || input.isBlank()) throw new IllegalArgumentException("--input-topic must not be empty");
-        if (corrections == null || corrections.isBlank()) throw new IllegalArgumentException("--corrections-topic must not be empty");
+        INPUT_TOPIC.require(input);
+        CORRECTIONS_TOPIC.require(corrections);
         if (corrections.equals(input)) throw new IllegalArgumentException("--corrections-topic must differ from --input-topic " + input);
-        if (applicationId == null || !applicationId.matches("[a-zA-Z0-9._-]+")) {
-            throw new IllegalArgumentException("--application-id '" + applicationId + "': use letters, digits, '.', '_' and '-' only");
-        }
-        if (bucketPartitions < 0) throw new IllegalArgumentException("--bucket-partitions " + bucketPartitions + ": must be >= 0 (0 = broker default)");
-        if (bucketReplication < 0) throw new IllegalArgumentException("--bucket-replication " + bucketReplication + ": must be >= 0 (0 = broker default)");
-        if (threads < 1) throw new IllegalArgumentException("--threads " + threads + ": must be >= 1");
+        APPLICATION_ID.require(applicationId);
+        BUCKET_PARTITIONS.require(bucketPartitions);
+        BUCKET_REPLICATION.require((int) bucketReplication);
+        THREADS.require(threads);
+    }
+
+    /** The sorter's settings of {@code values}, tagging with {@code rules}. */
+    public static SortConfig of(Values values, TagRules rules) {
+        return new SortConfig(values.get(INPUT_TOPIC), values.get(CORRECTIONS_TOPIC), values.get(APPLICATION_ID), rules,
+                values.get(PROCESSING_GUARANTEE), values.get(BUCKET_PARTITIONS), values.get(BUCKET_REPLICATION).shortValue(),
+                values.get(THREADS), Optional.ofNullable(values.get(STATE_DIR)).filter(p -> !p.toString().isBlank()));
     }
 
     public static SortConfig defaults() {
-        return new SortConfig(Topics.SCORED, Topics.CORRECTIONS, "sieve-sorter", TagRules.defaults(), Guarantee.EXACTLY_ONCE_V2, 0, (short) 0, 1, Optional.empty());
-    }
-
-    public SortConfig withRules(TagRules rules) {
-        return new SortConfig(input, corrections, applicationId, rules, guarantee, bucketPartitions, bucketReplication, threads, stateDir);
-    }
-
-    public SortConfig withApplicationId(String applicationId) {
-        return new SortConfig(input, corrections, applicationId, rules, guarantee, bucketPartitions, bucketReplication, threads, stateDir);
-    }
-
-    public SortConfig withStateDir(Path stateDir) {
-        return new SortConfig(input, corrections, applicationId, rules, guarantee, bucketPartitions, bucketReplication, threads, Optional.of(stateDir));
+        return of(SETTINGS.defaults(), TagRules.defaults());
     }
 }

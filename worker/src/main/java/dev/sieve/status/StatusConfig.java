@@ -1,10 +1,14 @@
 package dev.sieve.status;
 
+import dev.sieve.config.Setting;
+import dev.sieve.config.Setting.Accepts;
+import dev.sieve.config.Settings;
+import dev.sieve.config.Values;
 import dev.sieve.kafka.Topics;
 import java.time.Duration;
 
 /**
- * What {@code sieve status} looks at.
+ * What {@code sieve status} looks at; its settings (names, defaults, ranges, docs) are {@link #SETTINGS}.
  *
  * @param group         the workers' consumer group
  * @param inputTopic    the topic the workers consume
@@ -15,20 +19,37 @@ import java.time.Duration;
  */
 public record StatusConfig(String group, String inputTopic, String failedTopic, String bucketPrefix, Duration window,
                            int failedSample) {
+    public static final Setting<String> GROUP = Setting.text("group", "sieve-workers").accepts(Accepts.notBlank())
+            .doc("The workers' consumer group.");
+    public static final Setting<String> INPUT_TOPIC = Setting.text("input-topic", Topics.IN).accepts(Accepts.notBlank())
+            .doc("Topic the workers consume.");
+    public static final Setting<String> FAILED_TOPIC = Setting.text("failed-topic", Topics.FAILED).accepts(Accepts.notBlank())
+            .doc("Topic of failed images.");
+    public static final Setting<String> BUCKET_PREFIX = Setting.text("bucket-prefix", Topics.BUCKET_PREFIX)
+            .accepts(Accepts.notBlank()).doc("Bucket topics start with this.");
+    public static final Setting<Integer> WINDOW_S = Setting.integer("window-s", 5).accepts(Accepts.atLeast(0))
+            .doc("Seconds between the two offset snapshots throughput is measured over; 0 = no throughput.");
+    public static final Setting<Integer> FAILED_SAMPLE = Setting.integer("failed-sample", 10_000).accepts(Accepts.atLeast(0))
+            .doc("Newest records per partition of the failed topic read to count codes.");
+
+    public static final Settings SETTINGS = Settings.of("status", GROUP, INPUT_TOPIC, FAILED_TOPIC, BUCKET_PREFIX,
+            WINDOW_S, FAILED_SAMPLE);
+
     public StatusConfig {
-        require(group != null && !group.isBlank(), "group must not be blank");
-        require(inputTopic != null && !inputTopic.isBlank(), "input topic must not be blank");
-        require(failedTopic != null && !failedTopic.isBlank(), "failed topic must not be blank");
-        require(bucketPrefix != null && !bucketPrefix.isBlank(), "bucket prefix must not be blank");
-        require(window != null && !window.isNegative(), "window must be >= 0, got " + window);
-        require(failedSample >= 0, "failed sample must be >= 0, got " + failedSample);
+        GROUP.require(group);
+        INPUT_TOPIC.require(inputTopic);
+        FAILED_TOPIC.require(failedTopic);
+        BUCKET_PREFIX.require(bucketPrefix);
+        WINDOW_S.require((int) window.toSeconds());
+        FAILED_SAMPLE.require(failedSample);
+    }
+
+    public static StatusConfig of(Values values) {
+        return new StatusConfig(values.get(GROUP), values.get(INPUT_TOPIC), values.get(FAILED_TOPIC),
+                values.get(BUCKET_PREFIX), Duration.ofSeconds(values.get(WINDOW_S)), values.get(FAILED_SAMPLE));
     }
 
     public static StatusConfig defaults() {
-        return new StatusConfig("sieve-workers", Topics.IN, Topics.FAILED, Topics.BUCKET_PREFIX, Duration.ofSeconds(5), 10_000);
-    }
-
-    private static void require(boolean ok, String message) {
-        if (!ok) throw new IllegalArgumentException(message);
+        return of(SETTINGS.defaults());
     }
 }

@@ -1,6 +1,6 @@
 package dev.sieve.status;
 
-import dev.sieve.kafka.KafkaClients;
+import dev.sieve.kafka.KafkaSettings;
 import dev.sieve.avro.FailedImage;
 import dev.sieve.kafka.AvroSerde;
 import dev.sieve.kafka.TopicReader;
@@ -30,17 +30,18 @@ import org.apache.kafka.common.errors.SerializationException;
 
 /** Reads {@link ClusterStatus} from Kafka with an admin client (offsets, group) and a group-less consumer (failures). */
 public final class StatusReader implements AutoCloseable {
-    private static final AvroSerde<FailedImage> FAILED = AvroSerde.of(FailedImage.class);
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-    private final String bootstrap;
+    private final KafkaSettings kafka;
+    private final AvroSerde<FailedImage> failed;
     private final StatusConfig config;
     private final Admin admin;
 
-    public StatusReader(String bootstrap, StatusConfig config) {
-        this.bootstrap = bootstrap;
+    public StatusReader(KafkaSettings kafka, StatusConfig config) {
+        this.kafka = kafka;
+        this.failed = kafka.serde(FailedImage.class);
         this.config = config;
-        Properties p = KafkaClients.props(bootstrap);
+        Properties p = kafka.props();
         p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis());
         this.admin = Admin.create(p);
     }
@@ -120,15 +121,15 @@ public final class StatusReader implements AutoCloseable {
         if (config.failedSample() > 0 && total > 0) {
             Map<TopicPartition, Long> from = new HashMap<>();
             for (TopicPartition tp : parts) from.put(tp, Math.max(start.get(tp), end.get(tp) - config.failedSample()));
-            sampled = TopicReader.quiet(bootstrap, "sieve-status", TIMEOUT)
+            sampled = TopicReader.quiet(kafka, "sieve-status", TIMEOUT)
                     .read(from, end, r -> byCode.merge(code(r.value()), 1L, Long::sum));
         }
         return new ClusterStatus.Failures(total, sampled, byCode);
     }
 
-    private static String code(byte[] value) {
+    private String code(byte[] value) {
         try {
-            FailedImage f = FAILED.decode(value);
+            FailedImage f = failed.decode(value);
             return f.getStage().name().toLowerCase(java.util.Locale.ROOT) + "/" + f.getCode().name();
         } catch (SerializationException | NullPointerException e) {
             return "unreadable";

@@ -1,5 +1,6 @@
 package dev.sieve.work;
 
+import dev.sieve.config.Setting;
 import dev.sieve.StageException;
 import dev.sieve.avro.ImageRef;
 import org.slf4j.Logger;
@@ -16,6 +17,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class FailureLog {
     public enum Format { TEXT, JSON }
+
+    /** {@code --log-format}, shared by the long-running commands. */
+    public static final Setting<Format> FORMAT = Setting.choice("log-format", Format.TEXT).env("SIEVE_LOG_FORMAT")
+            .doc("TEXT: one line per event for people. JSON: every line on stdout and stderr is one JSON object "
+                    + "(logback's JsonEncoder: timestamp, level, threadName, loggerName, formattedMessage, kvpList, "
+                    + "throwable) for log shippers; a failed image's fields are in kvpList.");
 
     private static final Logger LOG = LoggerFactory.getLogger("sieve.failures");
 

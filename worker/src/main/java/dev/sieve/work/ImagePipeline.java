@@ -14,7 +14,6 @@ import dev.sieve.image.ImagePreparer;
 import dev.sieve.image.PixelBudget;
 import dev.sieve.image.PreparedImage;
 import dev.sieve.kafka.AvroSerde;
-import dev.sieve.kafka.KafkaClients;
 import dev.sieve.model.BatchScorer;
 import dev.sieve.model.ImageScore;
 import java.util.ArrayList;
@@ -46,9 +45,6 @@ import org.apache.kafka.common.errors.SerializationException;
  * {@link ImageScore} reach {@link #scored}, which asks each {@link SideOutput} for its records.
  */
 public final class ImagePipeline implements AutoCloseable {
-    private static final AvroSerde<ImageRef> REFS = AvroSerde.of(ImageRef.class);
-    private static final AvroSerde<ScoredImage> SCORED = AvroSerde.of(ScoredImage.class);
-    private static final AvroSerde<FailedImage> FAILED = AvroSerde.of(FailedImage.class);
 
     /** Room left in a produce request for the batch and record headers around one output's key and value. */
     private static final int RECORD_OVERHEAD_BYTES = 1024;
@@ -69,6 +65,9 @@ public final class ImagePipeline implements AutoCloseable {
     }
 
     private final WorkerConfig config;
+    private final AvroSerde<ImageRef> refs;
+    private final AvroSerde<ScoredImage> scoredSerde;
+    private final AvroSerde<FailedImage> failedSerde;
     private final ImageFetcher fetcher;
     private final ImagePreparer preparer;
     private final BatchScorer scorer;
@@ -97,6 +96,9 @@ public final class ImagePipeline implements AutoCloseable {
     public ImagePipeline(WorkerConfig config, ImageFetcher fetcher, ImagePreparer preparer, BatchScorer scorer,
                          ClipModel clip, WorkerMetrics metrics, List<SideOutput> sideOutputs) {
         this.config = config;
+        this.refs = config.kafka().serde(ImageRef.class);
+        this.scoredSerde = config.kafka().serde(ScoredImage.class);
+        this.failedSerde = config.kafka().serde(FailedImage.class);
         this.fetcher = fetcher;
         this.preparer = preparer;
         this.scorer = scorer;
@@ -104,7 +106,7 @@ public final class ImagePipeline implements AutoCloseable {
         this.sideOutputs = List.copyOf(sideOutputs);
         this.metrics = metrics;
         this.failureLog = new FailureLog(config.failureLog(), config.workerId());
-        this.maxOutputBytes = Integer.parseInt(KafkaClients.props(config.bootstrapServers())
+        this.maxOutputBytes = Integer.parseInt(config.kafka().props()
                 .getProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, "1048576")) - RECORD_OVERHEAD_BYTES;
         this.pixelBudget = new PixelBudget(config.pixelBudget());
         this.fetchBudget = new FetchBudget(config.fetchBudgetBytes());
@@ -128,7 +130,7 @@ public final class ImagePipeline implements AutoCloseable {
     public CompletableFuture<Outcome> process(ConsumerRecord<String, byte[]> rec) {
         ImageRef ref;
         try {
-            ref = REFS.decode(rec.value());
+            ref = refs.decode(rec.value());
         } catch (SerializationException e) {
             return CompletableFuture.completedFuture(unreadable(rec, new StageException(Stage.INPUT,
                     FailureCode.BAD_REFERENCE, where(rec) + " is not an ImageRef: " + e.getMessage())));
@@ -197,7 +199,7 @@ public final class ImagePipeline implements AutoCloseable {
         job.stage = Stage.EMIT;
         ScoredImage value = Outcomes.scored(job.ref, image, score, clip, config.workerId(), timings);
         List<Output> outputs = new ArrayList<>(1 + sideOutputs.size());
-        outputs.add(new Output(config.scoredTopic(), job.ref.getId(), SCORED.encode(value)));
+        outputs.add(new Output(config.scoredTopic(), job.ref.getId(), scoredSerde.encode(value)));
         for (SideOutput side : sideOutputs) outputs.addAll(side.outputs(value, image, score));
         return fitting(new Outcome.Scored(job.ref, value, outputs));
     }
@@ -213,7 +215,7 @@ public final class ImagePipeline implements AutoCloseable {
      */
     Outcome notProcessed(ConsumerRecord<String, byte[]> rec, StageException why) {
         try {
-            return failed(REFS.decode(rec.value()), why, null);
+            return failed(refs.decode(rec.value()), why, null);
         } catch (SerializationException e) {
             return unreadable(rec, why);
         }
@@ -229,7 +231,7 @@ public final class ImagePipeline implements AutoCloseable {
         failureLog.log(ref, e);
         FailedImage value = Outcomes.failed(ref, e, config.workerId(), rawValue);
         return fitting(new Outcome.Failed(value.getRef(), e,
-                List.of(new Output(config.failedTopic(), value.getRef().getId(), FAILED.encode(value)))));
+                List.of(new Output(config.failedTopic(), value.getRef().getId(), failedSerde.encode(value)))));
     }
 
     /**
@@ -266,7 +268,7 @@ public final class ImagePipeline implements AutoCloseable {
         failureLog.log(minimal, e);
         FailedImage value = Outcomes.failed(minimal, e, config.workerId(), null);
         return new Outcome.Failed(minimal, e,
-                List.of(new Output(config.failedTopic(), minimal.getId(), FAILED.encode(value))));
+                List.of(new Output(config.failedTopic(), minimal.getId(), failedSerde.encode(value))));
     }
 
     private static StageException asStageException(Throwable err, Stage stage) {

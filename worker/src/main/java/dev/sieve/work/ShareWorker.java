@@ -1,6 +1,5 @@
 package dev.sieve.work;
 
-import dev.sieve.kafka.KafkaClients;
 import dev.sieve.StageException;
 import dev.sieve.avro.FailureCode;
 import dev.sieve.avro.Stage;
@@ -300,7 +299,7 @@ public final class ShareWorker implements AutoCloseable {
      * never be seen; start it at the earliest. Setting it again is harmless. Needs ALTER_CONFIGS on the group.
      */
     private void startFromEarliest() {
-        try (Admin admin = Admin.create(KafkaClients.props(config.bootstrapServers()))) {
+        try (Admin admin = Admin.create(config.kafka().props())) {
             admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, config.groupId()),
                     List.of(new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"),
                             AlterConfigOp.OpType.SET)))).all().get(30, TimeUnit.SECONDS);
@@ -314,7 +313,7 @@ public final class ShareWorker implements AutoCloseable {
     }
 
     private Properties consumerProps() {
-        Properties p = KafkaClients.props(config.bootstrapServers());
+        Properties p = config.kafka().props();
         p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, "sieve-share-worker-" + config.workerId());
         p.put("share.acknowledgement.mode", "explicit");
@@ -325,7 +324,7 @@ public final class ShareWorker implements AutoCloseable {
     }
 
     private Properties producerProps() {
-        Properties p = KafkaClients.props(config.bootstrapServers());
+        Properties p = config.kafka().props();
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "sieve-share-worker-" + config.workerId());
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.put(ProducerConfig.ACKS_CONFIG, "all");

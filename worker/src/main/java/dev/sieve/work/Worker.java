@@ -1,6 +1,5 @@
 package dev.sieve.work;
 
-import dev.sieve.kafka.KafkaClients;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -396,7 +395,7 @@ public final class Worker implements AutoCloseable {
     }
 
     private Properties consumerProps() {
-        Properties p = KafkaClients.props(config.bootstrapServers());
+        Properties p = config.kafka().props();
         p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
         // KIP-848's protocol: the broker assigns partitions incrementally, so a joining or leaving worker does not
         // stop the others; its member epoch fences a zombie's sendOffsetsToTransaction just as the generation did.
@@ -410,7 +409,7 @@ public final class Worker implements AutoCloseable {
     }
 
     private Properties producerProps() {
-        Properties p = KafkaClients.props(config.bootstrapServers());
+        Properties p = config.kafka().props();
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "sieve-worker-" + config.workerId());
         if (config.transactional()) p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "sieve-worker-" + config.workerId());
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");

@@ -1,15 +1,21 @@
 package dev.sieve.work;
 
+import dev.sieve.config.Setting;
+import dev.sieve.config.Setting.Accepts;
+import dev.sieve.config.Settings;
+import dev.sieve.config.Values;
 import dev.sieve.image.PixelBudget;
+import dev.sieve.kafka.KafkaSettings;
 import dev.sieve.kafka.Topics;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.time.Duration;
 
 /**
- * How a worker talks to Kafka and how much it keeps in flight.
+ * How a worker talks to Kafka and how much it keeps in flight. Its settings (names, defaults, ranges, docs) are
+ * {@link #SETTINGS}; a command builds it with {@link #of}, a test from {@code SETTINGS.defaults().set(...)}.
  *
- * @param bootstrapServers Kafka bootstrap servers
+ * @param kafka            the Kafka client settings (bootstrap servers, client file, schema registry)
  * @param groupId          consumer group shared by all workers (partitions are spread over its members)
  * @param inputTopic       where ImageRefs arrive
  * @param scoredTopic      where ScoredImages go
@@ -33,102 +39,98 @@ import java.time.Duration;
  *                         its body's Content-Length when the headers are in (the fetcher's max bytes when there is
  *                         none) and reads the body once that fits, keeping only the body's size once it arrived.
  */
-public record WorkerConfig(String bootstrapServers, String groupId, String inputTopic, String scoredTopic,
+public record WorkerConfig(KafkaSettings kafka, String groupId, String inputTopic, String scoredTopic,
                            String failedTopic, String workerId, int maxInFlight, int batchCrops, Duration batchWait,
                            int prepareThreads, Duration commitInterval, Delivery delivery,
                            FailureLog.Format failureLog, int pixelBudgetMegapixels,
                            int fetchBudgetMegabytes) {
 
-    /** The default of {@link #pixelBudgetMegapixels}: 768 MB of decoded pixels; docs/performance.md (Memory) has the arithmetic. */
-    public static final int DEFAULT_PIXEL_BUDGET_MEGAPIXELS = 192;
-    /** The default of {@link #fetchBudgetMegabytes}: seven 50 MiB bodies at worst; docs/performance.md (Memory) has the arithmetic. */
-    public static final int DEFAULT_FETCH_BUDGET_MEGABYTES = 384;
-
     public enum Delivery { EXACTLY_ONCE, AT_LEAST_ONCE }
 
+    /** The gate counts pixels in an int: 2047 megapixels is the most it can hold. */
     public static final int MAX_PIXEL_BUDGET_MEGAPIXELS = Integer.MAX_VALUE / 1_000_000;
 
-    /** Exactly once, the default. */
-    public WorkerConfig(String bootstrapServers, String groupId, String inputTopic, String scoredTopic,
-                        String failedTopic, String workerId, int maxInFlight, int batchCrops, Duration batchWait,
-                        int prepareThreads, Duration commitInterval) {
-        this(bootstrapServers, groupId, inputTopic, scoredTopic, failedTopic, workerId, maxInFlight, batchCrops,
-                batchWait, prepareThreads, commitInterval, Delivery.EXACTLY_ONCE);
-    }
+    private static final Accepts<String> TOPIC = Accepts.matching("[A-Za-z0-9._-]{1,249}",
+            "a Kafka topic name (letters, digits, '.', '_', '-', at most 249)");
 
-    /** Failure lines as text, the default. */
-    public WorkerConfig(String bootstrapServers, String groupId, String inputTopic, String scoredTopic,
-                        String failedTopic, String workerId, int maxInFlight, int batchCrops, Duration batchWait,
-                        int prepareThreads, Duration commitInterval, Delivery delivery) {
-        this(bootstrapServers, groupId, inputTopic, scoredTopic, failedTopic, workerId, maxInFlight, batchCrops,
-                batchWait, prepareThreads, commitInterval, delivery, FailureLog.Format.TEXT);
-    }
+    public static final Setting<String> GROUP = Setting.text("group", "sieve-workers").accepts(Accepts.notBlank())
+            .doc("Consumer group (or share group) shared by all workers; partitions are spread over its members.");
+    public static final Setting<String> INPUT_TOPIC = Setting.text("input-topic", Topics.IN).accepts(TOPIC)
+            .doc("Where the ImageRefs come from.");
+    public static final Setting<String> SCORED_TOPIC = Setting.text("scored-topic", Topics.SCORED).accepts(TOPIC)
+            .doc("Where ScoredImages go.");
+    public static final Setting<String> FAILED_TOPIC = Setting.text("failed-topic", Topics.FAILED).accepts(TOPIC)
+            .doc("Where FailedImages go.");
+    public static final Setting<String> WORKER_ID = Setting.text("worker-id", null).accepts(Accepts.notBlank())
+            .computedDefault("host-pid", WorkerConfig::defaultWorkerId)
+            .doc("This worker's id in records and in its transactional id; unique per live worker.");
+    public static final Setting<Integer> MAX_IN_FLIGHT = Setting.integer("max-in-flight", 64).accepts(Accepts.atLeast(1))
+            .doc("Images between poll and commit before the consumer pauses (back-pressure).");
+    public static final Setting<Integer> BATCH_CROPS = Setting.integer("batch-crops", 32).accepts(Accepts.atLeast(1))
+            .doc("Crops per CLIP forward pass (several images share one pass).");
+    public static final Setting<Long> BATCH_WAIT_MS = Setting.longValue("batch-wait-ms", 20).accepts(Accepts.atLeast(0L))
+            .doc("Longest a crop waits for its batch to fill.");
+    public static final Setting<Integer> PREPARE_THREADS = Setting.integer("prepare-threads", 1).accepts(Accepts.atLeast(1))
+            .computedDefault("cores - 1", () -> String.valueOf(Math.max(1, Runtime.getRuntime().availableProcessors() - 1)))
+            .doc("Threads decoding and preprocessing images.");
+    public static final Setting<Long> COMMIT_INTERVAL_MS = Setting.longValue("commit-interval-ms", 100)
+            .accepts(Accepts.atLeast(1L)).notAnOption()
+            .doc("How often finished results are written and their offsets committed, in one transaction.");
+    public static final Setting<Delivery> DELIVERY = Setting.choice("delivery", Delivery.EXACTLY_ONCE)
+            .doc("Group mode: EXACTLY_ONCE (results and offsets in one transaction; readers use read_committed) or "
+                    + "AT_LEAST_ONCE (no transactions: results visible at once, offsets committed after them; a crash "
+                    + "can repeat a few results, which readers drop by id).");
+    public static final Setting<Integer> PIXEL_BUDGET_MP = Setting.integer("pixel-budget-mp", 192)
+            .accepts(Accepts.between(1, MAX_PIXEL_BUDGET_MEGAPIXELS)).paramLabel("MEGAPIXELS")
+            .doc("Decoded megapixels all prepare threads hold at once (heap bound for decoding): an image waits after "
+                    + "its header until its pixels fit; one larger than the budget decodes alone. At most 4 bytes a "
+                    + "pixel (alpha, CMYK and 16-bit images count 2x or 3x), so the default is about 768 MB.");
+    public static final Setting<Integer> FETCH_BUDGET_MB = Setting.integer("fetch-budget-mb", 384)
+            .accepts(Accepts.atLeast(1)).paramLabel("MIB")
+            .doc("Encoded MiB held at once by downloads and by images not decoded yet (heap bound for fetching). A "
+                    + "download reserves its Content-Length when the headers are in (twice --max-bytes when the server "
+                    + "sends none) and reads the body once that fits; it keeps only the body's size once it has arrived.");
 
-    /** The default pixel and fetch budgets. */
-    public WorkerConfig(String bootstrapServers, String groupId, String inputTopic, String scoredTopic,
-                        String failedTopic, String workerId, int maxInFlight, int batchCrops, Duration batchWait,
-                        int prepareThreads, Duration commitInterval, Delivery delivery, FailureLog.Format failureLog) {
-        this(bootstrapServers, groupId, inputTopic, scoredTopic, failedTopic, workerId, maxInFlight, batchCrops,
-                batchWait, prepareThreads, commitInterval, delivery, failureLog, DEFAULT_PIXEL_BUDGET_MEGAPIXELS,
-                DEFAULT_FETCH_BUDGET_MEGABYTES);
-    }
+    public static final Settings SETTINGS = Settings.of("worker", GROUP, INPUT_TOPIC, SCORED_TOPIC, FAILED_TOPIC,
+            WORKER_ID, MAX_IN_FLIGHT, BATCH_CROPS, BATCH_WAIT_MS, PREPARE_THREADS, COMMIT_INTERVAL_MS, DELIVERY,
+            FailureLog.FORMAT, PIXEL_BUDGET_MP, FETCH_BUDGET_MB);
 
     public WorkerConfig {
-        require(bootstrapServers != null && !bootstrapServers.isBlank(), "bootstrap servers must be given");
-        require(groupId != null && !groupId.isBlank(), "group id must not be blank");
-        require(workerId != null && !workerId.isBlank(), "worker id must not be blank");
-        require(maxInFlight >= 1, "max in flight must be >= 1, got " + maxInFlight);
-        require(batchCrops >= 1, "batch crops must be >= 1, got " + batchCrops);
-        require(!batchWait.isNegative(), "batch wait must be >= 0, got " + batchWait);
-        require(prepareThreads >= 1, "prepare threads must be >= 1, got " + prepareThreads);
-        require(!commitInterval.isNegative() && !commitInterval.isZero(), "commit interval must be > 0, got " + commitInterval);
+        require(kafka != null, "Kafka settings must be given");
+        GROUP.require(groupId);
+        WORKER_ID.require(workerId);
+        MAX_IN_FLIGHT.require(maxInFlight);
+        BATCH_CROPS.require(batchCrops);
+        BATCH_WAIT_MS.require(batchWait.toMillis());
+        PREPARE_THREADS.require(prepareThreads);
+        COMMIT_INTERVAL_MS.require(commitInterval.toMillis());
         require(delivery != null, "delivery must be given");
         require(failureLog != null, "failure log format must be given");
-        // The gate counts pixels in an int: 2047 megapixels is the most it can hold.
-        require(pixelBudgetMegapixels >= 1 && pixelBudgetMegapixels <= MAX_PIXEL_BUDGET_MEGAPIXELS,
-                "pixel budget must be in [1, " + MAX_PIXEL_BUDGET_MEGAPIXELS + "] megapixels, got " + pixelBudgetMegapixels);
-        require(fetchBudgetMegabytes >= 1, "fetch budget must be >= 1 MiB, got " + fetchBudgetMegabytes);
+        PIXEL_BUDGET_MP.require(pixelBudgetMegapixels);
+        FETCH_BUDGET_MB.require(fetchBudgetMegabytes);
     }
 
+    /** The worker settings of {@code values} (a command's, or {@code SETTINGS.defaults()} with some set). */
+    public static WorkerConfig of(KafkaSettings kafka, Values values) {
+        return new WorkerConfig(kafka, values.get(GROUP), values.get(INPUT_TOPIC), values.get(SCORED_TOPIC),
+                values.get(FAILED_TOPIC), values.get(WORKER_ID), values.get(MAX_IN_FLIGHT), values.get(BATCH_CROPS),
+                Duration.ofMillis(values.get(BATCH_WAIT_MS)), values.get(PREPARE_THREADS),
+                Duration.ofMillis(values.get(COMMIT_INTERVAL_MS)), values.get(DELIVERY), values.get(FailureLog.FORMAT),
+                values.get(PIXEL_BUDGET_MP), values.get(FETCH_BUDGET_MB));
+    }
+
+    /** Every setting at its default, against a plain broker. */
     public static WorkerConfig defaults(String bootstrapServers) {
-        return new WorkerConfig(bootstrapServers, "sieve-workers", Topics.IN, Topics.SCORED, Topics.FAILED,
-                defaultWorkerId(), 64, 32, Duration.ofMillis(20),
-                Math.max(1, Runtime.getRuntime().availableProcessors() - 1), Duration.ofMillis(100));
+        return of(KafkaSettings.of(bootstrapServers), SETTINGS.defaults());
     }
 
-    public WorkerConfig withWorkerId(String id) {
-        return new WorkerConfig(bootstrapServers, groupId, inputTopic, scoredTopic, failedTopic, id, maxInFlight,
-                batchCrops, batchWait, prepareThreads, commitInterval, delivery, failureLog, pixelBudgetMegapixels,
-                fetchBudgetMegabytes);
-    }
-
-    public WorkerConfig withDelivery(Delivery delivery) {
-        return new WorkerConfig(bootstrapServers, groupId, inputTopic, scoredTopic, failedTopic, workerId, maxInFlight,
-                batchCrops, batchWait, prepareThreads, commitInterval, delivery, failureLog, pixelBudgetMegapixels,
-                fetchBudgetMegabytes);
-    }
-
-    public WorkerConfig withFailureLog(FailureLog.Format failureLog) {
-        return new WorkerConfig(bootstrapServers, groupId, inputTopic, scoredTopic, failedTopic, workerId, maxInFlight,
-                batchCrops, batchWait, prepareThreads, commitInterval, delivery, failureLog, pixelBudgetMegapixels,
-                fetchBudgetMegabytes);
-    }
-
-    public WorkerConfig withFetchBudgetMegabytes(int fetchBudgetMegabytes) {
-        return new WorkerConfig(bootstrapServers, groupId, inputTopic, scoredTopic, failedTopic, workerId, maxInFlight,
-                batchCrops, batchWait, prepareThreads, commitInterval, delivery, failureLog, pixelBudgetMegapixels,
-                fetchBudgetMegabytes);
+    public String bootstrapServers() {
+        return kafka.bootstrapServers();
     }
 
     /** The fetch budget in bytes. */
     public long fetchBudgetBytes() {
         return fetchBudgetMegabytes * 1024L * 1024;
-    }
-
-    public WorkerConfig withPixelBudgetMegapixels(int pixelBudgetMegapixels) {
-        return new WorkerConfig(bootstrapServers, groupId, inputTopic, scoredTopic, failedTopic, workerId, maxInFlight,
-                batchCrops, batchWait, prepareThreads, commitInterval, delivery, failureLog, pixelBudgetMegapixels,
-                fetchBudgetMegabytes);
     }
 
     /** The budget in pixels. */

@@ -1,5 +1,6 @@
 package dev.sieve.bench;
 
+import dev.sieve.kafka.KafkaSettings;
 import ai.djl.Device;
 import com.sun.net.httpserver.HttpServer;
 import dev.sieve.avro.CropCombine;
@@ -82,8 +83,9 @@ public final class EndToEndBench {
         try (EmbeddedKafka broker = EmbeddedKafka.start(0);
              ClipEmbedder clip = ClipEmbedder.load(repo.resolve("models/fixtures/clip-tiny-336/clip-tiny-336.pt"), Device.cpu());
              Scorer scorer = new Scorer(clip, ModelBench.heads(repo.resolve("models/fixtures/heads")), CropCombine.MEAN);
-             ImageFetcher fetcher = new ImageFetcher(FetchConfig.defaults().withAllowPrivateAddresses(true))) {
-            WorkerConfig config = WorkerConfig.defaults(broker.bootstrapServers()).withWorkerId("bench-worker");
+             ImageFetcher fetcher = new ImageFetcher(FetchConfig.of(FetchConfig.SETTINGS.defaults().set(FetchConfig.ALLOW_PRIVATE_ADDRESSES, true)))) {
+            WorkerConfig config = WorkerConfig.of(KafkaSettings.of(broker.bootstrapServers()),
+                    WorkerConfig.SETTINGS.defaults().set(WorkerConfig.WORKER_ID, "bench-worker"));
             ImagePreparer preparer = new ImagePreparer(clip.preprocessing(), DecodeOptions.defaults(), true);
 
             // Standalone stage rates, same JVM, same images, same thread counts as the worker uses.

@@ -74,7 +74,7 @@ public final class HeapBench {
                         ? Integer.parseInt(workerArgs.get(workerArgs.indexOf("--prepare-threads") + 1))
                         : Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
                 int budget = run.equals("nobudget") ? WorkerConfig.MAX_PIXEL_BUDGET_MEGAPIXELS
-                        : WorkerConfig.DEFAULT_PIXEL_BUDGET_MEGAPIXELS;
+                        : WorkerConfig.SETTINGS.defaults().get(WorkerConfig.PIXEL_BUDGET_MP);
                 boolean adversarial = run.equals("adversarial");
                 List<byte[]> served = adversarial ? adversarialImages(dir) : images;
                 List<Integer> refs = adversarial ? ADVERSARIAL_REFS : imageOfRef;

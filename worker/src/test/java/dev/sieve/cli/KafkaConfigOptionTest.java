@@ -2,13 +2,12 @@ package dev.sieve.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sieve.kafka.KafkaClients;
+import dev.sieve.kafka.KafkaSettings;
 import dev.sieve.kafka.SharedKafka;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,17 +16,13 @@ class KafkaConfigOptionTest {
     @TempDir
     Path tmp;
 
-    @AfterEach
-    void forgetSettings() {
-        KafkaClients.useSettings(null);
-    }
-
     @Test
     void settingsFromTheFileReachEveryClientButTheCommandLineBootstrapWins() throws Exception {
         Path file = tmp.resolve("client.properties");
         Files.writeString(file, "security.protocol=SASL_SSL\nsasl.mechanism=PLAIN\nbootstrap.servers=elsewhere:9093\n");
-        KafkaClients.useSettings(file);
-        var p = KafkaClients.props("127.0.0.1:9092", "sieve-test");
+        var values = KafkaSettings.SETTINGS.defaults().set(KafkaSettings.BOOTSTRAP_SERVERS, "127.0.0.1:9092")
+                .set(KafkaSettings.KAFKA_CONFIG, file);
+        var p = KafkaSettings.of(values).props("sieve-test");
         assertThat(p).containsEntry("security.protocol", "SASL_SSL").containsEntry("sasl.mechanism", "PLAIN")
                 .containsEntry("bootstrap.servers", "127.0.0.1:9092").containsEntry("client.id", "sieve-test");
     }

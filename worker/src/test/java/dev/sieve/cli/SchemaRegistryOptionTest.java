@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sieve.avro.ImageRef;
 import dev.sieve.kafka.AvroSerde;
-import dev.sieve.kafka.KafkaClients;
+import dev.sieve.kafka.KafkaSettings;
 import dev.sieve.kafka.SchemaRegistry;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -15,7 +15,6 @@ import java.net.Socket;
 import java.time.Instant;
 import java.util.Map;
 import org.apache.kafka.common.errors.SerializationException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,17 +22,11 @@ import org.junit.jupiter.api.Test;
  * RegistryKafkaContainerTest, which needs Docker.
  */
 class SchemaRegistryOptionTest {
-    @AfterEach
-    void backToSingleObjectEncoding() {
-        KafkaClients.useSchemaRegistry(null);
-    }
-
     @Test
     void withoutTheOptionValuesAreSingleObjectEncoded() {
-        StringWriter err = new StringWriter();
-        Sieve.commandLine().setErr(new PrintWriter(err, true)).parseArgs("status");
-        assertThat(KafkaClients.schemaRegistry()).isEmpty();
-        byte[] bytes = AvroSerde.of(ImageRef.class).encode(ref());
+        KafkaSettings kafka = KafkaSettings.of(StatusCommand.SETTINGS.resolve(java.util.Map.of(), java.util.Map.of()));
+        assertThat(kafka.schemaRegistry()).isEmpty();
+        byte[] bytes = kafka.serde(ImageRef.class).encode(ref());
         // The Avro specification's single-object marker.
         assertThat(bytes[0]).isEqualTo((byte) 0xC3);
         assertThat(bytes[1]).isEqualTo((byte) 0x01);
@@ -51,7 +44,6 @@ class SchemaRegistryOptionTest {
         assertThat(rc).isEqualTo(2);
         assertThat(err.toString()).contains("schema registry http://127.0.0.1:" + port + "/apis/registry/v3")
                 .contains("cannot connect");
-        assertThat(KafkaClients.schemaRegistry()).isEmpty();
     }
 
     @Test

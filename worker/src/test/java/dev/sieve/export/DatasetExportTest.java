@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sieve.avro.Correction;
 import dev.sieve.avro.ScoredImage;
+import dev.sieve.fetch.FileRoot;
 import dev.sieve.kafka.AvroSerde;
+import dev.sieve.kafka.KafkaSettings;
 import dev.sieve.kafka.SharedKafka;
 import dev.sieve.sort.ScoredImages;
+import dev.sieve.sort.TagRules;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,8 +76,9 @@ class DatasetExportTest {
                     null, "me", Instant.EPOCH)))).get();
         }
         Path out = tmp.resolve("dataset");
-        DatasetExport.Result result = DatasetExport.run(ExportConfig.defaults().withFileRoot(REPO.resolve("scripts/samples")).withOut(out).fromScored(scored, ExportConfig.defaults().rules()),
-                corrections, SharedKafka.bootstrapServers(), new PrintStream(java.io.OutputStream.nullOutputStream()));
+        DatasetExport.Result result = DatasetExport.run(ExportConfig.of(ExportConfig.SETTINGS.defaults().set(FileRoot.READ_ROOT, REPO.resolve("scripts/samples"))
+                .set(ExportConfig.OUT, out), TagRules.defaults()).fromScored(scored, ExportConfig.defaults().rules()),
+                corrections, KafkaSettings.of(SharedKafka.bootstrapServers()), new PrintStream(java.io.OutputStream.nullOutputStream()));
 
         Path head = out.resolve("ds-Chroma-v1.2");
         assertThat(files(head)).containsExactlyInAnyOrder("0_Pass/garden.jpg", "0_Pass/manifest.tsv",
@@ -111,8 +115,10 @@ class DatasetExportTest {
                     .classifier("dsh-head", "Pass", 0.8, "Fail", 0.2).build()))).get();
         }
         Path out = tmp.resolve("dataset");
-        DatasetExport.Result result = DatasetExport.run(ExportConfig.defaults().withFileRoot(images).withFiles(ExportConfig.FileMode.COPY).withOut(out).fromScored(scored, ExportConfig.defaults().rules()),
-                "images.corrections.dataset-hostile-test", SharedKafka.bootstrapServers(), new PrintStream(java.io.OutputStream.nullOutputStream()));
+        DatasetExport.Result result = DatasetExport.run(ExportConfig.of(ExportConfig.SETTINGS.defaults().set(FileRoot.READ_ROOT, images)
+                .set(ExportConfig.COPY, ExportConfig.FileMode.COPY == ExportConfig.FileMode.COPY)
+                .set(ExportConfig.OUT, out), TagRules.defaults()).fromScored(scored, ExportConfig.defaults().rules()),
+                "images.corrections.dataset-hostile-test", KafkaSettings.of(SharedKafka.bootstrapServers()), new PrintStream(java.io.OutputStream.nullOutputStream()));
 
         java.util.List<String> rows = Files.readAllLines(out.resolve("dsh-head").resolve("0_Pass").resolve("manifest.tsv"));
         assertThat(rows).hasSize(3);

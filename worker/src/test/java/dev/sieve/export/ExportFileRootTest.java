@@ -5,10 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sieve.avro.FailureCode;
 import dev.sieve.avro.ScoredImage;
 import dev.sieve.avro.Stage;
+import dev.sieve.fetch.FileRoot;
 import dev.sieve.kafka.AvroSerde;
+import dev.sieve.kafka.KafkaSettings;
 import dev.sieve.kafka.SharedKafka;
 import dev.sieve.sort.BucketNames;
 import dev.sieve.sort.ScoredImages;
+import dev.sieve.sort.TagRules;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -71,9 +74,11 @@ class ExportFileRootTest {
 
     private static ExportResult export(Path out, ExportConfig.FileMode mode) {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        return Exporter.run(ExportConfig.defaults().withFileRoot(root).withOut(out).withFiles(mode)
-                        .withBuckets(Pattern.compile(Pattern.quote(BucketNames.PREFIX) + "efr-.*")),
-                SharedKafka.bootstrapServers(), Optional.empty(), new PrintStream(log, true, StandardCharsets.UTF_8));
+        return Exporter.run(ExportConfig.of(ExportConfig.SETTINGS.defaults().set(FileRoot.READ_ROOT, root)
+                .set(ExportConfig.OUT, out)
+                .set(ExportConfig.COPY, mode == ExportConfig.FileMode.COPY)
+                .set(ExportConfig.BUCKETS, Pattern.compile(Pattern.quote(BucketNames.PREFIX) + "efr-.*").pattern()), TagRules.defaults()),
+                KafkaSettings.of(SharedKafka.bootstrapServers()), Optional.empty(), new PrintStream(log, true, StandardCharsets.UTF_8));
     }
 
     @Test
@@ -97,9 +102,10 @@ class ExportFileRootTest {
 
     @Test
     void withoutAFileRootNoFileIsReadAndEachIsReported(@TempDir Path out) throws Exception {
-        ExportResult result = Exporter.run(ExportConfig.defaults().withOut(out).withFiles(ExportConfig.FileMode.COPY)
-                        .withBuckets(Pattern.compile(Pattern.quote(BucketNames.PREFIX) + "efr-.*")),
-                SharedKafka.bootstrapServers(), Optional.empty(), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        ExportResult result = Exporter.run(ExportConfig.of(ExportConfig.SETTINGS.defaults().set(ExportConfig.OUT, out)
+                .set(ExportConfig.COPY, ExportConfig.FileMode.COPY == ExportConfig.FileMode.COPY)
+                .set(ExportConfig.BUCKETS, Pattern.compile(Pattern.quote(BucketNames.PREFIX) + "efr-.*").pattern()), TagRules.defaults()),
+                KafkaSettings.of(SharedKafka.bootstrapServers()), Optional.empty(), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
         assertThat(result.linked()).isZero();
         assertThat(result.refused()).isEqualTo(4);
         assertThat(result.problems()).extracting(ExportProblem::code).containsOnly(FailureCode.OUTSIDE_ROOT);

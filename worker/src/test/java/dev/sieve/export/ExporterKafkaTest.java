@@ -3,7 +3,9 @@ package dev.sieve.export;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sieve.avro.ScoredImage;
+import dev.sieve.fetch.FileRoot;
 import dev.sieve.kafka.AvroSerde;
+import dev.sieve.kafka.KafkaSettings;
 import dev.sieve.kafka.SharedKafka;
 import dev.sieve.sort.BucketNames;
 import dev.sieve.sort.ScoredImages;
@@ -74,14 +76,16 @@ class ExporterKafkaTest {
 
     private static ExportResult export(ExportConfig config) {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        ExportResult result = Exporter.run(config, SharedKafka.bootstrapServers(), Optional.empty(), new PrintStream(log, true, StandardCharsets.UTF_8));
+        ExportResult result = Exporter.run(config, KafkaSettings.of(SharedKafka.bootstrapServers()), Optional.empty(), new PrintStream(log, true, StandardCharsets.UTF_8));
         assertThat(log.toString(StandardCharsets.UTF_8)).contains("images in dataset.");
         return result;
     }
 
     @Test
     void linksEachFileImageIntoEveryBucketOnceAndListsTheRest(@TempDir Path out) throws Exception {
-        ExportResult result = export(ExportConfig.defaults().withFileRoot(images).withOut(out).withBuckets(OUR_BUCKETS));
+        ExportResult result = export(ExportConfig.of(ExportConfig.SETTINGS.defaults().set(FileRoot.READ_ROOT, images)
+                .set(ExportConfig.OUT, out)
+                .set(ExportConfig.BUCKETS, OUR_BUCKETS.pattern()), TagRules.defaults()));
 
         Path pass = out.resolve(CHROMA).resolve("Pass");
         assertThat(Files.readSymbolicLink(pass.resolve("a.png"))).isEqualTo(images.resolve("a.png").toRealPath());
@@ -125,7 +129,10 @@ class ExporterKafkaTest {
 
     @Test
     void copiesInsteadOfLinkingWhenAsked(@TempDir Path out) throws Exception {
-        export(ExportConfig.defaults().withFileRoot(images).withOut(out).withBuckets(OUR_BUCKETS).withFiles(ExportConfig.FileMode.COPY));
+        export(ExportConfig.of(ExportConfig.SETTINGS.defaults().set(FileRoot.READ_ROOT, images)
+                .set(ExportConfig.OUT, out)
+                .set(ExportConfig.BUCKETS, OUR_BUCKETS.pattern())
+                .set(ExportConfig.COPY, ExportConfig.FileMode.COPY == ExportConfig.FileMode.COPY), TagRules.defaults()));
         Path copy = out.resolve(CHROMA).resolve("Pass").resolve("a.png");
         assertThat(Files.isSymbolicLink(copy)).isFalse();
         assertThat(Files.readString(copy)).isEqualTo("image a");
@@ -134,7 +141,8 @@ class ExporterKafkaTest {
     @Test
     void tagsScoredImagesWithTheSortersRulesWhenReadingTheScoredTopic(@TempDir Path out) throws Exception {
         TagRules rules = TagRules.parse(List.of(COMPRESSION + ":JPEG=0.5", COMPRESSION + ":WEBP=0.25"), List.of());
-        ExportResult result = export(ExportConfig.defaults().withFileRoot(images).withOut(out).fromScored(SCORED, rules));
+        ExportResult result = export(ExportConfig.of(ExportConfig.SETTINGS.defaults().set(FileRoot.READ_ROOT, images)
+                .set(ExportConfig.OUT, out), TagRules.defaults()).fromScored(SCORED, rules));
 
         assertThat(result.recordsRead()).isEqualTo(4);
         assertThat(result.duplicates()).isEqualTo(1);
@@ -147,7 +155,9 @@ class ExporterKafkaTest {
 
     @Test
     void savesHttpImagesThroughTheFetchHookWhenOneIsGiven(@TempDir Path out) throws Exception {
-        ExportResult result = Exporter.run(ExportConfig.defaults().withFileRoot(images).withOut(out).withBuckets(OUR_BUCKETS), SharedKafka.bootstrapServers(),
+        ExportResult result = Exporter.run(ExportConfig.of(ExportConfig.SETTINGS.defaults().set(FileRoot.READ_ROOT, images)
+                .set(ExportConfig.OUT, out)
+                .set(ExportConfig.BUCKETS, OUR_BUCKETS.pattern()), TagRules.defaults()), KafkaSettings.of(SharedKafka.bootstrapServers()),
                 Optional.of((uri, target) -> Files.writeString(target, "fetched " + uri)), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
         assertThat(Files.readString(out.resolve(CHROMA).resolve("Chromatic Aberration").resolve("c%2F1.webp")))
                 .isEqualTo("fetched https://example.org/pics/c.webp?x=1");

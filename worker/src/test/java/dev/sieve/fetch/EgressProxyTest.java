@@ -100,7 +100,7 @@ class EgressProxyTest {
         int port = URI.create(forbidden.url("/")).getPort();
         RebindingResolver resolver = new RebindingResolver();
         // The fetcher's own early check sees 127.0.0.1 and passes; the proxy's look-up gets 127.0.0.2.
-        ImageFetcher fetcher = track(new ImageFetcher(FetchConfig.defaults().withAllowPrivateAddresses(false),
+        ImageFetcher fetcher = track(new ImageFetcher(FetchConfig.of(FetchConfig.SETTINGS.defaults().set(FetchConfig.ALLOW_PRIVATE_ADDRESSES, false)),
                 SECOND_LOOPBACK_FORBIDDEN, resolver));
 
         StageException e = failure(fetcher.fetch("http://rebind.test:" + port + "/secret"));
@@ -127,7 +127,7 @@ class EgressProxyTest {
             if (!host.endsWith(".test")) throw new UnknownHostException(host + " (not in the test resolver)");
             return new InetAddress[] {InetAddress.getByName(lookups.getAndIncrement() % 2 == 0 ? "127.0.0.1" : "127.0.0.2")};
         };
-        ImageFetcher fetcher = track(new ImageFetcher(FetchConfig.defaults().withAllowPrivateAddresses(false),
+        ImageFetcher fetcher = track(new ImageFetcher(FetchConfig.of(FetchConfig.SETTINGS.defaults().set(FetchConfig.ALLOW_PRIVATE_ADDRESSES, false)),
                 SECOND_LOOPBACK_FORBIDDEN, alternating));
 
         StageException e = failure(fetcher.fetch("https://rebind.test:" + port + "/secret"));
@@ -149,8 +149,9 @@ class EgressProxyTest {
             if (lookups.getAndIncrement() % 2 == 0) return new InetAddress[] {InetAddress.getByName("127.0.0.1")};
             throw new UnknownHostException(host + " (gone)");
         };
-        ImageFetcher fetcher = track(new ImageFetcher(FetchConfig.defaults().withAllowPrivateAddresses(false)
-                .withRetries(1, Duration.ofMillis(10)), SECOND_LOOPBACK_FORBIDDEN, vanishing));
+        ImageFetcher fetcher = track(new ImageFetcher(FetchConfig.of(FetchConfig.SETTINGS.defaults().set(FetchConfig.ALLOW_PRIVATE_ADDRESSES, false)
+                .set(FetchConfig.FETCH_ATTEMPTS, 1)
+                .set(FetchConfig.RETRY_BACKOFF_MS, 10L)), SECOND_LOOPBACK_FORBIDDEN, vanishing));
 
         StageException e = failure(fetcher.fetch("https://gone.test:9/img"));
 
@@ -166,8 +167,9 @@ class EgressProxyTest {
             closedPort = s.getLocalPort(); // closed again at once: nothing listens there
         }
         HostResolver toLoopback = host -> new InetAddress[] {InetAddress.getByName("127.0.0.1")};
-        ImageFetcher fetcher = track(new ImageFetcher(FetchConfig.defaults().withAllowPrivateAddresses(false)
-                .withRetries(1, Duration.ofMillis(10)), LOOPBACK_ONLY, toLoopback));
+        ImageFetcher fetcher = track(new ImageFetcher(FetchConfig.of(FetchConfig.SETTINGS.defaults().set(FetchConfig.ALLOW_PRIVATE_ADDRESSES, false)
+                .set(FetchConfig.FETCH_ATTEMPTS, 1)
+                .set(FetchConfig.RETRY_BACKOFF_MS, 10L)), LOOPBACK_ONLY, toLoopback));
 
         StageException e = failure(fetcher.fetch("http://closed.test:" + closedPort + "/img"));
 
@@ -187,7 +189,7 @@ class EgressProxyTest {
             respond(ex, 403, "no".getBytes(), true);
         });
         HostResolver toLoopback = host -> new InetAddress[] {InetAddress.getByName("127.0.0.1")};
-        ImageFetcher fetcher = track(new ImageFetcher(FetchConfig.defaults().withAllowPrivateAddresses(false),
+        ImageFetcher fetcher = track(new ImageFetcher(FetchConfig.of(FetchConfig.SETTINGS.defaults().set(FetchConfig.ALLOW_PRIVATE_ADDRESSES, false)),
                 LOOPBACK_ONLY, toLoopback));
 
         StageException e = failure(fetcher.fetch("http://origin.test:" + URI.create(origin.url("/")).getPort() + "/img"));
@@ -230,7 +232,7 @@ class EgressProxyTest {
             lookups.incrementAndGet();
             return InetAddress.getAllByName(host); // only ever called with literals here: no DNS
         };
-        ImageFetcher fetcher = track(new ImageFetcher(FetchConfig.defaults().withAllowPrivateAddresses(false),
+        ImageFetcher fetcher = track(new ImageFetcher(FetchConfig.of(FetchConfig.SETTINGS.defaults().set(FetchConfig.ALLOW_PRIVATE_ADDRESSES, false)),
                 LOOPBACK_ONLY, counting));
         EgressProxy proxy = track(new EgressProxy(LOOPBACK_ONLY, counting, TIMEOUT, TIMEOUT, 4));
 

@@ -3,7 +3,7 @@ package dev.sieve.fetch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.time.Duration;
+import dev.sieve.config.Values;
 import org.junit.jupiter.api.Test;
 
 class FetchConfigTest {
@@ -18,15 +18,20 @@ class FetchConfigTest {
 
     @Test
     void rejectsBadValuesNamingTheOption() {
-        FetchConfig d = FetchConfig.defaults();
-        assertThatThrownBy(() -> d.withMaxInFlight(0, 0)).hasMessageContaining("maxInFlight: 0");
-        assertThatThrownBy(() -> d.withMaxInFlight(4, 8)).hasMessageContaining("maxInFlightPerHost: 8");
-        assertThatThrownBy(() -> d.withTimeouts(Duration.ZERO, Duration.ofSeconds(1))).hasMessageContaining("connectTimeout");
-        assertThatThrownBy(() -> d.withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(-1))).hasMessageContaining("requestTimeout");
-        assertThatThrownBy(() -> d.withMaxBytes(0)).hasMessageContaining("maxBytes: 0");
-        assertThatThrownBy(() -> d.withMaxBytes(Long.MAX_VALUE)).hasMessageContaining("maxBytes");
-        assertThatThrownBy(() -> d.withMaxRedirects(-1)).hasMessageContaining("maxRedirects: -1");
-        assertThatThrownBy(() -> d.withRetries(0, Duration.ZERO)).hasMessageContaining("maxAttempts: 0");
-        assertThatThrownBy(() -> d.withRetries(1, Duration.ofMillis(-5))).hasMessageContaining("retryBackoff");
+        Values d = FetchConfig.SETTINGS.defaults();
+        assertThatThrownBy(() -> d.set(FetchConfig.MAX_IN_FLIGHT, 0)).hasMessageContaining("--fetch-max-in-flight 0");
+        assertThatThrownBy(() -> FetchConfig.of(d.set(FetchConfig.MAX_IN_FLIGHT, 4).set(FetchConfig.MAX_IN_FLIGHT_PER_HOST, 8)))
+                .hasMessageContaining("maxInFlightPerHost: 8");
+        assertThatThrownBy(() -> d.set(FetchConfig.CONNECT_TIMEOUT_MS, 0L)).hasMessageContaining("--connect-timeout-ms");
+        assertThatThrownBy(() -> d.set(FetchConfig.REQUEST_TIMEOUT_MS, -1000L)).hasMessageContaining("--request-timeout-ms");
+        assertThatThrownBy(() -> d.set(FetchConfig.MAX_BYTES, 0L)).hasMessageContaining("--max-bytes 0");
+        assertThatThrownBy(() -> d.set(FetchConfig.MAX_BYTES, Long.MAX_VALUE)).hasMessageContaining("--max-bytes");
+        assertThatThrownBy(() -> d.set(FetchConfig.MAX_REDIRECTS, -1)).hasMessageContaining("--max-redirects -1");
+        assertThatThrownBy(() -> d.set(FetchConfig.FETCH_ATTEMPTS, 0)).hasMessageContaining("--fetch-attempts 0");
+        assertThatThrownBy(() -> d.set(FetchConfig.RETRY_BACKOFF_MS, -5L)).hasMessageContaining("--retry-backoff-ms");
+        // Built directly, the record checks the same ranges.
+        FetchConfig f = FetchConfig.defaults();
+        assertThatThrownBy(() -> new FetchConfig(f.maxInFlight(), f.maxInFlightPerHost(), f.connectTimeout(), f.requestTimeout(),
+                0, f.maxRedirects(), f.maxAttempts(), f.retryBackoff(), null, false, 0)).hasMessageContaining("--max-bytes 0");
     }
 }

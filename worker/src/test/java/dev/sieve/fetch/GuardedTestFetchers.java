@@ -22,6 +22,9 @@ public final class GuardedTestFetchers {
             if (address == null) throw new UnknownHostException(host + " (not in the test resolver)");
             return new InetAddress[] {InetAddress.getByName(address)}; // a literal: no look-up
         };
-        return new ImageFetcher(config.withAllowPrivateAddresses(false), policy, resolver);
+        FetchConfig guarded = new FetchConfig(config.maxInFlight(), config.maxInFlightPerHost(), config.connectTimeout(),
+                config.requestTimeout(), config.maxBytes(), config.maxRedirects(), config.maxAttempts(), config.retryBackoff(),
+                config.fileRoot(), false, config.maxRequestsPerHostPerSecond());
+        return new ImageFetcher(guarded, policy, resolver);
     }
 }

@@ -27,7 +27,8 @@ class ImageFetcherFileTest {
         Files.createDirectories(tmp.resolve("root/sub"));
         root = tmp.resolve("root");
         secret = Files.write(tmp.resolve("secret.jpg"), "outside".getBytes());
-        fetcher = new ImageFetcher(FetchConfig.defaults().withFileRoot(root).withMaxBytes(1_000));
+        fetcher = new ImageFetcher(FetchConfig.of(FetchConfig.SETTINGS.defaults().set(FetchConfig.FILE_ROOT, root)
+                .set(FetchConfig.MAX_BYTES, 1_000L)));
     }
 
     @AfterEach
@@ -101,7 +102,7 @@ class ImageFetcherFileTest {
 
     @Test
     void rejectsMissingRootAtConstruction() {
-        assertThatThrownBy(() -> new ImageFetcher(FetchConfig.defaults().withFileRoot(tmp.resolve("absent"))))
+        assertThatThrownBy(() -> new ImageFetcher(FetchConfig.of(FetchConfig.SETTINGS.defaults().set(FetchConfig.FILE_ROOT, tmp.resolve("absent")))))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("fileRoot");
     }

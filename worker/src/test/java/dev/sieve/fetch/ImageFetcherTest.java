@@ -9,6 +9,7 @@ import static org.awaitility.Awaitility.await;
 import dev.sieve.StageException;
 import dev.sieve.avro.FailureCode;
 import dev.sieve.avro.Stage;
+import dev.sieve.config.Values;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -31,10 +32,12 @@ import org.junit.jupiter.api.Test;
 class ImageFetcherTest {
 
     /** Loopback allowed (the server lives there), short timeouts and backoff so failures come quickly. */
-    private static final FetchConfig LOCAL = FetchConfig.defaults()
-            .withAllowPrivateAddresses(true)
-            .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(5))
-            .withRetries(3, Duration.ofMillis(10));
+    private static final Values LOCAL_VALUES = FetchConfig.SETTINGS.defaults().set(FetchConfig.ALLOW_PRIVATE_ADDRESSES, true)
+            .set(FetchConfig.CONNECT_TIMEOUT_MS, 2_000L)
+            .set(FetchConfig.REQUEST_TIMEOUT_MS, 5_000L)
+            .set(FetchConfig.FETCH_ATTEMPTS, 3)
+            .set(FetchConfig.RETRY_BACKOFF_MS, 10L);
+    private static final FetchConfig LOCAL = FetchConfig.of(LOCAL_VALUES);
 
     private final CountDownLatch releaseServer = new CountDownLatch(1);
     private final List<AutoCloseable> toClose = new ArrayList<>();
@@ -73,7 +76,7 @@ class ImageFetcherTest {
             arrivals.add(System.nanoTime());
             respond(ex, 200, "ok".getBytes(), true);
         });
-        ImageFetcher fetcher = fetcher(LOCAL.withMaxRequestsPerHostPerSecond(20));
+        ImageFetcher fetcher = fetcher(FetchConfig.of(LOCAL_VALUES.set(FetchConfig.MAX_REQUESTS_PER_HOST_PER_SECOND, 20.0)));
         long issued = System.nanoTime();
         List<java.util.concurrent.CompletableFuture<Fetched>> all = new ArrayList<>();
         for (int i = 0; i < 6; i++) all.add(fetcher.fetch(server.url("/paced")));
@@ -129,7 +132,8 @@ class ImageFetcherTest {
         server.on("/busy", ex -> respond(ex, 503, "busy".getBytes(), false));
         long start = System.nanoTime();
 
-        StageException e = failure(fetcher(LOCAL.withRetries(3, Duration.ofMillis(20))).fetch(server.url("/busy")));
+        StageException e = failure(fetcher(FetchConfig.of(LOCAL_VALUES.set(FetchConfig.FETCH_ATTEMPTS, 3)
+                .set(FetchConfig.RETRY_BACKOFF_MS, 20L))).fetch(server.url("/busy")));
 
         assertThat(e.code()).isEqualTo(FailureCode.HTTP_STATUS);
         assertThat(e.getMessage()).contains("503");
@@ -178,7 +182,7 @@ class ImageFetcherTest {
                 .on("/r3", ex -> redirect(ex, "img"))
                 .on("/img", ex -> respond(ex, 200, image, true));
 
-        Fetched fetched = fetcher(LOCAL.withMaxRedirects(3)).fetch(server.url("/r1")).get(10, TimeUnit.SECONDS);
+        Fetched fetched = fetcher(FetchConfig.of(LOCAL_VALUES.set(FetchConfig.MAX_REDIRECTS, 3))).fetch(server.url("/r1")).get(10, TimeUnit.SECONDS);
 
         assertThat(fetched.bytes()).isEqualTo(image);
         assertThat(fetched.finalUri()).isEqualTo(URI.create(server.url("/img")));
@@ -192,7 +196,7 @@ class ImageFetcherTest {
                 .on("/r3", ex -> redirect(ex, "/img"))
                 .on("/img", ex -> respond(ex, 200, "x".getBytes(), true));
 
-        StageException e = failure(fetcher(LOCAL.withMaxRedirects(2)).fetch(server.url("/r1")));
+        StageException e = failure(fetcher(FetchConfig.of(LOCAL_VALUES.set(FetchConfig.MAX_REDIRECTS, 2))).fetch(server.url("/r1")));
 
         assertThat(e.code()).isEqualTo(FailureCode.TOO_MANY_REDIRECTS);
         assertThat(server.hits("/r3")).isEqualTo(1);
@@ -241,7 +245,7 @@ class ImageFetcherTest {
     void refusesBodyOverLimitDeclaredInContentLength() {
         server.on("/big", ex -> respond(ex, 200, randomBytes(2_000), true));
 
-        StageException e = failure(fetcher(LOCAL.withMaxBytes(1_000)).fetch(server.url("/big")));
+        StageException e = failure(fetcher(FetchConfig.of(LOCAL_VALUES.set(FetchConfig.MAX_BYTES, 1_000L))).fetch(server.url("/big")));
 
         assertThat(e.code()).isEqualTo(FailureCode.TOO_LARGE);
         assertThat(e.getMessage()).contains("Content-Length 2000");
@@ -252,7 +256,7 @@ class ImageFetcherTest {
     void stopsReadingChunkedBodyOverLimit() {
         server.on("/stream", ex -> respond(ex, 200, randomBytes(200_000), false));
 
-        StageException e = failure(fetcher(LOCAL.withMaxBytes(100_000)).fetch(server.url("/stream")));
+        StageException e = failure(fetcher(FetchConfig.of(LOCAL_VALUES.set(FetchConfig.MAX_BYTES, 100_000L))).fetch(server.url("/stream")));
 
         assertThat(e.code()).isEqualTo(FailureCode.TOO_LARGE);
         assertThat(e.getMessage()).contains("over the limit of 100000");
@@ -263,7 +267,7 @@ class ImageFetcherTest {
         byte[] image = randomBytes(1_000);
         server.on("/exact", ex -> respond(ex, 200, image, false));
 
-        Fetched fetched = fetcher(LOCAL.withMaxBytes(1_000)).fetch(server.url("/exact")).get(10, TimeUnit.SECONDS);
+        Fetched fetched = fetcher(FetchConfig.of(LOCAL_VALUES.set(FetchConfig.MAX_BYTES, 1_000L))).fetch(server.url("/exact")).get(10, TimeUnit.SECONDS);
 
         assertThat(fetched.bytes()).isEqualTo(image);
     }
@@ -275,7 +279,10 @@ class ImageFetcherTest {
         byte[] image = randomBytes(40_000);
         server.on("/held.png", ex -> respond(ex, 200, image, true));
         server.on("/chunked.png", ex -> respond(ex, 200, image, false));
-        FetchConfig quick = LOCAL.withTimeouts(Duration.ofSeconds(2), Duration.ofMillis(300)).withRetries(1, Duration.ofMillis(10));
+        FetchConfig quick = FetchConfig.of(LOCAL_VALUES.set(FetchConfig.CONNECT_TIMEOUT_MS, 2_000L)
+                .set(FetchConfig.REQUEST_TIMEOUT_MS, 300L)
+                .set(FetchConfig.FETCH_ATTEMPTS, 1)
+                .set(FetchConfig.RETRY_BACKOFF_MS, 10L));
         ImageFetcher fetcher = fetcher(quick);
         List<Long> asked = java.util.Collections.synchronizedList(new ArrayList<>());
         java.util.concurrent.CompletableFuture<Void> open = new java.util.concurrent.CompletableFuture<>();
@@ -307,7 +314,10 @@ class ImageFetcherTest {
             arrived.countDown();
             awaitQuietly(releaseServer);
         });
-        FetchConfig quick = LOCAL.withTimeouts(Duration.ofSeconds(2), Duration.ofMillis(300)).withRetries(2, Duration.ofMillis(10));
+        FetchConfig quick = FetchConfig.of(LOCAL_VALUES.set(FetchConfig.CONNECT_TIMEOUT_MS, 2_000L)
+                .set(FetchConfig.REQUEST_TIMEOUT_MS, 300L)
+                .set(FetchConfig.FETCH_ATTEMPTS, 2)
+                .set(FetchConfig.RETRY_BACKOFF_MS, 10L));
 
         StageException e = failure(fetcher(quick).fetch(server.url("/slow")));
 
@@ -326,7 +336,10 @@ class ImageFetcherTest {
             out.flush();
             awaitQuietly(releaseServer);
         });
-        FetchConfig quick = LOCAL.withTimeouts(Duration.ofSeconds(2), Duration.ofMillis(300)).withRetries(1, Duration.ofMillis(10));
+        FetchConfig quick = FetchConfig.of(LOCAL_VALUES.set(FetchConfig.CONNECT_TIMEOUT_MS, 2_000L)
+                .set(FetchConfig.REQUEST_TIMEOUT_MS, 300L)
+                .set(FetchConfig.FETCH_ATTEMPTS, 1)
+                .set(FetchConfig.RETRY_BACKOFF_MS, 10L));
 
         StageException e = failure(fetcher(quick).fetch(server.url("/trickle")));
 
@@ -341,7 +354,8 @@ class ImageFetcherTest {
             closedPort = s.getLocalPort();
         }
 
-        StageException e = failure(fetcher(LOCAL.withRetries(2, Duration.ofMillis(10)))
+        StageException e = failure(fetcher(FetchConfig.of(LOCAL_VALUES.set(FetchConfig.FETCH_ATTEMPTS, 2)
+                .set(FetchConfig.RETRY_BACKOFF_MS, 10L)))
                 .fetch("http://127.0.0.1:" + closedPort + "/img"));
 
         assertThat(e.code()).isEqualTo(FailureCode.NETWORK);
@@ -360,7 +374,8 @@ class ImageFetcherTest {
         CountDownLatch hold = new CountDownLatch(1);
         server.on("/held", ex -> held(ex, hold, now, peak, nowA, peakA));
         other.on("/held", ex -> held(ex, hold, now, peak, nowB, peakB));
-        ImageFetcher fetcher = fetcher(LOCAL.withMaxInFlight(3, 2));
+        ImageFetcher fetcher = fetcher(FetchConfig.of(LOCAL_VALUES.set(FetchConfig.MAX_IN_FLIGHT, 3)
+                .set(FetchConfig.MAX_IN_FLIGHT_PER_HOST, 2)));
 
         List<CompletableFuture<Fetched>> futures = new ArrayList<>();
         for (int i = 0; i < 5; i++) {

@@ -18,7 +18,7 @@ class ImageFetcherUriTest {
      */
     @Test
     void aUriJavasParserThrowsOnIsABadReferenceNotAnInternalError() throws Exception {
-        try (ImageFetcher fetcher = new ImageFetcher(FetchConfig.defaults().withAllowPrivateAddresses(false),
+        try (ImageFetcher fetcher = new ImageFetcher(FetchConfig.of(FetchConfig.SETTINGS.defaults().set(FetchConfig.ALLOW_PRIVATE_ADDRESSES, false)),
                 AddressPolicy.publicOnly(), host -> {
                     throw new java.net.UnknownHostException(host + " (no look-up in this test)");
                 })) {

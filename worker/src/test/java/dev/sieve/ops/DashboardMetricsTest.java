@@ -3,6 +3,7 @@ package dev.sieve.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.sieve.kafka.KafkaSettings;
 import dev.sieve.kafka.SharedKafka;
 import dev.sieve.metrics.MetricsServer;
 import dev.sieve.sort.SortApp;
@@ -53,7 +54,7 @@ class DashboardMetricsTest {
         PrometheusMeterRegistry sorter = MetricsServer.newRegistry();
         SortConfig config = new SortConfig(input, input + ".corrections", "dashboard-test", TagRules.parse(List.of(), List.of()),
                 SortConfig.Guarantee.EXACTLY_ONCE_V2, 1, (short) 1, 1, Optional.of(stateDir));
-        try (SortApp app = SortApp.start(config, bootstrap, sorter)) {
+        try (SortApp app = SortApp.start(config, KafkaSettings.of(bootstrap), sorter)) {
             await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
                 System.gc();
                 Set<String> served = new TreeSet<>();

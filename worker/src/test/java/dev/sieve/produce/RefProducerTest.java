@@ -8,6 +8,7 @@ import dev.sieve.cli.ProduceCommand;
 import dev.sieve.cli.Sieve;
 import dev.sieve.kafka.AvroSerde;
 import dev.sieve.kafka.EmbeddedKafka;
+import dev.sieve.kafka.KafkaSettings;
 import java.io.IOException;
 import java.io.StringReader;
 import java.net.InetAddress;
@@ -68,7 +69,7 @@ class RefProducerTest {
 
     @Test
     void producesEveryFileOfAFolderKeyedByDerivedId() throws Exception {
-        ProduceResult result = RefProducer.produce(config().withAttributes(Map.of("set", "v2")), RefSource.folder(folder, false));
+        ProduceResult result = RefProducer.produce(config(Map.of("set", "v2"), null), RefSource.folder(folder, false));
 
         assertThat(result.sent()).isEqualTo(4);
         assertThat(result.ok()).isTrue();
@@ -91,7 +92,7 @@ class RefProducerTest {
     void producesFromUriListWithGivenIdsAndCountsRejects() throws Exception {
         String list = "https://example.com/1.jpg\nmy-id\thttps://example.com/2.jpg\nhttp://bad host/3.jpg\n";
 
-        ProduceResult result = RefProducer.produce(config().withSource("crawler"),
+        ProduceResult result = RefProducer.produce(config(Map.of(), "crawler"),
                 RefSource.uriList(new StringReader(list), "list"));
 
         assertThat(result.sent()).isEqualTo(2);
@@ -149,7 +150,12 @@ class RefProducerTest {
     }
 
     private ProduceConfig config() {
-        return ProduceConfig.defaults().withBootstrapServers(kafka.bootstrapServers()).withTopic(topic);
+        return config(Map.of(), null);
+    }
+
+    private ProduceConfig config(Map<String, String> attributes, String source) {
+        return ProduceConfig.of(KafkaSettings.of(kafka.bootstrapServers()),
+                ProduceConfig.SETTINGS.defaults().set(ProduceConfig.TOPIC, topic).set(ProduceConfig.SOURCE, source), attributes);
     }
 
     /** The id rule, written independently of RefIds: sha256 of the (already canonical) URI, 16 bytes, hex. */

@@ -6,9 +6,11 @@ import dev.sieve.avro.ScoredImage;
 import dev.sieve.export.ExportConfig;
 import dev.sieve.export.Exporter;
 import dev.sieve.kafka.AvroSerde;
+import dev.sieve.kafka.KafkaSettings;
 import dev.sieve.kafka.SharedKafka;
 import dev.sieve.sort.BucketNames;
 import dev.sieve.sort.ScoredImages;
+import dev.sieve.sort.TagRules;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -62,8 +64,9 @@ class ExportRoundTripProperties {
             }
         }
         Path out = tmp.resolve("export");
-        Exporter.run(ExportConfig.defaults().withOut(out).withBuckets(Pattern.compile(Pattern.quote(topic))),
-                SharedKafka.bootstrapServers(), Optional.empty(), new PrintStream(OutputStream.nullOutputStream()));
+        Exporter.run(ExportConfig.of(ExportConfig.SETTINGS.defaults().set(ExportConfig.OUT, out)
+                .set(ExportConfig.BUCKETS, Pattern.compile(Pattern.quote(topic)).pattern()), TagRules.defaults()),
+                KafkaSettings.of(SharedKafka.bootstrapServers()), Optional.empty(), new PrintStream(OutputStream.nullOutputStream()));
 
         ReviewBuckets loaded = BucketLoader.fromExport(out);
         assertThat(loaded.labels(HEAD)).as("seed %d", SEED).containsExactly(label);

@@ -3,6 +3,8 @@ package dev.sieve.review;
 import static org.awaitility.Awaitility.await;
 
 import dev.sieve.avro.ScoredImage;
+import dev.sieve.fetch.FileRoot;
+import dev.sieve.kafka.KafkaSettings;
 import dev.sieve.kafka.SharedKafka;
 import dev.sieve.sort.BucketNames;
 import java.nio.file.Path;
@@ -53,13 +55,15 @@ class ReviewKeyboardMeasurement {
                     pass, (1 - pass) * 0.7, (1 - pass) * 0.3));
         }
         ReviewPageBrowserTest.produce(bootstrap, bucket, images);
-        ReviewBuckets buckets = BucketLoader.fromTopics(bootstrap, Pattern.compile(Pattern.quote(bucket)),
+        ReviewBuckets buckets = BucketLoader.fromTopics(KafkaSettings.of(bootstrap), Pattern.compile(Pattern.quote(bucket)),
                 Duration.ofSeconds(60), System.out);
-        ReviewConfig config = ReviewConfig.defaults().withPort(0).withThumbnails(tmp.resolve("thumbs"))
-                .withCorrectionsTopic(corrections).withFileRoot(ReviewPageBrowserTest.REPO.resolve("scripts/samples"));
+        ReviewConfig config = ReviewConfig.of(ReviewConfig.SETTINGS.defaults().set(ReviewConfig.PORT, 0)
+                .set(ReviewConfig.THUMBNAIL_CACHE, tmp.resolve("thumbs"))
+                .set(ReviewConfig.CORRECTIONS_TOPIC, corrections)
+                .set(FileRoot.READ_ROOT, ReviewPageBrowserTest.REPO.resolve("scripts/samples")));
 
         WebDriver browser = ReviewPageBrowserTest.startBrowser(chromium, chromedriver);
-        try (CorrectionPublisher publisher = new CorrectionPublisher(bootstrap, corrections, Duration.ofSeconds(30));
+        try (CorrectionPublisher publisher = new CorrectionPublisher(KafkaSettings.of(bootstrap), corrections, Duration.ofSeconds(30));
              ReviewServer server = ReviewServer.start(config, buckets, publisher)) {
             long t0 = System.nanoTime();
             browser.get(server.uri().toString());

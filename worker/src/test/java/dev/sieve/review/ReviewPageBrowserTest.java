@@ -12,7 +12,9 @@ import dev.sieve.avro.ImageRef;
 import dev.sieve.avro.LabelScore;
 import dev.sieve.avro.ScoredImage;
 import dev.sieve.avro.StageTimings;
+import dev.sieve.fetch.FileRoot;
 import dev.sieve.kafka.AvroSerde;
+import dev.sieve.kafka.KafkaSettings;
 import dev.sieve.kafka.SharedKafka;
 import dev.sieve.kafka.TopicReader;
 import dev.sieve.sort.BucketNames;
@@ -91,15 +93,17 @@ class ReviewPageBrowserTest {
                 SortConfig.Guarantee.EXACTLY_ONCE_V2, 1, (short) 1, 1, Optional.of(tmp.resolve("streams")));
         Pattern ours = Pattern.compile("images\\.bucket\\." + Pattern.quote(BucketNames.topic(HEAD, "x")
                 .substring("images.bucket.".length(), BucketNames.topic(HEAD, "x").length() - 2)) + "\\..*");
-        try (SortApp sorter = SortApp.start(sortConfig, bootstrap)) {
-            await().atMost(Duration.ofSeconds(90)).until(() -> BucketLoader.fromTopics(bootstrap, ours, Duration.ofSeconds(30),
+        try (SortApp sorter = SortApp.start(sortConfig, KafkaSettings.of(bootstrap))) {
+            await().atMost(Duration.ofSeconds(90)).until(() -> BucketLoader.fromTopics(KafkaSettings.of(bootstrap), ours, Duration.ofSeconds(30),
                     new java.io.PrintStream(java.io.OutputStream.nullOutputStream())).all().size() == 6);
-            ReviewBuckets buckets = BucketLoader.fromTopics(bootstrap, ours, Duration.ofSeconds(30), System.out);
-            ReviewConfig config = ReviewConfig.defaults().withPort(0).withThumbnails(tmp.resolve("thumbs")).withCorrectionsTopic(corrections)
-                    .withFileRoot(REPO.resolve("scripts/samples"));
+            ReviewBuckets buckets = BucketLoader.fromTopics(KafkaSettings.of(bootstrap), ours, Duration.ofSeconds(30), System.out);
+            ReviewConfig config = ReviewConfig.of(ReviewConfig.SETTINGS.defaults().set(ReviewConfig.PORT, 0)
+                    .set(ReviewConfig.THUMBNAIL_CACHE, tmp.resolve("thumbs"))
+                    .set(ReviewConfig.CORRECTIONS_TOPIC, corrections)
+                    .set(FileRoot.READ_ROOT, REPO.resolve("scripts/samples")));
 
             WebDriver browser = startBrowser(chromium, chromedriver);
-            try (CorrectionPublisher publisher = new CorrectionPublisher(bootstrap, corrections, Duration.ofSeconds(30));
+            try (CorrectionPublisher publisher = new CorrectionPublisher(KafkaSettings.of(bootstrap), corrections, Duration.ofSeconds(30));
                  ReviewServer server = ReviewServer.start(config, buckets, publisher)) {
                 browser.get(server.uri().toString());
                 WebElement pass = await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() ->

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.sieve.fetch.FileRoot;
+import dev.sieve.kafka.KafkaSettings;
 import dev.sieve.kafka.SharedKafka;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -48,7 +50,7 @@ class ReviewServerTest {
         Files.createSymbolicLink(root.resolve("dirlink"), outside);
         Files.createSymbolicLink(root.resolve("swapped.png"), tmp.resolve("outside/secret.png"));
         buckets = new ReviewBuckets();
-        publisher = new CorrectionPublisher(SharedKafka.bootstrapServers(), "images.corrections.review-server-test", Duration.ofSeconds(30));
+        publisher = new CorrectionPublisher(KafkaSettings.of(SharedKafka.bootstrapServers()), "images.corrections.review-server-test", Duration.ofSeconds(30));
     }
 
     @AfterEach
@@ -58,7 +60,9 @@ class ReviewServerTest {
     }
 
     private void start(Path thumbnails) throws Exception {
-        server = ReviewServer.start(ReviewConfig.defaults().withPort(0).withThumbnails(thumbnails).withFileRoot(root), buckets, publisher);
+        server = ReviewServer.start(ReviewConfig.of(ReviewConfig.SETTINGS.defaults().set(ReviewConfig.PORT, 0)
+                .set(ReviewConfig.THUMBNAIL_CACHE, thumbnails)
+                .set(FileRoot.READ_ROOT, root)), buckets, publisher);
     }
 
     private void add(String id, String uri) {

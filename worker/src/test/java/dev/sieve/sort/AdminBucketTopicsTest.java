@@ -2,6 +2,7 @@ package dev.sieve.sort;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sieve.kafka.KafkaSettings;
 import dev.sieve.kafka.SharedKafka;
 import dev.sieve.kafka.Topics;
 import java.time.Duration;
@@ -18,7 +19,7 @@ class AdminBucketTopicsTest {
     @Test
     void createsBucketTopicsCompactedSoABucketKeepsTheLatestRecordOfEachImage() throws Exception {
         Bucket bucket = new Bucket("cfg-head", "Keep");
-        try (AdminBucketTopics topics = new AdminBucketTopics(SharedKafka.bootstrapServers(), 1, (short) 1)) {
+        try (AdminBucketTopics topics = new AdminBucketTopics(KafkaSettings.of(SharedKafka.bootstrapServers()), 1, (short) 1)) {
             topics.ensure(bucket, bucket.topic());
         }
         Config config = describe(bucket.topic());

@@ -6,6 +6,7 @@ import dev.sieve.avro.Correction;
 import dev.sieve.avro.ScoredImage;
 import dev.sieve.avro.Tag;
 import dev.sieve.kafka.AvroSerde;
+import dev.sieve.kafka.KafkaSettings;
 import dev.sieve.kafka.Topics;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -36,10 +37,11 @@ class BucketCorrectionsTest {
 
     @BeforeEach
     void start() {
-        SortConfig config = SortConfig.defaults().withApplicationId("corrections-test").withStateDir(stateDir);
+        SortConfig config = SortConfig.of(SortConfig.SETTINGS.defaults().set(SortConfig.APPLICATION_ID, "corrections-test")
+                .set(SortConfig.STATE_DIR, stateDir), TagRules.defaults());
         router = new BucketRouter(TagRules.defaults(), BucketTopics.preCreated());
-        driver = new TopologyTestDriver(BucketTopology.build(config.input(), config.corrections(), router),
-                SortApp.streamsProperties(config, "127.0.0.1:9"));
+        driver = new TopologyTestDriver(BucketTopology.build(config.input(), config.corrections(), router, java.util.Optional.empty()),
+                SortApp.streamsProperties(config, KafkaSettings.of("127.0.0.1:9")));
         scored = driver.createInputTopic(Topics.SCORED, new StringSerializer(), SERDE.serializer());
         corrections = driver.createInputTopic(Topics.CORRECTIONS, new StringSerializer(), CORRECTION.serializer());
     }

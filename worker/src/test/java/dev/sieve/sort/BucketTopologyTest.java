@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sieve.avro.ScoredImage;
 import dev.sieve.avro.Tag;
 import dev.sieve.kafka.AvroSerde;
+import dev.sieve.kafka.KafkaSettings;
 import dev.sieve.kafka.LengthBombs;
 import java.nio.file.Path;
 import java.util.List;
@@ -25,8 +26,9 @@ class BucketTopologyTest {
     Path stateDir;
 
     private TopologyTestDriver driver(BucketRouter router) {
-        SortConfig config = SortConfig.defaults().withApplicationId("topology-test").withStateDir(stateDir);
-        return new TopologyTestDriver(BucketTopology.build(config.input(), router), SortApp.streamsProperties(config, "127.0.0.1:9"));
+        SortConfig config = SortConfig.of(SortConfig.SETTINGS.defaults().set(SortConfig.APPLICATION_ID, "topology-test")
+                .set(SortConfig.STATE_DIR, stateDir), TagRules.defaults());
+        return new TopologyTestDriver(BucketTopology.build(config.input(), router), SortApp.streamsProperties(config, KafkaSettings.of("127.0.0.1:9")));
     }
 
     private static TestOutputTopic<String, ScoredImage> bucket(TopologyTestDriver driver, String head, String label) {

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.sieve.avro.ScoredImage;
 import dev.sieve.avro.Tag;
 import dev.sieve.kafka.AvroSerde;
+import dev.sieve.kafka.KafkaSettings;
 import dev.sieve.kafka.SharedKafka;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,7 +59,7 @@ class SortAppKafkaTest {
                 SortConfig.Guarantee.EXACTLY_ONCE_V2, 1, (short) 1, 1, java.util.Optional.of(stateDir));
 
         Map<String, Set<String>> idsByTopic = new ConcurrentHashMap<>();
-        try (SortApp app = SortApp.start(config, bootstrap)) {
+        try (SortApp app = SortApp.start(config, KafkaSettings.of(bootstrap))) {
             await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(app.counts().images()).isEqualTo(4));
             String jpeg = BucketNames.topic("sat-compression", "JPEG");
             List<String> expected = List.of(BucketNames.topic("sat-chroma", "Chromatic Aberration"), BucketNames.topic("sat-chroma", "Pass"),
@@ -88,7 +89,7 @@ class SortAppKafkaTest {
 
     @Test
     void refusesABucketWhoseTopicKafkaWouldConfuseWithAnother() {
-        try (AdminBucketTopics topics = new AdminBucketTopics(SharedKafka.bootstrapServers(), 1, (short) 1)) {
+        try (AdminBucketTopics topics = new AdminBucketTopics(KafkaSettings.of(SharedKafka.bootstrapServers()), 1, (short) 1)) {
             Bucket first = new Bucket("X", "2E ");
             Bucket second = new Bucket("X.", "20");
             topics.ensure(first, first.topic());

@@ -9,6 +9,7 @@ import dev.sieve.avro.ImageRef;
 import dev.sieve.avro.Stage;
 import dev.sieve.cli.Sieve;
 import dev.sieve.kafka.AvroSerde;
+import dev.sieve.kafka.KafkaSettings;
 import dev.sieve.kafka.SharedKafka;
 import dev.sieve.work.Outcomes;
 import java.io.PrintWriter;
@@ -65,7 +66,7 @@ class StatusReaderKafkaTest {
 
     @Test
     void reportsLagPerPartitionThroughputFailureCodesAndBucketSizes() {
-        try (StatusReader reader = new StatusReader(bootstrap, config(Duration.ZERO))) {
+        try (StatusReader reader = new StatusReader(KafkaSettings.of(bootstrap), config(Duration.ZERO))) {
             GroupOffsets first = reader.offsets();
             // Between the snapshots: 8 records committed (3 on p0, 5 on p1), 2 new references arrive on p2.
             commit(Map.of(0, 7L, 1, 5L));
@@ -104,7 +105,7 @@ class StatusReaderKafkaTest {
 
     @Test
     void aGroupThatNeverCommittedLagsByTheWholeTopic() {
-        try (StatusReader reader = new StatusReader(bootstrap, new StatusConfig("status-nobody", IN, FAILED, PREFIX, Duration.ZERO, 0))) {
+        try (StatusReader reader = new StatusReader(KafkaSettings.of(bootstrap), new StatusConfig("status-nobody", IN, FAILED, PREFIX, Duration.ZERO, 0))) {
             ClusterStatus s = reader.status(reader.offsets(), reader.offsets());
             assertThat(s.members()).isZero();
             assertThat(s.partitions()).extracting(ClusterStatus.PartitionLag::committed).containsOnly(-1L);
@@ -116,7 +117,7 @@ class StatusReaderKafkaTest {
     @Test
     void countsCodesOverOnlyTheNewestFailuresOfEachPartition() {
         // FAILED has one partition, written f1, f2 (NOT_FOUND), f3 (NOT_AN_IMAGE), junk: the newest two are f3 and junk.
-        try (StatusReader reader = new StatusReader(bootstrap, new StatusConfig("status-tail", IN, FAILED, PREFIX, Duration.ZERO, 2))) {
+        try (StatusReader reader = new StatusReader(KafkaSettings.of(bootstrap), new StatusConfig("status-tail", IN, FAILED, PREFIX, Duration.ZERO, 2))) {
             ClusterStatus.Failures f = reader.failures();
             assertThat(f.total()).isEqualTo(4);
             assertThat(f.sampled()).isEqualTo(2);

@@ -47,11 +47,10 @@ class AtLeastOnceWorkerTest {
                 ids.add(id);
             }
         }
-        WorkerConfig config = new WorkerConfig(bootstrap, group, in, scored, failed, "alo-worker", 8, 12,
-                Duration.ofMillis(20), 1, Duration.ofMillis(50), WorkerConfig.Delivery.AT_LEAST_ONCE);
+        WorkerConfig config = TestWorkerConfig.of(bootstrap, group, in, scored, failed, "alo-worker", 1, WorkerConfig.Delivery.AT_LEAST_ONCE);
         try (ClipEmbedder clip = ClipEmbedder.load(WorkerEndToEndTest.CLIP, Device.cpu());
              Scorer scorer = new Scorer(clip, WorkerEndToEndTest.loadHeads(), CropCombine.MEAN);
-             ImageFetcher fetcher = new ImageFetcher(FetchConfig.defaults().withFileRoot(WorkerEndToEndTest.SAMPLES));
+             ImageFetcher fetcher = new ImageFetcher(FetchConfig.of(FetchConfig.SETTINGS.defaults().set(FetchConfig.FILE_ROOT, WorkerEndToEndTest.SAMPLES)));
              ImagePipeline pipeline = new ImagePipeline(config, fetcher,
                      new ImagePreparer(clip.preprocessing(), DecodeOptions.defaults(), true), scorer,
                      Outcomes.clipModel(clip.id(), clip.digest(), clip.preprocessing().size()));

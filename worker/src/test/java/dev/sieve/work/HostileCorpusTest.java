@@ -133,10 +133,13 @@ class HostileCorpusTest {
 
         // The guard is on: loopback is allowed for the test server, every other address is judged by the policy,
         // and *.hostile.test names resolve (in the test resolver only) to addresses it must refuse.
-        FetchConfig fetch = FetchConfig.defaults().withMaxBytes(MAX_BYTES).withRetries(1, Duration.ofMillis(10))
-                .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2)).withMaxRedirects(5);
-        WorkerConfig config = new WorkerConfig(bootstrap, "hostile-workers", in, scored, failed, "hostile-worker", 8, 12,
-                Duration.ofMillis(20), 2, Duration.ofMillis(50));
+        FetchConfig fetch = FetchConfig.of(FetchConfig.SETTINGS.defaults().set(FetchConfig.MAX_BYTES, (long) MAX_BYTES)
+                .set(FetchConfig.FETCH_ATTEMPTS, 1)
+                .set(FetchConfig.RETRY_BACKOFF_MS, 10L)
+                .set(FetchConfig.CONNECT_TIMEOUT_MS, 2_000L)
+                .set(FetchConfig.REQUEST_TIMEOUT_MS, 2_000L)
+                .set(FetchConfig.MAX_REDIRECTS, 5));
+        WorkerConfig config = TestWorkerConfig.of(bootstrap, "hostile-workers", in, scored, failed, "hostile-worker", 2, WorkerConfig.Delivery.EXACTLY_ONCE);
         try (ClipEmbedder clip = ClipEmbedder.load(WorkerEndToEndTest.CLIP, Device.cpu());
              Scorer scorer = new Scorer(clip, WorkerEndToEndTest.loadHeads(), CropCombine.MEAN);
              ImageFetcher fetcher = GuardedTestFetchers.loopbackAllowed(fetch, Map.of(

@@ -230,12 +230,12 @@ class ImagePipelineTest {
     }
 
     private static WorkerConfig config(String bootstrap, String name, WorkerConfig.Delivery delivery) {
-        return new WorkerConfig(bootstrap, name + "-workers", name + ".in", name + ".scored",
-                name + ".failed", name + "-worker", 8, 12, Duration.ofMillis(20), 1, Duration.ofMillis(50), delivery);
+        return TestWorkerConfig.of(bootstrap, name + "-workers", name + ".in", name + ".scored",
+                name + ".failed", name + "-worker", 1, delivery);
     }
 
     private static ImageFetcher fetcher() {
-        return new ImageFetcher(FetchConfig.defaults().withFileRoot(WorkerEndToEndTest.SAMPLES));
+        return new ImageFetcher(FetchConfig.of(FetchConfig.SETTINGS.defaults().set(FetchConfig.FILE_ROOT, WorkerEndToEndTest.SAMPLES)));
     }
 
     private static ImagePipeline pipeline(WorkerConfig config, ImageFetcher fetcher, List<SideOutput> sideOutputs) {

@@ -15,7 +15,7 @@ import dev.sieve.image.decode.DecodeOptions;
 import dev.sieve.image.ImagePreparer;
 import dev.sieve.kafka.AvroSerde;
 import dev.sieve.kafka.EmbeddedKafka;
-import dev.sieve.kafka.KafkaClients;
+import dev.sieve.kafka.SchemaRegistry;
 import dev.sieve.kafka.TopicReader;
 import dev.sieve.model.ClipEmbedder;
 import dev.sieve.model.Scorer;
@@ -63,11 +63,6 @@ class RegistryKafkaContainerTest {
     @TempDir
     Path stateDir;
 
-    @AfterEach
-    void backToSingleObjectEncoding() {
-        KafkaClients.useSchemaRegistry(null);
-    }
-
     @Test
     void produceWorkAndSortThroughTheRegistry() throws Exception {
         String bootstrap = KAFKA.getBootstrapServers();
@@ -82,14 +77,13 @@ class RegistryKafkaContainerTest {
                 WorkerEndToEndTest.SAMPLES.resolve("harbour-1920x1080.jpg").toString(),
                 WorkerEndToEndTest.SAMPLES.resolve("notes.txt").toString());
         assertThat(rc).as("sieve produce --schema-registry; stderr: %s", err).isZero();
-        assertThat(KafkaClients.schemaRegistry()).as("the option set the process-wide registry").isPresent();
         List<ConsumerRecord<String, byte[]>> refs = TopicReader.readCommitted(bootstrap, in, Duration.ofSeconds(30));
         assertThat(refs).hasSize(3).allSatisfy(r -> assertThat(r.value()[0]).as("registry framing (magic byte 0)").isZero());
 
-        WorkerConfig config = new WorkerConfig(bootstrap, "reg-workers", in, scored, failed, "reg-worker", 8, 12,
-                Duration.ofMillis(20), 2, Duration.ofMillis(50));
-        FetchConfig fetch = FetchConfig.defaults().withTimeouts(FetchConfig.defaults().connectTimeout(), Duration.ofSeconds(10))
-                .withRetries(1, FetchConfig.defaults().retryBackoff()).withFileRoot(WorkerEndToEndTest.SAMPLES);
+        WorkerConfig config = TestWorkerConfig.of(TestWorkerConfig.withRegistry(bootstrap, registry), "reg-workers", in, scored, failed, "reg-worker", 2, WorkerConfig.Delivery.EXACTLY_ONCE);
+        FetchConfig fetch = FetchConfig.of(FetchConfig.SETTINGS.defaults().set(FetchConfig.REQUEST_TIMEOUT_MS, 10_000L)
+                .set(FetchConfig.FETCH_ATTEMPTS, 1)
+                .set(FetchConfig.FILE_ROOT, WorkerEndToEndTest.SAMPLES));
         try (ClipEmbedder clip = ClipEmbedder.load(WorkerEndToEndTest.CLIP, Device.cpu());
              Scorer scorer = new Scorer(clip, WorkerEndToEndTest.loadHeads(), CropCombine.MEAN);
              ImageFetcher fetcher = new ImageFetcher(fetch);
@@ -108,15 +102,15 @@ class RegistryKafkaContainerTest {
         List<ConsumerRecord<String, byte[]>> failedRecords = TopicReader.readCommitted(bootstrap, failed, Duration.ofSeconds(30));
         assertThat(scoredRecords).hasSize(2).allSatisfy(r -> assertThat(r.value()[0]).isZero());
         assertThat(failedRecords).hasSize(1).allSatisfy(r -> assertThat(r.value()[0]).isZero());
-        List<ScoredImage> images = scoredRecords.stream().map(r -> AvroSerde.of(ScoredImage.class).decode(r.value())).toList();
+        List<ScoredImage> images = scoredRecords.stream().map(r -> AvroSerde.of(ScoredImage.class, Optional.of(SchemaRegistry.parse(registry))).decode(r.value())).toList();
         assertThat(images).extracting(i -> i.getRef().getUri().toString())
                 .allSatisfy(uri -> assertThat(uri).endsWith(".jpg"));
-        FailedImage notes = AvroSerde.of(FailedImage.class).decode(failedRecords.get(0).value());
+        FailedImage notes = AvroSerde.of(FailedImage.class, Optional.of(SchemaRegistry.parse(registry))).decode(failedRecords.get(0).value());
         assertThat(notes.getCode()).isEqualTo(FailureCode.NOT_AN_IMAGE);
 
         SortConfig sort = new SortConfig(scored, scored + ".corrections", "reg-sort", TagRules.defaults(),
                 SortConfig.Guarantee.EXACTLY_ONCE_V2, 1, (short) 1, 1, Optional.of(stateDir));
-        try (SortApp app = SortApp.start(sort, bootstrap)) {
+        try (SortApp app = SortApp.start(sort, TestWorkerConfig.withRegistry(bootstrap, registry))) {
             await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> assertThat(app.counts().images()).isEqualTo(2));
             assertThat(app.counts().undecodable()).isZero();
             assertThat(app.counts().routed()).isPositive();

@@ -69,11 +69,10 @@ class ShareWorkerTest {
             }
             producer.send(new ProducerRecord<>(in, "junk", new byte[] {9, 9, 9})).get();
 
-            WorkerConfig config = new WorkerConfig(bootstrap, group, in, scored, failed, "share-worker", 8, 12,
-                    Duration.ofMillis(20), 2, Duration.ofMillis(50));
+            WorkerConfig config = TestWorkerConfig.of(bootstrap, group, in, scored, failed, "share-worker", 2, WorkerConfig.Delivery.EXACTLY_ONCE);
             try (ClipEmbedder clip = ClipEmbedder.load(WorkerEndToEndTest.CLIP, Device.cpu());
                  Scorer scorer = new Scorer(clip, WorkerEndToEndTest.loadHeads(), CropCombine.MEAN);
-                 ImageFetcher fetcher = new ImageFetcher(FetchConfig.defaults().withAllowPrivateAddresses(true));
+                 ImageFetcher fetcher = new ImageFetcher(FetchConfig.of(FetchConfig.SETTINGS.defaults().set(FetchConfig.ALLOW_PRIVATE_ADDRESSES, true)));
                  ImagePipeline pipeline = new ImagePipeline(config, fetcher,
                          new ImagePreparer(clip.preprocessing(), DecodeOptions.defaults(), true), scorer,
                          Outcomes.clipModel(clip.id(), clip.digest(), clip.preprocessing().size()));
@@ -118,11 +117,10 @@ class ShareWorkerTest {
             producer.send(new ProducerRecord<>(in, "slow",
                     WorkerEndToEndTest.REFS.encode(WorkerEndToEndTest.ref("slow", server.base() + "/img/slow")))).get();
 
-            WorkerConfig config = new WorkerConfig(bootstrap, group, in, scored, failed, "renew-worker", 8, 12,
-                    Duration.ofMillis(20), 2, Duration.ofMillis(50));
+            WorkerConfig config = TestWorkerConfig.of(bootstrap, group, in, scored, failed, "renew-worker", 2, WorkerConfig.Delivery.EXACTLY_ONCE);
             try (ClipEmbedder clip = ClipEmbedder.load(WorkerEndToEndTest.CLIP, Device.cpu());
                  Scorer scorer = new Scorer(clip, WorkerEndToEndTest.loadHeads(), CropCombine.MEAN);
-                 ImageFetcher fetcher = new ImageFetcher(FetchConfig.defaults().withAllowPrivateAddresses(true));
+                 ImageFetcher fetcher = new ImageFetcher(FetchConfig.of(FetchConfig.SETTINGS.defaults().set(FetchConfig.ALLOW_PRIVATE_ADDRESSES, true)));
                  ImagePipeline pipeline = new ImagePipeline(config, fetcher,
                          new ImagePreparer(clip.preprocessing(), DecodeOptions.defaults(), true), scorer,
                          Outcomes.clipModel(clip.id(), clip.digest(), clip.preprocessing().size()));

@@ -19,6 +19,7 @@ import java.util.Set;
 import dev.sieve.avro.ScoredImage;
 import dev.sieve.avro.Tag;
 import dev.sieve.kafka.AvroSerde;
+import dev.sieve.kafka.KafkaSettings;
 import dev.sieve.sort.BucketNames;
 import dev.sieve.sort.SortApp;
 import dev.sieve.sort.SortConfig;
@@ -149,7 +150,7 @@ class WorkerChaosTest {
         String input = scored.isEmpty() ? "chaos-share.scored" : scored.get(0).topic();
         SortConfig config = new SortConfig(input, input + ".corrections", "chaos-share-sorter", SortConfig.defaults().rules(),
                 SortConfig.Guarantee.EXACTLY_ONCE_V2, 1, (short) 1, 1, Optional.of(tmp.resolve("sorter")));
-        try (SortApp sorter = SortApp.start(config, bootstrap)) {
+        try (SortApp sorter = SortApp.start(config, KafkaSettings.of(bootstrap))) {
             await().atMost(Duration.ofSeconds(120)).until(() -> sorter.counts().images() >= scored.size());
         }
         Set<String> bucketTopics = new TreeSet<>();

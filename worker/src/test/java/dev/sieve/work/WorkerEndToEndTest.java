@@ -18,6 +18,7 @@ import dev.sieve.avro.Stage;
 import dev.sieve.avro.Tag;
 import dev.sieve.cli.Sieve;
 import dev.sieve.fetch.FetchConfig;
+import dev.sieve.fetch.FileRoot;
 import dev.sieve.fetch.ImageFetcher;
 import dev.sieve.image.decode.DecodeOptions;
 import dev.sieve.image.ImagePreparer;
@@ -30,9 +31,11 @@ import dev.sieve.avro.CropCombine;
 import dev.sieve.export.ExportConfig;
 import dev.sieve.export.ExportResult;
 import dev.sieve.export.Exporter;
+import dev.sieve.kafka.KafkaSettings;
 import dev.sieve.sort.BucketNames;
 import dev.sieve.sort.SortApp;
 import dev.sieve.sort.SortConfig;
+import dev.sieve.sort.TagRules;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -134,10 +137,13 @@ class WorkerEndToEndTest {
         }
         int expected = uriById.size() + 1;
 
-        WorkerConfig config = new WorkerConfig(bootstrap, "e2e-workers", in, scored, failed, "e2e-worker", 8, 12,
-                Duration.ofMillis(20), 2, Duration.ofMillis(50));
-        FetchConfig fetch = FetchConfig.defaults().withFileRoot(SAMPLES).withAllowPrivateAddresses(true)
-                .withRetries(1, Duration.ofMillis(100)).withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(10));
+        WorkerConfig config = TestWorkerConfig.of(bootstrap, "e2e-workers", in, scored, failed, "e2e-worker", 2, WorkerConfig.Delivery.EXACTLY_ONCE);
+        FetchConfig fetch = FetchConfig.of(FetchConfig.SETTINGS.defaults().set(FetchConfig.FILE_ROOT, SAMPLES)
+                .set(FetchConfig.ALLOW_PRIVATE_ADDRESSES, true)
+                .set(FetchConfig.FETCH_ATTEMPTS, 1)
+                .set(FetchConfig.RETRY_BACKOFF_MS, 100L)
+                .set(FetchConfig.CONNECT_TIMEOUT_MS, 5_000L)
+                .set(FetchConfig.REQUEST_TIMEOUT_MS, 10_000L));
         try (ClipEmbedder clip = ClipEmbedder.load(CLIP, Device.cpu());
              Scorer scorer = new Scorer(clip, loadHeads(), CropCombine.MEAN);
              ImageFetcher fetcher = new ImageFetcher(fetch);
@@ -199,7 +205,7 @@ class WorkerEndToEndTest {
 
         // The sorter puts every scored id into the bucket of each classifier's top label.
         try (SortApp sorter = SortApp.start(new SortConfig(scored, scored + ".corrections", "e2e-sorter", SortConfig.defaults().rules(),
-                SortConfig.Guarantee.EXACTLY_ONCE_V2, 1, (short) 1, 1, Optional.of(tmp.resolve("streams"))), bootstrap)) {
+                SortConfig.Guarantee.EXACTLY_ONCE_V2, 1, (short) 1, 1, Optional.of(tmp.resolve("streams"))), KafkaSettings.of(bootstrap))) {
             Map<String, List<String>> expectedBuckets = new HashMap<>();
             for (ScoredImage s : scoredById.values()) {
                 for (Tag t : s.getTags()) {
@@ -217,8 +223,9 @@ class WorkerEndToEndTest {
 
             // Export materialises one folder per bucket: links for file: images, every id in the manifest.
             Path out = tmp.resolve("export");
-            ExportResult export = Exporter.run(ExportConfig.defaults().withOut(out).withFileRoot(SAMPLES)
-                    .withBuckets(java.util.regex.Pattern.compile("images\\.bucket\\.TestAnime.*")), bootstrap);
+            ExportResult export = Exporter.run(ExportConfig.of(ExportConfig.SETTINGS.defaults().set(ExportConfig.OUT, out)
+                    .set(FileRoot.READ_ROOT, SAMPLES)
+                    .set(ExportConfig.BUCKETS, "images\\.bucket\\.TestAnime.*"), TagRules.defaults()), KafkaSettings.of(bootstrap));
             assertThat(export.report().totalImages()).isEqualTo(scoredById.size());
             for (ScoredImage s : scoredById.values()) {
                 for (Tag t : s.getTags()) {

@@ -51,10 +51,11 @@ class WorkerKafkaContainerTest {
                     WorkerEndToEndTest.REFS.encode(WorkerEndToEndTest.ref(id, uri)))));
         }
 
-        WorkerConfig config = new WorkerConfig(bootstrap, "tc-workers", in, scored, failed, "tc-worker", 8, 12,
-                Duration.ofMillis(20), 2, Duration.ofMillis(50));
-        FetchConfig fetch = FetchConfig.defaults().withTimeouts(FetchConfig.defaults().connectTimeout(), Duration.ofSeconds(10))
-                .withRetries(1, FetchConfig.defaults().retryBackoff()).withFileRoot(WorkerEndToEndTest.SAMPLES).withAllowPrivateAddresses(true);
+        WorkerConfig config = TestWorkerConfig.of(bootstrap, "tc-workers", in, scored, failed, "tc-worker", 2, WorkerConfig.Delivery.EXACTLY_ONCE);
+        FetchConfig fetch = FetchConfig.of(FetchConfig.SETTINGS.defaults().set(FetchConfig.REQUEST_TIMEOUT_MS, 10_000L)
+                .set(FetchConfig.FETCH_ATTEMPTS, 1)
+                .set(FetchConfig.FILE_ROOT, WorkerEndToEndTest.SAMPLES)
+                .set(FetchConfig.ALLOW_PRIVATE_ADDRESSES, true));
         try (ClipEmbedder clip = ClipEmbedder.load(WorkerEndToEndTest.CLIP, Device.cpu());
              Scorer scorer = new Scorer(clip, WorkerEndToEndTest.loadHeads(), CropCombine.MEAN);
              ImageFetcher fetcher = new ImageFetcher(fetch);

@@ -12,6 +12,7 @@ import dev.sieve.fetch.ImageFetcher;
 import dev.sieve.image.decode.DecodeOptions;
 import dev.sieve.image.decode.DecoderLibraries;
 import dev.sieve.image.ImagePreparer;
+import dev.sieve.kafka.KafkaSettings;
 import dev.sieve.kafka.SharedKafka;
 import dev.sieve.metrics.MetricsServer;
 import dev.sieve.metrics.OpsMetricNames;
@@ -67,10 +68,11 @@ class WorkerMetricsEndpointTest {
         // As `sieve work` does before the model loads: the decoders it runs with are part of what it serves.
         DecoderLibraries.probe(DecodeOptions.defaults().jpegDecoder()).register(registry);
         WorkerMetrics metrics = new WorkerMetrics(registry);
-        WorkerConfig config = new WorkerConfig(bootstrap, "metrics-workers", in, scored, failed, "metrics-worker", 8, 12,
-                Duration.ofMillis(20), 2, Duration.ofMillis(50));
-        FetchConfig fetch = FetchConfig.defaults().withTimeouts(FetchConfig.defaults().connectTimeout(), Duration.ofSeconds(10))
-                .withRetries(1, FetchConfig.defaults().retryBackoff()).withFileRoot(SAMPLES).withAllowPrivateAddresses(true);
+        WorkerConfig config = TestWorkerConfig.of(bootstrap, "metrics-workers", in, scored, failed, "metrics-worker", 2, WorkerConfig.Delivery.EXACTLY_ONCE);
+        FetchConfig fetch = FetchConfig.of(FetchConfig.SETTINGS.defaults().set(FetchConfig.REQUEST_TIMEOUT_MS, 10_000L)
+                .set(FetchConfig.FETCH_ATTEMPTS, 1)
+                .set(FetchConfig.FILE_ROOT, SAMPLES)
+                .set(FetchConfig.ALLOW_PRIVATE_ADDRESSES, true));
         Scrape worker;
         try (MetricsServer server = MetricsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), registry, metrics)) {
             int port = server.port();
@@ -133,7 +135,7 @@ class WorkerMetricsEndpointTest {
         PrometheusMeterRegistry sortRegistry = MetricsServer.newRegistry();
         Scrape sorter;
         try (SortApp app = SortApp.start(new SortConfig(rescored, rescored + ".corrections", "metrics-sorter", SortConfig.defaults().rules(),
-                SortConfig.Guarantee.AT_LEAST_ONCE, 1, (short) 1, 1, Optional.of(tmp.resolve("streams"))), bootstrap, sortRegistry);
+                SortConfig.Guarantee.AT_LEAST_ONCE, 1, (short) 1, 1, Optional.of(tmp.resolve("streams"))), KafkaSettings.of(bootstrap), sortRegistry);
              MetricsServer server = MetricsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), sortRegistry, app)) {
             int port = server.port();
             await().atMost(Duration.ofSeconds(60)).until(() -> Scrape.status(port, MetricsServer.READY_PATH) == 200);
