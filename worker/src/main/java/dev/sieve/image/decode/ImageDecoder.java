@@ -37,11 +37,27 @@ public final class ImageDecoder {
     private final DecodeOptions options;
     private final TurboJpeg turbo;
     private final PngDecoder png;
+    private static final RasterDecoder BMP = new BmpDecoder();
+    private static final RasterDecoder PNM = new PnmDecoder();
+    private static final RasterDecoder TGA = new TgaDecoder();
 
     public ImageDecoder(DecodeOptions options) {
         this.options = options;
         this.turbo = options.jpegDecoder() == DecodeOptions.JpegDecoder.AUTO ? TurboJpeg.load().orElse(null) : null;
         this.png = new PngDecoder(LibDeflate.load().orElse(null));
+    }
+
+    /** An icon's PNG entry goes the PNG file's way, under the same share of the budget. */
+    private IcoDecoder.PngFrames pngFrames(PixelBudget.Share share) {
+        return new IcoDecoder.PngFrames() {
+            public PngHeader header(byte[] entry) throws StageException {
+                return PngHeader.read(entry);
+            }
+
+            public Pixels decode(byte[] entry) throws StageException {
+                return decodeImageIo(entry, ImageFormat.PNG, null, share);
+            }
+        };
     }
 
     /** True when the PNGs sieve decodes itself are inflated with libdeflate (see {@link PngDecoder}). */
@@ -101,6 +117,18 @@ public final class ImageDecoder {
             throw fail(FailureCode.NOT_AN_IMAGE, "the bytes start with no known image signature ("
                     + encoded.length + " bytes, first: " + hex(encoded) + ")");
         }
+        RasterDecoder own = switch (format) {
+            case BMP -> BMP;
+            case ICO -> new IcoDecoder(false, pngFrames(share));
+            case CUR -> new IcoDecoder(true, pngFrames(share));
+            case PNM -> PNM;
+            case TGA -> TGA;
+            default -> null;
+        };
+        if (own != null) {
+            Pixels pixels = decodeOwn(own, format, encoded, plan, share);
+            return new Decoded(pixels, pixels.width(), pixels.height());
+        }
         if (format == ImageFormat.JPEG && turbo != null) {
             JpegColour jpeg = JpegColour.read(encoded);
             // Four-component JPEGs (CMYK, refused YCCK) stay on the ImageIO path below.
@@ -159,10 +187,43 @@ public final class ImageDecoder {
         return best;
     }
 
+    /**
+     * A format sieve decodes itself: the header's size checked (Pillow's bomb check sees the same size), the budget
+     * taken at twice the pixels (indices or a raw copy beside the output), then the pixels.
+     */
+    private Pixels decodeOwn(RasterDecoder decoder, ImageFormat format, byte[] encoded, SizePlan plan,
+            PixelBudget.Share share) throws StageException {
+        RasterDecoder.Header header;
+        try {
+            header = decoder.open(encoded);
+        } catch (StageException e) {
+            // Pillow tries its next plugin when one cannot identify a file: a TGA can start like an icon or cursor.
+            if (e.code() != FailureCode.NOT_AN_IMAGE || format == ImageFormat.TGA || !TgaDecoder.looksLikeTga(encoded)) {
+                throw e;
+            }
+            format = ImageFormat.TGA;
+            header = TGA.open(encoded);
+        }
+        checkPixels(format, header.width(), header.height(), plan);
+        admit(share, header.width() * header.height(), 2);
+        try {
+            return header.decode();
+        } catch (ArithmeticException | IllegalArgumentException e) {
+            throw fail(FailureCode.CORRUPT_IMAGE, format + " could not be decoded: " + e);
+        }
+    }
+
     private Pixels decodeImageIo(byte[] encoded, ImageFormat format, SizePlan plan, PixelBudget.Share share)
             throws StageException {
         PngHeader png = format == ImageFormat.PNG ? PngHeader.read(encoded) : null;
+        GifScreen gif = format == ImageFormat.GIF ? GifScreen.read(encoded) : null;
+        if (gif != null) {
+            // Pillow checks the logical screen (grown to the first frame), not the frame ImageIO reports.
+            checkPixels(format, gif.width(), gif.height(), plan);
+            admit(share, (long) gif.width() * gif.height(), 2);
+        }
         if (png != null) {
+            png.checkChunksBeforeImageData(encoded);
             checkPixels(format, png.width(), png.height(), plan);
             if (PngDecoder.mode(encoded, png) != null) {
                 // Charged as ImageIO's path charges the pixels; a file this path gives up on is charged up to
@@ -201,6 +262,7 @@ public final class ImageDecoder {
                 BufferedImage image = reader.read(0);
                 pixels = png != null ? fromPng(image, png) : fromOther(image);
             }
+            if (gif != null) pixels = gif.place(pixels);
             if (warnings.first != null) {
                 throw fail(FailureCode.CORRUPT_IMAGE, format + " decoder warned: " + warnings.first);
             }
@@ -513,6 +575,27 @@ public final class ImageDecoder {
                 throw fail(FailureCode.CORRUPT_IMAGE, "PNG without an IHDR chunk first (" + b.length + " bytes)");
             }
             return new PngHeader(u32(b, 16), u32(b, 20), b[24] & 0xff, b[25] & 0xff);
+        }
+
+        /**
+         * Pillow checks the CRC of every chunk it reads while opening, which is every chunk before the first IDAT
+         * (IHDR included): a mismatch is its SyntaxError "broken PNG file", so the file is not identified at all.
+         */
+        void checkChunksBeforeImageData(byte[] b) throws StageException {
+            int at = 8;
+            while (at + 12 <= b.length) {
+                long length = u32(b, at);
+                if (length > b.length - at - 12L) return; // cut short: the decoders below refuse it
+                String type = new String(b, at + 4, 4, java.nio.charset.StandardCharsets.ISO_8859_1);
+                if (type.equals("IDAT") || type.equals("IEND")) return;
+                java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+                crc.update(b, at + 4, 4 + (int) length);
+                if (crc.getValue() != u32(b, at + 8 + (int) length)) {
+                    throw fail(FailureCode.NOT_AN_IMAGE, "cannot identify image file (broken PNG file: bad header "
+                            + "checksum in " + type + ")");
+                }
+                at += 12 + (int) length;
+            }
         }
 
         private static long u32(byte[] b, int at) {

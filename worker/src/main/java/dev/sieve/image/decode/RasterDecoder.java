@@ -1,0 +1,26 @@
+package dev.sieve.image.decode;
+
+import dev.sieve.StageException;
+import dev.sieve.image.Pixels;
+
+/**
+ * A format sieve decodes itself, in two steps so that the size is checked before anything is allocated: {@link #open}
+ * reads the header (what Pillow's plugin reads in {@code _open}), {@link Header#decode} the pixels.
+ */
+interface RasterDecoder {
+    Header open(byte[] encoded) throws StageException;
+
+    /** The size Pillow's decompression-bomb check sees, and how to decode the pixels. */
+    interface Header {
+        long width();
+
+        long height();
+
+        /** Bytes a pixel the decode holds at most (indices plus the output), for the pixel budget. */
+        default int bytesPerPixel() {
+            return 4;
+        }
+
+        Pixels decode() throws StageException;
+    }
+}
