@@ -252,6 +252,21 @@ def make_bmp(d):
                                                       compression=3, masks=(0xF00, 0xF0, 0xF), header_size=124))
     files["refused_jpeg_compression.bmp"] = bmp(dib(w, h, 24, rows_bottom_up(bgr_rows(img), False), compression=4))
     files["refused_depth_2.bmp"] = bmp(dib(w, h, 2, rows_bottom_up(pack_rows(idx1, 2), False), pal1 + pal1))
+    raw = bytearray(files["p8.bmp"])
+    raw[10:14] = struct.pack("<I", 0)   # no pixel offset: the pixels follow the palette
+    files["p8_offset_0.bmp"] = bytes(raw)
+    head = dib(w, h, 8, rows_bottom_up(pack_rows(idx8, 8), False), pal8 + [(0, 0, 0)] * 56)
+    files["p8_offset_ignores_palette.bmp"] = b"BM" + struct.pack("<IHHI", 14 + len(head), 0, 0, 54) + head
+    files["rle8_topdown.bmp"] = bmp(dib(w, h, 8, rle8(idx8[::-1]), pal8, compression=1, top_down=True))
+    files["p4_grey_ramp_narrow.bmp"] = bmp(dib(6, 3, 4, pack_rows(np.arange(18).reshape(3, 6) % 16, 4),
+                                               [(i, i, i) for i in range(16)]))   # read as "L" bytes: fits when narrow
+    files["p4_grey_ramp_wide_read_as_bytes.bmp"] = bmp(dib(w, h, 4, rows_bottom_up(pack_rows(idx4, 4), False),
+                                                     [(i, i, i) for i in range(16)]))
+    files["refused_palette_300_colours.bmp"] = bmp(dib(w, h, 8, rows_bottom_up(pack_rows(idx8, 8), False),
+                                                       pal8 + pal8[:100]))
+    files["refused_bomb_100000x100000.bmp"] = bmp(dib(100000, 100000, 24, [b"\0" * 64]))
+    files["refused_width_0.bmp"] = bmp(dib(0, h, 24, [b"\0" * 64]))
+    files["refused_rle_for_24_bits.bmp"] = bmp(dib(w, h, 24, rle8(idx8), compression=1))
     files["refused_truncated.bmp"] = files["rgb24.bmp"][:-200]
     files["refused_rle8_truncated.bmp"] = files["rle8.bmp"][:len(files["rle8.bmp"]) // 2]
     # Written by Pillow and ImageMagick, as found in the wild.
@@ -270,8 +285,9 @@ def make_bmp(d):
     return files
 
 
-def magick(*args):
-    return subprocess.run(["convert", *args], check=True, capture_output=True).stdout
+def magick(src, *args):
+    """ImageMagick's output for src; -strip drops the dates, so a rerun writes the same bytes."""
+    return subprocess.run(["convert", src, "-strip", *args], check=True, capture_output=True).stdout
 
 
 # ---------------------------------------------------------------- ICO / CUR
@@ -337,6 +353,17 @@ def make_ico(d):
         (32, 32, 0, 8, dib_entry(32, 32, 8, None, a32, pal32, idx32))])
     files["png_entry_palette.ico"] = icon_dir(1, [(16, 16, 0, 32, dib_entry(16, 16, 32, img16, a16)),
                                                   (0, 0, 0, 8, png_bytes(palette_image(40, 40, 30, 16)))])
+    bits1 = (np.array(Image.fromarray(img32).convert("L")) > 128).astype(np.uint8)
+    files["dib1_and_mask.ico"] = icon_dir(1, [(32, 32, 2, 1, dib_entry(32, 32, 1, None, a32,
+                                                                       [(200, 10, 10), (10, 10, 200)], bits1))])
+    files["refused_dir_says_32_dib_24.ico"] = icon_dir(1, [(32, 32, 0, 32, dib_entry(32, 32, 24, img32, a32))])
+    bad = bytearray(png_bytes(palette_image(40, 40, 30, 16)))
+    bad[29] ^= 0xFF
+    files["refused_png_entry_bad_ihdr_crc.ico"] = icon_dir(1, [(0, 0, 0, 8, bytes(bad))])
+    bomb = bytearray(png_bytes(palette_image(40, 40, 30, 16)))
+    bomb[16:24] = struct.pack(">II", 20000, 20000)
+    bomb[29:33] = struct.pack(">I", zlib.crc32(bytes(bomb[12:29])) & 0xFFFFFFFF)
+    files["refused_png_entry_bomb.ico"] = icon_dir(1, [(0, 0, 0, 8, bytes(bomb))])
     files["refused_truncated_entry.ico"] = files["dib24_and_mask.ico"][:300]
     files["refused_no_entries.ico"] = struct.pack("<HHH", 0, 1, 0)
     # Cursors: the first entry at offset 22 with 32 bits is read as BGRA, anything else without alpha.
@@ -379,7 +406,13 @@ def make_pnm(d):
     files["p3_ascii_maxval_1000_comments.ppm"] = b"P3\n%d %d\n1000\n" % (w, h) + b"\n".join(
         b" ".join(b"%d %d %d" % tuple(int(c) * 1000 // 255 for c in px) for px in row) + b" # row end"
         for row in img) + b"\n"
+    files["p6_signed_underscored_tokens.ppm"] = b"P6 +%d 1_9 25_5\n" % w + img.tobytes()
     files["refused_truncated.ppm"] = files["p6.ppm"][:-100]
+    files["refused_truncated.pbm"] = files["p4.pbm"][:-10]
+    files["refused_truncated_16bit.pgm"] = files["p5_16bit_maxval_1000.pgm"][:-10]
+    files["refused_bomb_100000x100000.ppm"] = b"P6\n100000 100000\n255\n" + bytes(64)
+    files["refused_plain_bomb.pgm"] = b"P2\n100000 100000\n255\n1 2 3\n"
+    files["refused_width_0.pgm"] = b"P5\n0 5\n255\n" + bytes(64)
     files["refused_maxval_0.pgm"] = b"P5\n%d %d\n0\n" % (w, h) + grey.tobytes()
     files["refused_maxval_65536.ppm"] = b"P6\n%d %d\n65536\n" % (w, h) + img.astype(">u2").tobytes()
     files["refused_ascii_value_over_maxval.pgm"] = b"P2\n2 1\n10\n3 11\n"
@@ -453,6 +486,13 @@ def make_tga(d):
         [r.tobytes() for r in np.array(Image.fromarray(img).convert("L"))[::-1]], 1)
     files["rgb24_top_left_rle.tga"] = tga_header(w, h, 10, 24, 0x20) + tga_rle(
         [img[y][:, ::-1].tobytes() for y in range(h)], 3)
+    files["p_no_colormap_grey_ramp.tga"] = tga_header(w, h, 1, 8, 0) + idx.astype(np.uint8).tobytes()
+    # Not here: a grey TGA with a colour map, which Pillow 9.4 leaves half-converted (mode "L", core image "P");
+    # sieve decodes it as "P", which is what its convert("RGB") gives (docs/fidelity.md).
+    bits1 = (np.array(Image.fromarray(img).convert("L")) > 128).astype(np.uint8)
+    files["bilevel1.tga"] = tga_header(w, h, 3, 1, 0) + b"".join(r[:(w + 7) // 8] for r in pack_rows(bits1, 1))
+    files["refused_bomb_65535x65535.tga"] = tga_header(65535, 65535, 2, 24, 0) + bytes(64)
+    files["refused_rgb_depth_8.tga"] = tga_header(2, 2, 2, 8, 0) + bytes(4)
     files["refused_truncated.tga"] = files["pillow_rgb.tga"][:300]
     files["refused_rle_run_over_row.tga"] = tga_header(4, 2, 10, 24, 0) + bytes([0x80 | 5, 1, 2, 3]) + bytes(
         [0x81, 1, 2, 3])
@@ -619,6 +659,8 @@ def main():
     for folder, maker in makers.items():
         d = os.path.join(OUT, folder)
         os.makedirs(d, exist_ok=True)
+        for stale in os.listdir(d):   # this script owns these folders: a renamed case leaves no orphan
+            os.remove(os.path.join(d, stale))
         cases = []
         for name, data in sorted(maker(d).items()):
             path = os.path.join(d, name)

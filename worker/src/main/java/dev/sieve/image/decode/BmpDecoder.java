@@ -53,9 +53,11 @@ final class BmpDecoder implements RasterDecoder {
         final long dataAt;
         final boolean topDown;
         final long stride;
+        private final boolean mappable;
 
         private Bitmap(byte[] b, long width, long height, Layout layout, boolean rle, boolean rle4, int[] palette,
-                long dataAt, boolean topDown, long stride) {
+                long dataAt, boolean topDown, long stride, boolean mappable) {
+            this.mappable = mappable;
             this.b = b;
             this.width = width;
             this.height = height;
@@ -152,7 +154,7 @@ final class BmpDecoder implements RasterDecoder {
             }
             long stride = ((width * bits + 31) >> 3) & ~3L;
             return new Bitmap(b, width, height, layout, rle, compression == 2, palette, offset != 0 ? offset : pos,
-                    topDown, stride);
+                    topDown, stride, at == 14 && !rle); // at 14: a BMP file (Pillow maps files, not icons)
         }
 
         private static Layout bitfields(int bits, long[] m) throws StageException {
@@ -224,6 +226,7 @@ final class BmpDecoder implements RasterDecoder {
             int w = (int) width;
             if (rle) return fromIndices(w, rows, new BmpRle(b, dataAt, rle4).decode(w, rows, layout, topDown));
             long rowBytes = (w * (long) layout.bits + 7) / 8;
+            if (mapped(rows)) return fromIndices(w, rows, mappedRows(w, rows));
             if (stride < rowBytes) throw fail(FailureCode.CORRUPT_IMAGE, "BMP rows shorter than their pixels");
             need(b, dataAt, (rows - 1) * stride + rowBytes);
             int channels = layout.mode == PillowMode.P ? 1 : layout.mode.channels();
@@ -233,6 +236,27 @@ final class BmpDecoder implements RasterDecoder {
                 unpack(b, (int) (dataAt + r * stride), out, y * w * channels, w);
             }
             return fromIndices(w, rows, out);
+        }
+
+        /**
+         * Whether Pillow would memory-map this file's pixels (ImageFile.load: a BMP opened from a path, raw mode equal
+         * to the image mode "L" or "P", the whole stride x height inside the file). Then each row is the row's first
+         * width bytes at its stride, which differs from decoding only for a 4-bit palette that is the grey ramp
+         * 0..15: Pillow reads it as 8-bit "L", rows overlapping, bytes past the file's end as the zeros of the
+         * mapping's last page.
+         */
+        private boolean mapped(int rows) {
+            return mappable && (layout == Layout.P8 || layout == Layout.L) && dataAt + rows * stride <= b.length;
+        }
+
+        private byte[] mappedRows(int w, int rows) {
+            byte[] out = new byte[Math.multiplyExact(w, rows)];
+            for (int r = 0; r < rows; r++) {
+                long at = dataAt + r * stride;
+                int y = topDown ? r : rows - 1 - r;
+                System.arraycopy(b, (int) at, out, y * w, (int) Math.min(w, b.length - at));
+            }
+            return out;
         }
 
         private Pixels fromIndices(int w, int rows, byte[] data) {

@@ -105,6 +105,15 @@ final class PnmDecoder implements RasterDecoder {
         int bands = kind == RGB ? 3 : 1;
         boolean wide = kind == GREY && maxval > 255; // Pillow's "I"
         PillowMode mode = kind == BILEVEL ? PillowMode.BILEVEL : kind == GREY ? PillowMode.L : PillowMode.RGB;
+        long samples = (long) w * h * bands;
+        // The fewest bytes that can hold the samples, checked before the pixels are allocated: a character per
+        // plain bit, a digit and a separator per plain sample, else the packed or binary size.
+        long least = kind == BILEVEL ? (plain ? samples : (w + 7L) / 8 * h)
+                : plain ? 2 * samples - 1 : samples * (maxval < 256 ? 1 : 2);
+        if (least > b.length - at) {
+            throw fail(FailureCode.CORRUPT_IMAGE, "image file is truncated (" + w + "x" + h + " needs at least "
+                    + least + " bytes of data, " + (b.length - at) + " left)");
+        }
         byte[] out = new byte[Math.multiplyExact(Math.multiplyExact(w, h), bands)];
         if (kind == BILEVEL) {
             if (plain) {

@@ -118,6 +118,11 @@ final class TgaDecoder implements RasterDecoder {
 
     /** Rows in file order. */
     private static byte[] rle(byte[] b, long at, int rowBytes, int h, int depth) throws StageException {
+        // A packet of 1 + depth bytes gives at most 128 pixels: the least data these rows need, before allocating.
+        long packets = ((long) rowBytes * h / depth + 127) / 128;
+        if (packets * (1 + depth) > b.length - at) {
+            throw fail(FailureCode.CORRUPT_IMAGE, "image file is truncated (TGA RLE data too short for its size)");
+        }
         byte[] out = new byte[Math.multiplyExact(rowBytes, h)];
         long total = out.length;
         long n = 0;
