@@ -407,6 +407,12 @@ def make_pnm(d):
         b" ".join(b"%d %d %d" % tuple(int(c) * 1000 // 255 for c in px) for px in row) + b" # row end"
         for row in img) + b"\n"
     files["p6_signed_underscored_tokens.ppm"] = b"P6 +%d 1_9 25_5\n" % w + img.tobytes()
+    p2 = files["p2_ascii.pgm"]
+    cut = len(p2) * 2 // 3
+    while not (chr(p2[cut - 1]).isdigit() and chr(p2[cut]).isdigit()):
+        cut += 1
+    files["p2_ascii_cut_mid_token.pgm"] = p2[:cut]   # Pillow repeats the cut token to the end of the image
+    files["refused_p2_ascii_cut_after_space.pgm"] = p2[:cut].rstrip(b"0123456789")
     files["refused_truncated.ppm"] = files["p6.ppm"][:-100]
     files["refused_truncated.pbm"] = files["p4.pbm"][:-10]
     files["refused_truncated_16bit.pgm"] = files["p5_16bit_maxval_1000.pgm"][:-10]

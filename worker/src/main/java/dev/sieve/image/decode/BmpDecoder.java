@@ -22,6 +22,7 @@ final class BmpDecoder implements RasterDecoder {
 
     @Override
     public Bitmap open(byte[] b) throws StageException {
+        if (b.length < 18) throw fail(FailureCode.NOT_AN_IMAGE, "cannot identify image file (BMP of " + b.length + " bytes)");
         return Bitmap.read(b, 14, u32le(b, 10), 0);
     }
 
@@ -77,11 +78,14 @@ final class BmpDecoder implements RasterDecoder {
          *               cursor "RGBA" (the one place Pillow reads BMP alpha without bitfields)
          */
         static Bitmap read(byte[] b, long at, long offset, long header) throws StageException {
+            // Pillow's order: the size field (struct.error when cut: not identified), the whole header (OSError
+            // "Truncated File Read"), then the header type.
+            if (at + 4 > b.length) throw fail(FailureCode.NOT_AN_IMAGE, "cannot identify image file (no DIB header)");
             long headerSize = u32le(b, at);
+            need(b, at, headerSize);
             if (headerSize != 12 && headerSize != 40 && headerSize != 64 && headerSize != 108 && headerSize != 124) {
                 throw fail(FailureCode.UNSUPPORTED_FORMAT, "Unsupported BMP header type (" + headerSize + ")");
             }
-            need(b, at, headerSize);
             long h0 = at + 4;
             long width;
             long height;
@@ -110,6 +114,9 @@ final class BmpDecoder implements RasterDecoder {
                         masks = new long[] {u32le(b, h0 + 36), u32le(b, h0 + 40), u32le(b, h0 + 44), u32le(b, h0 + 48)};
                     } else {
                         // A 40-byte header's three masks follow it; the fourth byte of a pixel is reserved, not alpha.
+                        if (pos + 12 > b.length) {
+                            throw fail(FailureCode.NOT_AN_IMAGE, "cannot identify image file (BMP masks cut short)");
+                        }
                         masks = new long[] {u32le(b, pos), u32le(b, pos + 4), u32le(b, pos + 8), 0};
                         pos += 12;
                     }
@@ -191,9 +198,10 @@ final class BmpDecoder implements RasterDecoder {
             return true;
         }
 
-        private static int[] palette(byte[] b, long pos, long read, int padding) throws StageException {
+        /** Null when it has more than 256 entries, which Pillow refuses when it loads the pixels. */
+        private static int[] palette(byte[] b, long pos, long read, int padding) {
             long entries = read / padding;
-            if (entries > 256) throw fail(FailureCode.CORRUPT_IMAGE, "invalid palette size (" + entries + " entries)");
+            if (entries > 256) return null;
             int[] palette = RasterBytes.rampPalette();
             for (int i = 0; i < entries; i++) {
                 int at = (int) pos + i * padding;
@@ -224,6 +232,9 @@ final class BmpDecoder implements RasterDecoder {
         /** The first {@code rows} rows in the file's order (an icon's image is the upper half of its DIB). */
         Pixels decode(int rows) throws StageException {
             int w = (int) width;
+            if (layout.mode == PillowMode.P && palette == null) {
+                throw fail(FailureCode.CORRUPT_IMAGE, "invalid palette size (over 256 entries)");
+            }
             if (rle) return fromIndices(w, rows, new BmpRle(b, dataAt, rle4).decode(w, rows, layout, topDown));
             long rowBytes = (w * (long) layout.bits + 7) / 8;
             if (mapped(rows)) return fromIndices(w, rows, mappedRows(w, rows));

@@ -16,10 +16,14 @@ import dev.sieve.image.Pixels;
  * @param fillIndex    the index outside the frame
  * @param palette      the frame's colour table (local, else global) as 0xRRGGBB, entries past it on Pillow's ramp;
  *                     null for "L"
+ * @param truncated    the frame's data runs past the end of the file
  */
-record GifScreen(int width, int height, int left, int top, int fillIndex, int[] palette) {
+record GifScreen(int width, int height, int left, int top, int fillIndex, int[] palette, boolean truncated) {
 
-    /** Null when the bytes hold no image descriptor before they end (left to ImageIO to refuse). */
+    /**
+     * Null when the bytes end before the first image descriptor, its colour table and its code size: Pillow's
+     * {@code _open} then fails (EOFError, IndexError, struct.error) and the file is not identified.
+     */
     static GifScreen read(byte[] b) {
         if (b.length < 13) return null;
         int screenW = u16(b, 6);
@@ -56,16 +60,33 @@ record GifScreen(int width, int height, int left, int top, int fillIndex, int[] 
                 int y0 = u16(b, at + 2);
                 int frameFlags = b[at + 8] & 0xff;
                 int[] palette = global;
+                int data = at + 9;
                 if ((frameFlags & 0x80) != 0) {
                     int size = 3 << ((frameFlags & 7) + 1);
                     if (at + 9 + size > b.length) return null;
                     palette = paletteOrNull(b, at + 9, size);
+                    data += size;
                 }
+                if (data >= b.length) return null;
                 return new GifScreen(Math.max(screenW, x0 + u16(b, at + 4)), Math.max(screenH, y0 + u16(b, at + 6)),
-                        x0, y0, Math.max(transparency, 0), palette);
+                        x0, y0, Math.max(transparency, 0), palette, !subBlocksEnd(b, data + 1));
             }
         }
         return null;
+    }
+
+    /**
+     * Whether the frame's data sub-blocks end (a zero length) inside the file. ImageIO fills a frame whose data stops
+     * early; Pillow's loader raises "image file is truncated" when the data ends before the frame is decoded, which
+     * a chain cut by the end of the file means.
+     */
+    private static boolean subBlocksEnd(byte[] b, int at) {
+        while (at < b.length) {
+            int n = b[at] & 0xff;
+            if (n == 0) return true;
+            at += 1 + n;
+        }
+        return false;
     }
 
     /** Null when the table is Pillow's "palette not needed" case: entry i is (i, i, i) throughout. */

@@ -104,7 +104,6 @@ final class IcoDecoder implements RasterDecoder {
                 }
             };
         }
-        need(b, e.offset(), 4);
         BmpDecoder.Bitmap dib = BmpDecoder.Bitmap.read(b, e.offset(), 0, 0);
         return halves(dib, (long) Math.floor(dib.height / 2.0), e);
     }

@@ -16,6 +16,7 @@ import java.awt.image.PixelInterleavedSampleModel;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.util.HexFormat;
 import java.util.Iterator;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
@@ -51,7 +52,9 @@ public final class ImageDecoder {
     private IcoDecoder.PngFrames pngFrames(PixelBudget.Share share) {
         return new IcoDecoder.PngFrames() {
             public PngHeader header(byte[] entry) throws StageException {
-                return PngHeader.read(entry);
+                PngHeader header = PngHeader.read(entry);
+                header.checkChunksBeforeImageData(entry); // Pillow opens the PNG before its size check
+                return header;
             }
 
             public Pixels decode(byte[] entry) throws StageException {
@@ -217,6 +220,9 @@ public final class ImageDecoder {
             throws StageException {
         PngHeader png = format == ImageFormat.PNG ? PngHeader.read(encoded) : null;
         GifScreen gif = format == ImageFormat.GIF ? GifScreen.read(encoded) : null;
+        if (format == ImageFormat.GIF && gif == null) {
+            throw fail(FailureCode.NOT_AN_IMAGE, "cannot identify image file (GIF ends before its first image)");
+        }
         if (gif != null) {
             // Pillow checks the logical screen (grown to the first frame), not the frame ImageIO reports.
             checkPixels(format, gif.width(), gif.height(), plan);
@@ -262,7 +268,10 @@ public final class ImageDecoder {
                 BufferedImage image = reader.read(0);
                 pixels = png != null ? fromPng(image, png) : fromOther(image);
             }
-            if (gif != null) pixels = gif.place(pixels);
+            if (gif != null) {
+                if (gif.truncated()) throw fail(FailureCode.CORRUPT_IMAGE, "image file is truncated (GIF image data)");
+                pixels = gif.place(pixels);
+            }
             if (warnings.first != null) {
                 throw fail(FailureCode.CORRUPT_IMAGE, format + " decoder warned: " + warnings.first);
             }
@@ -572,7 +581,8 @@ public final class ImageDecoder {
         static PngHeader read(byte[] b) throws StageException {
             // 8-byte signature, then the first chunk: 4-byte length, "IHDR", 13 bytes of data.
             if (b.length < 33 || b[12] != 'I' || b[13] != 'H' || b[14] != 'D' || b[15] != 'R') {
-                throw fail(FailureCode.CORRUPT_IMAGE, "PNG without an IHDR chunk first (" + b.length + " bytes)");
+                throw fail(FailureCode.NOT_AN_IMAGE, "cannot identify image file (PNG without an IHDR chunk first, "
+                        + b.length + " bytes)");
             }
             return new PngHeader(u32(b, 16), u32(b, 20), b[24] & 0xff, b[25] & 0xff);
         }
@@ -585,8 +595,12 @@ public final class ImageDecoder {
             int at = 8;
             while (at + 12 <= b.length) {
                 long length = u32(b, at);
-                if (length > b.length - at - 12L) return; // cut short: the decoders below refuse it
                 String type = new String(b, at + 4, 4, java.nio.charset.StandardCharsets.ISO_8859_1);
+                if (!type.matches("\\w{4}")) {
+                    throw fail(FailureCode.NOT_AN_IMAGE, "cannot identify image file (broken PNG file: chunk type "
+                            + HexFormat.of().formatHex(b, at + 4, at + 8) + ")");
+                }
+                if (length > b.length - at - 12L) return; // cut short: the decoders below refuse it
                 if (type.equals("IDAT") || type.equals("IEND")) return;
                 java.util.zip.CRC32 crc = new java.util.zip.CRC32();
                 crc.update(b, at + 4, 4 + (int) length);

@@ -20,7 +20,7 @@ public enum ImageFormat {
     public static ImageFormat sniff(byte[] b) {
         if (startsWith(b, 0, 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A)) return PNG;
         if (startsWith(b, 0, 0xFF, 0xD8, 0xFF)) return JPEG;
-        if (startsWith(b, 0, 'G', 'I', 'F', '8')) return GIF;
+        if (startsWith(b, 0, 'G', 'I', 'F', '8', '7', 'a') || startsWith(b, 0, 'G', 'I', 'F', '8', '9', 'a')) return GIF;
         if (startsWith(b, 0, 'R', 'I', 'F', 'F') && startsWith(b, 8, 'W', 'E', 'B', 'P')) return WEBP;
         if (startsWith(b, 0, 'B', 'M')) return BMP;
         if (startsWith(b, 0, 'I', 'I', 42, 0) || startsWith(b, 0, 'M', 'M', 0, 42)) return TIFF;

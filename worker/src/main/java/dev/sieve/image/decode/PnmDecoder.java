@@ -200,6 +200,12 @@ final class PnmDecoder implements RasterDecoder {
             }
             out[n++] = plainSample(value, maxval, wide);
         }
+        if (n > 0 && n < out.length && !isSpace(text[text.length - 1] & 0xff)) {
+            // Pillow 9.4 keeps a token cut by the end of the file as its "half token" and, the file being over, feeds
+            // it again and again: the rest of the image takes the last value.
+            java.util.Arrays.fill(out, n, out.length, out[n - 1]);
+            n = out.length;
+        }
         if (n < out.length) throw fail(FailureCode.CORRUPT_IMAGE, "not enough image data (plain PNM cut short)");
     }
 

@@ -56,6 +56,7 @@ final class TgaDecoder implements RasterDecoder {
         };
         long pos = 18 + idLength;
         int[] palette = null;
+        String loadError = null; // what Pillow raises only when it loads the pixels, after its size check
         if (colorMapType == 1) {
             int first = u16le(b, 3);
             int length = u16le(b, 5);
@@ -63,17 +64,22 @@ final class TgaDecoder implements RasterDecoder {
             if (mapDepth == 16 || mapDepth == 24 || mapDepth == 32) {
                 int entry = mapDepth / 8;
                 long read = Math.max(0, Math.min((long) entry * length, b.length - pos));
-                if (mapDepth == 32) throw fail(FailureCode.CORRUPT_IMAGE, "unrecognized raw mode (32-bit TGA colour map)");
                 long entries = first + read / entry;
-                if (entries > 256) throw fail(FailureCode.CORRUPT_IMAGE, "invalid palette size (" + entries + ")");
-                if (mode != PillowMode.P && mode != PillowMode.L) {
-                    throw fail(FailureCode.CORRUPT_IMAGE, "a colour map on a " + mode + " TGA (Pillow: wrong mode)");
+                if (mapDepth == 32) {
+                    loadError = "unrecognized raw mode (32-bit TGA colour map)";
+                } else if (entries > 256) {
+                    loadError = "invalid palette size (" + entries + ")";
+                } else if (mode != PillowMode.P && mode != PillowMode.L) {
+                    loadError = "a colour map on a " + mode + " TGA (Pillow: wrong mode)";
+                } else {
+                    palette = RasterBytes.rampPalette();
+                    for (int i = 0; i < entries; i++) palette[i] = 0; // Pillow pads the map's start with zero bytes
+                    for (int i = 0; i < read / entry; i++) {
+                        palette[first + i] = colour(b, (int) (pos + (long) i * entry), mapDepth);
+                    }
+                    mode = PillowMode.P; // an "L" image given a palette becomes "P"
                 }
-                palette = RasterBytes.rampPalette();
-                for (int i = 0; i < entries; i++) palette[i] = 0; // Pillow pads the map's start with zero bytes
-                for (int i = 0; i < read / entry; i++) palette[first + i] = colour(b, (int) (pos + (long) i * entry), mapDepth);
                 pos += read;
-                mode = PillowMode.P; // an "L" image given a palette becomes "P"
             }
         }
         int bits = switch (mode) {
@@ -82,8 +88,9 @@ final class TgaDecoder implements RasterDecoder {
             default -> depth;
         };
         if (bits != depth || base == 1 && depth != 8 || base == 2 && depth < 16) {
-            throw fail(FailureCode.CORRUPT_IMAGE, "cannot load this image (TGA type " + imageType + ", depth " + depth + ")");
+            loadError = "cannot load this image (TGA type " + imageType + ", depth " + depth + ")";
         }
+        String refusal = loadError;
         PillowMode finalMode = mode;
         int[] finalPalette = palette != null ? palette : RasterBytes.rampPalette();
         long dataAt = pos;
@@ -97,6 +104,7 @@ final class TgaDecoder implements RasterDecoder {
             }
 
             public Pixels decode() throws StageException {
+                if (refusal != null) throw fail(FailureCode.CORRUPT_IMAGE, refusal);
                 int rowBytes = (w * bits + 7) / 8;
                 byte[] raw = (imageType & 8) != 0 ? rle(b, dataAt, rowBytes, h, (depth + 7) / 8)
                         : raw(b, dataAt, rowBytes, h);

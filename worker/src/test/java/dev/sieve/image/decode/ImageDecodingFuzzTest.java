@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * and 64 bytes per input byte allocated (the largest legitimate decode, an RGBA image at the limit converted once,
  * fits well inside); an answer within 20 s.
  *
- * <p>The corpus is every test image under 64 KB (the hostile set and the golden cases). {@code mvn verify} runs
+ * <p>The corpus is every test image under 64 KB (the hostile set, the golden cases and the format corpus). {@code mvn verify} runs
  * 400 seeded mutations; {@code scripts/bench fuzz} runs {@link #fuzzerTestOneInput} under Jazzer.
  */
 public class ImageDecodingFuzzTest {
@@ -44,10 +44,9 @@ public class ImageDecodingFuzzTest {
 
     public static List<byte[]> seeds() {
         Path resources = Path.of(System.getProperty("sieve.repo", ".."), "worker/src/test/resources");
-        try (Stream<Path> files = Stream.concat(Files.walk(resources.resolve("hostile")), Files.walk(resources.resolve("image/cases")))) {
-            return files.filter(Files::isRegularFile).filter(p -> size(p) < 64 * 1024).sorted().map(ImageDecodingFuzzTest::read).toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        try (Stream<Path> files = Stream.of("hostile", "image/cases", "formats").flatMap(d -> walk(resources.resolve(d)))) {
+            return files.filter(Files::isRegularFile).filter(p -> !p.toString().endsWith(".json"))
+                    .filter(p -> size(p) < 64 * 1024).sorted().map(ImageDecodingFuzzTest::read).toList();
         }
     }
 
@@ -68,6 +67,14 @@ public class ImageDecodingFuzzTest {
         SeededFuzzing.Report report = SeededFuzzing.run("image", seeds, ImageDecodingFuzzTest::decode, LIMITS, 13, 400);
         System.out.println(report);
         assertThat(report.outcomes()).isGreaterThan(3);
+    }
+
+    private static Stream<Path> walk(Path folder) {
+        try {
+            return Files.walk(folder);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static long size(Path p) {
