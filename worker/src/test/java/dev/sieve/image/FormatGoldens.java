@@ -17,7 +17,10 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.DynamicTest;
@@ -32,15 +35,30 @@ public final class FormatGoldens {
     private FormatGoldens() {}
 
     public static Stream<DynamicTest> check(String folder) {
-        JsonObject root = JsonParser.parseString(new String(resource(folder + "/cases.json"), StandardCharsets.UTF_8))
+        return check(name -> resource(folder + "/" + name));
+    }
+
+    /** The same checks on a folder outside the test resources (a cases.json beside its files). */
+    public static Stream<DynamicTest> check(Path folder) {
+        return check(name -> {
+            try {
+                return Files.readAllBytes(folder.resolve(name));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    private static Stream<DynamicTest> check(Function<String, byte[]> files) {
+        JsonObject root = JsonParser.parseString(new String(files.apply("cases.json"), StandardCharsets.UTF_8))
                 .getAsJsonObject();
         return StreamSupport.stream(root.getAsJsonArray("cases").spliterator(), false)
                 .map(e -> e.getAsJsonObject())
-                .map(c -> DynamicTest.dynamicTest(c.get("file").getAsString(), () -> check(folder, c)));
+                .map(c -> DynamicTest.dynamicTest(c.get("file").getAsString(),
+                        () -> check(files.apply(c.get("file").getAsString()), c)));
     }
 
-    private static void check(String folder, JsonObject c) throws Exception {
-        byte[] encoded = resource(folder + "/" + c.get("file").getAsString());
+    private static void check(byte[] encoded, JsonObject c) throws Exception {
         ImageDecoder decoder = new ImageDecoder(DecodeOptions.defaults());
         if (c.has("refused")) {
             StageException e = catchThrowableOfType(StageException.class, () -> decoder.decode(encoded));

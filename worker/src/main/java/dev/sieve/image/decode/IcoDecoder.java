@@ -90,19 +90,7 @@ final class IcoDecoder implements RasterDecoder {
         if (startsWithPng(b, e.offset())) {
             byte[] entry = Arrays.copyOfRange(b, (int) e.offset(), b.length);
             ImageDecoder.PngHeader header = png.header(entry);
-            return new Header() {
-                public long width() {
-                    return header.width();
-                }
-
-                public long height() {
-                    return header.height();
-                }
-
-                public Pixels decode() throws StageException {
-                    return png.decode(entry);
-                }
-            };
+            return Header.of(header.width(), header.height(), () -> png.decode(entry));
         }
         BmpDecoder.Bitmap dib = BmpDecoder.Bitmap.read(b, e.offset(), 0, 0);
         return halves(dib, (long) Math.floor(dib.height / 2.0), e);
@@ -121,21 +109,11 @@ final class IcoDecoder implements RasterDecoder {
      * and the half for a cursor (checked after its open).
      */
     private static Header halves(BmpDecoder.Bitmap dib, long rows, Entry icon) {
-        return new Header() {
-            public long width() {
-                return dib.width;
-            }
-
-            public long height() {
-                return icon != null ? dib.height : rows;
-            }
-
-            public Pixels decode() throws StageException {
-                if (rows < 1) throw fail(FailureCode.CORRUPT_IMAGE, "icon DIB of height " + dib.height);
-                Pixels image = dib.decode((int) rows);
-                return icon == null ? image : withAlpha(image, alpha(dib, icon, image.width(), image.height()));
-            }
-        };
+        return Header.of(dib.width, icon != null ? dib.height : rows, () -> {
+            if (rows < 1) throw fail(FailureCode.CORRUPT_IMAGE, "icon DIB of height " + dib.height);
+            Pixels image = dib.decode((int) rows);
+            return icon == null ? image : withAlpha(image, alpha(dib, icon, image.width(), image.height()));
+        });
     }
 
     /** Alpha rows top-down: the 32-bit pixels' fourth bytes, or the AND mask inverted. */

@@ -580,9 +580,20 @@ public final class ImageDecoder {
     record PngHeader(long width, long height, int bitDepth, int colourType) {
         static PngHeader read(byte[] b) throws StageException {
             // 8-byte signature, then the first chunk: 4-byte length, "IHDR", 13 bytes of data.
-            if (b.length < 33 || b[12] != 'I' || b[13] != 'H' || b[14] != 'D' || b[15] != 'R') {
+            // As Pillow's PngStream fails on a first chunk: its header cut (struct.error) or not IHDR, not identified;
+            // IHDR data shorter than 13 bytes or cut by the end of the file, a ValueError or OSError (corrupt); its
+            // checksum cut, not identified.
+            if (b.length < 16 || b[12] != 'I' || b[13] != 'H' || b[14] != 'D' || b[15] != 'R') {
                 throw fail(FailureCode.NOT_AN_IMAGE, "cannot identify image file (PNG without an IHDR chunk first, "
                         + b.length + " bytes)");
+            }
+            if (u32(b, 8) < 13 || b.length < 29) {
+                throw fail(FailureCode.CORRUPT_IMAGE, "Truncated IHDR chunk (" + u32(b, 8) + " bytes declared, file of "
+                        + b.length + ")");
+            }
+            if (b.length < 33) {
+                throw fail(FailureCode.NOT_AN_IMAGE, "cannot identify image file (broken PNG file: incomplete checksum "
+                        + "in IHDR)");
             }
             return new PngHeader(u32(b, 16), u32(b, 20), b[24] & 0xff, b[25] & 0xff);
         }
@@ -600,8 +611,15 @@ public final class ImageDecoder {
                     throw fail(FailureCode.NOT_AN_IMAGE, "cannot identify image file (broken PNG file: chunk type "
                             + HexFormat.of().formatHex(b, at + 4, at + 8) + ")");
                 }
-                if (length > b.length - at - 12L) return; // cut short: the decoders below refuse it
                 if (type.equals("IDAT") || type.equals("IEND")) return;
+                if (length > b.length - at - 8L) {
+                    throw fail(FailureCode.CORRUPT_IMAGE, "Truncated File Read (PNG " + type + " chunk of " + length
+                            + " bytes)");
+                }
+                if (length > b.length - at - 12L) {
+                    throw fail(FailureCode.NOT_AN_IMAGE, "cannot identify image file (broken PNG file: incomplete "
+                            + "checksum in " + type + ")");
+                }
                 java.util.zip.CRC32 crc = new java.util.zip.CRC32();
                 crc.update(b, at + 4, 4 + (int) length);
                 if (crc.getValue() != u32(b, at + 8 + (int) length)) {

@@ -50,19 +50,7 @@ final class PnmDecoder implements RasterDecoder {
         }
         long max = maxval;
         int at = pos[0];
-        return new Header() {
-            public long width() {
-                return width;
-            }
-
-            public long height() {
-                return height;
-            }
-
-            public Pixels decode() throws StageException {
-                return PnmDecoder.decode(b, at, (int) width, (int) height, kind, plain, max);
-            }
-        };
+        return Header.of(width, height, () -> decode(b, at, (int) width, (int) height, kind, plain, max));
     }
 
     /** Pillow's {@code _read_token}: whitespace-separated, '#' to the end of the line skipped, at most 10 bytes. */
@@ -107,9 +95,11 @@ final class PnmDecoder implements RasterDecoder {
         PillowMode mode = kind == BILEVEL ? PillowMode.BILEVEL : kind == GREY ? PillowMode.L : PillowMode.RGB;
         long samples = (long) w * h * bands;
         // The fewest bytes that can hold the samples, checked before the pixels are allocated: a character per
-        // plain bit, a digit and a separator per plain sample, else the packed or binary size.
+        // plain bit, a digit and a separator per plain sample (unless the file ends inside a number, which Pillow
+        // repeats to the end: see plainSamples), else the packed or binary size.
+        boolean endsInNumber = at < b.length && !isSpace(b[b.length - 1] & 0xff);
         long least = kind == BILEVEL ? (plain ? samples : (w + 7L) / 8 * h)
-                : plain ? 2 * samples - 1 : samples * (maxval < 256 ? 1 : 2);
+                : plain ? (endsInNumber ? 1 : 2 * samples - 1) : samples * (maxval < 256 ? 1 : 2);
         if (least > b.length - at) {
             throw fail(FailureCode.CORRUPT_IMAGE, "image file is truncated (" + w + "x" + h + " needs at least "
                     + least + " bytes of data, " + (b.length - at) + " left)");

@@ -16,11 +16,27 @@ interface RasterDecoder {
 
         long height();
 
-        /** Bytes a pixel the decode holds at most (indices plus the output), for the pixel budget. */
-        default int bytesPerPixel() {
-            return 4;
-        }
+        Pixels decode() throws StageException;
 
+        static Header of(long width, long height, Decoding decoding) {
+            return new Header() {
+                public long width() {
+                    return width;
+                }
+
+                public long height() {
+                    return height;
+                }
+
+                public Pixels decode() throws StageException {
+                    return decoding.decode();
+                }
+            };
+        }
+    }
+
+    @FunctionalInterface
+    interface Decoding {
         Pixels decode() throws StageException;
     }
 }

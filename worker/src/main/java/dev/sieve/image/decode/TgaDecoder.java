@@ -94,23 +94,12 @@ final class TgaDecoder implements RasterDecoder {
         PillowMode finalMode = mode;
         int[] finalPalette = palette != null ? palette : RasterBytes.rampPalette();
         long dataAt = pos;
-        return new Header() {
-            public long width() {
-                return w;
-            }
-
-            public long height() {
-                return h;
-            }
-
-            public Pixels decode() throws StageException {
-                if (refusal != null) throw fail(FailureCode.CORRUPT_IMAGE, refusal);
-                int rowBytes = (w * bits + 7) / 8;
-                byte[] raw = (imageType & 8) != 0 ? rle(b, dataAt, rowBytes, h, (depth + 7) / 8)
-                        : raw(b, dataAt, rowBytes, h);
-                return unpack(raw, w, h, rowBytes, depth, finalMode, finalPalette, topDown, mirrored);
-            }
-        };
+        return Header.of(w, h, () -> {
+            if (refusal != null) throw fail(FailureCode.CORRUPT_IMAGE, refusal);
+            int rowBytes = (w * bits + 7) / 8;
+            byte[] raw = (imageType & 8) != 0 ? rle(b, dataAt, rowBytes, h, (depth + 7) / 8) : raw(b, dataAt, rowBytes, h);
+            return unpack(raw, w, h, rowBytes, depth, finalMode, finalPalette, topDown, mirrored);
+        });
     }
 
     private static int colour(byte[] b, int at, int mapDepth) {
