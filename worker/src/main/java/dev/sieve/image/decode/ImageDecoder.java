@@ -31,8 +31,10 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * <p>PNG modes follow Pillow's PngImagePlugin table (bit depth, colour type): grey 1 bit is "1", grey 2/4/8 bits is
  * "L" (2 and 4 bits scaled by 85 and 17), grey 16 bits is "I" (stored here clipped to 0..255, which is what
  * {@code convert("RGB")} makes of it), palette is "P", grey+alpha 8 bits is "LA", grey+alpha 16 bits is "RGBA",
- * 16-bit samples keep their high byte. Other formats: palette images are "P", one band "L", two "LA", colour
- * with alpha "RGBA", else "RGB".
+ * 16-bit samples keep their high byte. BMP, ICO/CUR, PBM/PGM/PPM and TGA go through sieve's own decoders
+ * ({@link RasterDecoder}), which follow Pillow's plugins rule for rule. Other formats: palette images are "P", one
+ * band "L", two "LA", colour with alpha "RGBA", else "RGB"; a GIF is placed on its logical screen
+ * ({@link GifScreen}).
  */
 public final class ImageDecoder {
     private final DecodeOptions options;
