@@ -11,12 +11,14 @@ import dev.sieve.model.SimulatedAccelerator;
 import java.io.PrintStream;
 import dev.sieve.metrics.MetricsServer;
 import dev.sieve.kafka.Topics;
+import dev.sieve.work.ImagePipeline;
 import dev.sieve.work.ShareWorker;
 import dev.sieve.work.Worker;
 import dev.sieve.work.WorkerConfig;
 import dev.sieve.work.WorkerMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -140,14 +142,16 @@ public final class WorkCommand implements Callable<Integer> {
         try (ModelStage model = simulatedMsPerBatch != null ? ModelStage.simulated(simulatedMsPerBatch, System.err)
                      : ModelStage.real(models.load(System.err));
              ImageFetcher fetcher = new ImageFetcher(fetch.config());
-             Worker worker = new Worker(config, fetcher, model.preparer(), model.scorer(), model.clipModel(), metrics)) {
+             ImagePipeline pipeline = new ImagePipeline(config, fetcher, model.preparer(), model.scorer(),
+                     model.clipModel(), metrics, List.of())) {
             metrics.modelLoaded(Duration.ofNanos(System.nanoTime() - loadStart));
             // Inference and preprocessing share the cores: say how they were split, so an oversubscribed pod shows.
             System.err.printf("threads: %d cores; preprocessing pool %d; libtorch intra-op %s, inter-op %s%n",
                     Runtime.getRuntime().availableProcessors(), config.prepareThreads(),
                     System.getProperty("ai.djl.pytorch.num_threads", "libtorch default (all cores)"),
                     System.getProperty("ai.djl.pytorch.num_interop_threads", "libtorch default"));
-            ShareWorker share = mode == Mode.share ? new ShareWorker(config, worker, deliveryLimit) : null;
+            ShareWorker share = mode == Mode.share ? new ShareWorker(config, pipeline, deliveryLimit) : null;
+            Worker worker = share == null ? new Worker(config, pipeline) : null;
             Runnable stop = share != null ? share::stop : worker::stop;
             // SIGTERM (a pod stop) and Ctrl-C: stop polling, finish or give up in-flight work (bounded), commit,
             // and exit 0 through the normal return below. The hook covers other JVM exits.
@@ -164,7 +168,7 @@ public final class WorkCommand implements Callable<Integer> {
             try {
                 if (share != null) share.run(); else worker.run();
             } finally {
-                System.err.println("worker stopped: " + worker.stats());
+                System.err.println("worker stopped: " + (share != null ? share.stats() : worker.stats()));
                 done.countDown();
             }
         } finally {

@@ -11,8 +11,8 @@ import dev.sieve.image.Pixels;
 /**
  * PBM, PGM and PPM, binary (P4–P6) and plain (P1–P3), as Pillow 9.4's PpmImagePlugin reads them: P1/P4 are "1", P2/P5
  * "L" ("I" when maxval is over 255), P3/P6 "RGB"; a maxval other than 255 (or 65535 for grey) rescales each sample
- * with Python's round(value / maxval * out_max), out_max 255, or 65535 for "I". "I" is kept clipped to 0..255 as "L"
- * (what its {@code convert("RGB")} gives; see PillowMode). Header errors Pillow raises as ValueError, and data cut
+ * with Python's round(value / maxval * out_max), out_max 255, or 65535 for "I" (held as 32-bit ints, see
+ * {@link PillowMode#I}). Header errors Pillow raises as ValueError, and data cut
  * short, are CORRUPT_IMAGE.
  */
 final class PnmDecoder implements RasterDecoder {
@@ -92,7 +92,8 @@ final class PnmDecoder implements RasterDecoder {
             throws StageException {
         int bands = kind == RGB ? 3 : 1;
         boolean wide = kind == GREY && maxval > 255; // Pillow's "I"
-        PillowMode mode = kind == BILEVEL ? PillowMode.BILEVEL : kind == GREY ? PillowMode.L : PillowMode.RGB;
+        PillowMode mode = kind == BILEVEL ? PillowMode.BILEVEL : wide ? PillowMode.I : kind == GREY ? PillowMode.L
+                : PillowMode.RGB;
         long samples = (long) w * h * bands;
         // The fewest bytes that can hold the samples, checked before the pixels are allocated: a character per
         // plain bit, a digit and a separator per plain sample (unless the file ends inside a number, which Pillow
@@ -104,7 +105,8 @@ final class PnmDecoder implements RasterDecoder {
             throw fail(FailureCode.CORRUPT_IMAGE, "image file is truncated (" + w + "x" + h + " needs at least "
                     + least + " bytes of data, " + (b.length - at) + " left)");
         }
-        byte[] out = new byte[Math.multiplyExact(Math.multiplyExact(w, h), bands)];
+        int n = Math.multiplyExact(Math.multiplyExact(w, h), bands);
+        byte[] out = new byte[Math.multiplyExact(n, wide ? 4 : 1)];
         if (kind == BILEVEL) {
             if (plain) {
                 plainBits(b, at, out);
@@ -119,34 +121,40 @@ final class PnmDecoder implements RasterDecoder {
                 }
             }
         } else if (plain) {
-            plainSamples(b, at, out, maxval, wide);
+            plainSamples(b, at, out, n, maxval, wide);
         } else if (maxval == 255 || wide && maxval == 65535) {
             int size = maxval == 255 ? 1 : 2;
-            need(b, at, (long) out.length * size);
-            for (int i = 0; i < out.length; i++) {
-                int v = size == 1 ? b[at + i] & 0xff : (b[at + 2 * i] & 0xff) << 8 | (b[at + 2 * i + 1] & 0xff);
-                out[i] = (byte) Math.min(v, 255);
+            need(b, at, (long) n * size);
+            for (int i = 0; i < n; i++) {
+                store(out, i, size == 1 ? b[at + i] & 0xff : (b[at + 2 * i] & 0xff) << 8 | (b[at + 2 * i + 1] & 0xff),
+                        wide);
             }
         } else {
             // Pillow's PpmDecoder: 1 or 2 bytes a sample, big-endian, rescaled and capped at out_max.
             int size = maxval < 256 ? 1 : 2;
-            if ((long) out.length * size > b.length - at) {
+            if ((long) n * size > b.length - at) {
                 throw fail(FailureCode.CORRUPT_IMAGE, "not enough image data (PNM samples cut short)");
             }
-            for (int i = 0; i < out.length; i++) {
+            for (int i = 0; i < n; i++) {
                 int v = size == 1 ? b[at + i] & 0xff : (b[at + 2 * i] & 0xff) << 8 | (b[at + 2 * i + 1] & 0xff);
-                out[i] = sample(v, maxval, wide);
+                store(out, i, Math.min(wide ? 65535 : 255, scaled(v, maxval, wide)), wide);
             }
         }
         return new Pixels(w, h, mode, out);
     }
 
-    /** round(value / maxval * out_max) with Python's float arithmetic and half-even rounding, then as stored. */
-    private static byte sample(long value, long maxval, boolean wide) {
-        double outMax = wide ? 65535 : 255;
-        long v = (long) Math.rint(value / (double) maxval * outMax);
-        if (wide) return (byte) Math.max(0, Math.min(Math.min(v, 65535), 255));
-        return (byte) Math.min(v, 255);
+    /** round(value / maxval * out_max), out_max 65535 for "I" else 255, in Python's floats and half-even rounding. */
+    private static long scaled(long value, long maxval, boolean wide) {
+        return (long) Math.rint(value / (double) maxval * (wide ? 65535 : 255));
+    }
+
+    /** Sample i as Pillow stores it: a byte (o8 keeps the low 8 bits), or for "I" a little-endian 32-bit int. */
+    private static void store(byte[] out, int i, long v, boolean wide) {
+        if (!wide) {
+            out[i] = (byte) v;
+            return;
+        }
+        for (int k = 0; k < 4; k++) out[4 * i + k] = (byte) (v >> (8 * k));
     }
 
     /** The rest of the file without its comments ('#' up to and including the next CR or LF). */
@@ -174,11 +182,13 @@ final class PnmDecoder implements RasterDecoder {
         if (n < out.length) throw fail(FailureCode.CORRUPT_IMAGE, "not enough image data (plain PBM cut short)");
     }
 
-    private static void plainSamples(byte[] b, int at, byte[] out, long maxval, boolean wide) throws StageException {
+    private static void plainSamples(byte[] b, int at, byte[] out, int samples, long maxval, boolean wide)
+            throws StageException {
         byte[] text = uncommented(b, at);
         int n = 0;
         int i = 0;
-        while (n < out.length && i < text.length) {
+        long last = 0;
+        while (n < samples && i < text.length) {
             while (i < text.length && isSpace(text[i] & 0xff)) i++;
             int start = i;
             while (i < text.length && !isSpace(text[i] & 0xff)) i++;
@@ -188,21 +198,14 @@ final class PnmDecoder implements RasterDecoder {
             if (value > maxval) {
                 throw fail(FailureCode.CORRUPT_IMAGE, "Channel value too large for this mode: " + value);
             }
-            out[n++] = plainSample(value, maxval, wide);
+            last = scaled(value, maxval, wide); // no cap here, unlike the binary decoder
+            store(out, n++, last, wide);
         }
-        if (n > 0 && n < out.length && !isSpace(text[text.length - 1] & 0xff)) {
+        if (n > 0 && n < samples && !isSpace(text[text.length - 1] & 0xff)) {
             // Pillow 9.4 keeps a token cut by the end of the file as its "half token" and, the file being over, feeds
             // it again and again: the rest of the image takes the last value.
-            java.util.Arrays.fill(out, n, out.length, out[n - 1]);
-            n = out.length;
+            while (n < samples) store(out, n++, last, wide);
         }
-        if (n < out.length) throw fail(FailureCode.CORRUPT_IMAGE, "not enough image data (plain PNM cut short)");
-    }
-
-    /** As {@link #sample} without the cap (the plain decoder has none: a negative value wraps, as o8 does). */
-    private static byte plainSample(long value, long maxval, boolean wide) {
-        long v = (long) Math.rint(value / (double) maxval * (wide ? 65535 : 255));
-        if (wide) return (byte) Math.max(0, Math.min(v, 255));
-        return (byte) v;
+        if (n < samples) throw fail(FailureCode.CORRUPT_IMAGE, "not enough image data (plain PNM cut short)");
     }
 }

@@ -18,12 +18,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Fuzz target: image bytes through {@link ImageDecoder} (the PNG path sieve decodes itself, libjpeg-turbo for JPEG
- * where it loads, ImageIO and TwelveMonkeys for the rest), with a 4-megapixel limit. The property: pixels or a
+ * where it loads, libwebp for WebP, ImageIO and TwelveMonkeys for the rest), with a 4-megapixel limit. The property: pixels or a
  * DECODE {@link StageException} other than INTERNAL, nothing else; at most 24 bytes per allowed pixel plus 16 MiB
  * and 64 bytes per input byte allocated (the largest legitimate decode, an RGBA image at the limit converted once,
  * fits well inside); an answer within 20 s.
  *
- * <p>The corpus is every test image under 64 KB (the hostile set, the golden cases and the format corpus). {@code mvn verify} runs
+ * <p>The corpus is every test image under 64 KB (the hostile set, the golden cases and the format corpus: WebP through
+ * libwebp, JPEG variants, TIFF, the formats only named). {@code mvn verify} runs
  * 400 seeded mutations; {@code scripts/bench fuzz} runs {@link #fuzzerTestOneInput} under Jazzer.
  */
 public class ImageDecodingFuzzTest {
@@ -69,9 +70,9 @@ public class ImageDecodingFuzzTest {
         assertThat(report.outcomes()).isGreaterThan(3);
     }
 
-    private static Stream<Path> walk(Path folder) {
+    private static Stream<Path> walk(Path dir) {
         try {
-            return Files.walk(folder);
+            return Files.walk(dir);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
