@@ -19,7 +19,8 @@ import java.util.function.Consumer;
  */
 final class FolderSource implements RefSource {
 
-    static final Set<String> IMAGE_EXTENSIONS = Set.of("jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff");
+    static final Set<String> IMAGE_EXTENSIONS = Set.of("jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff",
+            "ico", "cur", "pbm", "pgm", "ppm", "pnm", "tga");
 
     private final Path folder;
     private final boolean imagesOnly;

@@ -16,6 +16,7 @@ import java.awt.image.PixelInterleavedSampleModel;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.util.HexFormat;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import javax.imageio.ImageIO;
@@ -31,14 +32,19 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * <p>PNG modes follow Pillow's PngImagePlugin table (bit depth, colour type): grey 1 bit is "1", grey 2/4/8 bits is
  * "L" (2 and 4 bits scaled by 85 and 17), grey 16 bits is "I" (32-bit ints, as Pillow holds them), palette is "P", grey+alpha 8 bits is "LA", grey+alpha 16 bits is "RGBA",
  * 16-bit samples keep their high byte. JPEG: "L", "RGB" or "CMYK" by component count (libjpeg-turbo, else ImageIO;
- * see {@link JpegMarkers}). TIFF follows Pillow's TiffImagePlugin table ({@link TiffDecoder}). WebP: "RGBA" or "RGB" as Pillow's WebP plugin decides ({@link LibWebp}). Other formats:
- * palette images are "P", one band "L", two "LA", colour with alpha "RGBA", else "RGB". Formats Pillow does not
+ * see {@link JpegMarkers}). TIFF follows Pillow's TiffImagePlugin table ({@link TiffDecoder}). WebP: "RGBA" or "RGB" as Pillow's WebP plugin decides ({@link LibWebp}). BMP, ICO/CUR,
+ * PBM/PGM/PPM and TGA go through sieve's own decoders ({@link RasterDecoder}), following Pillow's plugins rule for
+ * rule. Other formats: palette images are "P", one band "L", two "LA", colour with alpha "RGBA", else "RGB"; a GIF is placed on its
+ * logical screen ({@link GifScreen}). Formats Pillow does not
  * open are named ({@link UnsupportedFormat}).
  */
 public final class ImageDecoder {
     private final DecodeOptions options;
     private final TurboJpeg turbo;
     private final PngDecoder png;
+    private static final RasterDecoder BMP = new BmpDecoder();
+    private static final RasterDecoder PNM = new PnmDecoder();
+    private static final RasterDecoder TGA = new TgaDecoder();
     private final LibWebp webp;
 
     public ImageDecoder(DecodeOptions options) {
@@ -46,6 +52,21 @@ public final class ImageDecoder {
         this.turbo = options.jpegDecoder() == DecodeOptions.JpegDecoder.AUTO ? TurboJpeg.load().orElse(null) : null;
         this.png = new PngDecoder(LibDeflate.load().orElse(null));
         this.webp = LibWebp.load().orElse(null);
+    }
+
+    /** An icon's PNG entry goes the PNG file's way, under the same share of the budget. */
+    private IcoDecoder.PngFrames pngFrames(PixelBudget.Share share) {
+        return new IcoDecoder.PngFrames() {
+            public PngHeader header(byte[] entry) throws StageException {
+                PngHeader header = PngHeader.read(entry);
+                header.checkChunksBeforeImageData(entry); // Pillow opens the PNG before its size check
+                return header;
+            }
+
+            public Pixels decode(byte[] entry) throws StageException {
+                return decodeImageIo(entry, ImageFormat.PNG, null, share);
+            }
+        };
     }
 
     /** True when the PNGs sieve decodes itself are inflated with libdeflate (see {@link PngDecoder}). */
@@ -106,6 +127,18 @@ public final class ImageDecoder {
             if (unsupported != null) throw fail(FailureCode.UNSUPPORTED_FORMAT, unsupported);
             throw fail(FailureCode.NOT_AN_IMAGE, "the bytes start with no known image signature ("
                     + encoded.length + " bytes, first: " + hex(encoded) + ")");
+        }
+        RasterDecoder own = switch (format) {
+            case BMP -> BMP;
+            case ICO -> new IcoDecoder(false, pngFrames(share));
+            case CUR -> new IcoDecoder(true, pngFrames(share));
+            case PNM -> PNM;
+            case TGA -> TGA;
+            default -> null;
+        };
+        if (own != null) {
+            Pixels pixels = decodeOwn(own, format, encoded, plan, share);
+            return new Decoded(pixels, pixels.width(), pixels.height());
         }
         if (format == ImageFormat.JPEG) JpegMarkers.checkPillowOpens(encoded);
         if (format == ImageFormat.JPEG && turbo != null) return decodeTurbo(encoded, plan, share);
@@ -200,10 +233,46 @@ public final class ImageDecoder {
         return best;
     }
 
+    /**
+     * A format sieve decodes itself: the header's size checked (Pillow's bomb check sees the same size), the budget
+     * taken at twice the pixels (indices or a raw copy beside the output), then the pixels.
+     */
+    private Pixels decodeOwn(RasterDecoder decoder, ImageFormat format, byte[] encoded, SizePlan plan,
+            PixelBudget.Share share) throws StageException {
+        RasterDecoder.Header header;
+        try {
+            header = decoder.open(encoded);
+        } catch (StageException e) {
+            // Pillow tries its next plugin when one cannot identify a file: a TGA can start like an icon or cursor.
+            if (e.code() != FailureCode.NOT_AN_IMAGE || format == ImageFormat.TGA || !TgaDecoder.looksLikeTga(encoded)) {
+                throw e;
+            }
+            format = ImageFormat.TGA;
+            header = TGA.open(encoded);
+        }
+        checkPixels(format, header.width(), header.height(), plan);
+        admit(share, header.width() * header.height(), 2);
+        try {
+            return header.decode();
+        } catch (ArithmeticException | IllegalArgumentException e) {
+            throw fail(FailureCode.CORRUPT_IMAGE, format + " could not be decoded: " + e);
+        }
+    }
+
     private Pixels decodeImageIo(byte[] encoded, ImageFormat format, SizePlan plan, PixelBudget.Share share)
             throws StageException {
         PngHeader png = format == ImageFormat.PNG ? PngHeader.read(encoded) : null;
+        GifScreen gif = format == ImageFormat.GIF ? GifScreen.read(encoded) : null;
+        if (format == ImageFormat.GIF && gif == null) {
+            throw fail(FailureCode.NOT_AN_IMAGE, "cannot identify image file (GIF ends before its first image)");
+        }
+        if (gif != null) {
+            // Pillow checks the logical screen (grown to the first frame), not the frame ImageIO reports.
+            checkPixels(format, gif.width(), gif.height(), plan);
+            admit(share, (long) gif.width() * gif.height(), 2);
+        }
         if (png != null) {
+            png.checkChunksBeforeImageData(encoded);
             checkPixels(format, png.width(), png.height(), plan);
             if (PngDecoder.mode(encoded, png) != null) {
                 // Charged as ImageIO's path charges the pixels; a file this path gives up on is charged up to
@@ -242,6 +311,10 @@ public final class ImageDecoder {
             } else {
                 BufferedImage image = reader.read(0);
                 pixels = png != null ? fromPng(image, png) : fromOther(image);
+            }
+            if (gif != null) {
+                if (gif.truncated()) throw fail(FailureCode.CORRUPT_IMAGE, "image file is truncated (GIF image data)");
+                pixels = gif.place(pixels);
             }
             if (warnings.first != null) {
                 if (format != ImageFormat.JPEG) {
@@ -558,10 +631,54 @@ public final class ImageDecoder {
     record PngHeader(long width, long height, int bitDepth, int colourType) {
         static PngHeader read(byte[] b) throws StageException {
             // 8-byte signature, then the first chunk: 4-byte length, "IHDR", 13 bytes of data.
-            if (b.length < 33 || b[12] != 'I' || b[13] != 'H' || b[14] != 'D' || b[15] != 'R') {
-                throw fail(FailureCode.CORRUPT_IMAGE, "PNG without an IHDR chunk first (" + b.length + " bytes)");
+            // As Pillow's PngStream fails on a first chunk: its header cut (struct.error) or not IHDR, not identified;
+            // IHDR data shorter than 13 bytes or cut by the end of the file, a ValueError or OSError (corrupt); its
+            // checksum cut, not identified.
+            if (b.length < 16 || b[12] != 'I' || b[13] != 'H' || b[14] != 'D' || b[15] != 'R') {
+                throw fail(FailureCode.NOT_AN_IMAGE, "cannot identify image file (PNG without an IHDR chunk first, "
+                        + b.length + " bytes)");
+            }
+            if (u32(b, 8) < 13 || b.length < 29) {
+                throw fail(FailureCode.CORRUPT_IMAGE, "Truncated IHDR chunk (" + u32(b, 8) + " bytes declared, file of "
+                        + b.length + ")");
+            }
+            if (b.length < 33) {
+                throw fail(FailureCode.NOT_AN_IMAGE, "cannot identify image file (broken PNG file: incomplete checksum "
+                        + "in IHDR)");
             }
             return new PngHeader(u32(b, 16), u32(b, 20), b[24] & 0xff, b[25] & 0xff);
+        }
+
+        /**
+         * Pillow checks the CRC of every chunk it reads while opening, which is every chunk before the first IDAT
+         * (IHDR included): a mismatch is its SyntaxError "broken PNG file", so the file is not identified at all.
+         */
+        void checkChunksBeforeImageData(byte[] b) throws StageException {
+            int at = 8;
+            while (at + 12 <= b.length) {
+                long length = u32(b, at);
+                String type = new String(b, at + 4, 4, java.nio.charset.StandardCharsets.ISO_8859_1);
+                if (!type.matches("\\w{4}")) {
+                    throw fail(FailureCode.NOT_AN_IMAGE, "cannot identify image file (broken PNG file: chunk type "
+                            + HexFormat.of().formatHex(b, at + 4, at + 8) + ")");
+                }
+                if (type.equals("IDAT") || type.equals("IEND")) return;
+                if (length > b.length - at - 8L) {
+                    throw fail(FailureCode.CORRUPT_IMAGE, "Truncated File Read (PNG " + type + " chunk of " + length
+                            + " bytes)");
+                }
+                if (length > b.length - at - 12L) {
+                    throw fail(FailureCode.NOT_AN_IMAGE, "cannot identify image file (broken PNG file: incomplete "
+                            + "checksum in " + type + ")");
+                }
+                java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+                crc.update(b, at + 4, 4 + (int) length);
+                if (crc.getValue() != u32(b, at + 8 + (int) length)) {
+                    throw fail(FailureCode.NOT_AN_IMAGE, "cannot identify image file (broken PNG file: bad header "
+                            + "checksum in " + type + ")");
+                }
+                at += 12 + (int) length;
+            }
         }
 
         private static long u32(byte[] b, int at) {
