@@ -7,18 +7,19 @@ import dev.sieve.image.decode.DecodeOptions;
 import dev.sieve.image.ImagePreparer;
 import dev.sieve.model.CityHead;
 import dev.sieve.model.ClipEmbedder;
+import dev.sieve.model.HeadFolder;
 import dev.sieve.model.Scorer;
 import dev.sieve.work.Outcomes;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /** Which models score the images and how: shared by `work`, `score` and `demo`. */
@@ -33,8 +34,8 @@ public final class ModelOptions {
     List<Path> heads = new ArrayList<>();
 
     @Option(names = "--heads-dir", paramLabel = "DIR",
-            description = "Load every *.safetensors in DIR as a head (env SIEVE_HEADS_DIR). "
-                    + "Default, when no --head is given: the bundled fixtures in models/fixtures/heads.")
+            description = "Load the heads in DIR (env SIEVE_HEADS_DIR): of each head family (<family>-<rev>.safetensors + .config.json), "
+                    + "the newest revision that loads. Default, when no --head is given: the bundled fixtures in models/fixtures/heads.")
     Path headsDir;
 
     @Option(names = "--device", defaultValue = "cpu",
@@ -84,15 +85,25 @@ public final class ModelOptions {
 
     public Loaded load(PrintStream log) {
         Path clipPath = clip != null ? clip : envPath("SIEVE_CLIP", Home.fixtureClip());
-        List<Path> headFiles = new ArrayList<>(heads);
-        if (headFiles.isEmpty()) headFiles.addAll(headsIn(headsDir != null ? headsDir : envPath("SIEVE_HEADS_DIR", Home.fixtureHeads())));
-        if (headFiles.isEmpty()) throw new IllegalArgumentException("no heads: give --head FILE or --heads-dir DIR");
-        Device dev = DeviceChoice.parse(device).resolve();
+        Optional<Path> folder = headsFolder();
+        if (folder.isPresent() && !Files.isDirectory(folder.get())) throw new IllegalArgumentException("heads directory " + folder.get() + " does not exist");
+        Device dev = device();
         long t0 = System.nanoTime();
         try {
             ClipEmbedder embedder = ClipEmbedder.load(clipPath, dev);
             List<CityHead> loaded = new ArrayList<>();
-            for (Path h : headFiles) loaded.add(CityHead.load(h, dev));
+            try {
+                if (folder.isPresent()) loaded.addAll(HeadFolder.loadNewest(folder.get(), dev, log));
+                for (Path h : heads) loaded.add(CityHead.load(h, dev));
+            } catch (IOException | RuntimeException e) {
+                loaded.forEach(CityHead::close);
+                embedder.close();
+                throw e;
+            }
+            if (loaded.isEmpty()) {
+                embedder.close();
+                throw new IllegalArgumentException("no heads: give --head FILE or --heads-dir DIR");
+            }
             Scorer scorer;
             try {
                 scorer = new Scorer(embedder, loaded, combine, combineHead);
@@ -120,20 +131,17 @@ public final class ModelOptions {
         }
     }
 
+    /** The folder the heads come from; empty when they are given as files (--head). */
+    public Optional<Path> headsFolder() {
+        return heads.isEmpty() ? Optional.of(headsDir != null ? headsDir : envPath("SIEVE_HEADS_DIR", Home.fixtureHeads())) : Optional.empty();
+    }
+
+    public Device device() {
+        return DeviceChoice.parse(device).resolve();
+    }
+
     private static Path envPath(String env, Path fallback) {
         String v = System.getenv(env);
         return v == null || v.isBlank() ? fallback : Path.of(v);
-    }
-
-    private static List<Path> headsIn(Path dir) {
-        if (!Files.isDirectory(dir)) throw new IllegalArgumentException("heads directory " + dir + " does not exist");
-        List<Path> out = new ArrayList<>();
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, "*.safetensors")) {
-            s.forEach(out::add);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        out.sort(null);
-        return out;
     }
 }
