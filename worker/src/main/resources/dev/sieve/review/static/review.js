@@ -66,7 +66,7 @@ function renderMovedList(data) {
   }
   if (!data.moved.length) list.append(el("li", { class: "moved-none" }, "no classifier head on images.scored"));
   root.append(list);
-  if (data.movedNote) root.append(el("p", { class: "moved-note" }, data.movedNote));
+  if (data.movedNote) root.append(el("p", { class: data.movedNote.startsWith("incomplete") ? "moved-note warn" : "moved-note" }, data.movedNote));
 }
 
 async function openMoved(family) {
