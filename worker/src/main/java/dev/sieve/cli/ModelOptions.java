@@ -13,12 +13,12 @@ import dev.sieve.model.CityHead;
 import dev.sieve.model.ClipEmbedder;
 import dev.sieve.model.DevicePreprocessor;
 import dev.sieve.image.device.PreprocessOn;
+import dev.sieve.model.HeadFolder;
 import dev.sieve.model.Scorer;
 import dev.sieve.work.Outcomes;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /**
@@ -39,7 +40,8 @@ public final class ModelOptions implements SettingOptions.Holder {
             .doc("CLIP image encoder as TorchScript, with preprocessor_config.json beside it.");
     static final Setting<Path> HEADS_DIR = Setting.path("heads-dir", null).env("SIEVE_HEADS_DIR").paramLabel("DIR")
             .noDefault("the bundled fixtures in models/fixtures/heads, when no --head is given")
-            .doc("Load every *.safetensors in DIR as a head.");
+            .doc("Load the heads in DIR: of each head family (<family>-<rev>.safetensors + .config.json), the newest "
+                    + "revision that loads.");
     static final Setting<String> DEVICE = Setting.text("device", "cpu")
             .doc("cpu, gpu (the first GPU) or gpu:N (N from 0), refused when libtorch does not see that GPU.");
     static final Setting<PreprocessOn> PREPROCESS_ON = Setting.choice("preprocess-on", PreprocessOn.HOST)
@@ -101,17 +103,26 @@ public final class ModelOptions implements SettingOptions.Holder {
     public Loaded load(PrintStream log) {
         Values values = settings.values();
         Path clipPath = values.get(CLIP);
-        List<Path> headFiles = new ArrayList<>(heads);
-        Path headsDir = values.get(HEADS_DIR);
-        if (headFiles.isEmpty()) headFiles.addAll(headsIn(headsDir != null ? headsDir : Home.fixtureHeads()));
-        if (headFiles.isEmpty()) throw new IllegalArgumentException("no heads: give --head FILE or --heads-dir DIR");
+        Optional<Path> folder = headsFolder();
+        if (folder.isPresent() && !Files.isDirectory(folder.get())) throw new IllegalArgumentException("heads directory " + folder.get() + " does not exist");
         String device = values.get(DEVICE);
-        Device dev = DeviceChoice.parse(device).resolve();
+        Device dev = device();
         long t0 = System.nanoTime();
         try {
             ClipEmbedder embedder = ClipEmbedder.load(clipPath, dev);
             List<CityHead> loaded = new ArrayList<>();
-            for (Path h : headFiles) loaded.add(CityHead.load(h, dev));
+            try {
+                if (folder.isPresent()) loaded.addAll(HeadFolder.loadNewest(folder.get(), dev, log));
+                for (Path h : heads) loaded.add(CityHead.load(h, dev));
+            } catch (IOException | RuntimeException e) {
+                loaded.forEach(CityHead::close);
+                embedder.close();
+                throw e;
+            }
+            if (loaded.isEmpty()) {
+                embedder.close();
+                throw new IllegalArgumentException("no heads: give --head FILE or --heads-dir DIR");
+            }
             PreprocessOn where = preprocessOn(dev);
             Scorer scorer;
             DevicePreprocessor step = null;
@@ -150,15 +161,18 @@ public final class ModelOptions implements SettingOptions.Holder {
         return given != null ? given : PreprocessOn.defaultFor(dev.isGpu());
     }
 
-    private static List<Path> headsIn(Path dir) {
-        if (!Files.isDirectory(dir)) throw new IllegalArgumentException("heads directory " + dir + " does not exist");
-        List<Path> out = new ArrayList<>();
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, "*.safetensors")) {
-            s.forEach(out::add);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        out.sort(null);
-        return out;
+    /** The folder the heads come from; empty when they are given as files (--head). */
+    public Optional<Path> headsFolder() {
+        Path dir = settings.values().get(HEADS_DIR);
+        return heads.isEmpty() ? Optional.of(dir != null ? dir : Home.fixtureHeads()) : Optional.empty();
+    }
+
+    /** --combine: how the five crops' probabilities combine, for heads without their own --combine-head. */
+    CropCombine combine() {
+        return settings.values().get(COMBINE);
+    }
+
+    public Device device() {
+        return DeviceChoice.parse(settings.values().get(DEVICE)).resolve();
     }
 }

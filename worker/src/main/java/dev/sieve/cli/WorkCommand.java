@@ -12,6 +12,8 @@ import dev.sieve.image.decode.DecoderLibraries;
 import dev.sieve.image.decode.DecodeOptions;
 import dev.sieve.image.ImagePreparer;
 import dev.sieve.model.BatchScorer;
+import dev.sieve.model.HeadWatcher;
+import dev.sieve.model.ReloadingScorer;
 import dev.sieve.model.SimulatedAccelerator;
 import java.io.PrintStream;
 import dev.sieve.metrics.MetricsServer;
@@ -24,6 +26,7 @@ import dev.sieve.work.WorkerMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -66,6 +69,18 @@ public final class WorkCommand extends ConfiguredCommand {
 
     @Mixin ModelOptions models;
 
+    @Option(names = "--heads-watch", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = {"Watch the heads folder (--heads-dir, or its default) and swap in a newer revision of a loaded head",
+                    "(<family>-<rev>.safetensors + .config.json, e.g. what `sieve train` writes) between two batches, without a",
+                    "restart; a file that does not load is logged and the head in use stays. Heads given with --head are not",
+                    "watched. Default: on (--no-heads-watch turns it off)."})
+    boolean headsWatch;
+
+    @Option(names = "--heads-rescan-s", paramLabel = "SECONDS", defaultValue = "30",
+            description = {"Read the watched heads folder this often even without a change event (network file systems",
+                    "raise none for another machine's writes). Default: ${DEFAULT-VALUE}."})
+    long headsRescanSeconds;
+
     @Option(names = "--simulated-accelerator", paramLabel = "MS_PER_BATCH", hidden = true,
             description = {"Benchmarks only (scripts/bench scale): no model at all. Each batch waits MS_PER_BATCH ms",
                     "without using the CPU and gets deterministic fake scores from a simulated head; records say",
@@ -90,7 +105,9 @@ public final class WorkCommand extends ConfiguredCommand {
         WorkerMetrics metrics = new WorkerMetrics(registry, HealthOptions.bounds(values, kafka));
         Optional<MetricsServer> server = MetricsOptions.start(values.get(METRICS_PORT), registry, metrics);
         long loadStart = System.nanoTime();
+        if (headsRescanSeconds < 1) throw new IllegalArgumentException("--heads-rescan-s " + headsRescanSeconds + ": must be ≥ 1");
         try (ModelStage model = simulatedMsPerBatch != null ? ModelStage.simulated(simulatedMsPerBatch, System.err)
+                     : headsWatch && models.headsFolder().isPresent() ? ModelStage.watched(models, Duration.ofSeconds(headsRescanSeconds), metrics)
                      : ModelStage.real(models.load(System.err));
              ImageFetcher fetcher = new ImageFetcher(fetch);
              ImagePipeline pipeline = new ImagePipeline(config, fetcher, model.preparer(), model.scorer(),
@@ -133,6 +150,18 @@ public final class WorkCommand extends ConfiguredCommand {
             implements AutoCloseable {
         static ModelStage real(ModelOptions.Loaded loaded) {
             return new ModelStage(loaded.preparer(), loaded.scorer(), loaded.clipModel(), loaded);
+        }
+
+        /** The real models, with the heads folder watched for new revisions. */
+        static ModelStage watched(ModelOptions models, Duration rescan, WorkerMetrics metrics) {
+            ModelOptions.Loaded loaded = models.load(System.err);
+            ReloadingScorer scorer = new ReloadingScorer(loaded.scorer(), models.combine(), models.combineHead);
+            HeadWatcher watcher = HeadWatcher.start(models.headsFolder().orElseThrow(), models.device(), scorer, rescan,
+                    reload -> metrics.headReload(reload.result().name().toLowerCase(Locale.ROOT)));
+            return new ModelStage(loaded.preparer(), scorer, loaded.clipModel(), () -> {
+                watcher.close(); // first: no swap may start while the heads close
+                scorer.close();
+            });
         }
 
         static ModelStage simulated(double msPerBatch, PrintStream log) {

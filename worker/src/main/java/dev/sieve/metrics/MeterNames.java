@@ -41,6 +41,8 @@ public final class MeterNames {
     public static final String WORKER_TRANSACTIONS = "sieve.worker.transactions";
     /** How long loading CLIP and the heads took at start. */
     public static final String WORKER_MODEL_LOAD = "sieve.worker.model.load";
+    /** Attempts to swap in a new head revision from the watched heads folder, tag {@code result} = loaded | failed. */
+    public static final String WORKER_HEAD_RELOADS = "sieve.worker.head.reloads";
     /** Always 1, tags {@code jpeg} = libjpeg-turbo | imageio and {@code png} = libdeflate | java.util.zip. */
     public static final String DECODER_INFO = "sieve.decoder.info";
 

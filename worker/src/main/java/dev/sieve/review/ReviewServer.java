@@ -50,21 +50,30 @@ public final class ReviewServer implements AutoCloseable {
     private final ExecutorService executor;
     private final ReviewConfig config;
     private final ReviewBuckets buckets;
+    private final MovedImages moved;
     private final CorrectionPublisher publisher;
     private final Thumbnails thumbnails;
     /** Thumbnail key to URI, for images the page has listed: the only files {@code /thumb/} ever serves. */
     private final Map<String, String> thumbUris = new ConcurrentHashMap<>();
 
-    private ReviewServer(HttpServer server, ExecutorService executor, ReviewConfig config, ReviewBuckets buckets, CorrectionPublisher publisher) {
+    private ReviewServer(HttpServer server, ExecutorService executor, ReviewConfig config, ReviewBuckets buckets, MovedImages moved,
+                         CorrectionPublisher publisher) {
         this.server = server;
         this.executor = executor;
         this.config = config;
         this.buckets = buckets;
+        this.moved = moved;
         this.publisher = publisher;
         this.thumbnails = new Thumbnails(config.thumbnails(), config.thumbnailSize(), FileRoot.of(config.fileRoot()));
     }
 
     public static ReviewServer start(ReviewConfig config, ReviewBuckets buckets, CorrectionPublisher publisher) throws IOException {
+        return start(config, buckets, MovedImages.none("images.scored was not read"), publisher);
+    }
+
+    /** @param moved what the newest head revisions changed (the page's "what moved" view) */
+    public static ReviewServer start(ReviewConfig config, ReviewBuckets buckets, MovedImages moved, CorrectionPublisher publisher)
+            throws IOException {
         HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), config.port()), 0);
         ExecutorService executor = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "sieve-review-http");
@@ -72,7 +81,7 @@ public final class ReviewServer implements AutoCloseable {
             return t;
         });
         http.setExecutor(executor);
-        ReviewServer s = new ReviewServer(http, executor, config, buckets, publisher);
+        ReviewServer s = new ReviewServer(http, executor, config, buckets, moved, publisher);
         http.createContext("/", s::handle);
         http.start();
         LOG.info("review page at {}", s.uri());
@@ -116,6 +125,9 @@ public final class ReviewServer implements AutoCloseable {
         } else if (method.equals("GET") && path.equals("/api/images")) {
             Map<String, String> q = query(ex.getRequestURI());
             json(ex, 200, imagesJson(q.getOrDefault("head", ""), q.getOrDefault("label", ""), order(q.get("order"))));
+        } else if (method.equals("GET") && path.equals("/api/moved")) {
+            Map<String, String> q = query(ex.getRequestURI());
+            json(ex, 200, movedJson(q.getOrDefault("family", ""), order(q.get("order"))));
         } else if (method.equals("GET") && path.startsWith("/thumb/")) {
             serveThumbnail(ex, path.substring("/thumb/".length()));
         } else if (method.equals("POST") && path.equals("/api/corrections")) {
@@ -157,6 +169,18 @@ public final class ReviewServer implements AutoCloseable {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("heads", heads);
         out.put("report", buckets.report().text());
+        List<Object> families = new ArrayList<>();
+        for (MovedImages.Family f : moved.families()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("family", f.family());
+            m.put("older", f.older());
+            m.put("newer", f.newer());
+            m.put("compared", f.compared());
+            m.put("count", f.moved().size());
+            families.add(m);
+        }
+        out.put("moved", families);
+        out.put("movedNote", moved.note());
         out.put("order", config.order().name().toLowerCase(Locale.ROOT));
         out.put("reviewer", config.reviewer());
         return out;
@@ -164,24 +188,7 @@ public final class ReviewServer implements AutoCloseable {
 
     private Map<String, Object> imagesJson(String head, String label, ReviewOrder order) {
         List<Object> images = new ArrayList<>();
-        for (ReviewImage i : buckets.images(head, label, order)) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("id", i.id());
-            m.put("uri", i.uri());
-            m.put("probability", number(i.probability()));
-            m.put("margin", number(i.margin()));
-            List<Object> labels = new ArrayList<>();
-            i.labels().forEach(l -> labels.add(Map.of("label", l.label(), "probability", l.probability())));
-            m.put("labels", labels);
-            m.put("crops", i.crops());
-            m.put("boxes", i.boxes());
-            m.put("width", i.width());
-            m.put("height", i.height());
-            String key = thumbnails.key(i.uri());
-            thumbUris.put(key, i.uri());
-            m.put("thumb", i.uri().startsWith("file:") ? "/thumb/" + key : null);
-            images.add(m);
-        }
+        for (ReviewImage i : buckets.images(head, label, order)) images.add(imageJson(i));
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("head", head);
         out.put("label", label);
@@ -189,6 +196,56 @@ public final class ReviewServer implements AutoCloseable {
         out.put("labels", buckets.labels(head));
         out.put("images", images);
         return out;
+    }
+
+    /** One family's moved images: each as the newest revision sees it, with the older revision's view as {@code before}. */
+    private Map<String, Object> movedJson(String family, ReviewOrder order) {
+        MovedImages.Family f = moved.family(family).orElseThrow(() -> new IllegalArgumentException("no head family '" + family + "'"));
+        List<Object> images = new ArrayList<>();
+        for (MovedImages.Moved m : moved.images(family, order)) {
+            Map<String, Object> image = imageJson(m.now());
+            image.put("head", m.now().head());
+            image.put("label", m.now().label());
+            image.put("mark", moved.markOf(m.now().head(), m.now().id()).orElse(null));
+            Map<String, Object> before = new LinkedHashMap<>();
+            before.put("revision", m.before().revision());
+            before.put("label", m.before().label());
+            before.put("probability", number(m.before().probability()));
+            List<Object> labels = new ArrayList<>();
+            m.before().labels().forEach(l -> labels.add(Map.of("label", l.label(), "probability", l.probability())));
+            before.put("labels", labels);
+            image.put("before", before);
+            images.add(image);
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("family", f.family());
+        out.put("older", f.older());
+        out.put("newer", f.newer());
+        out.put("head", f.head());
+        out.put("compared", f.compared());
+        out.put("order", order.name().toLowerCase(Locale.ROOT));
+        out.put("labels", f.labels());
+        out.put("images", images);
+        return out;
+    }
+
+    private Map<String, Object> imageJson(ReviewImage i) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", i.id());
+        m.put("uri", i.uri());
+        m.put("probability", number(i.probability()));
+        m.put("margin", number(i.margin()));
+        List<Object> labels = new ArrayList<>();
+        i.labels().forEach(l -> labels.add(Map.of("label", l.label(), "probability", l.probability())));
+        m.put("labels", labels);
+        m.put("crops", i.crops());
+        m.put("boxes", i.boxes());
+        m.put("width", i.width());
+        m.put("height", i.height());
+        String key = thumbnails.key(i.uri());
+        thumbUris.put(key, i.uri());
+        m.put("thumb", i.uri().startsWith("file:") ? "/thumb/" + key : null);
+        return m;
     }
 
     private void correct(HttpExchange ex) throws IOException {
@@ -208,14 +265,18 @@ public final class ReviewServer implements AutoCloseable {
         String oldLabel = text(body, "label");
         String newLabel = text(body, "newLabel");
         if (id == null || head == null || oldLabel == null) throw new IllegalArgumentException("id, head and label are required");
-        ReviewImage image = buckets.find(head, oldLabel, id).or(() -> buckets.find(head, id))
+        // A bucket's image, or one the newest revision of its head moved ("what moved" lists images of no bucket loaded).
+        Optional<ReviewImage> inBucket = buckets.find(head, oldLabel, id).or(() -> buckets.find(head, id));
+        ReviewImage image = inBucket.or(() -> moved.find(head, id))
                 .orElseThrow(() -> new IllegalArgumentException("no image " + id + " under head " + head));
-        if (newLabel != null && !buckets.labels(head).contains(newLabel)) {
+        List<String> labels = inBucket.isPresent() ? buckets.labels(head) : image.labels().stream().map(ReviewImage.LabelProbability::label).toList();
+        if (newLabel != null && !labels.contains(newLabel)) {
             throw new IllegalArgumentException("head " + head + " has no label '" + newLabel + "'");
         }
         Correction correction = new Correction(id, head, image.revision(), image.label(), newLabel, config.reviewer(), Instant.now());
         publisher.publish(correction);
-        buckets.move(image, newLabel);
+        inBucket.ifPresent(i -> buckets.move(i, newLabel));
+        moved.mark(head, id, newLabel);
         LOG.info("{}: {} {} -> {}", head, id, image.label(), newLabel == null ? "(excluded)" : newLabel);
         Map<String, Object> out = new HashMap<>(bucketsJson());
         out.put("id", id);

@@ -1,5 +1,7 @@
 package dev.sieve.sort;
 
+import dev.sieve.model.HeadRevision;
+
 /**
  * The name of a head across its versions: city96 names a head file {@code <base>-<rev>}
  * ({@code CCAnime-ChromaticAberration-v1.16}, rev {@code v1.16}), so a new version is a new head name. Corrections
@@ -10,8 +12,6 @@ public final class HeadFamily {
 
     /** {@code name} without a trailing {@code -<revision>}; {@code name} itself when the revision is empty or not its suffix. */
     public static String of(String name, String revision) {
-        if (revision == null || revision.isEmpty()) return name;
-        String suffix = "-" + revision;
-        return name.endsWith(suffix) && name.length() > suffix.length() ? name.substring(0, name.length() - suffix.length()) : name;
+        return HeadRevision.family(name, revision);
     }
 }

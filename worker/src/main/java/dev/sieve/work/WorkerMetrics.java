@@ -111,6 +111,12 @@ public final class WorkerMetrics implements Health {
                 .serviceLevelObjectives(LATENCY_BUCKETS).register(registry);
     }
 
+    /** A head revision swapped in from the heads folder ({@code loaded}) or refused ({@code failed}). */
+    public void headReload(String result) {
+        Counter.builder(MeterNames.WORKER_HEAD_RELOADS).description("New head revisions from the heads folder, loaded or refused")
+                .tag("result", result).register(registry).increment();
+    }
+
     /** Called once the model is in memory; until then the worker is not ready. */
     public void modelLoaded(Duration took) {
         modelLoadNanos.set(took.toNanos());

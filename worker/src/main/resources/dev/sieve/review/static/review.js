@@ -1,7 +1,9 @@
 // sieve review: one page, no build step. Keys: j/k or arrows move, digits relabel, x excludes, o toggles the order.
+// Two views share the grid and the keys: a bucket (head / label), and "what moved" (a head family's images whose top
+// label the newest revision changed; each card carries its own head and label, and the older revision's as "before").
 "use strict";
 
-const state = { heads: [], head: null, label: null, labels: [], images: [], sel: 0, order: "confident", marks: 0 };
+const state = { heads: [], view: "bucket", family: null, head: null, label: null, labels: [], images: [], sel: 0, order: "confident", marks: 0 };
 const $ = (id) => document.getElementById(id);
 
 function el(tag, attrs, ...children) {
@@ -42,15 +44,53 @@ function renderBuckets(data) {
     }
     root.append(el("h3", {}, h.head), list);
   }
+  renderMovedList(data);
   $("report").textContent = data.report;
+}
+
+function renderMovedList(data) {
+  const root = $("moved");
+  root.textContent = "";
+  const list = el("ol");
+  for (const f of data.moved) {
+    if (f.older === "") {
+      list.append(el("li", { class: "moved-none", "data-family": f.family },
+        `${f.family}: only revision ${f.newer || "(none)"} seen, nothing to compare`));
+      continue;
+    }
+    const a = el("a", { href: "#", class: "moved", "data-family": f.family },
+      `${f.family} ${f.older} → ${f.newer}: ${f.count} of ${f.compared} moved`);
+    if (state.view === "moved" && state.family === f.family) a.classList.add("current");
+    a.addEventListener("click", (e) => { e.preventDefault(); openMoved(f.family); });
+    list.append(el("li", {}, a));
+  }
+  if (!data.moved.length) list.append(el("li", { class: "moved-none" }, "no classifier head on images.scored"));
+  root.append(list);
+  if (data.movedNote) root.append(el("p", { class: data.movedNote.startsWith("incomplete") ? "moved-note warn" : "moved-note" }, data.movedNote));
+}
+
+async function openMoved(family) {
+  const q = new URLSearchParams({ family, order: state.order });
+  const res = await fetch("/api/moved?" + q);
+  if (!res.ok) { status(await res.text(), true); return; }
+  const data = await res.json();
+  Object.assign(state, { view: "moved", family, newer: data.newer, head: data.head, label: null, labels: data.labels, images: data.images, sel: 0 });
+  location.hash = "moved=" + encodeURIComponent(family);
+  document.querySelectorAll("a.bucket, a.moved").forEach((a) => a.classList.toggle("current", a.dataset.family === family));
+  $("title").textContent = `${family}: what ${data.newer} changed since ${data.older} — ${data.images.length} of ${data.compared} images, `
+    + `${state.order === "boundary" ? "closest to the boundary" : "most confident"} first`;
+  $("labels").textContent = "keys: " + data.labels.map((l, i) => `${i} = ${l}`).join(" · ") + " · x = exclude · j = the new label is right";
+  renderHistogram(data.images);
+  renderGrid();
+  status(data.images.length ? "" : `no image changed its top label between ${data.older} and ${data.newer}`);
 }
 
 async function openBucket(head, label) {
   const q = new URLSearchParams({ head, label, order: state.order });
   const data = await (await fetch("/api/images?" + q)).json();
-  Object.assign(state, { head, label, labels: data.labels, images: data.images, sel: 0 });
+  Object.assign(state, { view: "bucket", family: null, head, label, labels: data.labels, images: data.images, sel: 0 });
   location.hash = encodeURIComponent(head) + "/" + encodeURIComponent(label);
-  document.querySelectorAll("a.bucket").forEach((a) =>
+  document.querySelectorAll("a.bucket, a.moved").forEach((a) =>
     a.classList.toggle("current", a.dataset.head === head && a.dataset.label === label));
   $("title").textContent = `${head} / ${label} — ${data.images.length} images, ${state.order === "boundary" ? "closest to the boundary" : "most confident"} first`;
   $("labels").textContent = "keys: " + data.labels.map((l, i) => `${i} = ${l}`).join(" · ") + " · x = exclude";
@@ -85,15 +125,33 @@ function renderGrid() {
     const detail = el("div", { class: "detail" },
       el("div", {}, el("b", {}, img.id)),
       el("div", {}, `${img.width}×${img.height}, ${img.boxes.length ? "five crops" : "one crop"}`),
-      ...img.labels.map((l, n) => el("div", {}, `${n} ${l.label}: ${fmt(l.probability)}`)),
+      ...(img.before ? sideBySide(img) : img.labels.map((l, n) => el("div", {}, `${n} ${l.label}: ${fmt(l.probability)}`))),
       el("div", {}, img.crops.length > 1 ? "crops: " + img.crops.map((c) => c.toFixed(2)).join(" ") : ""),
       el("div", {}, `margin ${fmt(img.margin)}`));
     const card = el("div", { class: "card", "data-id": img.id, "data-index": String(i) }, frame,
       el("div", { class: "caption" }, el("span", { class: "p" }, fmt(img.probability)), el("span", { class: "id" }, img.id)), detail);
+    if (img.before) {
+      card.insertBefore(el("div", { class: "change" }, `${img.before.label} ${fmt(img.before.probability)} → `,
+        el("b", {}, img.label), ` ${fmt(img.probability)}`), detail);
+    }
+    if (img.mark !== null && img.mark !== undefined) markDone(card, img.mark === "" ? null : img.mark);
     card.addEventListener("click", () => select(i));
     grid.append(card);
   });
   select(0);
+}
+
+/** The older and the newer revision's probabilities, label by label. */
+function sideBySide(img) {
+  const before = new Map(img.before.labels.map((l) => [l.label, l.probability]));
+  return [el("div", {}, `${img.before.revision} → ${state.newer}`),
+    ...img.labels.map((l, n) => el("div", {}, `${n} ${l.label}: ${fmt(before.get(l.label))} → ${fmt(l.probability)}`))];
+}
+
+function markDone(card, newLabel) {
+  card.dataset.marked = newLabel === null ? "excluded" : newLabel;
+  card.classList.add("marked");
+  card.prepend(el("span", { class: newLabel === null ? "badge excluded" : "badge" }, newLabel === null ? "excluded" : "→ " + newLabel));
 }
 
 function cards() { return document.querySelectorAll("#grid .card"); }
@@ -119,24 +177,25 @@ async function mark(newLabel) {
   const img = state.images[state.sel];
   const card = cards()[state.sel];
   if (!img || card.dataset.marked) return;
-  if (newLabel === state.label) { status(`${img.id} is already in ${newLabel}`); return; }
+  // In "what moved" each image has its own head (the newest revision) and label (that revision's top label).
+  const head = img.head || state.head;
+  const label = img.label || state.label;
+  if (newLabel === label) { status(`${img.id} is already in ${newLabel}`); return; }
   const index = state.sel;
   card.dataset.marked = "pending";
   select(index + 1);
   try {
     const res = await fetch("/api/corrections", {
       method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ id: img.id, head: state.head, label: state.label, newLabel }),
+      body: JSON.stringify({ id: img.id, head, label, newLabel }),
     });
     if (!res.ok) throw new Error(await res.text());
     const data = await res.json();
-    card.dataset.marked = newLabel === null ? "excluded" : newLabel;
-    card.classList.add("marked");
-    card.prepend(el("span", { class: newLabel === null ? "badge excluded" : "badge" }, newLabel === null ? "excluded" : "→ " + newLabel));
+    markDone(card, newLabel);
     state.marks++;
     $("marks").textContent = `${state.marks} mark${state.marks === 1 ? "" : "s"}`;
     renderBuckets(data);
-    status(`${img.id}: ${newLabel === null ? "excluded from " + state.head : state.label + " → " + newLabel} (sent to Kafka)`);
+    status(`${img.id}: ${newLabel === null ? "excluded from " + head : label + " → " + newLabel} (sent to Kafka)`);
   } catch (e) {
     delete card.dataset.marked;
     card.prepend(el("span", { class: "badge failed" }, "failed"));
@@ -173,7 +232,8 @@ document.addEventListener("keydown", (e) => {
 function toggleOrder() {
   state.order = state.order === "boundary" ? "confident" : "boundary";
   $("order").textContent = "order: " + state.order;
-  if (state.head) openBucket(state.head, state.label);
+  if (state.view === "moved") openMoved(state.family);
+  else if (state.head) openBucket(state.head, state.label);
 }
 
 $("order").addEventListener("click", toggleOrder);
@@ -181,7 +241,9 @@ $("order").addEventListener("click", toggleOrder);
 loadBuckets().then((data) => {
   state.order = data.order;
   $("order").textContent = "order: " + state.order;
-  const [h, l] = location.hash.slice(1).split("/").map(decodeURIComponent);
-  if (h && l) openBucket(h, l);
+  const hash = location.hash.slice(1);
+  const [h, l] = hash.split("/").map(decodeURIComponent);
+  if (hash.startsWith("moved=")) openMoved(decodeURIComponent(hash.slice("moved=".length)));
+  else if (h && l) openBucket(h, l);
   else status("pick a bucket on the left (or press ])");
 }).catch((e) => status("cannot load the buckets: " + e.message, true));
