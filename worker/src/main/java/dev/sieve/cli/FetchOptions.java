@@ -1,8 +1,10 @@
 package dev.sieve.cli;
 
 import dev.sieve.fetch.FetchConfig;
+import dev.sieve.fetch.OptOut;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Set;
 import picocli.CommandLine.Option;
 
 /** How images are fetched: the policy every URI on images.in goes through. */
@@ -30,6 +32,17 @@ public final class FetchOptions {
                     + "0 = no rate limit, only 16 requests in flight per host. Default: ${DEFAULT-VALUE}.")
     double perHostRate;
 
+    @Option(names = "--ignore-opt-out",
+            description = "Fetch and score images whose answer opts them out of AI use (X-Robots-Tag: noai, ...) "
+                    + "anyway, for data you have the rights to; each such scored record names the header in opt_out. "
+                    + "By default they end on images.failed as FETCH/OPTED_OUT, their body unread.")
+    boolean ignoreOptOut;
+
+    @Option(names = "--opt-out-directives", split = ",", paramLabel = "D[,D...]",
+            description = "X-Robots-Tag directives that opt an image out, for every robot or one naming 'sieve'. "
+                    + "Default: noai,noimageai,noindex,noimageindex (img2dataset's).")
+    Set<String> optOutDirectives;
+
     FetchConfig config() {
         FetchConfig c = FetchConfig.defaults().withAllowPrivateAddresses(allowPrivate)
                 .withMaxRequestsPerHostPerSecond(perHostRate);
@@ -37,6 +50,9 @@ public final class FetchOptions {
         if (maxBytes != null) c = c.withMaxBytes(maxBytes);
         if (requestTimeoutMs != null) c = c.withTimeouts(c.connectTimeout(), Duration.ofMillis(requestTimeoutMs));
         if (attempts != null) c = c.withRetries(attempts, c.retryBackoff());
+        OptOut optOut = c.optOut().withIgnored(ignoreOptOut);
+        if (optOutDirectives != null) optOut = optOut.withDirectives(optOutDirectives);
+        c = c.withOptOut(optOut);
         return c;
     }
 }

@@ -10,6 +10,7 @@ import dev.sieve.avro.LabelScore;
 import dev.sieve.avro.ScoredImage;
 import dev.sieve.avro.Stage;
 import dev.sieve.avro.StageTimings;
+import dev.sieve.fetch.Fetched;
 import dev.sieve.image.PreparedImage;
 import dev.sieve.model.Head;
 import dev.sieve.model.ImageScore;
@@ -104,7 +105,7 @@ public final class ScoreCommand implements Callable<Integer> {
         StageTimings timings = StageTimings.newBuilder().setFetchUs(fetched / 1000)
                 .setDecodeUs(image.decodeNanos() / 1000).setPreprocessUs(image.preprocessNanos() / 1000)
                 .setInferUs(score.inferNanos() / 1000).setTotalUs((System.nanoTime() - t0) / 1000).build();
-        return Outcomes.scored(ref, image, score, loaded.clipModel(), "sieve-score", timings);
+        return Outcomes.scored(ref, image, score, loaded.clipModel(), "sieve-score", timings, Fetched.sha256(bytes), null);
     }
 
     /** The ScoredImage's fields, with each head keyed by its name: label → probability, or the score itself. */

@@ -21,15 +21,19 @@ import java.time.Duration;
  *                               worker's own network
  * @param maxRequestsPerHostPerSecond politeness: requests started per second to one host, redirects and retries
  *                               included; 0 = no rate limit (only {@code maxInFlightPerHost} bounds a host)
+ * @param optOut                 which {@code X-Robots-Tag} answers refuse an image ({@code FETCH/OPTED_OUT}), or
+ *                               are only noted when the user has the rights anyway
  */
 public record FetchConfig(int maxInFlight, int maxInFlightPerHost, Duration connectTimeout, Duration requestTimeout,
                           long maxBytes, int maxRedirects, int maxAttempts, Duration retryBackoff,
-                          Path fileRoot, boolean allowPrivateAddresses, double maxRequestsPerHostPerSecond) {
+                          Path fileRoot, boolean allowPrivateAddresses, double maxRequestsPerHostPerSecond,
+                          OptOut optOut) {
 
     /** A byte[] cannot hold more (the JDK keeps a few header words back). */
     public static final long MAX_BYTES_LIMIT = Integer.MAX_VALUE - 8;
 
     public FetchConfig {
+        if (optOut == null) throw new IllegalArgumentException("Invalid option for optOut: null");
         requireAtLeast("maxInFlight", maxInFlight, 1);
         requireAtLeast("maxInFlightPerHost", maxInFlightPerHost, 1);
         if (maxInFlightPerHost > maxInFlight) {
@@ -57,50 +61,55 @@ public record FetchConfig(int maxInFlight, int maxInFlightPerHost, Duration conn
         }
     }
 
-    /** 256 in flight (16 per host), 5 s to connect, 30 s per attempt, 50 MiB, 5 redirects, 3 attempts from 200 ms. */
+    /** 256 in flight (16 per host), 5 s to connect, 30 s per attempt, 50 MiB, 5 redirects, 3 attempts from 200 ms, opt-outs honoured. */
     public static FetchConfig defaults() {
         return new FetchConfig(256, 16, Duration.ofSeconds(5), Duration.ofSeconds(30), 50L * 1024 * 1024,
-                5, 3, Duration.ofMillis(200), null, false, 0);
+                5, 3, Duration.ofMillis(200), null, false, 0, OptOut.defaults());
     }
 
     public FetchConfig withMaxInFlight(int maxInFlight, int maxInFlightPerHost) {
         return new FetchConfig(maxInFlight, maxInFlightPerHost, connectTimeout, requestTimeout, maxBytes,
-                maxRedirects, maxAttempts, retryBackoff, fileRoot, allowPrivateAddresses, maxRequestsPerHostPerSecond);
+                maxRedirects, maxAttempts, retryBackoff, fileRoot, allowPrivateAddresses, maxRequestsPerHostPerSecond, optOut);
     }
 
     public FetchConfig withTimeouts(Duration connectTimeout, Duration requestTimeout) {
         return new FetchConfig(maxInFlight, maxInFlightPerHost, connectTimeout, requestTimeout, maxBytes,
-                maxRedirects, maxAttempts, retryBackoff, fileRoot, allowPrivateAddresses, maxRequestsPerHostPerSecond);
+                maxRedirects, maxAttempts, retryBackoff, fileRoot, allowPrivateAddresses, maxRequestsPerHostPerSecond, optOut);
     }
 
     public FetchConfig withMaxBytes(long maxBytes) {
         return new FetchConfig(maxInFlight, maxInFlightPerHost, connectTimeout, requestTimeout, maxBytes,
-                maxRedirects, maxAttempts, retryBackoff, fileRoot, allowPrivateAddresses, maxRequestsPerHostPerSecond);
+                maxRedirects, maxAttempts, retryBackoff, fileRoot, allowPrivateAddresses, maxRequestsPerHostPerSecond, optOut);
     }
 
     public FetchConfig withMaxRedirects(int maxRedirects) {
         return new FetchConfig(maxInFlight, maxInFlightPerHost, connectTimeout, requestTimeout, maxBytes,
-                maxRedirects, maxAttempts, retryBackoff, fileRoot, allowPrivateAddresses, maxRequestsPerHostPerSecond);
+                maxRedirects, maxAttempts, retryBackoff, fileRoot, allowPrivateAddresses, maxRequestsPerHostPerSecond, optOut);
     }
 
     public FetchConfig withRetries(int maxAttempts, Duration retryBackoff) {
         return new FetchConfig(maxInFlight, maxInFlightPerHost, connectTimeout, requestTimeout, maxBytes,
-                maxRedirects, maxAttempts, retryBackoff, fileRoot, allowPrivateAddresses, maxRequestsPerHostPerSecond);
+                maxRedirects, maxAttempts, retryBackoff, fileRoot, allowPrivateAddresses, maxRequestsPerHostPerSecond, optOut);
     }
 
     public FetchConfig withFileRoot(Path fileRoot) {
         return new FetchConfig(maxInFlight, maxInFlightPerHost, connectTimeout, requestTimeout, maxBytes,
-                maxRedirects, maxAttempts, retryBackoff, fileRoot, allowPrivateAddresses, maxRequestsPerHostPerSecond);
+                maxRedirects, maxAttempts, retryBackoff, fileRoot, allowPrivateAddresses, maxRequestsPerHostPerSecond, optOut);
     }
 
     public FetchConfig withAllowPrivateAddresses(boolean allowPrivateAddresses) {
         return new FetchConfig(maxInFlight, maxInFlightPerHost, connectTimeout, requestTimeout, maxBytes,
-                maxRedirects, maxAttempts, retryBackoff, fileRoot, allowPrivateAddresses, maxRequestsPerHostPerSecond);
+                maxRedirects, maxAttempts, retryBackoff, fileRoot, allowPrivateAddresses, maxRequestsPerHostPerSecond, optOut);
     }
 
     public FetchConfig withMaxRequestsPerHostPerSecond(double maxRequestsPerHostPerSecond) {
         return new FetchConfig(maxInFlight, maxInFlightPerHost, connectTimeout, requestTimeout, maxBytes,
-                maxRedirects, maxAttempts, retryBackoff, fileRoot, allowPrivateAddresses, maxRequestsPerHostPerSecond);
+                maxRedirects, maxAttempts, retryBackoff, fileRoot, allowPrivateAddresses, maxRequestsPerHostPerSecond, optOut);
+    }
+
+    public FetchConfig withOptOut(OptOut optOut) {
+        return new FetchConfig(maxInFlight, maxInFlightPerHost, connectTimeout, requestTimeout, maxBytes,
+                maxRedirects, maxAttempts, retryBackoff, fileRoot, allowPrivateAddresses, maxRequestsPerHostPerSecond, optOut);
     }
 
     private static void requireAtLeast(String name, int value, int min) {

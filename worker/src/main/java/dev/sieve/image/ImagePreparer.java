@@ -69,8 +69,9 @@ public final class ImagePreparer {
                 whole = new float[per];
                 processor.process(image, whole, 0);
             }
+            long hash = PerceptualHash.of(image);
             return new PreparedImage(image.width(), image.height(), tiled, crops.size(), out, whole,
-                    t1 - t0, System.nanoTime() - t1);
+                    t1 - t0, System.nanoTime() - t1, hash);
         } catch (RuntimeException e) {
             throw new StageException(Stage.PREPROCESS, FailureCode.INTERNAL,
                     "preprocessing a " + image.width() + "x" + image.height() + " " + image.mode() + " image failed: " + e, e);

@@ -12,10 +12,17 @@ package dev.sieve.image;
  * @param whole           3 x S x S floats of the untiled image, for score heads (which never tile);
  *                        null when not asked for or when the image is not tiled (then tiles holds it)
  * @param decodeNanos     time spent decoding the bytes
- * @param preprocessNanos time spent tiling, resizing and normalising
+ * @param preprocessNanos time spent tiling, resizing and normalising (and hashing)
+ * @param perceptualHash  {@link PerceptualHash} of the decoded pixels
  */
 public record PreparedImage(int width, int height, boolean tiled, int tileCount, float[] tiles, float[] whole,
-                            long decodeNanos, long preprocessNanos) {
+                            long decodeNanos, long preprocessNanos, long perceptualHash) {
+
+    /** Crops made elsewhere (tests, benchmarks): no pixels were hashed, the hash is 0. */
+    public PreparedImage(int width, int height, boolean tiled, int tileCount, float[] tiles, float[] whole,
+                         long decodeNanos, long preprocessNanos) {
+        this(width, height, tiled, tileCount, tiles, whole, decodeNanos, preprocessNanos, 0);
+    }
 
     /** The crop a score head sees: the whole image. */
     public float[] wholeImage() {

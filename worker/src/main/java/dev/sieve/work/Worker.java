@@ -91,6 +91,8 @@ public final class Worker implements AutoCloseable {
         volatile Stage stage = Stage.FETCH;
         volatile long fetchNanos;
         volatile long bytes;
+        volatile String sha256;
+        volatile String optOut;
         final long startNanos = System.nanoTime();
     }
 
@@ -252,6 +254,8 @@ public final class Worker implements AutoCloseable {
                     .thenApplyAsync(fetched -> {
                         job.fetchNanos = fetched.nanos();
                         job.bytes = fetched.bytes().length;
+                        job.sha256 = fetched.sha256();
+                        job.optOut = fetched.optOut();
                         metrics.fetched(job.bytes);
                         job.stage = Stage.DECODE;
                         try {
@@ -281,7 +285,7 @@ public final class Worker implements AutoCloseable {
                 .setTotalUs((System.nanoTime() - job.startNanos) / 1000)
                 .build();
         metrics.scored(timings);
-        ScoredImage value = Outcomes.scored(ref, image, score, clip, config.workerId(), timings);
+        ScoredImage value = Outcomes.scored(ref, image, score, clip, config.workerId(), timings, job.sha256, job.optOut);
         return fitting(new Output(new ProducerRecord<>(config.scoredTopic(), ref.getId(), SCORED.encode(value)), true, ref));
     }
 
