@@ -41,6 +41,8 @@ import picocli.CommandLine.Spec;
             "  sieve produce --images-only --attr set=v2 ~/datasets  # images only, attribute set=v2 on each",
             "  sieve produce https://example.com/a.jpg https://example.com/b.png",
             "  sieve produce --from-file urls.txt --source crawler-7  # one URI (or id<TAB>URI) a line",
+            "  sieve produce --from-file laion.csv --url-column URL   # a table; other columns become attributes",
+            "  sieve produce --from-tar /shards                        # img2dataset WebDataset shards (tar: refs)",
             "  grep -h '\\.png$' lists/*.txt | sieve produce --from-file -"},
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:every input was sent and acknowledged", "1:some inputs were rejected or not acknowledged",
@@ -60,6 +62,28 @@ public final class ProduceCommand implements Callable<Integer> {
             description = "Read references from FILE ('-': standard input), one a line: a URI, a path, or id<TAB>URI. "
                     + "Blank lines and lines starting with # are skipped.")
     String fromFile;
+
+    @Option(names = "--format", defaultValue = "auto", paramLabel = "FORMAT",
+            description = "How --from-file is read: lines (a URI, a path or id<TAB>URI a line), csv (a header row, "
+                    + "RFC 4180 quoting) or jsonl (one JSON object a line); auto: csv for .csv, jsonl for .jsonl, "
+                    + ".ndjson and .json, lines otherwise. Default: ${DEFAULT-VALUE}.")
+    String format;
+
+    @Option(names = "--url-column", defaultValue = "url", paramLabel = "NAME",
+            description = "In csv and jsonl, the column (field) holding the image's URI or path; every other "
+                    + "non-empty column becomes an attribute (values over 16 KiB cut; over 256 attributes or 64 KiB "
+                    + "together rejects the row). Default: ${DEFAULT-VALUE}.")
+    String urlColumn;
+
+    @Option(names = "--id-column", paramLabel = "NAME",
+            description = "In csv and jsonl, the column holding the id. Default: none (ids derived from the URIs).")
+    String idColumn;
+
+    @Option(names = "--from-tar", paramLabel = "SHARD|DIR",
+            description = "WebDataset shards as img2dataset writes them (a .tar file, or a folder of them): one tar: "
+                    + "reference per image member (tar:file:///.../00000.tar#000000001.jpg; the worker reads it under "
+                    + "its --file-root); the sample's .txt becomes the attribute caption, its .json's fields attributes.")
+    Path fromTar;
 
     @Option(names = "--source", description = "The source field of every reference. Default: the folder's name, "
             + "or 'cli'.")
@@ -86,9 +110,11 @@ public final class ProduceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (inputs.isEmpty() && fromFile == null) {
-            throw new ParameterException(spec.commandLine(), "nothing to produce: give folders, files or URIs, or --from-file");
+        if (inputs.isEmpty() && fromFile == null && fromTar == null) {
+            throw new ParameterException(spec.commandLine(),
+                    "nothing to produce: give folders, files or URIs, --from-file or --from-tar");
         }
+        String listFormat = listFormat();
         ProduceConfig config;
         try {
             config = ProduceConfig.defaults().withBootstrapServers(kafka.bootstrapServers).withTopic(topic)
@@ -106,19 +132,20 @@ public final class ProduceCommand implements Callable<Integer> {
         };
         List<RefSource> sources = new ArrayList<>();
         if (!inputs.isEmpty()) sources.add(RefSource.arguments(inputs, imagesOnly));
+        if (fromTar != null) sources.add(RefSource.tarShards(fromTar));
         Reader list = null;
         try {
             if (fromFile != null) {
                 if (fromFile.equals("-")) {
                     list = new InputStreamReader(System.in, StandardCharsets.UTF_8);
-                    sources.add(RefSource.uriList(list, "stdin"));
+                    sources.add(listSource(listFormat, list, "stdin"));
                 } else {
                     Path file = Path.of(fromFile);
                     if (!Files.isRegularFile(file)) {
                         throw new ParameterException(spec.commandLine(), "--from-file " + fromFile + ": no such file");
                     }
                     list = Files.newBufferedReader(file, StandardCharsets.UTF_8);
-                    sources.add(RefSource.uriList(list, fromFile));
+                    sources.add(listSource(listFormat, list, fromFile));
                 }
             }
             ProduceResult result;
@@ -137,5 +164,22 @@ public final class ProduceCommand implements Callable<Integer> {
         } finally {
             if (list != null && !fromFile.equals("-")) list.close();
         }
+    }
+
+    /** lines, csv or jsonl: --format, or for auto the file's extension. */
+    private String listFormat() {
+        String name = fromFile == null ? "" : fromFile.toLowerCase(java.util.Locale.ROOT);
+        return switch (format) {
+            case "lines", "csv", "jsonl" -> format;
+            case "auto" -> name.endsWith(".csv") ? "csv"
+                    : name.endsWith(".jsonl") || name.endsWith(".ndjson") || name.endsWith(".json") ? "jsonl" : "lines";
+            default -> throw new ParameterException(spec.commandLine(),
+                    "Invalid option for --format: '" + format + "' (expected auto, lines, csv or jsonl)");
+        };
+    }
+
+    private RefSource listSource(String listFormat, Reader reader, String name) {
+        return listFormat.equals("lines") ? RefSource.uriList(reader, name)
+                : RefSource.table(reader, name, listFormat.equals("jsonl"), urlColumn, idColumn);
     }
 }
