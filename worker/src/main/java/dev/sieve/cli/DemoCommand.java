@@ -18,6 +18,7 @@ import dev.sieve.produce.RefSource;
 import dev.sieve.sort.SortApp;
 import dev.sieve.sort.SortConfig;
 import dev.sieve.sort.TagRules;
+import dev.sieve.work.ImagePipeline;
 import dev.sieve.work.Worker;
 import dev.sieve.work.WorkerConfig;
 import java.io.PrintStream;
@@ -83,7 +84,9 @@ public final class DemoCommand implements Callable<Integer> {
                 long workStart = System.nanoTime();
                 double workSeconds;
                 try (ImageFetcher fetcher = new ImageFetcher(fetch);
-                     Worker worker = new Worker(wc, fetcher, loaded.preparer(), loaded.scorer(), loaded.clipModel())) {
+                     ImagePipeline pipeline = new ImagePipeline(wc, fetcher, loaded.preparer(), loaded.scorer(),
+                             loaded.clipModel());
+                     Worker worker = new Worker(wc, pipeline)) {
                     Thread thread = new Thread(worker::run, "demo-worker");
                     thread.start();
                     waitFor(() -> worker.stats().scored() + worker.stats().failed() >= sent || !thread.isAlive(),

@@ -82,6 +82,26 @@ public final class ModelOptions {
         }
     }
 
+    /**
+     * Everything besides the CLIP file that decides a result, for {@code --dedup}'s key: the heads' bytes, how crops
+     * are combined, tiling and decoding.
+     */
+    String resultSettings() {
+        StringBuilder settings = new StringBuilder();
+        List<Path> headFiles = new ArrayList<>(heads);
+        if (headFiles.isEmpty()) headFiles.addAll(headsIn(headsDir != null ? headsDir : envPath("SIEVE_HEADS_DIR", Home.fixtureHeads())));
+        for (Path h : headFiles.stream().sorted().toList()) {
+            try {
+                settings.append(h.getFileName()).append('=').append(dev.sieve.fetch.Fetched.sha256(java.nio.file.Files.readAllBytes(h))).append(' ');
+            } catch (IOException e) {
+                settings.append(h).append(' ');
+            }
+        }
+        return settings.append("combine=").append(combine).append(' ').append(combineHead).append(" tiling=").append(!noTiling)
+                .append(" maxPixels=").append(maxPixels).append(" exif=").append(exifOrientation).append(" jpeg=")
+                .append(jpegDecoder).append(" dct=").append(dctScaling).toString();
+    }
+
     public Loaded load(PrintStream log) {
         Path clipPath = clip != null ? clip : envPath("SIEVE_CLIP", Home.fixtureClip());
         List<Path> headFiles = new ArrayList<>(heads);

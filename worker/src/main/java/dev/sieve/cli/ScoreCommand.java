@@ -3,28 +3,26 @@ package dev.sieve.cli;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import dev.sieve.StageException;
-import dev.sieve.avro.FailureCode;
 import dev.sieve.avro.HeadScore;
 import dev.sieve.avro.ImageRef;
 import dev.sieve.avro.LabelScore;
 import dev.sieve.avro.ScoredImage;
-import dev.sieve.avro.Stage;
-import dev.sieve.avro.StageTimings;
-import dev.sieve.fetch.Fetched;
-import dev.sieve.image.PreparedImage;
+import dev.sieve.fetch.FetchConfig;
+import dev.sieve.fetch.ImageFetcher;
 import dev.sieve.model.Head;
-import dev.sieve.model.ImageScore;
-import dev.sieve.work.Outcomes;
-import java.io.IOException;
+import dev.sieve.work.ImagePipeline;
+import dev.sieve.work.Outcome;
+import dev.sieve.work.WorkerConfig;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
@@ -32,7 +30,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** Offline scoring of local files, without Kafka, through the worker's own decode, tile and inference code. */
+/** Offline scoring of local files, without Kafka, through the worker's own {@link ImagePipeline}. */
 @Command(name = "score", mixinStandardHelpOptions = true,
         description = {"Score local image files without Kafka, exactly as a worker would.",
                 "Exit status: 0 when every file was scored, 3 when some failed (each failure is reported and the rest go on)."},
@@ -56,56 +54,48 @@ public final class ScoreCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         int failures = 0;
-        try (ModelOptions.Loaded loaded = models.load(System.err)) {
+        // The worker's own path with no Kafka: the outcomes' records are never written, so the servers named here are
+        // never contacted. Any file is readable (the root is /); one over a quarter of the heap is TOO_LARGE before it
+        // is read, where reading it would end in an OutOfMemoryError.
+        WorkerConfig config = WorkerConfig.defaults("sieve-score.invalid:9092").withWorkerId("sieve-score");
+        FetchConfig local = FetchConfig.defaults().withFileRoot(Path.of("/"))
+                .withMaxBytes(Math.min(FetchConfig.MAX_BYTES_LIMIT, Runtime.getRuntime().maxMemory() / 4));
+        try (ModelOptions.Loaded loaded = models.load(System.err);
+             ImageFetcher reader = new ImageFetcher(local);
+             ImagePipeline pipeline = new ImagePipeline(config, reader, loaded.preparer(), loaded.scorer(),
+                     loaded.clipModel())) {
+            // Several files in flight keep the prepare threads and the model busy; lines still come in file order.
+            Deque<Map.Entry<Path, CompletableFuture<Outcome>>> window = new ArrayDeque<>();
             for (Path file : files) {
-                try {
-                    ScoredImage scored = score(loaded, file);
-                    out.println(json ? GSON.toJson(jsonOf(file, scored)) : text(file, scored));
-                } catch (StageException e) {
-                    failures++;
-                    out.println(json ? GSON.toJson(failureJson(file, e))
-                            : file + "  FAILED " + e.stage() + "/" + e.code() + ": " + e.getMessage());
-                }
-                out.flush();
+                window.add(Map.entry(file, pipeline.process(ref(file))));
+                if (window.size() >= config.maxInFlight()) failures += print(out, window.poll());
             }
+            while (!window.isEmpty()) failures += print(out, window.poll());
         }
         return failures == 0 ? 0 : 3;
     }
 
-    static ScoredImage score(ModelOptions.Loaded loaded, Path file) throws StageException {
-        long t0 = System.nanoTime();
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (OutOfMemoryError e) { // past 2 GiB, or past the heap: not an image sieve could decode anyway
-            throw new StageException(Stage.FETCH, FailureCode.TOO_LARGE, "cannot hold " + file + " in memory: " + e);
-        } catch (NoSuchFileException e) {
-            throw new StageException(Stage.FETCH, FailureCode.NOT_FOUND, "no such file: " + file);
-        } catch (IOException e) {
-            throw new StageException(Stage.FETCH, FailureCode.NETWORK, "cannot read " + file + ": " + e.getMessage(), e);
-        }
-        long fetched = System.nanoTime() - t0;
-        PreparedImage image;
-        ImageScore score;
-        // One file must never end the run: whatever escapes (a bug, or a heap too small for this image) becomes its
-        // INTERNAL failure line, and the next file is scored.
-        try {
-            image = loaded.preparer().prepare(bytes, loaded.scorer().needsWholeImage());
-        } catch (RuntimeException | OutOfMemoryError e) {
-            throw Outcomes.internal(Stage.PREPROCESS, e);
-        }
-        try {
-            score = loaded.scorer().score(List.of(image)).get(0);
-        } catch (RuntimeException | OutOfMemoryError e) {
-            throw Outcomes.internal(Stage.INFER, e);
-        }
-        ImageRef ref = ImageRef.newBuilder().setId(file.getFileName().toString())
+    /** The reference a worker would get for the file. */
+    static ImageRef ref(Path file) {
+        return ImageRef.newBuilder().setId(String.valueOf(file.getFileName()))
                 .setUri(file.toAbsolutePath().normalize().toUri().toString()).setSource("sieve score")
                 .setAttributes(Map.of()).setProducedAt(Instant.now()).build();
-        StageTimings timings = StageTimings.newBuilder().setFetchUs(fetched / 1000)
-                .setDecodeUs(image.decodeNanos() / 1000).setPreprocessUs(image.preprocessNanos() / 1000)
-                .setInferUs(score.inferNanos() / 1000).setTotalUs((System.nanoTime() - t0) / 1000).build();
-        return Outcomes.scored(ref, image, score, loaded.clipModel(), "sieve-score", timings, Fetched.sha256(bytes), null);
+    }
+
+    /** Prints the file's line once its outcome is in; 1 when it failed. */
+    private int print(PrintWriter out, Map.Entry<Path, CompletableFuture<Outcome>> next) {
+        Path file = next.getKey();
+        Outcome outcome = next.getValue().join();
+        if (outcome instanceof Outcome.Failed f) {
+            StageException e = f.why();
+            out.println(json ? GSON.toJson(failureJson(file, e))
+                    : file + "  FAILED " + e.stage() + "/" + e.code() + ": " + e.getMessage());
+        } else {
+            ScoredImage scored = ((Outcome.Scored) outcome).scored();
+            out.println(json ? GSON.toJson(jsonOf(file, scored)) : text(file, scored));
+        }
+        out.flush();
+        return outcome instanceof Outcome.Failed ? 1 : 0;
     }
 
     /** The ScoredImage's fields, with each head keyed by its name: label → probability, or the score itself. */

@@ -11,12 +11,15 @@ import dev.sieve.model.SimulatedAccelerator;
 import java.io.PrintStream;
 import dev.sieve.metrics.MetricsServer;
 import dev.sieve.kafka.Topics;
+import dev.sieve.work.ImagePipeline;
+import dev.sieve.work.ScoredContent;
 import dev.sieve.work.ShareWorker;
 import dev.sieve.work.Worker;
 import dev.sieve.work.WorkerConfig;
 import dev.sieve.work.WorkerMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -120,6 +123,21 @@ public final class WorkCommand implements Callable<Integer> {
                     "(382 GFLOPs per crop at 50% of 989 TFLOP/s); an H200 measured 31.7 (scripts/bench gpu, TorchScript fp16)."})
     Double simulatedMsPerBatch;
 
+    @Option(names = "--dedup",
+            description = {"Same bytes, one inference: an image whose bytes (sha256) were scored before with the same CLIP,",
+                    "heads and settings gets that result again, marked duplicate_of the first, without decoding or",
+                    "inference. Results are shared through the compacted topic --dedup-topic (written in the same",
+                    "transaction; read to its end at start). Default: off."})
+    boolean dedup;
+
+    @Option(names = "--dedup-topic", defaultValue = "images.content", paramLabel = "TOPIC",
+            description = "Compacted topic of results by content (created when missing). Default: ${DEFAULT-VALUE}.")
+    String dedupTopic;
+
+    @Option(names = "--dedup-store-mb", defaultValue = "256", paramLabel = "MB",
+            description = "Results held in memory for --dedup (least recently used dropped past it). Default: ${DEFAULT-VALUE}.")
+    long dedupStoreMb;
+
     @Override
     public Integer call() throws Exception {
         WorkerConfig d = WorkerConfig.defaults(kafka.bootstrapServers);
@@ -140,14 +158,19 @@ public final class WorkCommand implements Callable<Integer> {
         try (ModelStage model = simulatedMsPerBatch != null ? ModelStage.simulated(simulatedMsPerBatch, System.err)
                      : ModelStage.real(models.load(System.err));
              ImageFetcher fetcher = new ImageFetcher(fetch.config());
-             Worker worker = new Worker(config, fetcher, model.preparer(), model.scorer(), model.clipModel(), metrics)) {
+             ScoredContent content = dedup ? new ScoredContent(kafka.bootstrapServers, dedupTopic,
+                     model.clipModel().getDigest() + " " + models.resultSettings(), dedupStoreMb << 20)
+                     .start(Duration.ofMinutes(5)) : null;
+             ImagePipeline pipeline = new ImagePipeline(config, fetcher, model.preparer(), model.scorer(),
+                     model.clipModel(), metrics, List.of(), content)) {
             metrics.modelLoaded(Duration.ofNanos(System.nanoTime() - loadStart));
             // Inference and preprocessing share the cores: say how they were split, so an oversubscribed pod shows.
             System.err.printf("threads: %d cores; preprocessing pool %d; libtorch intra-op %s, inter-op %s%n",
                     Runtime.getRuntime().availableProcessors(), config.prepareThreads(),
                     System.getProperty("ai.djl.pytorch.num_threads", "libtorch default (all cores)"),
                     System.getProperty("ai.djl.pytorch.num_interop_threads", "libtorch default"));
-            ShareWorker share = mode == Mode.share ? new ShareWorker(config, worker, deliveryLimit) : null;
+            ShareWorker share = mode == Mode.share ? new ShareWorker(config, pipeline, deliveryLimit) : null;
+            Worker worker = share == null ? new Worker(config, pipeline) : null;
             Runnable stop = share != null ? share::stop : worker::stop;
             // SIGTERM (a pod stop) and Ctrl-C: stop polling, finish or give up in-flight work (bounded), commit,
             // and exit 0 through the normal return below. The hook covers other JVM exits.
@@ -164,7 +187,7 @@ public final class WorkCommand implements Callable<Integer> {
             try {
                 if (share != null) share.run(); else worker.run();
             } finally {
-                System.err.println("worker stopped: " + worker.stats());
+                System.err.println("worker stopped: " + (share != null ? share.stats() : worker.stats()));
                 done.countDown();
             }
         } finally {

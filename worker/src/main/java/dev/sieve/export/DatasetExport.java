@@ -13,9 +13,6 @@ import dev.sieve.sort.Match;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.io.Writer;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,39 +96,29 @@ public final class DatasetExport {
         }
         Map<String, String> reports = new TreeMap<>();
         List<ExportProblem> problems = new ArrayList<>();
-        FilePlacer placer = new FilePlacer(FileRoot.of(config.fileRoot()), config.files());
+        BucketWriter writer = new BucketWriter(config.out(), new FilePlacer(FileRoot.of(config.fileRoot()), config.files()),
+                Optional.empty(), BucketWriter.localFilesWith(IMAGE_EXTENSIONS), problems);
         long placed = 0;
         try {
             for (Map.Entry<String, Map<Integer, Map<String, ScoredImage>>> head : classes.entrySet()) {
-                Path headDir = config.out().resolve(PathSegments.of(head.getKey()));
+                Path headDir = Path.of(PathSegments.of(head.getKey()));
                 List<String> labels = labelsByHead.get(head.getKey());
                 Map<String, Long> folderCounts = new LinkedHashMap<>();
                 for (Map.Entry<Integer, Map<String, ScoredImage>> cls : head.getValue().entrySet()) {
                     String folder = cls.getKey() + "_" + PathSegments.of(labels.get(cls.getKey()));
-                    Path dir = headDir.resolve(folder);
-                    Files.createDirectories(dir);
-                    long n = 0;
-                    try (Writer manifest = Files.newBufferedWriter(dir.resolve("manifest.tsv"), StandardCharsets.UTF_8)) {
-                        manifest.write(TsvFields.row("id", "uri"));
-                        for (ScoredImage image : cls.getValue().values()) {
-                            manifest.write(TsvFields.row(image.getRef().getId(), image.getRef().getUri()));
-                            String id = image.getRef().getId();
-                            Optional<String> ext = trainerExtension(image.getRef().getUri());
-                            Optional<ExportProblem> problem = ext.isEmpty() ? Optional.empty() : placer.place(
-                                    headDir.getFileName().resolve(folder).toString(), id, image.getRef().getUri(),
-                                    dir.resolve(PathSegments.fileName(id, ext.get())));
-                            problem.ifPresent(problems::add);
-                            if (ext.isPresent() && problem.isEmpty()) n++;
-                            else skipped++;
-                        }
-                    }
+                    List<BucketWriter.Row> rows = cls.getValue().values().stream()
+                            .map(image -> new BucketWriter.Row(image.getRef().getId(), image.getRef().getUri(), List.of()))
+                            .toList();
+                    Map<BucketWriter.Placement, Long> placements = writer.write(headDir.resolve(folder), List.of("id", "uri"), rows);
+                    long n = placements.getOrDefault(BucketWriter.Placement.PLACED, 0L);
+                    skipped += rows.size() - n;
                     folderCounts.put(folder, n);
                     placed += n;
                 }
                 String report = report(folderCounts);
-                Files.writeString(headDir.resolve("report.txt"), report, StandardCharsets.UTF_8);
+                Files.writeString(config.out().resolve(headDir).resolve("report.txt"), report, StandardCharsets.UTF_8);
                 reports.put(head.getKey(), report);
-                progress.printf("%s (%s):%n%s", head.getKey(), headDir, report);
+                progress.printf("%s (%s):%n%s", head.getKey(), config.out().resolve(headDir), report);
             }
             Files.createDirectories(config.out());
             ExportProblem.writeAll(config.out(), problems);
@@ -156,17 +143,6 @@ public final class DatasetExport {
         s.append("Class ratios:\n");
         byClass.forEach((cls, n) -> s.append(DistributionReport.line(String.format(Locale.ROOT, "%02d", cls), n, total)).append('\n'));
         return s.toString();
-    }
-
-    /** The extension (lower-case) of a file: image the trainer reads; empty for any other URI: it is not placed. */
-    private static Optional<String> trainerExtension(String uri) {
-        try {
-            URI parsed = new URI(uri);
-            String ext = PathSegments.extension(parsed.getPath()).toLowerCase(Locale.ROOT);
-            return "file".equalsIgnoreCase(parsed.getScheme()) && IMAGE_EXTENSIONS.contains(ext) ? Optional.of(ext) : Optional.empty();
-        } catch (URISyntaxException e) {
-            return Optional.empty();
-        }
     }
 
     private static <T extends org.apache.avro.specific.SpecificRecord> Optional<T> decode(AvroSerde<T> serde, byte[] value) {

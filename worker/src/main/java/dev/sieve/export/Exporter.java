@@ -2,7 +2,6 @@ package dev.sieve.export;
 
 import dev.sieve.avro.FailureCode;
 import dev.sieve.avro.HeadScore;
-import dev.sieve.avro.LabelScore;
 import dev.sieve.avro.ScoredImage;
 import dev.sieve.avro.Stage;
 import dev.sieve.fetch.FileRoot;
@@ -15,8 +14,6 @@ import dev.sieve.sort.Match;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.io.Writer;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,9 +56,8 @@ public final class Exporter {
     private static final AvroSerde<ScoredImage> SERDE = AvroSerde.of(ScoredImage.class);
 
     private final ExportConfig config;
-    private final Optional<RemoteImageFetch> remote;
     private final PrintStream progress;
-    private final FilePlacer placer;
+    private final BucketWriter writer;
     private final List<ExportProblem> problems = new ArrayList<>();
     private final Map<Bucket, Map<String, BucketEntry>> buckets = new TreeMap<>();
     private final Set<String> foreignTopics = new HashSet<>();
@@ -78,9 +74,9 @@ public final class Exporter {
 
     private Exporter(ExportConfig config, Optional<RemoteImageFetch> remote, PrintStream progress) {
         this.config = config;
-        this.remote = remote;
         this.progress = progress;
-        this.placer = new FilePlacer(FileRoot.of(config.fileRoot()), config.files());
+        this.writer = new BucketWriter(config.out(), new FilePlacer(FileRoot.of(config.fileRoot()), config.files()), remote,
+                BucketWriter::anyExtension, problems);
     }
 
     /** Exports without fetching http(s) images (they are listed in manifests) and prints progress to stdout. */
@@ -182,56 +178,20 @@ public final class Exporter {
     }
 
     private void writeBucket(Bucket bucket, Map<String, BucketEntry> entries) throws IOException {
-        Path dir = config.out().resolve(folder(bucket));
-        Files.createDirectories(dir);
-        try (Writer manifest = Files.newBufferedWriter(dir.resolve("manifest.tsv"), StandardCharsets.UTF_8)) {
-            manifest.write(TsvFields.row("id", "uri", "probability"));
-            // Sorted by id: partitions interleave differently on every read, and a manifest should not change with them.
-            for (BucketEntry entry : new TreeMap<>(entries).values()) {
-                manifest.write(TsvFields.row(entry.id(), entry.uri(),
-                        Double.isNaN(entry.probability()) ? "" : Double.toString(entry.probability())));
-                place(bucket, dir, entry);
+        // Sorted by id: partitions interleave differently on every read, and a manifest should not change with them.
+        List<BucketWriter.Row> rows = new TreeMap<>(entries).values().stream()
+                .map(e -> new BucketWriter.Row(e.id(), e.uri(),
+                        List.of(Double.isNaN(e.probability()) ? "" : Double.toString(e.probability()))))
+                .toList();
+        writer.write(folder(bucket), List.of("id", "uri", "probability"), rows).forEach((placement, n) -> {
+            switch (placement) {
+                case PLACED -> linked += n;
+                case FETCHED -> fetched += n;
+                case LISTED_ONLY -> listedOnly += n;
+                case MISSING -> missing += n;
+                case REFUSED -> refused += n;
+                case FAILED -> failed += n;
             }
-        }
-    }
-
-    private void place(Bucket bucket, Path dir, BucketEntry entry) {
-        URI uri;
-        try {
-            uri = URI.create(entry.uri());
-        } catch (IllegalArgumentException e) {
-            missing++;
-            return;
-        }
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
-        Path target = dir.resolve(PathSegments.fileName(entry.id(), PathSegments.extension(uri.getPath())));
-        switch (scheme) {
-            case "file" -> {
-                Optional<ExportProblem> problem = placer.place(folder(bucket).toString(), entry.id(), entry.uri(), target);
-                if (problem.isEmpty()) {
-                    linked++;
-                    return;
-                }
-                problems.add(problem.get());
-                if (problem.get().stage() == Stage.EMIT) failed++;
-                else if (problem.get().code() == FailureCode.NOT_FOUND) missing++;
-                else refused++;
-                LOG.warn("{} in {}: listed in the manifest only: {}", entry.id(), dir, problem.get().message());
-            }
-            case "http", "https" -> {
-                if (remote.isEmpty()) {
-                    listedOnly++;
-                    return;
-                }
-                try {
-                    remote.get().fetchTo(uri, target);
-                    fetched++;
-                } catch (IOException | RuntimeException e) {
-                    listedOnly++;
-                    LOG.warn("{}: fetching {} failed, listed in the manifest only: {}", entry.id(), uri, e.getMessage());
-                }
-            }
-            default -> missing++;
-        }
+        });
     }
 }

@@ -3,9 +3,7 @@ package dev.sieve.work;
 import dev.sieve.kafka.KafkaClients;
 import dev.sieve.StageException;
 import dev.sieve.avro.FailureCode;
-import dev.sieve.avro.ImageRef;
 import dev.sieve.avro.Stage;
-import dev.sieve.kafka.AvroSerde;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,6 +16,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
@@ -32,7 +31,6 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.config.ConfigResource;
-import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -50,12 +48,11 @@ import org.slf4j.LoggerFactory;
  * slow image stays with it (see {@link #keepLocksUntilDone}). A record delivered {@code deliveryLimit} times (each time a worker
  * took it and died or overran the lock) is not tried again: it goes to images.failed as DELIVERY_LIMIT.
  *
- * <p>The image path (fetch, prepare, batch, score) is the consumer-group worker's, reused through a
- * {@link Worker} that is never run.
+ * <p>The image's path (fetch, prepare, batch, score, the records it writes) is the {@link ImagePipeline} the group
+ * loop uses too; this loop owns only the share consumer, the producer and the acknowledgements.
  */
 public final class ShareWorker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ShareWorker.class);
-    private static final AvroSerde<ImageRef> REFS = AvroSerde.of(ImageRef.class);
 
     /** The broker's default acquisition lock, used when the consumer does not report the group's. */
     private static final int DEFAULT_LOCK_MS = 30_000;
@@ -65,25 +62,31 @@ public final class ShareWorker implements AutoCloseable {
     private static final long RENEW_POLL_MS = 1_000;
 
     private final WorkerConfig config;
-    private final Worker pipeline;
+    private final ImagePipeline pipeline;
+    private final WorkerMetrics metrics;
+    private final WorkerStats stats = new WorkerStats();
+    /** Images polled and not yet written and acknowledged. */
+    private final AtomicInteger inFlight = new AtomicInteger();
     private final int deliveryLimit;
     private volatile boolean running = true;
     private volatile KafkaShareConsumer<String, byte[]> consumer;
 
     /**
-     * @param pipeline      the worker whose image path this one uses (its own poll loop is never started)
+     * @param pipeline      the image's path, which the caller closes after this worker
      * @param deliveryLimit the group's {@code share.delivery.count.limit} (5 unless changed): the delivery with
      *                      this count is the last one the broker makes, so the record is given up then
      */
-    public ShareWorker(WorkerConfig config, Worker pipeline, int deliveryLimit) {
+    public ShareWorker(WorkerConfig config, ImagePipeline pipeline, int deliveryLimit) {
         if (deliveryLimit < 2) throw new IllegalArgumentException("delivery limit must be >= 2, got " + deliveryLimit);
         this.config = config;
         this.pipeline = pipeline;
+        this.metrics = pipeline.metrics();
         this.deliveryLimit = deliveryLimit;
+        metrics.bind(stats, inFlight);
     }
 
     public WorkerStats stats() {
-        return pipeline.stats();
+        return stats;
     }
 
     /** Runs until {@link #stop()}: poll, score everything polled, write the outputs, then acknowledge them. */
@@ -103,10 +106,10 @@ public final class ShareWorker implements AutoCloseable {
                     continue; // stop() woke us up; the loop condition decides
                 }
                 if (!records.isEmpty()) process(c, producer, records);
-                pipeline.metrics().tickShare(c);
+                metrics.tickShare(c);
             }
         } finally {
-            pipeline.metrics().stopped();
+            metrics.stopped();
         }
     }
 
@@ -124,31 +127,39 @@ public final class ShareWorker implements AutoCloseable {
         for (ConsumerRecord<String, byte[]> rec : records) batch.put(Delivery.of(rec), start(rec));
         keepLocksUntilDone(c, batch);
         // From here on every call is a Kafka client call that times out by itself: waiting in one is not a stall.
-        pipeline.metrics().awaitingKafka();
+        metrics.awaitingKafka();
         try {
             writeAndAcknowledge(c, producer, batch);
         } finally {
-            pipeline.metrics().kafkaReturned();
+            metrics.kafkaReturned();
+            inFlight.set(0);
         }
     }
 
     private void writeAndAcknowledge(KafkaShareConsumer<String, byte[]> c, KafkaProducer<String, byte[]> producer,
                                      Map<Delivery, InFlight> batch) {
-        List<Future<RecordMetadata>> sent = new ArrayList<>();
-        for (InFlight f : batch.values()) sent.add(producer.send(f.output().join().record()));
+        List<List<Future<RecordMetadata>>> sent = new ArrayList<>();
+        for (InFlight f : batch.values()) Worker.send(producer, f.outcome().join(), sent);
         producer.flush();
         int i = 0;
         for (InFlight f : batch.values()) {
-            Worker.Output output = f.output().join();
-            Throwable error = sendError(sent.get(i++));
-            if (error != null && Worker.refusedForItself(error)) {
-                // Released, it would come back and be refused again until the delivery limit, and then its
-                // DELIVERY_LIMIT failure (the same record) too: the broker would archive it with no output at all.
-                output = pipeline.refused(output, error.getMessage());
-                error = sendError(producer.send(output.record()));
+            Outcome outcome = f.outcome().join();
+            List<Future<RecordMetadata>> sends = sent.get(i++);
+            Throwable error = null;
+            for (int j = 0; j < sends.size(); j++) {
+                error = sendError(sends.get(j));
+                if (error == null) continue;
+                if (Worker.refusedForItself(error)) {
+                    // Released, it would come back and be refused again until the delivery limit, and then its
+                    // DELIVERY_LIMIT failure (the same record) too: the broker would archive it with no output at all.
+                    // Outputs of the image already written stay (at least once); its failure says which was refused.
+                    outcome = pipeline.refused(outcome, outcome.outputs().get(j), error.getMessage());
+                    error = sendError(producer.send(outcome.outputs().get(0).record())); // a refusal is one record
+                }
+                break;
             }
             boolean written = error == null;
-            if (written) (output.scored() ? pipeline.stats().scored : pipeline.stats().failed).incrementAndGet();
+            if (written) stats.written(outcome);
             // A record whose renewal the broker refused is no longer ours to acknowledge: it goes to another worker
             // once its lock runs out, and the output just written is a duplicate that readers remove by id.
             if (f.record() == null) continue;
@@ -162,12 +173,13 @@ public final class ShareWorker implements AutoCloseable {
     }
 
     private InFlight start(ConsumerRecord<String, byte[]> rec) {
-        pipeline.stats().polled.incrementAndGet();
+        stats.polled.incrementAndGet();
+        inFlight.incrementAndGet();
         int deliveries = rec.deliveryCount().map(Short::intValue).orElse(1);
-        pipeline.stats().maxDeliveryCount.accumulateAndGet(deliveries, Math::max);
+        stats.maxDeliveryCount.accumulateAndGet(deliveries, Math::max);
         return new InFlight(rec, deliveries >= deliveryLimit
                 ? CompletableFuture.completedFuture(givenUp(rec, deliveries))
-                : pipeline.start(rec));
+                : pipeline.process(rec));
     }
 
     /**
@@ -189,11 +201,11 @@ public final class ShareWorker implements AutoCloseable {
             List<InFlight> held = batch.values().stream().filter(f -> f.record() != null).toList();
             for (InFlight f : held) c.acknowledge(f.record(), AcknowledgeType.RENEW);
             Map<TopicIdPartition, Optional<KafkaException>> result;
-            pipeline.metrics().awaitingKafka();
+            metrics.awaitingKafka();
             try {
                 result = commitSync(c);
             } finally {
-                pipeline.metrics().kafkaReturned();
+                metrics.kafkaReturned();
             }
             result.forEach((tp, error) -> error.ifPresent(e -> log.warn(
                     "lock renewal for {} refused ({}); its records go to another worker", tp, e.toString())));
@@ -205,7 +217,7 @@ public final class ShareWorker implements AutoCloseable {
                 // anew: it is new work, scored with the rest.
                 batch.put(Delivery.of(rec), f == null ? start(rec) : f.withRecord(rec));
             }
-            pipeline.stats().renewals.addAndGet(held.size());
+            stats.renewals.addAndGet(held.size());
         }
     }
 
@@ -228,14 +240,14 @@ public final class ShareWorker implements AutoCloseable {
 
     private static boolean doneWithin(Map<Delivery, InFlight> batch, long millis) {
         CompletableFuture<Void> all = CompletableFuture.allOf(
-                batch.values().stream().map(InFlight::output).toArray(CompletableFuture[]::new));
+                batch.values().stream().map(InFlight::outcome).toArray(CompletableFuture[]::new));
         try {
             all.get(millis, TimeUnit.MILLISECONDS);
             return true;
         } catch (TimeoutException e) {
             return false;
         } catch (ExecutionException e) {
-            return true; // each output future carries its own outcome; join() reports it
+            return true; // cannot happen: the pipeline's futures never fail
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return true;
@@ -250,12 +262,12 @@ public final class ShareWorker implements AutoCloseable {
     }
 
     /**
-     * One record being worked on: its output, and the handle to acknowledge it with — null while a renewal is
+     * One record being worked on: its outcome, and the handle to acknowledge it with — null while a renewal is
      * outstanding, or for good when the broker refused the renewal.
      */
-    private record InFlight(ConsumerRecord<String, byte[]> record, CompletableFuture<Worker.Output> output) {
+    private record InFlight(ConsumerRecord<String, byte[]> record, CompletableFuture<Outcome> outcome) {
         InFlight withRecord(ConsumerRecord<String, byte[]> rec) {
-            return new InFlight(rec, output);
+            return new InFlight(rec, outcome);
         }
     }
 
@@ -277,18 +289,10 @@ public final class ShareWorker implements AutoCloseable {
         }
     }
 
-    private Worker.Output givenUp(ConsumerRecord<String, byte[]> rec, int deliveries) {
-        ImageRef ref;
-        byte[] raw = null;
-        try {
-            ref = REFS.decode(rec.value());
-        } catch (SerializationException e) {
-            ref = Outcomes.unreadableRef(rec.key(), rec.topic(), rec.partition(), rec.offset());
-            raw = rec.value();
-        }
-        return pipeline.failed(ref, new StageException(Stage.INPUT, FailureCode.DELIVERY_LIMIT, "delivered " + deliveries
-                + " times without an output being written (workers died or overran the lock on it); not tried again",
-                deliveries - 1, null), raw);
+    private Outcome givenUp(ConsumerRecord<String, byte[]> rec, int deliveries) {
+        return pipeline.notProcessed(rec, new StageException(Stage.INPUT, FailureCode.DELIVERY_LIMIT, "delivered "
+                + deliveries + " times without an output being written (workers died or overran the lock on it); not "
+                + "tried again", deliveries - 1, null));
     }
 
     /**

@@ -1,21 +1,6 @@
 package dev.sieve.work;
 
 import dev.sieve.kafka.KafkaClients;
-import dev.sieve.StageException;
-import dev.sieve.avro.ClipModel;
-import dev.sieve.avro.FailedImage;
-import dev.sieve.avro.FailureCode;
-import dev.sieve.avro.ImageRef;
-import dev.sieve.avro.ScoredImage;
-import dev.sieve.avro.Stage;
-import dev.sieve.avro.StageTimings;
-import dev.sieve.fetch.ImageFetcher;
-import dev.sieve.image.ImagePreparer;
-import dev.sieve.image.PixelBudget;
-import dev.sieve.image.PreparedImage;
-import dev.sieve.kafka.AvroSerde;
-import dev.sieve.model.ImageScore;
-import dev.sieve.model.BatchScorer;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -26,9 +11,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -38,17 +21,15 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.AuthorizationException;
-import org.apache.kafka.common.errors.RecordBatchTooLargeException;
-import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
-import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -59,59 +40,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The worker: images.in → fetch → decode+tile → batch → CLIP+heads → images.scored | images.failed.
+ * The group loop: images.in (a consumer group) → {@link ImagePipeline} → every record of each outcome, with the
+ * offsets, in one Kafka transaction.
  *
- * <p>One thread owns the consumer and a transactional producer. Each polled record starts an asynchronous job
- * (fetch on the HTTP client, prepare on a pool, inference on the batcher thread); finished results are written
- * in offset order per partition, together with their offsets, in one Kafka transaction. So a record's offset
- * is committed only when its output is written, and a crash replays exactly the records without output.
+ * <p>One thread owns the consumer and a transactional producer. Each polled record goes into the pipeline at once;
+ * finished outcomes are written in offset order per partition, together with their offsets, in one transaction. So
+ * a record's offset is committed only when all its outputs are written, and a crash replays exactly the records
+ * without output.
  */
 public final class Worker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Worker.class);
-    private static final AvroSerde<ImageRef> REFS = AvroSerde.of(ImageRef.class);
-    private static final AvroSerde<ScoredImage> SCORED = AvroSerde.of(ScoredImage.class);
-    private static final AvroSerde<FailedImage> FAILED = AvroSerde.of(FailedImage.class);
 
-    /** What one record ends as: a record for images.scored or images.failed, and the reference it is about. */
-    record Output(ProducerRecord<String, byte[]> record, boolean scored, ImageRef ref) {
-        int bytes() {
-            return record.value().length + (record.key() == null ? 0 : FieldBounds.utf8Length(record.key()));
-        }
-    }
-
-    /** Room left in a produce request for the batch and record headers around one output's key and value. */
-    private static final int RECORD_OVERHEAD_BYTES = 1024;
-    /** The uri and source a refused output's failure keeps: short, so that the failure itself surely fits. */
-    private static final int MINIMAL_URI_BYTES = 1024;
-
-    private record Entry(long offset, CompletableFuture<Output> output) {}
-
-    /** Stage reached and time spent, filled in as the job moves along. */
-    private static final class Job {
-        volatile Stage stage = Stage.FETCH;
-        volatile long fetchNanos;
-        volatile long bytes;
-        volatile String sha256;
-        volatile String optOut;
-        final long startNanos = System.nanoTime();
-    }
+    private record Entry(long offset, CompletableFuture<Outcome> outcome) {}
 
     private final WorkerConfig config;
-    private final ImageFetcher fetcher;
-    private final ImagePreparer preparer;
-    private final BatchScorer scorer;
-    private final ClipModel clip;
-    private final ExecutorService preparePool;
-    /** Decoded pixels all prepare threads hold at once: the pool's size follows the cores, this follows the heap. */
-    private final PixelBudget pixelBudget;
-    /** Encoded bytes held by fetches and by images not decoded yet. */
-    private final FetchBudget fetchBudget;
-    private final Batcher batcher;
+    private final ImagePipeline pipeline;
     private final WorkerStats stats = new WorkerStats();
     private final WorkerMetrics metrics;
-    private final FailureLog failureLog;
-    /** The largest key and value an output may have together: the producer refuses a record over max.request.size. */
-    private final int maxOutputBytes;
     private final Map<TopicPartition, ArrayDeque<Entry>> pending = new HashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean running = true;
@@ -122,37 +67,12 @@ public final class Worker implements AutoCloseable {
     /** The clients' own metrics in the registry; closed with the clients. */
     private AutoCloseable kafkaMeters;
 
-    public Worker(WorkerConfig config, ImageFetcher fetcher, ImagePreparer preparer, BatchScorer scorer, ClipModel clip) {
-        this(config, fetcher, preparer, scorer, clip, WorkerMetrics.unregistered());
-    }
-
-    public Worker(WorkerConfig config, ImageFetcher fetcher, ImagePreparer preparer, BatchScorer scorer, ClipModel clip,
-                  WorkerMetrics metrics) {
+    /** A loop around {@code pipeline}, which the caller closes after this worker. */
+    public Worker(WorkerConfig config, ImagePipeline pipeline) {
         this.config = config;
-        this.metrics = metrics;
-        this.failureLog = new FailureLog(config.failureLog(), config.workerId());
-        this.maxOutputBytes = Integer.parseInt(KafkaClients.props(config.bootstrapServers())
-                .getProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, "1048576")) - RECORD_OVERHEAD_BYTES;
+        this.pipeline = pipeline;
+        this.metrics = pipeline.metrics();
         metrics.bind(stats, inFlight);
-        this.pixelBudget = new PixelBudget(config.pixelBudget());
-        this.fetchBudget = new FetchBudget(config.fetchBudgetBytes());
-        metrics.bind(pixelBudget, fetchBudget);
-        this.fetcher = fetcher;
-        this.preparer = preparer;
-        this.scorer = scorer;
-        this.clip = clip;
-        AtomicInteger n = new AtomicInteger();
-        this.preparePool = Executors.newFixedThreadPool(config.prepareThreads(), r -> {
-            Thread t = new Thread(r, "sieve-prepare-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        this.batcher = new Batcher(scorer, config.batchCrops(), config.batchWait(), metrics);
-    }
-
-    /** For ShareWorker, which drives this pipeline with its own poll loop. */
-    WorkerMetrics metrics() {
-        return metrics;
     }
 
     public WorkerStats stats() {
@@ -186,7 +106,8 @@ public final class Worker implements AutoCloseable {
                 try {
                     for (ConsumerRecord<String, byte[]> rec : consumer.poll(timeout)) {
                         TopicPartition tp = new TopicPartition(rec.topic(), rec.partition());
-                        pending.computeIfAbsent(tp, k -> new ArrayDeque<>()).add(new Entry(rec.offset(), start(rec)));
+                        pending.computeIfAbsent(tp, k -> new ArrayDeque<>())
+                                .add(new Entry(rec.offset(), pipeline.process(rec)));
                         inFlight.incrementAndGet();
                         stats.polled.incrementAndGet();
                     }
@@ -221,136 +142,38 @@ public final class Worker implements AutoCloseable {
         if (c != null) c.wakeup();
     }
 
-    /** Starts the record's job; the future never fails (a failure is an images.failed Output). ShareWorker uses it too. */
-    CompletableFuture<Output> start(ConsumerRecord<String, byte[]> rec) {
-        ImageRef ref;
-        try {
-            ref = REFS.decode(rec.value());
-        } catch (SerializationException e) {
-            ImageRef unreadable = Outcomes.unreadableRef(rec.key(), rec.topic(), rec.partition(), rec.offset());
-            StageException why = new StageException(Stage.INPUT, FailureCode.BAD_REFERENCE, rec.topic() + "-"
-                    + rec.partition() + "@" + rec.offset() + " is not an ImageRef: " + e.getMessage());
-            return CompletableFuture.completedFuture(failed(unreadable, why, rec.value()));
-        }
-        var oversized = FieldBounds.oversized(ref);
-        if (oversized.isPresent()) {
-            return CompletableFuture.completedFuture(failed(ref, new StageException(Stage.INPUT, FailureCode.BAD_REFERENCE,
-                    "the reference is too large to score: " + oversized.get())));
-        }
-        if (ref.getUri().isBlank()) {
-            return CompletableFuture.completedFuture(failed(ref,
-                    new StageException(Stage.INPUT, FailureCode.BAD_REFERENCE, "the reference has an empty uri")));
-        }
-        Job job = new Job();
-        // This job's share of the fetch budget: its body's size once the headers say it (the byte limit when they
-        // do not), the body's real size once it has arrived, nothing once it is decoded.
-        FetchBudget.Share share = fetchBudget.share();
-        try {
-            return fetcher.fetch(ref.getUri(), share::take)
-                    .thenApply(fetched -> {
-                        share.shrinkTo(fetched.bytes().length);
-                        return fetched;
-                    })
-                    .thenApplyAsync(fetched -> {
-                        job.fetchNanos = fetched.nanos();
-                        job.bytes = fetched.bytes().length;
-                        job.sha256 = fetched.sha256();
-                        job.optOut = fetched.optOut();
-                        metrics.fetched(job.bytes);
-                        job.stage = Stage.DECODE;
-                        try {
-                            return preparer.prepare(fetched.bytes(), scorer.needsWholeImage(), pixelBudget);
-                        } catch (StageException e) {
-                            throw new CompletionException(e);
-                        }
-                    }, preparePool)
-                    .whenComplete((prepared, err) -> share.close())
-                    .thenCompose(prepared -> {
-                        job.stage = Stage.INFER;
-                        return batcher.submit(prepared).thenApply(score -> scored(ref, prepared, score, job));
-                    })
-                    .exceptionally(err -> failed(ref, asStageException(err, job.stage)))
-                    .whenComplete((output, err) -> metrics.released(job.bytes));
-        } catch (RuntimeException e) {
-            return CompletableFuture.completedFuture(failed(ref, Outcomes.internal(job.stage, e)));
-        }
-    }
-
-    private Output scored(ImageRef ref, PreparedImage image, ImageScore score, Job job) {
-        StageTimings timings = StageTimings.newBuilder()
-                .setFetchUs(job.fetchNanos / 1000)
-                .setDecodeUs(image.decodeNanos() / 1000)
-                .setPreprocessUs(image.preprocessNanos() / 1000)
-                .setInferUs(score.inferNanos() / 1000)
-                .setTotalUs((System.nanoTime() - job.startNanos) / 1000)
-                .build();
-        metrics.scored(timings);
-        ScoredImage value = Outcomes.scored(ref, image, score, clip, config.workerId(), timings, job.sha256, job.optOut);
-        return fitting(new Output(new ProducerRecord<>(config.scoredTopic(), ref.getId(), SCORED.encode(value)), true, ref));
-    }
-
-    private Output failed(ImageRef ref, StageException e) {
-        return failed(ref, e, null);
-    }
-
-    Output failed(ImageRef ref, StageException e, byte[] rawValue) {
-        metrics.failed(e);
-        failureLog.log(ref, e);
-        FailedImage value = Outcomes.failed(ref, e, config.workerId(), rawValue);
-        return fitting(new Output(new ProducerRecord<>(config.failedTopic(), value.getRef().getId(), FAILED.encode(value)),
-                false, ref));
-    }
-
-    /**
-     * The output itself when the producer will take it, else a failure that says so. Bounded fields keep outputs far
-     * under the limit; this is for what the bounds did not foresee (a head with thousands of labels, a lowered
-     * max.request.size), so that it costs one record, not the transaction of all the others.
-     */
-    private Output fitting(Output o) {
-        if (o.bytes() <= maxOutputBytes) return o;
-        return refused(o, "it is " + o.bytes() + " bytes, over the " + maxOutputBytes
-                + " bytes a record may have under the producer's max.request.size");
-    }
-
-    /** A short images.failed record (EMIT, TOO_LARGE) in place of an output Kafka will not take. */
-    Output refused(Output o, String why) {
-        ImageRef ref = o.ref();
-        ImageRef minimal = ImageRef.newBuilder(ref)
-                .setId(FieldBounds.text(ref.getId(), FieldBounds.ID_BYTES))
-                .setUri(FieldBounds.text(ref.getUri(), MINIMAL_URI_BYTES))
-                .setSource(FieldBounds.text(ref.getSource(), MINIMAL_URI_BYTES))
-                .setAttributes(Map.of())
-                .build();
-        StageException e = new StageException(Stage.EMIT, FailureCode.TOO_LARGE, "the " + (o.scored() ? "scored" : "failed")
-                + " record for this reference could not be written: " + why + " (attributes left out here)");
-        metrics.failed(e);
-        failureLog.log(minimal, e);
-        FailedImage value = Outcomes.failed(minimal, e, config.workerId(), null);
-        return new Output(new ProducerRecord<>(config.failedTopic(), minimal.getId(), FAILED.encode(value)), false, minimal);
-    }
-
     /**
      * Whether a write failed because of the record itself — too large for the producer or the topic, or otherwise
      * refused for what it holds — so that writing it again can only fail again, while the others would succeed.
      */
     static boolean refusedForItself(Throwable t) {
-        Throwable c = t instanceof java.util.concurrent.ExecutionException && t.getCause() != null ? t.getCause() : t;
+        Throwable c = t instanceof ExecutionException && t.getCause() != null ? t.getCause() : t;
         return c instanceof RecordTooLargeException || c instanceof RecordBatchTooLargeException
                 || c instanceof InvalidRecordException;
     }
 
-    /** The outputs again, those whose write was refused for themselves replaced by their failure; null when none was. */
-    private List<Output> replacingRefused(List<Output> outputs, List<Future<RecordMetadata>> sent) {
-        List<Output> again = new ArrayList<>(outputs);
+    /** The outcomes again, each with an output whose write was refused for itself replaced by its failure; null when none was. */
+    private List<Outcome> replacingRefused(List<Outcome> outcomes, List<List<Future<RecordMetadata>>> sent) {
+        List<Outcome> again = new ArrayList<>(outcomes);
         boolean any = false;
         for (int i = 0; i < sent.size(); i++) {
-            Throwable error = sendError(sent.get(i));
-            if (error != null && refusedForItself(error)) {
-                again.set(i, refused(outputs.get(i), error.getMessage()));
-                any = true;
+            for (int j = 0; j < sent.get(i).size(); j++) {
+                Throwable error = sendError(sent.get(i).get(j));
+                if (error != null && refusedForItself(error)) {
+                    again.set(i, pipeline.refused(outcomes.get(i), outcomes.get(i).outputs().get(j), error.getMessage()));
+                    any = true;
+                    break;
+                }
             }
         }
         return any ? again : null;
+    }
+
+    /** Sends every output of the outcome; the futures in the outcome's order, added to {@code sent} as they are made. */
+    static void send(KafkaProducer<String, byte[]> producer, Outcome outcome, List<List<Future<RecordMetadata>>> sent) {
+        List<Future<RecordMetadata>> sends = new ArrayList<>(outcome.outputs().size());
+        sent.add(sends);
+        for (Output o : outcome.outputs()) sends.add(producer.send(o.record()));
     }
 
     /** Why a finished send failed; null when it succeeded or has not finished. */
@@ -359,7 +182,7 @@ public final class Worker implements AutoCloseable {
         try {
             send.get();
             return null;
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             return e.getCause() == null ? e : e.getCause();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -367,46 +190,37 @@ public final class Worker implements AutoCloseable {
         }
     }
 
-    private static StageException asStageException(Throwable err, Stage stage) {
-        Throwable t = err;
-        while ((t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException)
-                && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t instanceof StageException se ? se : Outcomes.internal(stage, t);
-    }
-
-    /** Writes every finished result at the head of each partition's queue, with its offsets, in one transaction. */
+    /** Writes every finished outcome at the head of each partition's queue, with its offsets, in one transaction. */
     private void writeFinished() {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        List<Output> outputs = new ArrayList<>();
+        List<Outcome> outcomes = new ArrayList<>();
         for (var e : pending.entrySet()) {
             ArrayDeque<Entry> queue = e.getValue();
             long next = -1;
-            while (!queue.isEmpty() && queue.peekFirst().output().isDone()) {
+            while (!queue.isEmpty() && queue.peekFirst().outcome().isDone()) {
                 Entry done = queue.pollFirst();
-                outputs.add(done.output().join());
+                outcomes.add(done.outcome().join());
                 next = done.offset() + 1;
             }
             if (next >= 0) offsets.put(e.getKey(), new OffsetAndMetadata(next));
         }
-        if (outputs.isEmpty()) return;
+        if (outcomes.isEmpty()) return;
         // Every call from here on is a Kafka client call that times out by itself: waiting in one is not a stall.
         metrics.awaitingKafka();
         try {
-            if (config.transactional()) writeInTransaction(outputs, offsets); else writeThenCommit(outputs, offsets);
+            if (config.transactional()) writeInTransaction(outcomes, offsets); else writeThenCommit(outcomes, offsets);
         } finally {
             metrics.kafkaReturned();
         }
     }
 
-    private void writeInTransaction(List<Output> outputs, Map<TopicPartition, OffsetAndMetadata> offsets) {
-        List<Output> toWrite = outputs;
+    private void writeInTransaction(List<Outcome> outcomes, Map<TopicPartition, OffsetAndMetadata> offsets) {
+        List<Outcome> toWrite = outcomes;
         for (int attempt = 1; ; attempt++) {
-            List<Future<RecordMetadata>> sent = new ArrayList<>(toWrite.size());
+            List<List<Future<RecordMetadata>>> sent = new ArrayList<>(toWrite.size());
             try {
                 producer.beginTransaction();
-                for (Output o : toWrite) sent.add(producer.send(o.record()));
+                for (Outcome o : toWrite) send(producer, o, sent);
                 producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
                 // A commit that times out (broker down past max.block.ms) may or may not have happened; the producer
                 // only allows the same commit to be retried, which then reports the outcome of that one transaction.
@@ -418,9 +232,9 @@ public final class Worker implements AutoCloseable {
                 retryOnTimeout("aborting a transaction", producer::abortTransaction);
                 stats.aborted.incrementAndGet();
                 // One output refused for itself (too large for the topic, say) aborts the transaction of every
-                // partition this worker owns, and would again at every replay: end it as a failure and write the
-                // same transaction again at once. A refused failure is short, so a second round is the last.
-                List<Output> replaced = attempt < 3 ? replacingRefused(toWrite, sent) : null;
+                // partition this worker owns, and would again at every replay: end its image as a failure and write
+                // the same transaction again at once. A refused failure is short, so a second round is the last.
+                List<Outcome> replaced = attempt < 3 ? replacingRefused(toWrite, sent) : null;
                 if (replaced != null) {
                     log.warn("transaction of {} results aborted ({}); writing it again with the refused outputs as "
                             + "failures", toWrite.size(), e.toString());
@@ -430,14 +244,14 @@ public final class Worker implements AutoCloseable {
                 // Nothing of this transaction is visible to read_committed readers: replay it from the committed offsets.
                 log.warn("transaction of {} results aborted ({}); replaying from the last committed offsets",
                         toWrite.size(), e.toString());
-                inFlight.addAndGet(-outputs.size());
+                inFlight.addAndGet(-outcomes.size());
                 rewind(offsets.keySet());
                 return;
             }
         }
-        inFlight.addAndGet(-outputs.size());
+        inFlight.addAndGet(-outcomes.size());
         stats.transactions.incrementAndGet();
-        for (Output o : toWrite) (o.scored() ? stats.scored : stats.failed).incrementAndGet();
+        for (Outcome o : toWrite) stats.written(o);
     }
 
     /**
@@ -462,43 +276,50 @@ public final class Worker implements AutoCloseable {
     }
 
     /**
-     * At least once: the offsets move only after every result is acknowledged; a failed send replays them — except a
-     * send refused for the record itself, which no replay can cure: its failure is written in its place (the others
-     * are written already, and replaying them would write them again at every try).
+     * At least once: the offsets move only after every output is acknowledged; a failed send replays them — except a
+     * send refused for the record itself, which no replay can cure: its image's failure is written in its place (the
+     * others are written already, and replaying them would write them again at every try; so are the image's other
+     * outputs, which at least once allows).
      */
-    private void writeThenCommit(List<Output> outputs, Map<TopicPartition, OffsetAndMetadata> offsets) {
-        List<Output> written = new ArrayList<>(outputs.size());
+    private void writeThenCommit(List<Outcome> outcomes, Map<TopicPartition, OffsetAndMetadata> offsets) {
+        List<Outcome> written = new ArrayList<>(outcomes.size());
         try {
-            List<Output> toSend = outputs;
+            List<Outcome> toSend = outcomes;
             for (int attempt = 1; !toSend.isEmpty(); attempt++) {
-                List<Future<RecordMetadata>> sent = new ArrayList<>(toSend.size());
-                for (Output o : toSend) sent.add(producer.send(o.record()));
+                List<List<Future<RecordMetadata>>> sent = new ArrayList<>(toSend.size());
+                for (Outcome o : toSend) send(producer, o, sent);
                 producer.flush();
-                List<Output> again = new ArrayList<>();
+                List<Outcome> again = new ArrayList<>();
                 for (int i = 0; i < sent.size(); i++) {
-                    try {
-                        sent.get(i).get();
-                        written.add(toSend.get(i));
-                    } catch (java.util.concurrent.ExecutionException e) {
-                        if (attempt >= 3 || !refusedForItself(e)) throw e;
-                        again.add(refused(toSend.get(i), e.getCause().getMessage()));
+                    Outcome refused = null;
+                    for (int j = 0; j < sent.get(i).size(); j++) {
+                        try {
+                            sent.get(i).get(j).get();
+                        } catch (ExecutionException e) {
+                            if (attempt >= 3 || !refusedForItself(e)) throw e;
+                            if (refused == null) {
+                                refused = pipeline.refused(toSend.get(i), toSend.get(i).outputs().get(j),
+                                        e.getCause().getMessage());
+                            }
+                        }
                     }
+                    if (refused == null) written.add(toSend.get(i)); else again.add(refused);
                 }
                 toSend = again;
             }
             consumer.commitSync(offsets);
-        } catch (java.util.concurrent.ExecutionException | KafkaException e) {
+        } catch (ExecutionException | KafkaException e) {
             log.warn("{} results not all written or their offsets not committed ({}); replaying from the last "
-                    + "committed offsets", outputs.size(), e.toString());
-            inFlight.addAndGet(-outputs.size());
+                    + "committed offsets", outcomes.size(), e.toString());
+            inFlight.addAndGet(-outcomes.size());
             rewind(offsets.keySet());
             return;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while writing results", e);
         }
-        inFlight.addAndGet(-outputs.size());
-        for (Output o : written) (o.scored() ? stats.scored : stats.failed).incrementAndGet();
+        inFlight.addAndGet(-outcomes.size());
+        for (Outcome o : written) stats.written(o);
     }
 
     private void rewind(Set<TopicPartition> partitions) {
@@ -544,7 +365,7 @@ public final class Worker implements AutoCloseable {
             writeFinished();
             if (inFlight.get() > 0) {
                 CompletableFuture<?>[] heads = pending.values().stream().filter(q -> !q.isEmpty())
-                        .map(q -> q.peekFirst().output()).toArray(CompletableFuture[]::new);
+                        .map(q -> q.peekFirst().outcome()).toArray(CompletableFuture[]::new);
                 try {
                     CompletableFuture.anyOf(heads).get(100, java.util.concurrent.TimeUnit.MILLISECONDS);
                 } catch (Exception e) {
@@ -620,7 +441,5 @@ public final class Worker implements AutoCloseable {
     @Override
     public void close() {
         stop();
-        batcher.close();
-        preparePool.shutdownNow();
     }
 }

@@ -15,6 +15,11 @@ public final class WorkerStats {
     /** Share mode: the highest delivery count seen on a polled record (1 while no lock ran out, no worker died). */
     final AtomicLong maxDeliveryCount = new AtomicLong();
 
+    /** An outcome's records are written: one image scored or failed, however many records it wrote. */
+    void written(Outcome outcome) {
+        (outcome instanceof Outcome.Scored ? scored : failed).incrementAndGet();
+    }
+
     public long polled() { return polled.get(); }
 
     public long scored() { return scored.get(); }

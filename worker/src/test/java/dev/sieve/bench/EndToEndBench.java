@@ -14,6 +14,7 @@ import dev.sieve.kafka.AvroSerde;
 import dev.sieve.kafka.EmbeddedKafka;
 import dev.sieve.model.ClipEmbedder;
 import dev.sieve.model.Scorer;
+import dev.sieve.work.ImagePipeline;
 import dev.sieve.work.Outcomes;
 import dev.sieve.work.Worker;
 import dev.sieve.work.WorkerConfig;
@@ -92,8 +93,9 @@ public final class EndToEndBench {
             HttpServer http = serve(images);
             String base = "http://127.0.0.1:" + http.getAddress().getPort() + "/img/";
             broker.createTopics(partitions, config.inputTopic(), config.scoredTopic(), config.failedTopic());
-            Worker worker = new Worker(config, fetcher, preparer, scorer,
+            ImagePipeline pipeline = new ImagePipeline(config, fetcher, preparer, scorer,
                     Outcomes.clipModel(clip.id(), clip.digest(), clip.preprocessing().size()));
+            Worker worker = new Worker(config, pipeline);
             Thread workerThread = new Thread(worker::run, "bench-worker");
             workerThread.start();
             try (KafkaProducer<String, byte[]> producer = producer(broker.bootstrapServers());
@@ -121,6 +123,7 @@ public final class EndToEndBench {
                 worker.stop();
                 workerThread.join(30_000);
                 worker.close();
+                pipeline.close();
                 http.stop(0);
                 heap.stopSampling();
 

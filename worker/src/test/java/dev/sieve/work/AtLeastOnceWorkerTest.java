@@ -52,9 +52,10 @@ class AtLeastOnceWorkerTest {
         try (ClipEmbedder clip = ClipEmbedder.load(WorkerEndToEndTest.CLIP, Device.cpu());
              Scorer scorer = new Scorer(clip, WorkerEndToEndTest.loadHeads(), CropCombine.MEAN);
              ImageFetcher fetcher = new ImageFetcher(FetchConfig.defaults().withFileRoot(WorkerEndToEndTest.SAMPLES));
-             Worker worker = new Worker(config, fetcher,
+             ImagePipeline pipeline = new ImagePipeline(config, fetcher,
                      new ImagePreparer(clip.preprocessing(), DecodeOptions.defaults(), true), scorer,
-                     Outcomes.clipModel(clip.id(), clip.digest(), clip.preprocessing().size()))) {
+                     Outcomes.clipModel(clip.id(), clip.digest(), clip.preprocessing().size()));
+             Worker worker = new Worker(config, pipeline)) {
             Thread thread = new Thread(worker::run, "alo-worker");
             thread.start();
             await().atMost(Duration.ofSeconds(120)).until(() -> worker.stats().scored() + worker.stats().failed() >= ids.size());

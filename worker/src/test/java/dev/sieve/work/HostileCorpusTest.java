@@ -141,9 +141,10 @@ class HostileCorpusTest {
              Scorer scorer = new Scorer(clip, WorkerEndToEndTest.loadHeads(), CropCombine.MEAN);
              ImageFetcher fetcher = GuardedTestFetchers.loopbackAllowed(fetch, Map.of(
                      "metadata.hostile.test", "169.254.169.254", "intranet.hostile.test", "::ffff:10.0.0.1"));
-             Worker worker = new Worker(config, fetcher,
+             ImagePipeline pipeline = new ImagePipeline(config, fetcher,
                      new ImagePreparer(clip.preprocessing(), DecodeOptions.defaults(), true), scorer,
-                     Outcomes.clipModel(clip.id(), clip.digest(), clip.preprocessing().size()))) {
+                     Outcomes.clipModel(clip.id(), clip.digest(), clip.preprocessing().size()));
+             Worker worker = new Worker(config, pipeline)) {
             Thread thread = new Thread(worker::run, "hostile-worker");
             thread.start();
             await().atMost(Duration.ofSeconds(120)).until(() -> worker.stats().scored() + worker.stats().failed() >= total);

@@ -132,9 +132,10 @@ class PoisonRecordsTest {
         try (ClipEmbedder clip = ClipEmbedder.load(WorkerEndToEndTest.CLIP, Device.cpu());
              Scorer scorer = new Scorer(clip, WorkerEndToEndTest.loadHeads(), CropCombine.MEAN);
              ImageFetcher fetcher = new ImageFetcher(FetchConfig.defaults().withFileRoot(WorkerEndToEndTest.SAMPLES));
-             Worker worker = new Worker(config, fetcher,
+             ImagePipeline pipeline = new ImagePipeline(config, fetcher,
                      new ImagePreparer(clip.preprocessing(), DecodeOptions.defaults(), true), scorer,
                      Outcomes.clipModel(clip.id(), clip.digest(), clip.preprocessing().size()));
+             Worker worker = new Worker(config, pipeline);
              GroupOffsets offsets = new GroupOffsets(bootstrap)) {
             Thread thread = new Thread(worker::run, name + "-worker");
             thread.start();

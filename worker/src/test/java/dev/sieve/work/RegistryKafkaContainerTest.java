@@ -93,8 +93,9 @@ class RegistryKafkaContainerTest {
         try (ClipEmbedder clip = ClipEmbedder.load(WorkerEndToEndTest.CLIP, Device.cpu());
              Scorer scorer = new Scorer(clip, WorkerEndToEndTest.loadHeads(), CropCombine.MEAN);
              ImageFetcher fetcher = new ImageFetcher(fetch);
-             Worker worker = new Worker(config, fetcher, new ImagePreparer(clip.preprocessing(), DecodeOptions.defaults(), true),
-                     scorer, Outcomes.clipModel(clip.id(), clip.digest(), clip.preprocessing().size()))) {
+             ImagePipeline pipeline = new ImagePipeline(config, fetcher, new ImagePreparer(clip.preprocessing(), DecodeOptions.defaults(), true),
+                     scorer, Outcomes.clipModel(clip.id(), clip.digest(), clip.preprocessing().size()));
+             Worker worker = new Worker(config, pipeline)) {
             Thread thread = new Thread(worker::run, "reg-worker");
             thread.start();
             await().atMost(Duration.ofSeconds(120)).until(() -> worker.stats().scored() + worker.stats().failed() >= 3);

@@ -74,7 +74,7 @@ class ShareWorkerTest {
             try (ClipEmbedder clip = ClipEmbedder.load(WorkerEndToEndTest.CLIP, Device.cpu());
                  Scorer scorer = new Scorer(clip, WorkerEndToEndTest.loadHeads(), CropCombine.MEAN);
                  ImageFetcher fetcher = new ImageFetcher(FetchConfig.defaults().withAllowPrivateAddresses(true));
-                 Worker pipeline = new Worker(config, fetcher,
+                 ImagePipeline pipeline = new ImagePipeline(config, fetcher,
                          new ImagePreparer(clip.preprocessing(), DecodeOptions.defaults(), true), scorer,
                          Outcomes.clipModel(clip.id(), clip.digest(), clip.preprocessing().size()));
                  ShareWorker worker = new ShareWorker(config, pipeline, 2)) {
@@ -123,7 +123,7 @@ class ShareWorkerTest {
             try (ClipEmbedder clip = ClipEmbedder.load(WorkerEndToEndTest.CLIP, Device.cpu());
                  Scorer scorer = new Scorer(clip, WorkerEndToEndTest.loadHeads(), CropCombine.MEAN);
                  ImageFetcher fetcher = new ImageFetcher(FetchConfig.defaults().withAllowPrivateAddresses(true));
-                 Worker pipeline = new Worker(config, fetcher,
+                 ImagePipeline pipeline = new ImagePipeline(config, fetcher,
                          new ImagePreparer(clip.preprocessing(), DecodeOptions.defaults(), true), scorer,
                          Outcomes.clipModel(clip.id(), clip.digest(), clip.preprocessing().size()));
                  ShareWorker worker = new ShareWorker(config, pipeline, 2)) {

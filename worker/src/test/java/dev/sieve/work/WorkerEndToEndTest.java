@@ -141,9 +141,10 @@ class WorkerEndToEndTest {
         try (ClipEmbedder clip = ClipEmbedder.load(CLIP, Device.cpu());
              Scorer scorer = new Scorer(clip, loadHeads(), CropCombine.MEAN);
              ImageFetcher fetcher = new ImageFetcher(fetch);
-             Worker worker = new Worker(config, fetcher,
+             ImagePipeline pipeline = new ImagePipeline(config, fetcher,
                      new ImagePreparer(clip.preprocessing(), DecodeOptions.defaults(), true), scorer,
-                     Outcomes.clipModel(clip.id(), clip.digest(), clip.preprocessing().size()))) {
+                     Outcomes.clipModel(clip.id(), clip.digest(), clip.preprocessing().size()));
+             Worker worker = new Worker(config, pipeline)) {
             Thread thread = new Thread(worker::run, "e2e-worker");
             thread.start();
             await().atMost(Duration.ofSeconds(120)).until(() -> worker.stats().scored() + worker.stats().failed() >= expected);

@@ -80,8 +80,10 @@ class WorkerMetricsEndpointTest {
             try (ClipEmbedder clip = ClipEmbedder.load(WorkerEndToEndTest.CLIP, Device.cpu());
                  Scorer scorer = new Scorer(clip, WorkerEndToEndTest.loadHeads(), CropCombine.MEAN);
                  ImageFetcher fetcher = new ImageFetcher(fetch);
-                 Worker w = new Worker(config, fetcher, new ImagePreparer(clip.preprocessing(), DecodeOptions.defaults(), true),
-                         scorer, Outcomes.clipModel(clip.id(), clip.digest(), clip.preprocessing().size()), metrics)) {
+                 ImagePipeline pipeline = new ImagePipeline(config, fetcher, new ImagePreparer(clip.preprocessing(), DecodeOptions.defaults(), true),
+                         scorer, Outcomes.clipModel(clip.id(), clip.digest(), clip.preprocessing().size()), metrics,
+                         List.of());
+                 Worker w = new Worker(config, pipeline)) {
                 metrics.modelLoaded(Duration.ofMillis(1234));
                 assertThat(Scrape.status(port, MetricsServer.READY_PATH)).as("model loaded, no partitions yet").isEqualTo(503);
                 Thread thread = new Thread(w::run, "metrics-worker");
