@@ -86,12 +86,20 @@ public final class ScoredContent implements SideOutput, AutoCloseable {
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
-        List<TopicPartition> partitions = consumer.partitionsFor(topic, timeout).stream()
-                .map(i -> new TopicPartition(topic, i.partition())).toList();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<TopicPartition> partitions = List.of();
+        // A topic just created (by this worker or another starting with it) may not be in the metadata yet.
+        while (partitions.isEmpty() && System.nanoTime() < deadline) {
+            partitions = consumer.partitionsFor(topic, timeout).stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+            if (partitions.isEmpty()) sleepQuietly(200);
+        }
+        if (partitions.isEmpty()) {
+            consumer.close();
+            throw new IllegalStateException("the content topic " + topic + " has no partitions after " + timeout.toSeconds() + " s");
+        }
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
         Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
-        long deadline = System.nanoTime() + timeout.toNanos();
         long read = 0;
         while (partitions.stream().anyMatch(tp -> consumer.position(tp, timeout) < end.get(tp))) {
             if (System.nanoTime() > deadline) {
@@ -106,6 +114,14 @@ public final class ScoredContent implements SideOutput, AutoCloseable {
         following.setDaemon(true);
         following.start();
         return this;
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void follow() {
