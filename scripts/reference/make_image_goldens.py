@@ -165,6 +165,7 @@ CASES = [
     ("rgb_2000x40_extreme_wide", 2000, 40, "RGB", "RGB", True, False),
     ("rgb_700x3000_extreme_tall_tiled", 700, 3000, "RGB", "RGB", True, False),
     ("i16_900x700_tiled", 900, 700, "I16", "I", True, False),
+    ("i16_1540x680_tiled_resized_up", 1540, 680, "I16", "I", True, False),
     ("gif_500x400", 500, 400, "GIF", "P", True, False),
     ("jpeg_progressive_1300x900_tiled", 1300, 900, "JPEG_PROGRESSIVE", "RGB", True, False),
     ("jpeg_444_optimized_800x600", 800, 600, "JPEG_444_OPTIMIZED", "RGB", True, False),
@@ -185,7 +186,7 @@ def decoded_bytes(im):
     if im.mode == "1":
         return np.array(im.convert("L"))
     if im.mode == "I":
-        return np.array(im.convert("L"))   # sieve keeps "I" clipped to 8 bits (what convert("RGB") makes of it)
+        return np.array(im).astype("<i4")   # sieve holds "I" as little-endian 32-bit ints, as Pillow does
     return np.array(im)
 
 

@@ -58,6 +58,7 @@ public final class ImagePreparer {
         ImageDecoder.Decoded decoded = decoder.decode(encoded, new Plan(wantWhole), share);
         Pixels image = decoded.pixels();
         long t1 = System.nanoTime();
+        refuseUnresizable(image, decoded.fullWidth(), decoded.fullHeight());
         try {
             List<Pixels> crops = tiles(image, decoded.fullWidth(), decoded.fullHeight());
             boolean tiled = crops.size() > 1;
@@ -75,6 +76,20 @@ public final class ImagePreparer {
         } catch (RuntimeException e) {
             throw new StageException(Stage.PREPROCESS, FailureCode.INTERNAL,
                     "preprocessing a " + image.width() + "x" + image.height() + " " + image.mode() + " image failed: " + e, e);
+        }
+    }
+
+    /**
+     * Pillow 9.4 has no resampler for "I;16" (16-bit TIFF grey): the reference's 1536 step raises "image has wrong
+     * mode" for such an image, so it has no score there and gets none here.
+     */
+    private void refuseUnresizable(Pixels image, int fullWidth, int fullHeight) throws StageException {
+        TilePlan plan = TilePlan.of(fullWidth, fullHeight, clip.tileSize(), tiling);
+        if (image.mode() == PillowMode.I16 && plan.tiled() && plan.resized(fullWidth, fullHeight)) {
+            throw new StageException(Stage.PREPROCESS, FailureCode.UNSUPPORTED_FORMAT, "this " + fullWidth + "x"
+                    + fullHeight + " 16-bit grey image (Pillow mode I;16) takes the 1536 resize before tiling, which"
+                    + " Pillow 9.4 refuses for that mode (ValueError: image has wrong mode): the reference cannot"
+                    + " score it");
         }
     }
 
@@ -101,8 +116,11 @@ public final class ImagePreparer {
         }
     }
 
-    /** The images the processor sees, before its convert("RGB"): five tiles, or the whole image. */
-    List<Pixels> tiles(Pixels image) {
+    /**
+     * The images the processor sees, before its convert("RGB"): five tiles, or the whole image (public for the format
+     * goldens in {@code image.decode}).
+     */
+    public List<Pixels> tiles(Pixels image) {
         return tiles(image, image.width(), image.height());
     }
 
@@ -123,7 +141,7 @@ public final class ImagePreparer {
     }
 
     /** The 8-bit RGB crops CLIP sees (tiles, or the whole image), for goldens and debugging. */
-    List<Pixels> rgbCrops(Pixels image) {
+    public List<Pixels> rgbCrops(Pixels image) {
         return tiles(image).stream().map(processor::rgbCrop).toList();
     }
 }

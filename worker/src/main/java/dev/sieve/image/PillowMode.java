@@ -22,10 +22,26 @@ public enum PillowMode {
     /** Bilevel ("1"), stored as Pillow stores it: one byte per pixel, 0 or 255. Always resized with nearest. */
     BILEVEL(1),
     /**
-     * CMYK (JPEG only), with Pillow's sample values (Adobe's inverted storage undone); resized like any 4-band image,
-     * converted to RGB with Pillow's naive formula, no colour management.
+     * CMYK (JPEG and TIFF), with Pillow's sample values (a JPEG's Adobe inverted storage undone); resized like any
+     * 4-band image, converted to RGB with Pillow's naive formula, no colour management.
      */
-    CMYK(4);
+    CMYK(4),
+    /**
+     * 16-bit unsigned grey ("I;16", and "I;16B" which differs only in storage), one little-endian 2-byte sample per
+     * pixel. Pillow 9.4 has no resampler for it (a resize raises "image has wrong mode"); convert("RGB") clips to
+     * 255.
+     */
+    I16(2),
+    /**
+     * 32-bit signed grey ("I"), one little-endian int per pixel. Resampled in 32 bits (double sums, rounded half away
+     * from zero); convert("RGB") clips to 0..255.
+     */
+    I(4),
+    /**
+     * 32-bit float grey ("F"), one little-endian IEEE float per pixel. Resampled in float; convert("RGB") goes
+     * through "L": clipped to 0..255 and truncated.
+     */
+    F(4);
 
     private final int channels;
 
@@ -33,9 +49,14 @@ public enum PillowMode {
         this.channels = channels;
     }
 
-    /** Bytes per pixel in {@link Pixels#data()}. */
+    /** Bytes per pixel in {@link Pixels#data()}: the bands for the 8-bit modes, the sample's width for I;16, I, F. */
     public int channels() {
         return channels;
+    }
+
+    /** One wide sample per pixel (I;16, I, F) rather than 8-bit bands: Pillow resamples and converts these apart. */
+    public boolean wide() {
+        return this == I16 || this == I || this == F;
     }
 
     /** Pillow's Image.resize forces NEAREST for "1" and "P" whatever filter is asked. */

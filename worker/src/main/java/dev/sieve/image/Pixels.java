@@ -1,7 +1,8 @@
 package dev.sieve.image;
 
 /**
- * A decoded image: interleaved 8-bit samples, row by row, {@code mode.channels()} bytes per pixel.
+ * A decoded image: interleaved 8-bit samples, row by row, {@code mode.channels()} bytes per pixel (one
+ * little-endian 16- or 32-bit sample for the wide modes I;16, I and F).
  *
  * @param width  pixels per row
  * @param height rows
@@ -34,7 +35,10 @@ public record Pixels(int width, int height, PillowMode mode, byte[] data) {
         return new Pixels(w, h, mode, out);
     }
 
-    /** Pillow's {@code convert("RGB")}: alpha dropped (not composited), grey replicated, palette looked up. */
+    /**
+     * Pillow's {@code convert("RGB")}: alpha dropped (not composited), grey replicated, palette looked up; the wide
+     * modes clipped to 0..255 as Pillow's converters do (I;16 and F by way of "L", F truncated).
+     */
     public Pixels toRgb() {
         int n = width * height;
         byte[] out;
@@ -71,8 +75,31 @@ public record Pixels(int width, int height, PillowMode mode, byte[] data) {
                     }
                 }
             }
+            case I16, I, F -> {
+                out = new byte[n * 3];
+                java.nio.ByteBuffer samples = java.nio.ByteBuffer.wrap(data).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                for (int i = 0; i < n; i++) {
+                    byte v = switch (mode) {
+                        // Convert.c I16L_L: any high byte means 255.
+                        case I16 -> (byte) Math.min(samples.getShort(i * 2) & 0xffff, 255);
+                        // i2rgb: <= 0 is 0, >= 255 is 255.
+                        case I -> (byte) Math.max(0, Math.min(samples.getInt(i * 4), 255));
+                        default -> greyOfFloat(samples.getFloat(i * 4));
+                    };
+                    out[i * 3] = v;
+                    out[i * 3 + 1] = v;
+                    out[i * 3 + 2] = v;
+                }
+            }
             default -> throw new IllegalStateException("unhandled mode " + mode);
         }
         return new Pixels(width, height, PillowMode.RGB, out);
+    }
+
+    /** Convert.c f2l: <= 0 is 0, >= 255 is 255, else truncated; NaN passes neither test and x86 makes it 0. */
+    private static byte greyOfFloat(float v) {
+        if (v <= 0f) return 0;
+        if (v >= 255f) return (byte) 255;
+        return (byte) (int) v;
     }
 }

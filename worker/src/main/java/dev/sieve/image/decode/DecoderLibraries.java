@@ -5,45 +5,54 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
- * Which libraries this process decodes with. Both native libraries are optional (sieve falls back to pure Java), so
- * a host or an image that lacks one still scores, only not the way the tests verify: without libjpeg-turbo JPEGs go
- * through ImageIO, which applies embedded ICC profiles where Pillow does not (a JPEG with a profile scored 0.2 away
- * from the reference), and without libdeflate PNG data inflates with java.util.zip (exact, about half as fast). A
- * worker says at start which it got, in one line and in {@code sieve_decoder_info}, and can refuse to run without both.
+ * Which libraries this process decodes with. The native libraries are optional, so a host or an image that lacks one
+ * still scores most images, only not the way the tests and figures are measured: without libjpeg-turbo JPEGs go
+ * through ImageIO (the same pixels on the format corpus — ICC profiles ignored, YCCK converted as libjpeg does — but
+ * slower, and no DCT scaling), without libdeflate PNG data inflates with java.util.zip (exact, about half as fast),
+ * and without libwebp WebP images are refused (UNSUPPORTED_FORMAT: no other decoder gives Pillow's pixels for lossy
+ * WebP). A worker says at start which it got, in one line and in {@code sieve_decoder_info}, and can refuse to run
+ * without all three.
  *
  * @param jpeg {@link #LIBJPEG_TURBO} or {@link #IMAGEIO}
  * @param png  {@link #LIBDEFLATE} or {@link #JAVA_ZIP}
+ * @param webp {@link #LIBWEBP} or {@link #NONE}
  */
-public record DecoderLibraries(String jpeg, String png) {
+public record DecoderLibraries(String jpeg, String png, String webp) {
     public static final String LIBJPEG_TURBO = "libjpeg-turbo";
     public static final String IMAGEIO = "imageio";
     public static final String LIBDEFLATE = "libdeflate";
     public static final String JAVA_ZIP = "java.util.zip";
+    public static final String LIBWEBP = "libwebp";
+    public static final String NONE = "none";
 
     /** What an {@link ImageDecoder} with this JPEG setting uses here (loads the libraries once, if not yet). */
     public static DecoderLibraries probe(DecodeOptions.JpegDecoder jpegDecoder) {
         boolean turbo = jpegDecoder == DecodeOptions.JpegDecoder.AUTO && TurboJpeg.load().isPresent();
-        return new DecoderLibraries(turbo ? LIBJPEG_TURBO : IMAGEIO, LibDeflate.load().isPresent() ? LIBDEFLATE : JAVA_ZIP);
+        return new DecoderLibraries(turbo ? LIBJPEG_TURBO : IMAGEIO, LibDeflate.load().isPresent() ? LIBDEFLATE : JAVA_ZIP,
+                LibWebp.load().isPresent() ? LIBWEBP : NONE);
     }
 
-    /** Both native libraries: the pixels and speed the tests and the README's figures are measured with. */
+    /** All three native libraries: the pixels and speed the tests and the README's figures are measured with. */
     public boolean exact() {
-        return LIBJPEG_TURBO.equals(jpeg) && LIBDEFLATE.equals(png);
+        return LIBJPEG_TURBO.equals(jpeg) && LIBDEFLATE.equals(png) && LIBWEBP.equals(webp);
     }
 
     /** One log line, naming the Debian package that is missing when a fallback is in use. */
     public String line() {
-        return "decoders: JPEG " + jpeg + ", PNG " + png + (exact() ? " (the exact, fast path)" : "; fallback: " + missing());
+        return "decoders: JPEG " + jpeg + ", PNG " + png + ", WebP " + webp
+                + (exact() ? " (the exact, fast path)" : "; fallback: " + missing());
     }
 
     private String missing() {
         StringBuilder b = new StringBuilder();
         if (!LIBJPEG_TURBO.equals(jpeg)) {
-            b.append("JPEGs with an ICC profile score differently from the reference; install libturbojpeg0 "
-                    + "(and keep --jpeg-decoder AUTO)");
+            b.append("JPEGs decode slower and without --dct-scaling; install libturbojpeg0 (and keep --jpeg-decoder AUTO)");
         }
         if (!LIBDEFLATE.equals(png)) {
             b.append(b.isEmpty() ? "" : "; ").append("PNGs decode about 2x slower; install libdeflate0");
+        }
+        if (!LIBWEBP.equals(webp)) {
+            b.append(b.isEmpty() ? "" : "; ").append("WebP images are refused; install libwebp7 and libwebpdemux2");
         }
         return b.toString();
     }
@@ -55,9 +64,11 @@ public record DecoderLibraries(String jpeg, String png) {
         }
     }
 
-    /** {@code sieve_decoder_info{jpeg="…",png="…"} 1}, the Prometheus convention for a fact about a process. */
+    /**
+     * {@code sieve_decoder_info{jpeg="…",png="…",webp="…"} 1}, the Prometheus convention for a fact about a process.
+     */
     public void register(MeterRegistry registry) {
-        Gauge.builder(MeterNames.DECODER_INFO, () -> 1).tag("jpeg", jpeg).tag("png", png)
+        Gauge.builder(MeterNames.DECODER_INFO, () -> 1).tag("jpeg", jpeg).tag("png", png).tag("webp", webp)
                 .description("The image decoders this process runs with (value always 1)").register(registry);
     }
 }

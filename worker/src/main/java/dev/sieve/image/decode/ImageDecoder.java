@@ -16,6 +16,7 @@ import java.awt.image.PixelInterleavedSampleModel;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
@@ -28,20 +29,23 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * checked against {@link DecodeOptions#maxPixels()} before any pixel is decoded.
  *
  * <p>PNG modes follow Pillow's PngImagePlugin table (bit depth, colour type): grey 1 bit is "1", grey 2/4/8 bits is
- * "L" (2 and 4 bits scaled by 85 and 17), grey 16 bits is "I" (stored here clipped to 0..255, which is what
- * {@code convert("RGB")} makes of it), palette is "P", grey+alpha 8 bits is "LA", grey+alpha 16 bits is "RGBA",
- * 16-bit samples keep their high byte. Other formats: palette images are "P", one band "L", two "LA", colour
- * with alpha "RGBA", else "RGB".
+ * "L" (2 and 4 bits scaled by 85 and 17), grey 16 bits is "I" (32-bit ints, as Pillow holds them), palette is "P", grey+alpha 8 bits is "LA", grey+alpha 16 bits is "RGBA",
+ * 16-bit samples keep their high byte. JPEG: "L", "RGB" or "CMYK" by component count (libjpeg-turbo, else ImageIO;
+ * see {@link JpegMarkers}). TIFF follows Pillow's TiffImagePlugin table ({@link TiffDecoder}). WebP: "RGBA" or "RGB" as Pillow's WebP plugin decides ({@link LibWebp}). Other formats:
+ * palette images are "P", one band "L", two "LA", colour with alpha "RGBA", else "RGB". Formats Pillow does not
+ * open are named ({@link UnsupportedFormat}).
  */
 public final class ImageDecoder {
     private final DecodeOptions options;
     private final TurboJpeg turbo;
     private final PngDecoder png;
+    private final LibWebp webp;
 
     public ImageDecoder(DecodeOptions options) {
         this.options = options;
         this.turbo = options.jpegDecoder() == DecodeOptions.JpegDecoder.AUTO ? TurboJpeg.load().orElse(null) : null;
         this.png = new PngDecoder(LibDeflate.load().orElse(null));
+        this.webp = LibWebp.load().orElse(null);
     }
 
     /** True when the PNGs sieve decodes itself are inflated with libdeflate (see {@link PngDecoder}). */
@@ -98,16 +102,47 @@ public final class ImageDecoder {
     public Decoded decode(byte[] encoded, SizePlan plan, PixelBudget.Share share) throws StageException {
         ImageFormat format = ImageFormat.sniff(encoded);
         if (format == null) {
+            String unsupported = UnsupportedFormat.describe(encoded);
+            if (unsupported != null) throw fail(FailureCode.UNSUPPORTED_FORMAT, unsupported);
             throw fail(FailureCode.NOT_AN_IMAGE, "the bytes start with no known image signature ("
                     + encoded.length + " bytes, first: " + hex(encoded) + ")");
         }
-        if (format == ImageFormat.JPEG && turbo != null) {
-            JpegColour jpeg = JpegColour.read(encoded);
-            // Four-component JPEGs (CMYK, refused YCCK) stay on the ImageIO path below.
-            if (jpeg == null || jpeg.components() != 4) return decodeTurbo(encoded, plan, share);
-        }
-        Pixels pixels = decodeImageIo(encoded, format, plan, share);
+        if (format == ImageFormat.JPEG) JpegMarkers.checkPillowOpens(encoded);
+        if (format == ImageFormat.JPEG && turbo != null) return decodeTurbo(encoded, plan, share);
+        Pixels pixels = switch (format) {
+            case WEBP -> decodeWebp(encoded, plan, share);
+            case TIFF -> decodeTiff(encoded, plan, share);
+            default -> decodeImageIo(encoded, format, plan, share);
+        };
         return new Decoded(pixels, pixels.width(), pixels.height());
+    }
+
+    private Pixels decodeWebp(byte[] encoded, SizePlan plan, PixelBudget.Share share) throws StageException {
+        // Pillow's WebP plugin accepts a file only by its first chunk; with any other, no plugin identifies it.
+        String chunk = encoded.length < 16 ? "" : new String(encoded, 12, 4, StandardCharsets.ISO_8859_1);
+        if (!chunk.equals("VP8 ") && !chunk.equals("VP8L") && !chunk.equals("VP8X")) {
+            throw fail(FailureCode.NOT_AN_IMAGE, "RIFF WEBP file whose first chunk is not VP8, VP8L or VP8X ('"
+                    + chunk.replaceAll("[^ -~]", "?") + "'): Pillow identifies no image in it");
+        }
+        if (webp == null) {
+            throw fail(FailureCode.UNSUPPORTED_FORMAT, "WebP needs libwebp (Debian's libwebp7 and libwebpdemux2),"
+                    + " which did not load");
+        }
+        // WebPAnimDecoder's two canvases (8 bytes a pixel) and the Java copy (up to 4), plus the native copy of the
+        // encoded bytes: 3 pixels' worth of the budget's 4 bytes each.
+        return webp.decode(encoded, (w, h) -> {
+            checkPixels(ImageFormat.WEBP, w, h, plan);
+            admit(share, 3L * w * h + encoded.length / 4, 1);
+        });
+    }
+
+    private Pixels decodeTiff(byte[] encoded, SizePlan plan, PixelBudget.Share share) throws StageException {
+        TiffDecoder.Header header = TiffDecoder.header(encoded);
+        checkPixels(ImageFormat.TIFF, header.width(), header.height(), plan);
+        // The reader's memory-cached stream keeps a copy of the encoded bytes, and a file whose byte counts are cut
+        // is copied once more: charged at 4 bytes a pixel.
+        admit(share, header.width() * header.height() * header.costFactor() + encoded.length / 2, 1);
+        return TiffDecoder.decode(encoded, header);
     }
 
     private Decoded decodeTurbo(byte[] encoded, SizePlan plan, PixelBudget.Share share) throws StageException {
@@ -115,6 +150,7 @@ public final class ImageDecoder {
         int w;
         int h;
         boolean grey;
+        boolean cmyk;
         byte[] data;
         try (TurboJpeg.Decompressor d = turbo.decompressor()) {
             header = d.header(encoded);
@@ -130,11 +166,16 @@ public final class ImageDecoder {
             w = scale.scaled(header.width());
             h = scale.scaled(header.height());
             grey = header.colorspace() == TurboJpeg.CS_GRAY;
-            data = d.decode(encoded, w, h, grey ? TurboJpeg.PF_GRAY : TurboJpeg.PF_RGB);
+            cmyk = header.colorspace() == TurboJpeg.CS_CMYK || header.colorspace() == TurboJpeg.CS_YCCK;
+            data = d.decode(encoded, w, h, grey ? TurboJpeg.PF_GRAY : cmyk ? TurboJpeg.PF_CMYK : TurboJpeg.PF_RGB,
+                    message -> refuseIfTruncated(encoded, message));
         } catch (TurboJpeg.TurboException e) {
             throw fail(FailureCode.CORRUPT_IMAGE, "JPEG could not be decoded: " + e.getMessage());
         }
-        Pixels pixels = new Pixels(w, h, grey ? PillowMode.L : PillowMode.RGB, data);
+        // Pillow asks libjpeg for CMYK (which turns YCCK into CMYK, as here) and reads it as "CMYK;I": it assumes
+        // Adobe's inverted storage whether or not the file has Adobe's marker.
+        if (cmyk) for (int i = 0; i < data.length; i++) data[i] = (byte) ~data[i];
+        Pixels pixels = new Pixels(w, h, grey ? PillowMode.L : cmyk ? PillowMode.CMYK : PillowMode.RGB, data);
         int fullW = header.width();
         int fullH = header.height();
         if (options.exifOrientation()) {
@@ -174,6 +215,7 @@ public final class ImageDecoder {
             }
         }
 
+        if (format == ImageFormat.JPEG) encoded = JpegMarkers.withoutIccProfile(encoded);
         Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format.imageIoName());
         if (!readers.hasNext()) {
             throw fail(FailureCode.UNSUPPORTED_FORMAT, format + " is recognised but no decoder for it is installed");
@@ -185,7 +227,7 @@ public final class ImageDecoder {
             int width = reader.getWidth(0);
             int height = reader.getHeight(0);
             checkPixels(format, width, height, plan);
-            JpegColour jpeg = format == ImageFormat.JPEG ? JpegColour.read(encoded) : null;
+            JpegMarkers.Frame jpeg = format == ImageFormat.JPEG ? JpegMarkers.frame(encoded) : null;
             ImageTypeSpecifier raw = png == null && jpeg == null ? reader.getRawImageType(0) : null;
             // Turning by EXIF orientation copies the pixels once more.
             int exif = options.exifOrientation() && format == ImageFormat.JPEG ? 2 : 1;
@@ -202,7 +244,10 @@ public final class ImageDecoder {
                 pixels = png != null ? fromPng(image, png) : fromOther(image);
             }
             if (warnings.first != null) {
-                throw fail(FailureCode.CORRUPT_IMAGE, format + " decoder warned: " + warnings.first);
+                if (format != ImageFormat.JPEG) {
+                    throw fail(FailureCode.CORRUPT_IMAGE, format + " decoder warned: " + warnings.first);
+                }
+                refuseIfTruncated(encoded, warnings.first);
             }
             if (options.exifOrientation() && format == ImageFormat.JPEG) {
                 pixels = ExifOrientation.apply(pixels, ExifOrientation.read(encoded));
@@ -225,12 +270,12 @@ public final class ImageDecoder {
      * copy before a resize and the processor's convert("RGB") are made strip by strip
      * ({@link PillowResize#resizeWindow(Pixels, java.util.function.UnaryOperator, int, int, PillowResize.Filter,
      * int, int, int, int)}), never for the whole image. A 16-bit colour PNG holds its 16-bit raster and the 8-bit copy
-     * at once (up to 8 + 4 bytes): 3x. A CMYK JPEG through ImageIO holds its raster and the inverted copy (4 + 4):
+     * at once (up to 8 + 4 bytes): 3x; a 16-bit grey one its raster and the "I" ints (2 + 4): 2x. A CMYK JPEG through ImageIO holds its raster and the inverted copy (4 + 4):
      * 2x. Other ImageIO formats are judged by the reader's raw image type (with alpha, a raster in another band
      * order is copied: 2x).
      */
-    static int costFactor(PngHeader png, JpegColour jpeg, ImageTypeSpecifier raw) {
-        if (png != null) return png.bitDepth() == 16 && png.colourType() != 0 ? 3 : 1;
+    static int costFactor(PngHeader png, JpegMarkers.Frame jpeg, ImageTypeSpecifier raw) {
+        if (png != null) return png.bitDepth() != 16 ? 1 : png.colourType() == 0 ? 2 : 3;
         if (jpeg != null) return jpeg.components() == 4 ? 2 : 1;
         if (raw == null) return 2; // unknown layout: assume alpha
         int bits = raw.getSampleModel().getSampleSize(0);
@@ -280,7 +325,7 @@ public final class ImageDecoder {
                 case 1 -> convert(image, PillowMode.BILEVEL, new int[] {0}, Sample.BILEVEL);
                 case 2, 4 -> convert(image, PillowMode.L, new int[] {0}, Sample.PALETTE_RED);
                 case 8 -> convert(image, PillowMode.L, new int[] {0}, Sample.BYTE);
-                default -> convert(image, PillowMode.L, new int[] {0}, Sample.CLIP_16);
+                default -> grey16AsInt(image);
             };
             case 2 -> convert(image, PillowMode.RGB, new int[] {0, 1, 2}, bits == 16 ? Sample.HIGH_BYTE : Sample.BYTE);
             case 3 -> palette(image);
@@ -312,51 +357,45 @@ public final class ImageDecoder {
 
     /**
      * A four-component JPEG as Pillow opens it: mode CMYK, samples inverted (Pillow's rawmode "CMYK;I": it assumes
-     * Adobe's convention, which Photoshop and Pillow itself write). The raw raster, so no ICC conversion happens.
+     * Adobe's convention, which Photoshop and Pillow itself write). The raw raster, so no ICC conversion happens; a
+     * YCCK raster (Adobe transform 2) is turned into CMYK first with libjpeg's own integer arithmetic, as libjpeg does
+     * for Pillow.
      */
-    private static Pixels cmyk(ImageReader reader, JpegColour jpeg) throws IOException, StageException {
-        if (jpeg.adobeTransform() == 2) {
-            throw fail(FailureCode.UNSUPPORTED_FORMAT, "YCCK JPEG (Adobe transform 2) is not supported");
-        }
+    private static Pixels cmyk(ImageReader reader, JpegMarkers.Frame jpeg) throws IOException {
         Raster r = reader.readRaster(0, null);
         int w = r.getWidth();
         int h = r.getHeight();
         byte[] out = new byte[Math.multiplyExact(Math.multiplyExact(w, h), 4)];
         int[] row = new int[w * 4];
+        boolean ycck = jpeg.adobeTransform() == 2;
         for (int y = 0; y < h; y++) {
             r.getPixels(0, y, w, 1, row);
-            for (int i = 0, d = y * w * 4; i < row.length; i++) out[d + i] = (byte) (255 - row[i]);
+            int d = y * w * 4;
+            if (ycck) {
+                for (int i = 0; i < row.length; i += 4, d += 4) YcckToCmyk.invertedCmyk(row, i, out, d);
+            } else {
+                for (int i = 0; i < row.length; i++) out[d + i] = (byte) (255 - row[i]);
+            }
         }
         return new Pixels(w, h, PillowMode.CMYK, out);
     }
 
-    /** From the JPEG markers: the frame's component count and the Adobe APP14 colour transform (-1 when absent). */
-    record JpegColour(int components, int adobeTransform) {
-        static JpegColour read(byte[] b) {
-            int adobe = -1;
-            int at = 2;
-            while (at + 4 <= b.length) {
-                if ((b[at] & 0xff) != 0xff) return null;
-                int marker = b[at + 1] & 0xff;
-                if (marker == 0xff) {
-                    at++;
-                    continue;
-                }
-                int length = ((b[at + 2] & 0xff) << 8) | (b[at + 3] & 0xff);
-                if (marker == 0xee && length >= 12 && at + 15 < b.length && b[at + 4] == 'A' && b[at + 5] == 'd'
-                        && b[at + 6] == 'o' && b[at + 7] == 'b' && b[at + 8] == 'e') {
-                    adobe = b[at + 15] & 0xff;
-                }
-                boolean frame = marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc;
-                if (frame && at + 9 < b.length) return new JpegColour(b[at + 9] & 0xff, adobe);
-                if (marker == 0xda) return null;
-                at += 2 + length;
-            }
-            return null;
-        }
-    }
+    private enum Sample { BYTE, HIGH_BYTE, BILEVEL, PALETTE_RED }
 
-    private enum Sample { BYTE, HIGH_BYTE, CLIP_16, BILEVEL, PALETTE_RED }
+    /** A 16-bit grey PNG as Pillow opens it: mode "I", each sample a 32-bit int (resized in 32 bits, then clipped). */
+    private static Pixels grey16AsInt(BufferedImage image) {
+        Raster r = image.getRaster();
+        int w = r.getWidth();
+        int h = r.getHeight();
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(Math.multiplyExact(Math.multiplyExact(w, h), 4))
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int[] row = new int[w];
+        for (int y = 0; y < h; y++) {
+            r.getSamples(0, y, w, 1, 0, row);
+            for (int x = 0; x < w; x++) out.putInt((y * w + x) * 4, row[x]);
+        }
+        return new Pixels(w, h, PillowMode.I, out.array());
+    }
 
     /** Copies the listed raster bands (in output channel order) into an interleaved byte array. */
     private static Pixels convert(BufferedImage image, PillowMode mode, int[] bands, Sample sample) {
@@ -386,7 +425,6 @@ public final class ImageDecoder {
                     out[base + x * c] = (byte) switch (sample) {
                         case BYTE -> v;
                         case HIGH_BYTE -> v >> 8;
-                        case CLIP_16 -> Math.min(v, 255);
                         case BILEVEL -> v != 0 ? 255 : 0;
                         case PALETTE_RED -> lut[v];
                     };
@@ -493,6 +531,17 @@ public final class ImageDecoder {
         StringBuilder s = new StringBuilder();
         for (int i = 0; i < Math.min(8, b.length); i++) s.append(String.format("%02x", b[i] & 0xff));
         return s.toString();
+    }
+
+    /**
+     * After libjpeg warned. Pillow ignores libjpeg's warnings (corrupt data it decodes through, as a stray restart
+     * marker) but refuses a file whose data runs out before libjpeg is done ("image file is truncated").
+     */
+    private static void refuseIfTruncated(byte[] jpeg, String warning) throws StageException {
+        if (JpegMarkers.endsBeforeEoi(jpeg)) {
+            throw fail(FailureCode.CORRUPT_IMAGE, "JPEG is truncated (no EOI marker after the scan; libjpeg: "
+                    + warning + ")");
+        }
     }
 
     /** Pillow refuses a truncated file ("image file is truncated"); ImageIO only warns and fills with grey. */

@@ -5,6 +5,7 @@ import com.sun.jna.Native;
 import com.sun.jna.NativeLong;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.IntByReference;
+import dev.sieve.StageException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -20,7 +21,10 @@ final class TurboJpeg {
     static final String LIBRARY_PROPERTY = "sieve.turbojpeg.library";
     static final int PF_RGB = 0;
     static final int PF_GRAY = 6;
+    static final int PF_CMYK = 11;
     static final int CS_GRAY = 2;
+    static final int CS_CMYK = 3;
+    static final int CS_YCCK = 4;
 
     /** The subset of turbojpeg.h that decoding needs. */
     interface Api extends Library {
@@ -35,6 +39,9 @@ final class TurboJpeg {
                 int pixelFormat, int flags);
 
         int tjDestroy(Pointer handle);
+
+        /** 0: the last error was a warning (the image was decoded), 1: fatal. */
+        int tjGetErrorCode(Pointer handle);
 
         String tjGetErrorStr2(Pointer handle);
     }
@@ -116,26 +123,46 @@ final class TurboJpeg {
         }
 
         /**
-         * Decodes to width x height (a size one of the scaling factors gives) into interleaved RGB or grey bytes.
-         * Any warning (a truncated or corrupt stream, which the library fills in) is an error, as Pillow refuses a
-         * truncated file.
+         * Decodes to width x height (a size one of the scaling factors gives) into interleaved RGB, grey or CMYK bytes.
+         * A fatal error throws; a warning (corrupt data libjpeg decoded through, or a stream that ended early, which
+         * the library fills in) is handed to {@code warned}, which may throw, and the pixels are kept otherwise.
          */
-        byte[] decode(byte[] jpeg, int width, int height, int pixelFormat) throws TurboException {
-            int channels = pixelFormat == PF_GRAY ? 1 : 3;
+        byte[] decode(byte[] jpeg, int width, int height, int pixelFormat, WarningCheck warned)
+                throws TurboException, StageException {
+            int channels = pixelFormat == PF_GRAY ? 1 : pixelFormat == PF_CMYK ? 4 : 3;
             long size = Math.multiplyExact(Math.multiplyExact((long) width, height), channels);
             try (ScratchMemory.Lease dst = ScratchMemory.DECODED.lease(size)) {
                 if (api.tjDecompress2(handle, jpeg, new NativeLong(jpeg.length), dst.memory(), width, width * channels,
                         height, pixelFormat, 0) != 0) {
-                    throw new TurboException(api.tjGetErrorStr2(handle));
+                    String message = api.tjGetErrorStr2(handle);
+                    if (api.tjGetErrorCode(handle) != 0 || !isWarning(message)) throw new TurboException(message);
+                    warned.check(message);
                 }
                 return dst.memory().getByteArray(0, (int) size);
             }
+        }
+
+        /**
+         * tjGetErrorCode says "warning" for a fatal error that came after a warning, but the message is then the
+         * fatal one: only libjpeg's own warning texts (jerror.h, JWRN_*) count as warnings.
+         */
+        private static boolean isWarning(String message) {
+            return message != null && (message.startsWith("Corrupt JPEG data") || message.equals(
+                    "Premature end of JPEG file") || message.startsWith("Inconsistent progression sequence")
+                    || message.equals("Invalid SOS parameters for sequential JPEG")
+                    || message.startsWith("Unknown Adobe color transform code")
+                    || message.startsWith("Warning: unknown JFIF revision number"));
         }
 
         @Override
         public void close() {
             api.tjDestroy(handle);
         }
+    }
+
+    @FunctionalInterface
+    interface WarningCheck {
+        void check(String libjpegMessage) throws StageException;
     }
 
     static final class TurboException extends Exception {

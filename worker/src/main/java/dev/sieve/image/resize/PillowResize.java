@@ -70,6 +70,7 @@ public final class PillowResize {
         }
         if (in.width() == width && in.height() == height) return in;
         if (in.mode().nearestOnly()) return nearest(in, width, height);
+        if (in.mode().wide()) return WideResample.window(in, width, height, filter, 0, 0, width, height);
         if (in.mode().premultipliedResize()) {
             Pixels resized = resample(premultiply(in), width, height, filter);
             return unpremultiply(resized);
@@ -107,6 +108,7 @@ public final class PillowResize {
         PillowMode mode = rows.apply(in.crop(0, 0, 1, 1)).mode();
         // Nearest neighbour picks whole pixels: converting the picked ones is converting first.
         if (mode.nearestOnly()) return rows.apply(nearestWindow(in, width, height, left, top, w, h));
+        if (mode.wide()) return WideResample.window(in, width, height, filter, left, top, w, h);
         if (mode.premultipliedResize()) {
             UnaryOperator<Pixels> premultiplied = p -> premultiply(rows.apply(p));
             return unpremultiply(resampleWindow(in, premultiplied, mode, width, height, filter, left, top, w, h));
@@ -184,14 +186,32 @@ public final class PillowResize {
      * a window of a 336 x 336,000,000 resize needs 336 rows of weights, not 336,000,000.
      */
     static Coefficients coefficients(int inSize, int outSize, Filter filter, int from, int n) {
+        Weights exact = weights(inSize, outSize, filter, from, n);
+        int ksize = exact.ksize();
+        int[] weights = new int[exact.k().length];
+        for (int i = 0; i < n; i++) {
+            for (int x = 0; x < exact.count()[i]; x++) {
+                double w = exact.k()[i * ksize + x];
+                // normalize_coeffs_8bpc
+                weights[i * ksize + x] = w < 0
+                        ? (int) (-0.5 + w * (1 << PRECISION_BITS))
+                        : (int) (0.5 + w * (1 << PRECISION_BITS));
+            }
+        }
+        return new Coefficients(ksize, exact.first(), exact.count(), weights);
+    }
+
+    /** precompute_coeffs' double weights (each k / sum k) of output indices [from, from + n): the 32-bit passes use them as they are. */
+    record Weights(int ksize, int[] first, int[] count, double[] k) {}
+
+    static Weights weights(int inSize, int outSize, Filter filter, int from, int n) {
         double scale = (double) (float) inSize / outSize;
         double filterScale = Math.max(scale, 1.0);
         double support = filter.support * filterScale;
         int ksize = ksize(inSize, outSize, filter);
         int[] first = new int[n];
         int[] count = new int[n];
-        int[] weights = new int[Math.multiplyExact(n, ksize)];
-        double[] k = new double[ksize];
+        double[] weights = new double[Math.multiplyExact(n, ksize)];
         double ss = 1.0 / filterScale;
         for (int i = 0; i < n; i++) {
             int xx = from + i;
@@ -203,21 +223,19 @@ public final class PillowResize {
             if (xmax > inSize) xmax = inSize;
             xmax -= xmin;
             double ww = 0.0;
+            int at = i * ksize;
             for (int x = 0; x < xmax; x++) {
                 double w = filter.weight((x + xmin - center + 0.5) * ss);
-                k[x] = w;
+                weights[at + x] = w;
                 ww += w;
             }
-            for (int x = 0; x < xmax; x++) {
-                double w = ww != 0.0 ? k[x] / ww : k[x];
-                weights[i * ksize + x] = w < 0
-                        ? (int) (-0.5 + w * (1 << PRECISION_BITS))
-                        : (int) (0.5 + w * (1 << PRECISION_BITS));
+            if (ww != 0.0) {
+                for (int x = 0; x < xmax; x++) weights[at + x] /= ww;
             }
             first[i] = xmin;
             count[i] = xmax;
         }
-        return new Coefficients(ksize, first, count, weights);
+        return new Weights(ksize, first, count, weights);
     }
 
     /** ImagingResampleInner with the 8bpc passes; any number of interleaved channels (Pillow treats each alike). */

@@ -11,19 +11,22 @@ import org.junit.jupiter.api.Test;
 class DecoderLibrariesTest {
 
     @Test
-    void aHostWithBothLibrariesRunsTheExactFastPathAndSaysSoInOneLineAndAMetric() {
+    void aHostWithAllThreeLibrariesRunsTheExactFastPathAndSaysSoInOneLineAndAMetric() {
         assumeThat(TurboJpeg.load()).as("libturbojpeg0 installed").isPresent();
         assumeThat(LibDeflate.load()).as("libdeflate0 installed").isPresent();
+        assumeThat(LibWebp.load()).as("libwebp7 and libwebpdemux2 installed").isPresent();
         DecoderLibraries d = DecoderLibraries.probe(DecodeOptions.JpegDecoder.AUTO);
 
-        assertThat(d).isEqualTo(new DecoderLibraries(DecoderLibraries.LIBJPEG_TURBO, DecoderLibraries.LIBDEFLATE));
+        assertThat(d).isEqualTo(new DecoderLibraries(DecoderLibraries.LIBJPEG_TURBO, DecoderLibraries.LIBDEFLATE,
+                DecoderLibraries.LIBWEBP));
         assertThat(d.exact()).isTrue();
-        assertThat(d.line()).startsWith("decoders: JPEG libjpeg-turbo, PNG libdeflate").doesNotContain("\n");
+        assertThat(d.line()).startsWith("decoders: JPEG libjpeg-turbo, PNG libdeflate, WebP libwebp").doesNotContain("\n");
         d.requireExact(); // does not throw
 
         PrometheusMeterRegistry registry = MetricsServer.newRegistry();
         d.register(registry);
-        assertThat(registry.scrape()).contains("sieve_decoder_info{jpeg=\"libjpeg-turbo\",png=\"libdeflate\"} 1");
+        assertThat(registry.scrape())
+                .contains("sieve_decoder_info{jpeg=\"libjpeg-turbo\",png=\"libdeflate\",webp=\"libwebp\"} 1");
     }
 
     @Test
@@ -38,15 +41,27 @@ class DecoderLibrariesTest {
 
         PrometheusMeterRegistry registry = MetricsServer.newRegistry();
         d.register(registry);
-        assertThat(registry.scrape()).containsPattern("sieve_decoder_info\\{jpeg=\"imageio\",png=\"[a-z.]+\"} 1");
+        assertThat(registry.scrape())
+                .containsPattern("sieve_decoder_info\\{jpeg=\"imageio\",png=\"[a-z.]+\",webp=\"[a-z]+\"} 1");
     }
 
     @Test
     void zlibInsteadOfLibdeflateIsTheSlowPathAndAlsoRefused() {
-        DecoderLibraries d = new DecoderLibraries(DecoderLibraries.LIBJPEG_TURBO, DecoderLibraries.JAVA_ZIP);
+        DecoderLibraries d = new DecoderLibraries(DecoderLibraries.LIBJPEG_TURBO, DecoderLibraries.JAVA_ZIP,
+                DecoderLibraries.LIBWEBP);
 
         assertThat(d.exact()).isFalse();
         assertThat(d.line()).contains("PNG java.util.zip").contains("libdeflate0");
         assertThatThrownBy(d::requireExact).hasMessageContaining("libdeflate0");
+    }
+
+    @Test
+    void withoutLibwebpWebpIsRefusedAndExactDecodersAreRefused() {
+        DecoderLibraries d = new DecoderLibraries(DecoderLibraries.LIBJPEG_TURBO, DecoderLibraries.LIBDEFLATE,
+                DecoderLibraries.NONE);
+
+        assertThat(d.exact()).isFalse();
+        assertThat(d.line()).contains("WebP none").contains("WebP images are refused").contains("libwebpdemux2");
+        assertThatThrownBy(d::requireExact).hasMessageContaining("libwebp7");
     }
 }

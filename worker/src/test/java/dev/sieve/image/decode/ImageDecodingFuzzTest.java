@@ -18,12 +18,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Fuzz target: image bytes through {@link ImageDecoder} (the PNG path sieve decodes itself, libjpeg-turbo for JPEG
- * where it loads, ImageIO and TwelveMonkeys for the rest), with a 4-megapixel limit. The property: pixels or a
+ * where it loads, libwebp for WebP, ImageIO and TwelveMonkeys for the rest), with a 4-megapixel limit. The property: pixels or a
  * DECODE {@link StageException} other than INTERNAL, nothing else; at most 24 bytes per allowed pixel plus 16 MiB
  * and 64 bytes per input byte allocated (the largest legitimate decode, an RGBA image at the limit converted once,
  * fits well inside); an answer within 20 s.
  *
- * <p>The corpus is every test image under 64 KB (the hostile set and the golden cases). {@code mvn verify} runs
+ * <p>The corpus is every test image under 64 KB (the hostile set, the golden cases and the format corpus: WebP through
+ * libwebp, JPEG variants, TIFF, the formats only named). {@code mvn verify} runs
  * 400 seeded mutations; {@code scripts/bench fuzz} runs {@link #fuzzerTestOneInput} under Jazzer.
  */
 public class ImageDecodingFuzzTest {
@@ -44,10 +45,9 @@ public class ImageDecodingFuzzTest {
 
     public static List<byte[]> seeds() {
         Path resources = Path.of(System.getProperty("sieve.repo", ".."), "worker/src/test/resources");
-        try (Stream<Path> files = Stream.concat(Files.walk(resources.resolve("hostile")), Files.walk(resources.resolve("image/cases")))) {
-            return files.filter(Files::isRegularFile).filter(p -> size(p) < 64 * 1024).sorted().map(ImageDecodingFuzzTest::read).toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        try (Stream<Path> files = Stream.of("hostile", "image/cases", "formats").flatMap(d -> walk(resources.resolve(d)))) {
+            return files.filter(Files::isRegularFile).filter(p -> !p.toString().endsWith(".json"))
+                    .filter(p -> size(p) < 64 * 1024).sorted().map(ImageDecodingFuzzTest::read).toList();
         }
     }
 
@@ -68,6 +68,14 @@ public class ImageDecodingFuzzTest {
         SeededFuzzing.Report report = SeededFuzzing.run("image", seeds, ImageDecodingFuzzTest::decode, LIMITS, 13, 400);
         System.out.println(report);
         assertThat(report.outcomes()).isGreaterThan(3);
+    }
+
+    private static Stream<Path> walk(Path dir) {
+        try {
+            return Files.walk(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static long size(Path p) {

@@ -1,0 +1,242 @@
+package dev.sieve.image.decode;
+
+import dev.sieve.StageException;
+import dev.sieve.avro.FailureCode;
+import dev.sieve.avro.Stage;
+
+/**
+ * The tags of a TIFF's first image file directory that decide how Pillow opens it, read without ImageIO and with
+ * every offset and count checked against the file before anything is read or allocated: the directory must lie
+ * in the file, each value's bytes too, arrays are bounded by what the tag can mean (at most 16 samples, a palette
+ * of at most 2^16 x 3 entries), and the strips or tiles must start inside the file. A byte count that runs past
+ * the end (a strip that claims 4 GB of a 10 kB file) is cut to the file's end for the reader, as Pillow reads what
+ * is there; an uncompressed strip whose rows are not all there is refused, as Pillow refuses it ("buffer is not
+ * large enough"). Only the first directory is read, as Pillow reads only the first frame: a chain of directories
+ * that loops is never followed.
+ *
+ * @param bitsPerSample  as stored (Pillow's default (1,) when absent)
+ * @param sampleFormat   as stored (default (1,))
+ * @param extraSamples   as stored (default ())
+ * @param samplesPerPixel null when absent (Pillow's default depends on the compression)
+ * @param colorMap       the palette's 16-bit entries (all reds, greens, blues), or null
+ */
+record TiffDirectory(boolean bigEndian, long width, long height, int photometric, int compression, int planar,
+                     int fillOrder, int predictor, int[] bitsPerSample, int[] sampleFormat, int[] extraSamples,
+                     Integer samplesPerPixel, int[] colorMap, Segments segments) {
+
+    /**
+     * Where the strips (or tiles) lie: offsets and byte counts as stored, where the counts' values sit in the file
+     * (to cut them), the rows per strip or the tile size.
+     */
+    record Segments(long[] offsets, long[] counts, int countsAt, int countsType, long rowsPerStrip, long tileWidth,
+                    long tileLength, int predictorAt) {
+    }
+
+    static final int MAX_SAMPLES = 16;
+
+    static TiffDirectory read(byte[] b) throws StageException {
+        if (b.length < 8) throw corrupt("TIFF shorter than its 8-byte header (" + b.length + " bytes)");
+        boolean big = b[0] == 'M';
+        Reader r = new Reader(b, big);
+        long ifd = r.u32(4);
+        if (ifd < 8 || ifd + 2 > b.length) throw corrupt("first directory at " + ifd + " is outside the file");
+        int entries = r.u16((int) ifd);
+        if (entries == 0) throw corrupt("first directory has no entries");
+        if (ifd + 2 + 12L * entries > b.length) {
+            throw corrupt("first directory's " + entries + " entries run past the end of the file");
+        }
+        long width = -1;
+        long height = -1;
+        int photometric = 0;
+        int compression = 1;
+        int planar = 1;
+        int fillOrder = 1;
+        int predictor = 1;
+        int[] bits = {1};
+        int[] format = {1};
+        int[] extra = {};
+        Integer spp = null;
+        int[] colorMap = null;
+        long[] offsets = null;
+        long[] counts = null;
+        int countsAt = -1;
+        int countsType = 0;
+        long rowsPerStrip = 0xFFFFFFFFL;
+        long tileWidth = 0;
+        long tileLength = 0;
+        int predictorAt = -1;
+        for (int i = 0; i < entries; i++) {
+            int at = (int) ifd + 2 + 12 * i;
+            int tag = r.u16(at);
+            int type = r.u16(at + 2);
+            long count = r.u32(at + 4);
+            int size = switch (type) {
+                case 1 -> 1;
+                case 3 -> 2;
+                case 4 -> 4;
+                default -> 0;
+            };
+            if (size == 0 || count == 0) continue; // a type these tags never use: ignored, as Pillow ignores it
+            long bytes = count * size;
+            long valueAt = bytes <= 4 ? at + 8 : r.u32(at + 8);
+            if (valueAt + bytes > b.length) {
+                throw corrupt("tag " + tag + "'s " + count + " values at " + valueAt + " run past the end of the file ("
+                        + b.length + " bytes)");
+            }
+            Values v = new Values(r, (int) valueAt, type, count);
+            switch (tag) {
+                case 256 -> width = v.get(0);
+                case 257 -> height = v.get(0);
+                case 258 -> bits = v.small(MAX_SAMPLES, "BitsPerSample");
+                case 259 -> compression = (int) v.get(0);
+                case 262 -> photometric = (int) v.get(0);
+                case 266 -> fillOrder = (int) v.get(0);
+                case 273, 324 -> offsets = v.all(b.length, "strip or tile offsets");
+                case 279, 325 -> {
+                    counts = v.all(b.length, "strip or tile byte counts");
+                    countsAt = (int) valueAt;
+                    countsType = type;
+                }
+                case 278 -> rowsPerStrip = v.get(0);
+                case 322 -> tileWidth = v.get(0);
+                case 323 -> tileLength = v.get(0);
+                case 277 -> spp = (int) Math.min(v.get(0), Integer.MAX_VALUE);
+                case 284 -> planar = (int) v.get(0);
+                case 317 -> {
+                    predictor = (int) v.get(0);
+                    predictorAt = type == 3 ? (int) valueAt : -1;
+                }
+                case 320 -> colorMap = toInts(v.all(3 * 65536, "ColorMap"));
+                case 338 -> extra = v.small(MAX_SAMPLES, "ExtraSamples");
+                case 339 -> format = v.small(MAX_SAMPLES, "SampleFormat");
+                default -> {
+                }
+            }
+        }
+        if (width < 1 || height < 1) throw corrupt("TIFF without a usable size (" + width + "x" + height + ")");
+        if (offsets == null || counts == null || offsets.length != counts.length) {
+            throw corrupt("TIFF without matching strip or tile offsets and byte counts");
+        }
+        for (int i = 0; i < offsets.length; i++) {
+            if (offsets[i] >= b.length) {
+                throw corrupt("strip or tile " + i + " starts at " + offsets[i] + ", past the end of the file ("
+                        + b.length + " bytes): truncated");
+            }
+        }
+        return new TiffDirectory(big, width, height, photometric, compression, planar, fillOrder, predictor, bits,
+                format, extra, spp, colorMap,
+                new Segments(offsets, counts, countsAt, countsType, rowsPerStrip, tileWidth, tileLength, predictorAt));
+    }
+
+    /**
+     * True when the samples are wider than 8 bits and horizontally differenced (predictor 2): the JDK's reader
+     * refuses those, so it is handed the file with the predictor tag set to none, and the decoder adds the
+     * differences back up itself, as libtiff does (modulo the sample's width).
+     */
+    boolean undoesPredictorItself() {
+        return predictor == 2 && segments.predictorAt() >= 0
+                && java.util.Arrays.stream(bitsPerSample).anyMatch(bits -> bits > 8);
+    }
+
+    /**
+     * The bytes to hand the reader: these, or a copy whose byte counts past the file's end are cut to it (and whose
+     * predictor is none, see {@link #undoesPredictorItself}). Throws when an uncompressed strip or tile has fewer
+     * bytes left in the file than its rows need.
+     */
+    byte[] forReader(byte[] b) throws StageException {
+        Segments s = segments;
+        if (compression == 1) {
+            for (int i = 0; i < s.offsets().length; i++) {
+                long need = uncompressedBytes(i);
+                if (need > b.length - s.offsets()[i]) {
+                    throw corrupt("uncompressed strip or tile " + i + " needs " + need + " bytes, the file has "
+                            + (b.length - s.offsets()[i]) + " left at " + s.offsets()[i] + ": truncated");
+                }
+            }
+        }
+        byte[] out = b;
+        int size = s.countsType() == 3 ? 2 : s.countsType() == 1 ? 1 : 4;
+        for (int i = 0; i < s.offsets().length; i++) {
+            long left = b.length - s.offsets()[i];
+            if (s.counts()[i] <= left) continue;
+            if (out == b) out = b.clone();
+            // The count is larger than left, so left fits the count's own width.
+            int at = s.countsAt() + i * size;
+            for (int k = 0; k < size; k++) out[at + (bigEndian ? size - 1 - k : k)] = (byte) (left >> (8 * k));
+        }
+        if (undoesPredictorItself()) {
+            if (out == b) out = b.clone();
+            out[s.predictorAt()] = (byte) (bigEndian ? 0 : 1);
+            out[s.predictorAt() + 1] = (byte) (bigEndian ? 1 : 0);
+        }
+        return out;
+    }
+
+    /** The bytes an uncompressed strip or tile holds: its rows (the last strip's may be fewer) of whole bytes. */
+    long uncompressedBytes(int index) {
+        Segments s = segments;
+        int spp = samplesPerPixel == null ? 1 : samplesPerPixel;
+        boolean separate = planar == 2;
+        int bitsPerPixel = 0;
+        for (int i = 0; i < spp; i++) bitsPerPixel += bitsPerSample[Math.min(i, bitsPerSample.length - 1)];
+        if (separate) bitsPerPixel = bitsPerSample[0];
+        if (s.tileWidth() > 0 && s.tileLength() > 0) {
+            return s.tileLength() * ((s.tileWidth() * bitsPerPixel + 7) / 8);
+        }
+        long rps = Math.max(1, Math.min(s.rowsPerStrip(), height));
+        long perPlane = (height + rps - 1) / rps;
+        long first = (index % perPlane) * rps;
+        long rows = Math.max(0, Math.min(rps, height - first));
+        return rows * ((width * bitsPerPixel + 7) / 8);
+    }
+
+
+    private static int[] toInts(long[] values) {
+        int[] out = new int[values.length];
+        for (int i = 0; i < out.length; i++) out[i] = (int) values[i];
+        return out;
+    }
+
+    static StageException corrupt(String message) {
+        return new StageException(Stage.DECODE, FailureCode.CORRUPT_IMAGE, message);
+    }
+
+    /** One tag's values, read on demand from where they lie (checked to be inside the file). */
+    private record Values(Reader r, int at, int type, long count) {
+        long get(int i) {
+            return switch (type) {
+                case 1 -> r.b[at + i] & 0xff;
+                case 3 -> r.u16(at + 2 * i);
+                default -> r.u32(at + 4 * i);
+            };
+        }
+
+        int[] small(int max, String what) throws StageException {
+            if (count > max) throw corrupt(what + " has " + count + " values, more than " + max);
+            int[] out = new int[(int) count];
+            for (int i = 0; i < out.length; i++) out[i] = (int) Math.min(get(i), Integer.MAX_VALUE);
+            return out;
+        }
+
+        long[] all(int max, String what) throws StageException {
+            if (count > max) throw corrupt(what + " has " + count + " values, more than " + max);
+            long[] out = new long[(int) count];
+            for (int i = 0; i < out.length; i++) out[i] = get(i);
+            return out;
+        }
+    }
+
+    private record Reader(byte[] b, boolean big) {
+        int u16(int at) {
+            int x = b[at] & 0xff;
+            int y = b[at + 1] & 0xff;
+            return big ? x << 8 | y : y << 8 | x;
+        }
+
+        long u32(int at) {
+            long hi = u16(big ? at : at + 2);
+            long lo = u16(big ? at + 2 : at);
+            return hi << 16 | lo;
+        }
+    }
+}

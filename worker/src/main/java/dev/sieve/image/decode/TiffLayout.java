@@ -1,0 +1,133 @@
+package dev.sieve.image.decode;
+
+import dev.sieve.StageException;
+import dev.sieve.avro.FailureCode;
+import dev.sieve.avro.Stage;
+import dev.sieve.image.PillowMode;
+import java.util.Arrays;
+
+/**
+ * How Pillow 9.4's TiffImagePlugin opens a TIFF: the key it builds from the first directory (byte order,
+ * photometric interpretation, sample format, fill order, bits per sample, extra samples; {@code _setup}) and the
+ * mode and raw mode its {@code OPEN_INFO} table gives for it. A key missing from the table is a file Pillow cannot
+ * identify; a key sieve has no conversion for is refused too, naming Pillow's mode. Both are UNSUPPORTED_FORMAT:
+ * the file is a TIFF, just not one the reference scores (or one sieve cannot yet score as it does).
+ */
+enum TiffLayout {
+    /** "1" from 1-bit grey; raw modes "1" and "1;I" (min-is-white inverted). */
+    BILEVEL(PillowMode.BILEVEL),
+    /** "L" from 2-, 4- or 8-bit grey ("L;2" x 85, "L;4" x 17; the ";I" raw modes inverted). */
+    GREY(PillowMode.L),
+    /** "LA": 8-bit grey and unassociated alpha. */
+    GREY_ALPHA(PillowMode.LA),
+    /** "I;16" / "I;16B": 16-bit unsigned grey. */
+    GREY16(PillowMode.I16),
+    /** "I" from signed 16-bit ("I;16S") or 32-bit integers ("I;32N", "I;32S"). */
+    INT(PillowMode.I),
+    /** "F" from 32-bit IEEE floats. */
+    FLOAT(PillowMode.F),
+    /** "RGB" from 8- or 16-bit samples (16 bits keep the high byte), or "RGBX" (padding dropped here), or YCbCr
+     * JPEG that libtiff converts to RGB. */
+    RGB(PillowMode.RGB),
+    /** "RGBA" with unassociated (or unspecified) alpha; 16 bits keep the high byte. */
+    RGBA(PillowMode.RGBA),
+    /** "RGBA" from associated (premultiplied) alpha: Pillow's "RGBa" unpacker divides it out. */
+    RGBA_PREMULTIPLIED(PillowMode.RGBA),
+    /** "P": 1-, 2-, 4- or 8-bit indices into the ColorMap, whose entries Pillow keeps the high byte of. */
+    PALETTE(PillowMode.P),
+    /** "CMYK" from 8-bit samples. */
+    CMYK(PillowMode.CMYK);
+
+    private final PillowMode mode;
+
+    TiffLayout(PillowMode mode) {
+        this.mode = mode;
+    }
+
+    PillowMode mode() {
+        return mode;
+    }
+
+    /** Pillow's {@code MAX_SAMPLESPERPIXEL}: more is refused before anything is read. */
+    private static final int MAX_SAMPLES_PER_PIXEL = 6;
+    private static final int JPEG = 7;
+
+    /** Pillow's mode for the directory, or a refusal; the rules of TiffImageFile._setup in Pillow 9.4. */
+    static TiffLayout of(TiffDirectory d) throws StageException {
+        int photo = d.photometric();
+        int[] format = d.sampleFormat();
+        if (format.length > 1 && Arrays.stream(format).allMatch(f -> f == 1)) format = new int[] {1};
+        int[] bits = d.bitsPerSample();
+        int spp = d.samplesPerPixel() != null ? d.samplesPerPixel()
+                : d.compression() == JPEG && (photo == 2 || photo == 6) ? 3 : 1;
+        if (spp > MAX_SAMPLES_PER_PIXEL) {
+            throw refused("Invalid value for samples per pixel (" + spp + ")");
+        }
+        if (spp < bits.length) {
+            bits = Arrays.copyOf(bits, spp);
+        } else if (spp > bits.length && bits.length == 1) {
+            int[] same = new int[spp];
+            Arrays.fill(same, bits[0]);
+            bits = same;
+        }
+        if (bits.length != spp) throw refused("unknown data organization");
+        TiffLayout layout = lookUp(d.bigEndian(), photo, format, d.fillOrder(), bits, d.extraSamples(),
+                d.compression());
+        if (layout == null) {
+            throw refused("unknown pixel mode for photometric " + photo + ", sample format "
+                    + Arrays.toString(format) + ", fill order " + d.fillOrder() + ", bits " + Arrays.toString(bits)
+                    + ", extra samples " + Arrays.toString(d.extraSamples()) + " (Pillow 9.4 cannot identify it,"
+                    + " or sieve does not decode that layout)");
+        }
+        if (layout == PALETTE && (d.colorMap() == null || d.colorMap().length < 3 << bits[0])) {
+            throw new StageException(Stage.DECODE, FailureCode.CORRUPT_IMAGE, "palette TIFF whose ColorMap has "
+                    + (d.colorMap() == null ? 0 : d.colorMap().length) + " entries, not 3 x 2^" + bits[0]);
+        }
+        return layout;
+    }
+
+    /** The part of OPEN_INFO sieve decodes, fill order 1 only. */
+    private static TiffLayout lookUp(boolean big, int photo, int[] format, int fillOrder, int[] bits, int[] extra,
+                                     int compression) {
+        if (fillOrder != 1 || format.length != 1) return null;
+        int f = format[0];
+        int n = bits.length;
+        boolean all8 = Arrays.stream(bits).allMatch(b -> b == 8);
+        boolean all16 = Arrays.stream(bits).allMatch(b -> b == 16);
+        int extra0 = extra.length == 1 ? extra[0] : -1;
+        if ((photo == 0 || photo == 1) && n == 1 && extra.length == 0) {
+            int b = bits[0];
+            if (f == 1 && b == 1) return BILEVEL;
+            if (f == 1 && (b == 2 || b == 4 || b == 8)) return GREY;
+            if (f == 1 && b == 16 && (photo == 1 || !big)) return GREY16;
+            if (photo == 1 && f == 2 && (b == 16 || b == 32)) return INT;
+            if (photo == 1 && f == 1 && b == 32 && !big) return INT;
+            if (f == 3 && b == 32) return FLOAT;
+            return null;
+        }
+        if (photo == 1 && f == 1 && n == 2 && all8 && extra0 == 2) return GREY_ALPHA;
+        if (photo == 2 && f == 1) {
+            if (n == 3 && extra.length == 0 && (all8 || all16)) return RGB;
+            if (n == 4 && (all8 || all16)) {
+                if (extra.length == 0 || extra0 == 2 || (extra0 == 999 && all8)) return RGBA;
+                if (extra0 == 0) return RGB;
+                if (extra0 == 1 && all8) return RGBA_PREMULTIPLIED;
+            }
+            return null;
+        }
+        if (photo == 3 && f == 1 && n == 1 && extra.length == 0 && (bits[0] == 1 || bits[0] == 2 || bits[0] == 4
+                || bits[0] == 8)) {
+            return PALETTE;
+        }
+        if (photo == 5 && f == 1 && n == 4 && all8 && extra.length == 0) return CMYK;
+        // YCbCr: Pillow has libtiff convert JPEG-compressed data to RGB; other YCbCr goes through libtiff's RGBA
+        // interface, whose conversion sieve does not reproduce.
+        if (photo == 6 && f == 1 && n == 3 && all8 && extra.length == 0 && compression == JPEG) return RGB;
+        return null;
+    }
+
+    private static StageException refused(String why) {
+        return new StageException(Stage.DECODE, FailureCode.UNSUPPORTED_FORMAT,
+                "TIFF refused as Pillow 9.4 refuses it or sieve cannot decode it as Pillow does: " + why);
+    }
+}

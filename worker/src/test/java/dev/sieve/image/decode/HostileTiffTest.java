@@ -1,0 +1,122 @@
+package dev.sieve.image.decode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.sieve.StageException;
+import dev.sieve.avro.FailureCode;
+import dev.sieve.image.PillowMode;
+import dev.sieve.image.Pixels;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/**
+ * TIFF directories that lie: every count and offset is checked against the file before anything is allocated for
+ * it, so each lie is a coded failure (a 2^30-entry array read first would be an OutOfMemoryError here, not a record).
+ * The files the reference itself was run on (cycles, truncated strips, huge sizes) are in {@link TiffFidelityTest}.
+ */
+class HostileTiffTest {
+    private static final int W = 16;
+    private static final int H = 8;
+
+    @Test
+    void decodesAnHonestSmallTiff() throws Exception {
+        Pixels pixels = decode(tiff(Map.of()));
+
+        assertThat(pixels.mode()).isEqualTo(PillowMode.L);
+        assertThat(pixels.data()[W * H - 1]).isEqualTo((byte) (W * H - 1));
+    }
+
+    @Test
+    void refusesStripOffsetsClaimingAGigaEntryArray() {
+        // 2^30 LONG offsets "at" byte 8: 4 GiB of values in a 200-byte file.
+        assertRefused(tiff(Map.of(273, new int[] {4, 1 << 30, 8})), FailureCode.CORRUPT_IMAGE, "run past the end");
+    }
+
+    @Test
+    void refusesAColorMapLongerThanAnyPalette() {
+        assertRefused(tiff(Map.of(262, new int[] {3, 1, 3}, 320, new int[] {3, 0x7fffffff, 8})),
+                FailureCode.CORRUPT_IMAGE, "");
+    }
+
+    @Test
+    void refusesADirectoryWhoseEntriesRunPastTheEnd() {
+        byte[] b = tiff(Map.of());
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putShort(8, (short) 0xFFFF);
+
+        assertRefused(b, FailureCode.CORRUPT_IMAGE, "entries run past the end");
+    }
+
+    @Test
+    void refusesThousandsOfBitsPerSampleValues() {
+        // 40 values lie inside the file; no sample count is that high.
+        assertRefused(tiff(Map.of(258, new int[] {3, 40, 8})), FailureCode.CORRUPT_IMAGE, "BitsPerSample");
+    }
+
+    @Test
+    void refusesTooManySamplesPerPixelAsPillowDoes() {
+        assertRefused(tiff(Map.of(277, new int[] {3, 1, 7})), FailureCode.UNSUPPORTED_FORMAT,
+                "samples per pixel");
+    }
+
+    @Test
+    void refusesASizeOverTheLimitBeforeDecoding() {
+        // 65535 x 65535 = 4.3 G pixels: refused from the header, nothing allocated for it.
+        assertRefused(tiff(Map.of(256, new int[] {4, 1, 65535}, 257, new int[] {4, 1, 65535})),
+                FailureCode.TOO_MANY_PIXELS, "");
+    }
+
+    @Test
+    void refusesAStripStartingPastTheEnd() {
+        assertRefused(tiff(Map.of(273, new int[] {4, 1, 1 << 30})), FailureCode.CORRUPT_IMAGE, "past the end");
+    }
+
+    private static Pixels decode(byte[] b) throws StageException {
+        return new ImageDecoder(DecodeOptions.defaults()).decode(b);
+    }
+
+    private static void assertRefused(byte[] b, FailureCode code, String message) {
+        StageException e = catchThrowableOfType(() -> decode(b), StageException.class);
+
+        assertThat(e).isNotNull();
+        assertThat(e.code()).as(e.getMessage()).isEqualTo(code);
+        assertThat(e.getMessage()).contains(message);
+    }
+
+    /**
+     * A little-endian 16 x 8 8-bit grey TIFF, one uncompressed strip of the values 0..127, whose entries
+     * {@code override} replaces or adds: tag to {type, count, value-or-offset}.
+     */
+    private static byte[] tiff(Map<Integer, int[]> override) {
+        Map<Integer, int[]> tags = new TreeMap<>();
+        int ifdSize = 2 + 12 * 12 + 4;
+        int dataAt = 8 + ifdSize;
+        tags.put(256, new int[] {4, 1, W});
+        tags.put(257, new int[] {4, 1, H});
+        tags.put(258, new int[] {3, 1, 8});
+        tags.put(259, new int[] {3, 1, 1});
+        tags.put(262, new int[] {3, 1, 1});
+        tags.put(273, new int[] {4, 1, dataAt});
+        tags.put(277, new int[] {3, 1, 1});
+        tags.put(278, new int[] {4, 1, H});
+        tags.put(279, new int[] {4, 1, W * H});
+        tags.putAll(override);
+        ByteBuffer b = ByteBuffer.allocate(dataAt + W * H).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(new byte[] {'I', 'I', 42, 0}).putInt(8).putShort((short) tags.size());
+        tags.forEach((tag, v) -> {
+            b.putShort(tag.shortValue()).putShort((short) v[0]).putInt(v[1]);
+            if (v[0] == 3 && v[1] == 1) {
+                b.putShort((short) v[2]).putShort((short) 0);
+            } else {
+                b.putInt(v[2]);
+            }
+        });
+        b.putInt(0);
+        b.position(dataAt);
+        for (int i = 0; i < W * H; i++) b.put((byte) i);
+        return b.array();
+    }
+}
