@@ -32,7 +32,10 @@ public final class PerceptualHash {
 
     /** The hash of {@code image}, bit 63 for the DC coefficient, row by row through the 8x8 block. */
     public static long of(Pixels image) {
-        double[] grey = shrink(image);
+        // The wide grey modes (I;16, I, F) are hashed as CLIP sees them: clipped to 8 bits by convert("RGB").
+        PillowMode mode = image.mode();
+        boolean wide = mode == PillowMode.I16 || mode == PillowMode.I || mode == PillowMode.F;
+        double[] grey = shrink(wide ? image.toRgb() : image);
         // Separable DCT, low frequencies only: rows first (32 rows x 8 frequencies), then columns.
         double[] rows = new double[SIZE * LOW];
         for (int y = 0; y < SIZE; y++) {

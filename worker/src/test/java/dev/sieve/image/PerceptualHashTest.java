@@ -42,6 +42,22 @@ class PerceptualHashTest {
     }
 
     @Test
+    void aSixteenBitGreyImageHashesAsTheEightBitsCLIPSees() {
+        Random random = new Random(8);
+        byte[] grey = new byte[120 * 90];
+        byte[] wide = new byte[grey.length * 2];
+        for (int i = 0; i < grey.length; i++) {
+            int v = random.nextInt(1000); // over 255 is white to CLIP, not its low byte
+            grey[i] = (byte) Math.min(v, 255);
+            wide[i * 2] = (byte) v; // little-endian
+            wide[i * 2 + 1] = (byte) (v >> 8);
+        }
+
+        assertThat(PerceptualHash.of(new Pixels(120, 90, PillowMode.I16, wide)))
+                .isEqualTo(PerceptualHash.of(new Pixels(120, 90, PillowMode.L, grey)));
+    }
+
+    @Test
     void halfTheBitsAreSetAndTinyOrExtremeImagesHashToo() {
         long hash = PerceptualHash.of(picture(5, 300, 300));
         assertThat(Long.bitCount(hash)).as("the median splits the 64 coefficients").isEqualTo(32);
