@@ -100,9 +100,12 @@ class SingleObjectCodec:
         self.fingerprint = fingerprint64(canonical_form(parsed).encode("utf-8")).to_bytes(8, "little")
 
     def encode(self, record: dict) -> bytes:
+        # Fields added to the schema later carry defaults; python3-avro's writer does not apply them by itself.
+        full = {f.name: f.default for f in self.schema.fields if f.has_default and f.name not in record}
+        full.update(record)
         out = io.BytesIO()
         out.write(MARKER + self.fingerprint)
-        avro.io.DatumWriter(self.schema).write(record, avro.io.BinaryEncoder(out))
+        avro.io.DatumWriter(self.schema).write(full, avro.io.BinaryEncoder(out))
         return out.getvalue()
 
     def decode(self, value: bytes) -> dict:

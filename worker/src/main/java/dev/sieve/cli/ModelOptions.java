@@ -100,6 +100,35 @@ public final class ModelOptions implements SettingOptions.Holder {
         }
     }
 
+    /**
+     * Everything besides the CLIP file that decides a result, for {@code --dedup}'s key: the heads' bytes, how crops
+     * are combined, tiling and decoding.
+     */
+    String resultSettings() {
+        StringBuilder settings = new StringBuilder();
+        List<Path> headFiles = new ArrayList<>(heads);
+        Optional<Path> folder = headsFolder();
+        if (folder.isPresent()) {
+            try (java.util.stream.Stream<Path> files = Files.list(folder.get())) {
+                files.filter(f -> f.getFileName().toString().endsWith(".safetensors")).forEach(headFiles::add);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot list the heads in " + folder.get() + ": " + e.getMessage(), e);
+            }
+        }
+        for (Path h : headFiles.stream().sorted().toList()) {
+            try {
+                settings.append(h.getFileName()).append('=').append(dev.sieve.fetch.Fetched.sha256(Files.readAllBytes(h))).append(' ');
+            } catch (IOException e) {
+                settings.append(h).append(' ');
+            }
+        }
+        Values values = this.settings.values();
+        return settings.append("combine=").append(values.get(COMBINE)).append(' ').append(combineHead)
+                .append(" tiling=").append(!values.get(NO_TILING)).append(" maxPixels=").append(values.get(MAX_PIXELS))
+                .append(" exif=").append(values.get(EXIF_ORIENTATION)).append(" jpeg=").append(values.get(JPEG_DECODER))
+                .append(" dct=").append(values.get(DCT_SCALING)).toString();
+    }
+
     public Loaded load(PrintStream log) {
         Values values = settings.values();
         Path clipPath = values.get(CLIP);

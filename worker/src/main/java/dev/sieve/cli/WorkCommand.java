@@ -19,6 +19,7 @@ import java.io.PrintStream;
 import dev.sieve.metrics.MetricsServer;
 import dev.sieve.kafka.KafkaSettings;
 import dev.sieve.work.ImagePipeline;
+import dev.sieve.work.ScoredContent;
 import dev.sieve.work.ShareWorker;
 import dev.sieve.work.Worker;
 import dev.sieve.work.WorkerConfig;
@@ -59,9 +60,22 @@ public final class WorkCommand extends ConfiguredCommand {
                     + "libturbojpeg0 and libdeflate0): the path the tests verify. Without it the worker logs the fallback "
                     + "and runs. True in the images.");
 
+    static final Setting<Boolean> DEDUP = Setting.flag("dedup")
+            .doc("Same bytes, one inference: an image whose bytes (sha256) were scored before with the same CLIP, heads "
+                    + "and settings gets that result again, marked duplicate_of the first, without decoding or inference. "
+                    + "Results are shared through the compacted topic --dedup-topic (written in the same transaction; read "
+                    + "to its end at start). The heads folder is then not watched (a result is only reused for the heads "
+                    + "it was scored with).");
+    static final Setting<String> DEDUP_TOPIC = Setting.text("dedup-topic", "images.content").paramLabel("TOPIC")
+            .accepts(Accepts.matching("[a-zA-Z0-9._-]{1,249}", "a Kafka topic name"))
+            .doc("Compacted topic of results by content (created when missing).");
+    static final Setting<Long> DEDUP_STORE_MB = Setting.longValue("dedup-store-mb", 256).accepts(Accepts.atLeast(1L))
+            .paramLabel("MB").doc("Results held in memory for --dedup (least recently used dropped past it).");
+
     /** Every setting of {@code sieve work}; the model files and --combine-head are ModelOptions' own options. */
     static final Settings SETTINGS = Settings.of("work", KafkaSettings.SETTINGS, WorkerConfig.SETTINGS,
-            FetchConfig.SETTINGS, HealthOptions.SETTINGS, MODE, DELIVERY_LIMIT, METRICS_PORT, REQUIRE_EXACT_DECODERS);
+            FetchConfig.SETTINGS, HealthOptions.SETTINGS, MODE, DELIVERY_LIMIT, METRICS_PORT, REQUIRE_EXACT_DECODERS,
+            DEDUP, DEDUP_TOPIC, DEDUP_STORE_MB);
 
     public WorkCommand() {
         super(SETTINGS);
@@ -105,13 +119,17 @@ public final class WorkCommand extends ConfiguredCommand {
         WorkerMetrics metrics = new WorkerMetrics(registry, HealthOptions.bounds(values, kafka));
         Optional<MetricsServer> server = MetricsOptions.start(values.get(METRICS_PORT), registry, metrics);
         long loadStart = System.nanoTime();
+        boolean dedup = values.get(DEDUP);
         if (headsRescanSeconds < 1) throw new IllegalArgumentException("--heads-rescan-s " + headsRescanSeconds + ": must be ≥ 1");
         try (ModelStage model = simulatedMsPerBatch != null ? ModelStage.simulated(simulatedMsPerBatch, System.err)
-                     : headsWatch && models.headsFolder().isPresent() ? ModelStage.watched(models, Duration.ofSeconds(headsRescanSeconds), metrics)
+                     : headsWatch && !dedup && models.headsFolder().isPresent() ? ModelStage.watched(models, Duration.ofSeconds(headsRescanSeconds), metrics)
                      : ModelStage.real(models.load(System.err));
              ImageFetcher fetcher = new ImageFetcher(fetch);
+             ScoredContent content = dedup ? new ScoredContent(kafka, values.get(DEDUP_TOPIC),
+                     model.clipModel().getDigest() + " " + models.resultSettings(), values.get(DEDUP_STORE_MB) << 20)
+                     .start(Duration.ofMinutes(5)) : null;
              ImagePipeline pipeline = new ImagePipeline(config, fetcher, model.preparer(), model.scorer(),
-                     model.clipModel(), metrics, List.of())) {
+                     model.clipModel(), metrics, List.of(), content)) {
             metrics.modelLoaded(Duration.ofNanos(System.nanoTime() - loadStart));
             // Inference and preprocessing share the cores: say how they were split, so an oversubscribed pod shows.
             System.err.printf("threads: %d cores; preprocessing pool %d; libtorch intra-op %s, inter-op %s%n",

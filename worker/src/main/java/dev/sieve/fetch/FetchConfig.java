@@ -6,6 +6,9 @@ import dev.sieve.config.Settings;
 import dev.sieve.config.Values;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Set;
+import java.util.Locale;
+import java.util.LinkedHashSet;
 
 /**
  * How {@link ImageFetcher} gets bytes: bounds on concurrency, time, size and redirects, the retry policy, and
@@ -25,10 +28,13 @@ import java.time.Duration;
  *                               worker's own network
  * @param maxRequestsPerHostPerSecond politeness: requests started per second to one host, redirects and retries
  *                               included; 0 = no rate limit (only {@code maxInFlightPerHost} bounds a host)
+ * @param optOut                 which {@code X-Robots-Tag} answers refuse an image ({@code FETCH/OPTED_OUT}), or
+ *                               are only noted when the user has the rights anyway
  */
 public record FetchConfig(int maxInFlight, int maxInFlightPerHost, Duration connectTimeout, Duration requestTimeout,
                           long maxBytes, int maxRedirects, int maxAttempts, Duration retryBackoff,
-                          Path fileRoot, boolean allowPrivateAddresses, double maxRequestsPerHostPerSecond) {
+                          Path fileRoot, boolean allowPrivateAddresses, double maxRequestsPerHostPerSecond,
+                          OptOut optOut) {
 
     /** A byte[] cannot hold more (the JDK keeps a few header words back). */
     public static final long MAX_BYTES_LIMIT = Integer.MAX_VALUE - 8;
@@ -62,11 +68,23 @@ public record FetchConfig(int maxInFlight, int maxInFlightPerHost, Duration conn
             .doc("Politeness: request starts per second to one host (retries and redirects included); 0 = no rate "
                     + "limit, only 16 requests in flight per host.");
 
+    public static final Setting<Boolean> IGNORE_OPT_OUT = Setting.flag("ignore-opt-out")
+            .doc("Fetch and score images whose answer opts them out of AI use (X-Robots-Tag: noai, ...) anyway, for "
+                    + "data you have the rights to; each such scored record names the header in opt_out. By default "
+                    + "they end on images.failed as FETCH/OPTED_OUT, their body unread.");
+    public static final Setting<String> OPT_OUT_DIRECTIVES = Setting.text("opt-out-directives",
+                    String.join(",", new java.util.TreeSet<>(OptOut.IMG2DATASET_DIRECTIVES)))
+            .accepts(Accepts.matching("([A-Za-z0-9_-]+(,[A-Za-z0-9_-]+)*)?", "comma-separated directives, or empty for none"))
+            .paramLabel("D[,D...]")
+            .doc("X-Robots-Tag directives that opt an image out, for every robot or one naming 'sieve' "
+                    + "(the default is img2dataset's set; empty: no opt-out is honoured).");
+
     public static final Settings SETTINGS = Settings.of("fetch", MAX_IN_FLIGHT, MAX_IN_FLIGHT_PER_HOST,
             CONNECT_TIMEOUT_MS, REQUEST_TIMEOUT_MS, MAX_BYTES, MAX_REDIRECTS, FETCH_ATTEMPTS, RETRY_BACKOFF_MS, FILE_ROOT,
-            ALLOW_PRIVATE_ADDRESSES, MAX_REQUESTS_PER_HOST_PER_SECOND);
+            ALLOW_PRIVATE_ADDRESSES, MAX_REQUESTS_PER_HOST_PER_SECOND, IGNORE_OPT_OUT, OPT_OUT_DIRECTIVES);
 
     public FetchConfig {
+        if (optOut == null) throw new IllegalArgumentException("Invalid option for optOut: null");
         MAX_IN_FLIGHT.require(maxInFlight);
         MAX_IN_FLIGHT_PER_HOST.require(maxInFlightPerHost);
         if (maxInFlightPerHost > maxInFlight) {
@@ -96,6 +114,14 @@ public record FetchConfig(int maxInFlight, int maxInFlightPerHost, Duration conn
                 Duration.ofMillis(values.get(CONNECT_TIMEOUT_MS)), Duration.ofMillis(values.get(REQUEST_TIMEOUT_MS)),
                 values.get(MAX_BYTES), values.get(MAX_REDIRECTS), values.get(FETCH_ATTEMPTS),
                 Duration.ofMillis(values.get(RETRY_BACKOFF_MS)), values.get(FILE_ROOT), values.get(ALLOW_PRIVATE_ADDRESSES),
-                values.get(MAX_REQUESTS_PER_HOST_PER_SECOND));
+                values.get(MAX_REQUESTS_PER_HOST_PER_SECOND), optOut(values));
+    }
+
+    private static OptOut optOut(Values values) {
+        Set<String> directives = new LinkedHashSet<>();
+        for (String d : values.get(OPT_OUT_DIRECTIVES).split(",")) {
+            if (!d.isBlank()) directives.add(d.strip().toLowerCase(Locale.ROOT));
+        }
+        return OptOut.defaults().withDirectives(directives).withIgnored(values.get(IGNORE_OPT_OUT));
     }
 }

@@ -166,7 +166,8 @@ final class HttpSource implements ImageSource {
                 return;
             }
             if (status >= 200 && status < 300) {
-                result.complete(new Fetched(response.body(), current, attempts, System.nanoTime() - start));
+                result.complete(new Fetched(response.body(), current, attempts, System.nanoTime() - start,
+                        exchange.optOut()));
             } else if (isRedirect(status)) {
                 redirect(response);
             } else if (status == 404 || status == 410) {
@@ -240,6 +241,9 @@ final class HttpSource implements ImageSource {
                 Optional<EgressProxy.OwnFailure> failed = proxy.tunnelFailure(target.getHost(), port, attemptStart);
                 if (failed.isPresent()) return fromProxy(failed.get(), target, error);
             }
+            if (error instanceof OptedOut e) {
+                return new Failure(FailureCode.OPTED_OUT, e.getMessage() + " from " + current, false, null);
+            }
             if (error instanceof LimitedBody.TooLargeException e) {
                 return new Failure(FailureCode.TOO_LARGE, e.getMessage() + " from " + current, false, null);
             }
@@ -286,7 +290,15 @@ final class HttpSource implements ImageSource {
         }
     }
 
-    private record Exchange(HttpResponse<byte[]> response) {}
+    /** @param optOut the opt-out header that {@code --ignore-opt-out} let through; null when there was none */
+    private record Exchange(HttpResponse<byte[]> response, String optOut) {}
+
+    /** The image's answer said it is not for AI: the body is not read. */
+    private static final class OptedOut extends IOException {
+        OptedOut(String header) {
+            super("the site opted out of AI use (" + OptOut.HEADER + ": " + header + ")");
+        }
+    }
 
     /** Marks an attempt this fetcher stopped because it ran past {@link FetchConfig#requestTimeout()}. */
     private static final class RequestTimeout extends IOException {
@@ -307,6 +319,7 @@ final class HttpSource implements ImageSource {
                 .GET()
                 .build();
         AtomicReference<LimitedBody> body = new AtomicReference<>();
+        AtomicReference<String> ignoredOptOut = new AtomicReference<>();
         AtomicReference<CompletableFuture<HttpResponse<byte[]>>> sending = new AtomicReference<>();
         AtomicBoolean timedOut = new AtomicBoolean();
         AtomicReference<ScheduledFuture<?>> deadline = new AtomicReference<>();
@@ -321,7 +334,13 @@ final class HttpSource implements ImageSource {
         HttpResponse.BodyHandler<byte[]> handler = info -> {
             LimitedBody subscriber;
             int status = info.statusCode();
-            if (status >= 200 && status < 300) {
+            Optional<String> optOut = status >= 200 && status < 300
+                    ? config.optOut().find(info.headers().allValues(OptOut.HEADER)) : Optional.empty();
+            if (optOut.isPresent() && !config.optOut().ignored()) {
+                // Refused on the headers: not a byte of the body is read or admitted.
+                subscriber = LimitedBody.failed(new OptedOut(optOut.get()));
+            } else if (status >= 200 && status < 300) {
+                optOut.ifPresent(ignoredOptOut::set);
                 long declared = info.headers().firstValueAsLong("Content-Length").orElse(-1);
                 if (declared > config.maxBytes()) {
                     subscriber = LimitedBody.refused(declared, config.maxBytes());
@@ -350,7 +369,7 @@ final class HttpSource implements ImageSource {
             ScheduledFuture<?> running = deadline.getAndSet(null);
             if (running != null) running.cancel(false);
             if (error == null) {
-                outcome.complete(new Exchange(response));
+                outcome.complete(new Exchange(response, ignoredOptOut.get()));
             } else if (timedOut.get()) {
                 outcome.completeExceptionally(new RequestTimeout());
             } else {

@@ -22,7 +22,7 @@ import java.util.concurrent.RejectedExecutionException;
  * {@link FetchConfig}. Asynchronous throughout: {@link #fetch} returns at once, and a request that does not fit
  * the in-flight bounds waits in a queue instead of failing.
  *
- * <p>Each scheme is read by one {@link ImageSource} ({@link HttpSource}, {@link FileSource}); this class parses the
+ * <p>Each scheme is read by one {@link ImageSource} ({@link HttpSource}, {@link FileSource}, {@link TarSource}); this class parses the
  * reference, picks the source by its scheme, and records what no source can: an unusable reference, an unknown
  * scheme, a closed fetcher, an unexpected error.
  */
@@ -56,6 +56,7 @@ public final class ImageFetcher implements AutoCloseable {
             throw e;
         }
         register(files);
+        register(new TarSource(config));
     }
 
     private void register(ImageSource source) {
@@ -133,7 +134,7 @@ public final class ImageFetcher implements AutoCloseable {
             throw failure(FailureCode.BAD_REFERENCE, "not a valid URI: " + e.getMessage(), 1, e);
         }
         if (parsed.getScheme() == null) {
-            throw failure(FailureCode.BAD_REFERENCE, "URI without a scheme: " + uri + " (expected http, https or file)", 1, null);
+            throw failure(FailureCode.BAD_REFERENCE, "URI without a scheme: " + uri + " (expected http, https, file or tar)", 1, null);
         }
         return parsed;
     }

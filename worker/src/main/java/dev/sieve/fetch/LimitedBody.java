@@ -68,9 +68,13 @@ final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
 
     /** A body refused before reading any of it, because its Content-Length is already over the limit. */
     static LimitedBody refused(long declared, long limit) {
-        LimitedBody body = new LimitedBody(limit, false, 0);
-        body.result.completeExceptionally(new TooLargeException(
-                "Content-Length " + declared + " is over the limit of " + limit + " bytes"));
+        return failed(new TooLargeException("Content-Length " + declared + " is over the limit of " + limit + " bytes"));
+    }
+
+    /** A body refused on the response's headers: none of it is read, and the exchange fails with {@code why}. */
+    static LimitedBody failed(IOException why) {
+        LimitedBody body = new LimitedBody(1, false, 0);
+        body.result.completeExceptionally(why);
         return body;
     }
 

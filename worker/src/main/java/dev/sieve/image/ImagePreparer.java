@@ -78,9 +78,10 @@ public final class ImagePreparer {
                 if (DevicePlan.covers(image.mode())) {
                     DevicePlan plan = DevicePlan.of(image, decoded.fullWidth(), decoded.fullHeight(), clip, tiling,
                             wantWhole);
+                    long hash = PerceptualHash.of(image); // before the pixels are handed over to the device step
                     DeviceImage device = new DeviceImage(image, plan, share == null ? null : share.handOver());
                     return new PreparedImage(image.width(), image.height(), plan.tiled(), plan.tiled() ? 5 : 1, null,
-                            null, t1 - t0, System.nanoTime() - t1, device);
+                            null, t1 - t0, System.nanoTime() - t1, hash, device);
                 }
                 hostFallbacks.increment();
             }
@@ -94,8 +95,9 @@ public final class ImagePreparer {
                 whole = new float[per];
                 processor.process(image, whole, 0);
             }
+            long hash = PerceptualHash.of(image);
             return new PreparedImage(image.width(), image.height(), tiled, crops.size(), out, whole,
-                    t1 - t0, System.nanoTime() - t1);
+                    t1 - t0, System.nanoTime() - t1, hash);
         } catch (RuntimeException e) {
             throw new StageException(Stage.PREPROCESS, FailureCode.INTERNAL,
                     "preprocessing a " + image.width() + "x" + image.height() + " " + image.mode() + " image failed: " + e, e);

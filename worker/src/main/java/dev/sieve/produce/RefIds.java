@@ -27,6 +27,8 @@ import java.util.regex.Pattern;
  *       percent escapes in upper case, the fragment dropped (a server never sees it); user info, path case
  *       and query are kept as they are: {@code HTTP://Example.COM:80/a/../b.jpg#x} is
  *       {@code http://example.com/b.jpg}.</li>
+ *   <li>{@code tar} URIs ({@code tar:<file URI>#<member>}): {@code tar:}, the canonical form of the tar file's URI,
+ *       {@code #} and the member name as given (its fragment is the image, so it is kept).</li>
  *   <li>Anything else: scheme in lower case, the rest as given, fragment dropped.</li>
  * </ul>
  * Changing any of this changes every id: it is part of the data contract (see docs/records.md).
@@ -61,6 +63,10 @@ public final class RefIds {
         }
         String scheme = u.getScheme().toLowerCase(Locale.ROOT);
         if (scheme.equals("file")) return canonicalFile(u);
+        if (scheme.equals("tar") && u.isOpaque() && u.getRawFragment() != null) {
+            // The member is the image: unlike a web fragment it is kept.
+            return "tar:" + canonical(u.getRawSchemeSpecificPart()) + "#" + u.getRawFragment();
+        }
         if (u.isOpaque() || u.getRawAuthority() == null) return scheme + ":" + u.getRawSchemeSpecificPart();
         return canonicalHierarchical(scheme, u.normalize());
     }

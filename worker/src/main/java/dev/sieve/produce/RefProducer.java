@@ -102,7 +102,8 @@ public final class RefProducer implements AutoCloseable {
             run.reject(ref.origin(), e.getMessage());
             return;
         }
-        Map<String, String> attributes = new HashMap<>(config.attributes());
+        Map<String, String> attributes = new HashMap<>(ref.attributes());
+        attributes.putAll(config.attributes());
         ImageRef value = ImageRef.newBuilder()
                 .setId(id)
                 .setUri(ref.uri())

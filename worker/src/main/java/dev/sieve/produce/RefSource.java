@@ -28,6 +28,21 @@ public interface RefSource {
         return new UriListSource(reader, name);
     }
 
+    /**
+     * A CSV or JSON-lines table with the image's address in {@code urlColumn}; see {@link TableSource}.
+     *
+     * @param idColumn the column holding the id, or null to derive ids from the URIs
+     */
+    static RefSource table(Reader reader, String name, boolean jsonLines, String urlColumn, String idColumn) {
+        return new TableSource(reader, name, jsonLines ? TableSource.Format.JSONL : TableSource.Format.CSV, urlColumn,
+                idColumn);
+    }
+
+    /** WebDataset shards (a .tar file, or a folder of them): one {@code tar:} reference per image member. */
+    static RefSource tarShards(Path shardOrFolder) {
+        return new TarShardSource(shardOrFolder);
+    }
+
     /** URIs, files and folders as given on a command line: a folder is walked, a path becomes a file URI. */
     static RefSource arguments(List<String> args, boolean imagesOnly) {
         return new ArgumentSource(args, imagesOnly);

@@ -19,6 +19,7 @@ import dev.sieve.model.ImageScore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -58,6 +59,8 @@ public final class ImagePipeline implements AutoCloseable {
         volatile Stage stage = Stage.FETCH;
         volatile long fetchNanos;
         volatile long bytes;
+        volatile String sha256;
+        volatile String optOut;
 
         Job(ImageRef ref) {
             this.ref = ref;
@@ -73,6 +76,7 @@ public final class ImagePipeline implements AutoCloseable {
     private final BatchScorer scorer;
     private final ClipModel clip;
     private final List<SideOutput> sideOutputs;
+    private final ScoredContent content;
     private final ExecutorService preparePool;
     /** Decoded pixels all prepare threads hold at once: the pool's size follows the cores, this follows the heap. */
     private final PixelBudget pixelBudget;
@@ -95,6 +99,16 @@ public final class ImagePipeline implements AutoCloseable {
      */
     public ImagePipeline(WorkerConfig config, ImageFetcher fetcher, ImagePreparer preparer, BatchScorer scorer,
                          ClipModel clip, WorkerMetrics metrics, List<SideOutput> sideOutputs) {
+        this(config, fetcher, preparer, scorer, clip, metrics, sideOutputs, null);
+    }
+
+    /**
+     * @param content results already scored by content ({@code --dedup}): reused for the same bytes, and each new result
+     *                added to it (it is also a side output); null: every image goes to the model
+     */
+    public ImagePipeline(WorkerConfig config, ImageFetcher fetcher, ImagePreparer preparer, BatchScorer scorer,
+                         ClipModel clip, WorkerMetrics metrics, List<SideOutput> sideOutputs, ScoredContent content) {
+        this.content = content;
         this.config = config;
         this.refs = config.kafka().serde(ImageRef.class);
         this.scoredSerde = config.kafka().serde(ScoredImage.class);
@@ -103,7 +117,9 @@ public final class ImagePipeline implements AutoCloseable {
         this.preparer = preparer;
         this.scorer = scorer;
         this.clip = clip;
-        this.sideOutputs = List.copyOf(sideOutputs);
+        List<SideOutput> sides = new ArrayList<>(sideOutputs);
+        if (content != null) sides.add(content);
+        this.sideOutputs = List.copyOf(sides);
         this.metrics = metrics;
         this.failureLog = new FailureLog(config.failureLog(), config.workerId());
         this.maxOutputBytes = Integer.parseInt(config.kafka().props()
@@ -159,11 +175,12 @@ public final class ImagePipeline implements AutoCloseable {
                         share.shrinkTo(fetched.bytes().length);
                         return fetched;
                     })
-                    .thenApplyAsync(fetched -> prepare(job, fetched), preparePool)
-                    .whenComplete((prepared, err) -> share.close())
-                    .thenCompose(prepared -> {
+                    .thenApplyAsync(fetched -> reusedOrPrepared(job, fetched), preparePool)
+                    .whenComplete((step, err) -> share.close())
+                    .thenCompose(step -> {
+                        if (step.reused() != null) return CompletableFuture.completedFuture(step.reused());
                         job.stage = Stage.INFER;
-                        return batcher.submit(prepared).thenApply(score -> scored(job, prepared, score));
+                        return batcher.submit(step.prepared()).thenApply(score -> scored(job, step.prepared(), score));
                     })
                     .exceptionally(err -> failed(ref, asStageException(err, job.stage)))
                     .whenComplete((outcome, err) -> metrics.released(job.bytes));
@@ -173,10 +190,47 @@ public final class ImagePipeline implements AutoCloseable {
         }
     }
 
+    /** After the fetch: a result reused for bytes scored before ({@code --dedup}), or the image prepared for the model. */
+    private record Step(Outcome reused, PreparedImage prepared) {}
+
+    private Step reusedOrPrepared(Job job, Fetched fetched) {
+        if (content != null) {
+            Optional<ScoredImage> earlier = content.earlier(fetched.sha256());
+            if (earlier.isPresent()) return new Step(reused(job, fetched, earlier.get()), null);
+        }
+        return new Step(null, prepare(job, fetched));
+    }
+
+    /**
+     * The earlier result for this reference, marked a duplicate of the image first scored from the same bytes, without
+     * decoding or inference. The first image's own replay (a transaction aborted after it was stored) is not marked.
+     */
+    private Outcome reused(Job job, Fetched fetched, ScoredImage earlier) {
+        job.fetchNanos = fetched.nanos();
+        job.bytes = fetched.bytes().length;
+        metrics.fetched(job.bytes);
+        StageTimings timings = StageTimings.newBuilder().setFetchUs(job.fetchNanos / 1000)
+                .setTotalUs((System.nanoTime() - job.startNanos) / 1000).build();
+        metrics.scored(timings);
+        String first = earlier.getRef().getId();
+        ScoredImage value = ScoredImage.newBuilder(earlier)
+                .setRef(job.ref)
+                .setDuplicateOf(first.equals(job.ref.getId()) ? null : first)
+                .setWorkerId(config.workerId())
+                .setTimings(timings)
+                .setScoredAt(java.time.Instant.now())
+                .setOptOut(fetched.optOut())
+                .build();
+        return fitting(new Outcome.Scored(job.ref, value,
+                List.of(new Output(config.scoredTopic(), job.ref.getId(), scoredSerde.encode(value)))));
+    }
+
     /** On a prepare thread: the fetched bytes (the last step that sees them) to the tiles CLIP takes. */
     private PreparedImage prepare(Job job, Fetched fetched) {
         job.fetchNanos = fetched.nanos();
         job.bytes = fetched.bytes().length;
+        job.sha256 = fetched.sha256();
+        job.optOut = fetched.optOut();
         metrics.fetched(job.bytes);
         job.stage = Stage.DECODE;
         try {
@@ -197,7 +251,8 @@ public final class ImagePipeline implements AutoCloseable {
                 .build();
         metrics.scored(timings);
         job.stage = Stage.EMIT;
-        ScoredImage value = Outcomes.scored(job.ref, image, score, clip, config.workerId(), timings);
+        ScoredImage value = Outcomes.scored(job.ref, image, score, clip, config.workerId(), timings, job.sha256,
+                job.optOut);
         List<Output> outputs = new ArrayList<>(1 + sideOutputs.size());
         outputs.add(new Output(config.scoredTopic(), job.ref.getId(), scoredSerde.encode(value)));
         for (SideOutput side : sideOutputs) outputs.addAll(side.outputs(value, image, score));

@@ -18,8 +18,12 @@ import java.util.Map;
 public final class Outcomes {
     private Outcomes() {}
 
+    /**
+     * @param sha256 hex sha256 of the fetched bytes ({@link dev.sieve.fetch.Fetched#sha256()})
+     * @param optOut the opt-out header {@code --ignore-opt-out} let through, or null
+     */
     public static ScoredImage scored(ImageRef ref, PreparedImage image, ImageScore score, ClipModel clip,
-                                     String workerId, StageTimings timings) {
+                                     String workerId, StageTimings timings, String sha256, String optOut) {
         return ScoredImage.newBuilder()
                 .setRef(ref)
                 .setWidth(image.width())
@@ -31,6 +35,9 @@ public final class Outcomes {
                 .setWorkerId(workerId)
                 .setTimings(timings)
                 .setScoredAt(Instant.now())
+                .setSha256(sha256)
+                .setPerceptualHash(image.perceptualHash())
+                .setOptOut(optOut)
                 .build();
     }
 

@@ -116,6 +116,6 @@ class SchemaRegistryOptionTest {
     }
 
     private static ImageRef ref() {
-        return new ImageRef("id", "https://example.org/a.jpg", "", Map.of(), Instant.EPOCH);
+        return new ImageRef("id", "https://example.org/a.jpg", "", Map.of(), Instant.EPOCH, 0);
     }
 }

@@ -32,6 +32,6 @@ class FetchConfigTest {
         // Built directly, the record checks the same ranges.
         FetchConfig f = FetchConfig.defaults();
         assertThatThrownBy(() -> new FetchConfig(f.maxInFlight(), f.maxInFlightPerHost(), f.connectTimeout(), f.requestTimeout(),
-                0, f.maxRedirects(), f.maxAttempts(), f.retryBackoff(), null, false, 0)).hasMessageContaining("--max-bytes 0");
+                0, f.maxRedirects(), f.maxAttempts(), f.retryBackoff(), null, false, 0, f.optOut())).hasMessageContaining("--max-bytes 0");
     }
 }

@@ -24,7 +24,7 @@ public final class GuardedTestFetchers {
         };
         FetchConfig guarded = new FetchConfig(config.maxInFlight(), config.maxInFlightPerHost(), config.connectTimeout(),
                 config.requestTimeout(), config.maxBytes(), config.maxRedirects(), config.maxAttempts(), config.retryBackoff(),
-                config.fileRoot(), false, config.maxRequestsPerHostPerSecond());
+                config.fileRoot(), false, config.maxRequestsPerHostPerSecond(), config.optOut());
         return new ImageFetcher(guarded, policy, resolver);
     }
 }

@@ -403,7 +403,7 @@ class ImageFetcherTest {
         assertThat(e.code()).isEqualTo(FailureCode.UNSUPPORTED_SCHEME);
         assertThat(e.getMessage()).contains("ftp");
         // The schemes are the registered sources' own, listed in the order the fetcher made them.
-        assertThat(e.getMessage()).contains("(expected http, https or file)");
+        assertThat(e.getMessage()).contains("(expected http, https, file or tar)");
     }
 
     @Test

@@ -231,7 +231,7 @@ class ReviewPageBrowserTest {
             }
             labels.add(new LabelScore(names[i], p[i], crops));
         }
-        ImageRef ref = new ImageRef(id, REPO.resolve("scripts/samples/" + file).toUri().toString(), "review-test", Map.of(), Instant.ofEpochMilli(0));
+        ImageRef ref = new ImageRef(id, REPO.resolve("scripts/samples/" + file).toUri().toString(), "review-test", Map.of(), Instant.ofEpochMilli(0), 0);
         return ScoredImage.newBuilder()
                 .setRef(ref).setWidth(width).setHeight(height).setTiled(tiled)
                 .setClip(new ClipModel("clip-test", "0".repeat(64), 336))

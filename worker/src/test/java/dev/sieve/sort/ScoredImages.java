@@ -58,7 +58,7 @@ public final class ScoredImages {
     }
 
     public ScoredImage build() {
-        ImageRef ref = new ImageRef(id, uri, "test", Map.of(), java.time.Instant.ofEpochMilli(0));
+        ImageRef ref = new ImageRef(id, uri, "test", Map.of(), java.time.Instant.ofEpochMilli(0), 0);
         return ScoredImage.newBuilder()
                 .setRef(ref).setWidth(10).setHeight(10).setTiled(false)
                 .setClip(new ClipModel("clip-test", "0".repeat(64), 336))

@@ -64,6 +64,8 @@ class WorkerChaosTest {
     /** How long the broker stays down; past the producer's max.block.ms (60 s) its calls time out instead of waiting. */
     private static final Duration DOWNTIME = Duration.ofSeconds(Long.getLong("sieve.chaos.restart.downtime.s", 0));
     private static final int BAD_RECORDS = 3;
+    private static final int DEDUP_REFS = Integer.getInteger("sieve.chaos.dedup.refs", 200);
+    private static final int DEDUP_KILLS = Integer.getInteger("sieve.chaos.dedup.kills", 2);
     private static final AvroSerde<ScoredImage> SCORED = AvroSerde.of(ScoredImage.class);
 
     @TempDir
@@ -78,10 +80,35 @@ class WorkerChaosTest {
     }
 
     @Test
+    void withDedupKilledWorkersStillWriteEachIdOnceAndEveryReuseIsTheResultItNames() throws Exception {
+        // The feed is three files under hundreds of URLs: nearly every reference is a repeat.
+        Result r = chaos(SharedKafka.bootstrapServers(), "group", DEDUP_REFS, DEDUP_KILLS, null, 0, true);
+        assertThat(r.lost()).as(r.report()).isEmpty();
+        assertThat(r.duplicated()).as(r.report()).isZero();
+        Map<String, ScoredImage> byId = new HashMap<>();
+        for (ConsumerRecord<String, byte[]> rec : r.scored()) byId.put(rec.key(), SCORED.decode(rec.value()));
+        long reused = 0;
+        for (ScoredImage s : byId.values()) {
+            if (s.getDuplicateOf() == null) continue;
+            reused++;
+            ScoredImage first = byId.get(s.getDuplicateOf());
+            assertThat(first).as("%s names %s, which must be on images.scored", s.getRef().getId(), s.getDuplicateOf()).isNotNull();
+            assertThat(s.getSha256()).isEqualTo(first.getSha256());
+            assertThat(s.getHeads()).isEqualTo(first.getHeads());
+        }
+        long modelRuns = byId.size() - reused;
+        String report = r.report() + String.format("; dedup: %d scored, %d reused without inference, %d through the model",
+                byId.size(), reused, modelRuns);
+        System.out.println(report);
+        Files.writeString(Path.of("target", "chaos-dedup-report.txt"), report + System.lineSeparator());
+        assertThat(reused).as(report).isGreaterThan(byId.size() / 2);
+    }
+
+    @Test
     void workersRideThroughABrokerRestartAndStillWriteEachIdExactlyOnce() throws Exception {
         // Its own broker: stopping the shared one would break every other test class of this JVM.
         try (EmbeddedKafka broker = EmbeddedKafka.start(0)) {
-            Result r = chaos(broker.bootstrapServers(), "group", RESTART_REFS, RESTART_KILLS, broker, RESTARTS);
+            Result r = chaos(broker.bootstrapServers(), "group", RESTART_REFS, RESTART_KILLS, broker, RESTARTS, false);
             assertThat(r.lost()).as(r.report()).isEmpty();
             assertThat(r.duplicated()).as(r.report()).isZero();
             assertThat(r.failed()).as(r.report()).isEqualTo(BAD_RECORDS + (RESTART_REFS + 19) / 20);
@@ -185,16 +212,21 @@ class WorkerChaosTest {
 
     /** The chaos run against any broker: the in-JVM one here, the official image in {@code WorkerChaosContainerTest}. */
     Result chaos(String bootstrap, String mode, int refs, int plannedKills) throws Exception {
-        return chaos(bootstrap, mode, refs, plannedKills, null, 0);
+        return chaos(bootstrap, mode, refs, plannedKills, null, 0, false);
     }
 
-    /** With {@code plannedRestarts} > 0, {@code restartable} (the broker at {@code bootstrap}) is restarted mid-stream. */
+    /**
+     * With {@code plannedRestarts} > 0, {@code restartable} (the broker at {@code bootstrap}) is restarted mid-stream;
+     * with {@code dedup} the workers run {@code --dedup} (topics of their own).
+     */
     private Result chaos(String bootstrap, String mode, int refs, int plannedKills, EmbeddedKafka restartable,
-                         int plannedRestarts) throws Exception {
+                         int plannedRestarts, boolean dedup) throws Exception {
         long seed = Long.getLong("sieve.chaos.seed", System.nanoTime());
         Random random = new Random(seed);
-        String in = "chaos-" + mode + ".in", scored = "chaos-" + mode + ".scored", failed = "chaos-" + mode + ".failed";
-        String group = "chaos-" + mode + "-workers";
+        String name = "chaos-" + mode + (dedup ? "-dedup" : "");
+        String in = name + ".in", scored = name + ".scored", failed = name + ".failed";
+        String group = name + "-workers";
+        List<String> extra = dedup ? List.of("--dedup", "--dedup-topic", name + ".content") : List.of();
         EmbeddedKafka.createTopics(bootstrap, 4, List.of(in, scored, failed));
         Set<String> produced = new HashSet<>();
         List<WorkerProcess> workers = new ArrayList<>();
@@ -224,7 +256,7 @@ class WorkerChaosTest {
                 }
             }
             int total = produced.size();
-            for (int w = 0; w < WORKERS; w++) workers.add(start(bootstrap, mode, in, scored, failed, group, w));
+            for (int w = 0; w < WORKERS; w++) workers.add(start(bootstrap, mode, in, scored, failed, group, w, extra));
 
             try {
                 int events = plannedKills + plannedRestarts;
@@ -248,7 +280,7 @@ class WorkerChaosTest {
                     workers.get(victim).kill();
                     kills++;
                     // Same worker id: its transactional id fences the dead one's open transaction at once.
-                    workers.set(victim, start(bootstrap, mode, in, scored, failed, group, victim));
+                    workers.set(victim, start(bootstrap, mode, in, scored, failed, group, victim, extra));
                 }
                 await().atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
                         .until(() -> distinctOutputs(bootstrap, scored, failed) >= total);
@@ -280,7 +312,7 @@ class WorkerChaosTest {
                     + "survived, %d records, %d scored, %d failed, %d lost, %d duplicated", mode, seed, WORKERS, kills,
                     restarts, total, scoredCount, outputs - scoredCount, lost.size(), duplicated);
             System.out.println(report);
-            String reportFile = "chaos-" + mode + (plannedRestarts > 0 ? "-restart" : "") + "-report.txt";
+            String reportFile = name + (plannedRestarts > 0 ? "-restart" : "") + "-report.txt";
             Files.writeString(Path.of("target", reportFile), report + System.lineSeparator());
             assertThat(kills).as(report).isEqualTo(plannedKills);
             assertThat(restarts).as(report).isEqualTo(plannedRestarts);
@@ -302,11 +334,13 @@ class WorkerChaosTest {
     }
 
     private WorkerProcess start(String bootstrap, String mode, String in, String scored, String failed, String group,
-                                int n) throws Exception {
-        return WorkerProcess.start(tmp.resolve(mode + "-worker-" + n + ".log"), List.of(
-                "--mode", mode, "-b", bootstrap, "--group", group, "--worker-id", "chaos-" + mode + "-" + n, "--input-topic", in,
+                                int n, List<String> extra) throws Exception {
+        List<String> args = new ArrayList<>(List.of(
+                "--mode", mode, "-b", bootstrap, "--group", group, "--worker-id", group + "-" + n, "--input-topic", in,
                 "--scored-topic", scored, "--failed-topic", failed, "--allow-private-addresses",
                 "--max-in-flight", "16", "--fetch-attempts", "1", "--prepare-threads", "1"));
+        args.addAll(extra);
+        return WorkerProcess.start(tmp.resolve(group + "-" + n + ".log"), args);
     }
 
     private static void count(Collection<ConsumerRecord<String, byte[]>> records, Map<String, Integer> seen) {
