@@ -65,7 +65,7 @@ public final class DemoCommand implements Callable<Integer> {
         step(1, "starting an embedded Kafka broker (KRaft, in this process)");
         try (EmbeddedKafka kafka = EmbeddedKafka.start(0)) {
             String bootstrap = kafka.bootstrapServers();
-            kafka.createTopics(partitions, Topics.IN, Topics.SCORED, Topics.FAILED, Topics.CORRECTIONS);
+            kafka.createTopics(partitions, Topics.IN, Topics.SCORED, Topics.FAILED, Topics.CORRECTIONS, Topics.EMBEDDINGS);
             log.printf("   broker at %s; topics %s, %s, %s%n", bootstrap, Topics.IN, Topics.SCORED, Topics.FAILED);
 
             step(2, "loading the models");

@@ -157,18 +157,8 @@ public final class SafetensorsFile {
         return new Tensor(name, dtype, shape, values);
     }
 
-    // IEEE 754 binary16 -> binary32 (Float.float16ToFloat needs Java 20; the build targets 17).
     static float halfToFloat(short half) {
-        int bits = half & 0xffff;
-        int sign = (bits & 0x8000) << 16;
-        int exponent = (bits >>> 10) & 0x1f;
-        int mantissa = bits & 0x3ff;
-        if (exponent == 0) {
-            float magnitude = mantissa * 0x1p-24f; // zero or subnormal: exact in float32
-            return sign == 0 ? magnitude : -magnitude;
-        }
-        if (exponent == 0x1f) return Float.intBitsToFloat(sign | 0x7f800000 | (mantissa << 13)); // inf, NaN
-        return Float.intBitsToFloat(sign | ((exponent - 15 + 127) << 23) | (mantissa << 13));
+        return Half.toFloat(half);
     }
 
     private static void readFully(FileChannel channel, ByteBuffer into, long position) throws IOException {
