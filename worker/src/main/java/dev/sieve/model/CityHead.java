@@ -165,7 +165,8 @@ public final class CityHead implements AutoCloseable {
         return keys;
     }
 
-    private static Map<String, long[]> expectedShapes(int features, int hidden, int outputs) {
+    /** The state dict of {@code PredictorModel(features, outputs, hidden)}: tensor name to torch shape, in forward order. */
+    public static Map<String, long[]> expectedShapes(int features, int hidden, int outputs) {
         long[][] io = {
                 {features, hidden}, {hidden, hidden}, {hidden, hidden}, {hidden, hidden},
                 {hidden, DOWN_WIDTHS[0]}, {DOWN_WIDTHS[0], DOWN_WIDTHS[1]}, {DOWN_WIDTHS[1], DOWN_WIDTHS[2]},

@@ -1,0 +1,131 @@
+package dev.sieve.train;
+
+import ai.djl.Device;
+import dev.sieve.avro.ClipModel;
+import dev.sieve.avro.Correction;
+import dev.sieve.avro.CropCombine;
+import dev.sieve.avro.EmbeddingPrecision;
+import dev.sieve.avro.ImageEmbeddings;
+import dev.sieve.avro.ImageRef;
+import dev.sieve.avro.ScoredImage;
+import dev.sieve.avro.StageTimings;
+import dev.sieve.image.ImagePreparer;
+import dev.sieve.image.PreparedImage;
+import dev.sieve.image.decode.DecodeOptions;
+import dev.sieve.kafka.AvroSerde;
+import dev.sieve.kafka.EmbeddedKafka;
+import dev.sieve.kafka.KafkaClients;
+import dev.sieve.model.CityHead;
+import dev.sieve.model.ClipEmbedder;
+import dev.sieve.model.EmbeddingsRecord;
+import dev.sieve.model.ImageScore;
+import dev.sieve.model.Scorer;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * The curator's loop on a corpus whose truth is known ({@link ColourCorpus}, three classes named after the fixture
+ * Triple head's labels): the images scored by the fixture CLIP and that head with their embeddings kept, as a worker
+ * with {@code --embeddings} would write them.
+ */
+public final class LoopCorpus {
+    public static final String HEAD = "TestAnime-Triple-v0.2";
+    public static final List<String> LABELS = List.of("Pass", "JPEG", "WEBP");
+
+    public final List<ScoredImage> scored = new ArrayList<>();
+    public final List<ImageEmbeddings> embeddings = new ArrayList<>();
+    public final List<String> truth = new ArrayList<>();
+
+    public static Path repo() {
+        return Path.of(System.getProperty("sieve.repo", "..")).toAbsolutePath().normalize();
+    }
+
+    public static Path fixtureHead() {
+        return repo().resolve("models/fixtures/heads/" + HEAD + ".safetensors");
+    }
+
+    public static LoopCorpus score(int images, long seed) throws Exception {
+        LoopCorpus corpus = new LoopCorpus();
+        ColourCorpus colours = new ColourCorpus(LABELS.size(), seed);
+        try (Scorer scorer = new Scorer(ClipEmbedder.load(repo().resolve("models/fixtures/clip-tiny-336/clip-tiny-336.pt"), Device.cpu()),
+                List.of(CityHead.load(fixtureHead(), Device.cpu())), CropCombine.MEAN, Map.of(), true)) {
+            ClipEmbedder clip = scorer.clip();
+            ImagePreparer preparer = new ImagePreparer(clip.preprocessing(), DecodeOptions.defaults(), true);
+            ClipModel clipModel = new ClipModel(clip.id(), clip.digest(), clip.preprocessing().size());
+            for (int from = 0; from < images; from += 16) {
+                List<PreparedImage> batch = new ArrayList<>();
+                for (int i = from; i < Math.min(images, from + 16); i++) batch.add(preparer.prepare(colours.png(i), true));
+                List<ImageScore> scores = scorer.score(batch);
+                for (int b = 0; b < batch.size(); b++) {
+                    int i = from + b;
+                    ImageRef ref = new ImageRef(String.format("img-%04d", i), "file:///corpus/" + i + ".png", "colour-corpus", Map.of(), Instant.EPOCH);
+                    PreparedImage image = batch.get(b);
+                    ImageScore score = scores.get(b);
+                    corpus.truth.add(LABELS.get(colours.classOf(i)));
+                    corpus.scored.add(ScoredImage.newBuilder().setRef(ref).setWidth(image.width()).setHeight(image.height())
+                            .setTiled(image.tiled()).setClip(clipModel).setHeads(score.heads()).setTags(score.topTags())
+                            .setWorkerId("test").setTimings(new StageTimings(0L, 0L, 0L, 0L, 0L)).setScoredAt(Instant.EPOCH).build());
+                    corpus.embeddings.add(EmbeddingsRecord.of(ref, image.width(), image.height(), clip, true, score.embeds(),
+                            EmbeddingPrecision.FLOAT32, Instant.EPOCH));
+                }
+            }
+        }
+        if (System.getProperty("sieve.loop.dump") != null) corpus.dump(Path.of(System.getProperty("sieve.loop.dump")));
+        return corpus;
+    }
+
+    /** The embeddings and the truth as JSON, for experiments with the recipe in torch. */
+    void dump(Path file) throws java.io.IOException {
+        var rows = new com.google.gson.JsonArray();
+        for (int i = 0; i < embeddings.size(); i++) {
+            var o = new com.google.gson.JsonObject();
+            var e = EmbeddingsRecord.read(embeddings.get(i), 768);
+            o.add("crops", new com.google.gson.Gson().toJsonTree(e.crops()));
+            o.addProperty("label", LABELS.indexOf(truth.get(i)));
+            rows.add(o);
+        }
+        java.nio.file.Files.writeString(file, rows.toString());
+    }
+
+    /** The worker's top label for image i. */
+    public String topLabel(int i) {
+        return scored.get(i).getTags().get(0).getLabel();
+    }
+
+    /** What a reviewer who checked every bucket writes: each misplaced image moved to its true class. */
+    public List<Correction> corrections() {
+        List<Correction> out = new ArrayList<>();
+        for (int i = 0; i < scored.size(); i++) {
+            if (!topLabel(i).equals(truth.get(i))) {
+                out.add(new Correction(scored.get(i).getRef().getId(), HEAD, "v0.2", topLabel(i), truth.get(i), "test", Instant.EPOCH));
+            }
+        }
+        return out;
+    }
+
+    /** Writes the scored records, the embeddings and the corrections to the given topics (created with one partition each... or more). */
+    public void publish(String bootstrap, String scoredTopic, String embeddingsTopic, String correctionsTopic, List<Correction> corrections) {
+        EmbeddedKafka.createTopics(bootstrap, 2, List.of(scoredTopic, embeddingsTopic, correctionsTopic));
+        var scoredSerde = AvroSerde.of(ScoredImage.class);
+        var embeddingsSerde = AvroSerde.of(ImageEmbeddings.class);
+        var correctionSerde = AvroSerde.of(Correction.class);
+        var props = KafkaClients.props(bootstrap);
+        props.put("max.request.size", String.valueOf(4 * 1024 * 1024));
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < scored.size(); i++) {
+                String id = scored.get(i).getRef().getId();
+                producer.send(new ProducerRecord<>(scoredTopic, id, scoredSerde.encode(scored.get(i))));
+                producer.send(new ProducerRecord<>(embeddingsTopic, id, embeddingsSerde.encode(embeddings.get(i))));
+            }
+            for (Correction c : corrections) producer.send(new ProducerRecord<>(correctionsTopic, c.getId(), correctionSerde.encode(c)));
+            producer.flush();
+        }
+    }
+}
