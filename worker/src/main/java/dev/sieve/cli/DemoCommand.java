@@ -51,10 +51,18 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--timeout-s", defaultValue = "600", description = "Give up when the demo has not finished after this. Default: ${DEFAULT-VALUE}.")
     long timeoutS;
 
+    @Option(names = "--loop", description = "The curator's loop instead, on generated images whose class is known: score with "
+            + "embeddings kept, scripted corrections, sieve train, sieve rescore; accuracy before/after, images moved, time per step.")
+    boolean loop;
+
+    @Option(names = "--loop-images", defaultValue = "150", description = "Images in the --loop corpus. Default: ${DEFAULT-VALUE}.")
+    int loopImages;
+
     private final PrintStream log = System.out;
 
     @Override
     public Integer call() throws Exception {
+        if (loop) return new LoopDemo(log).run(loopImages, out != null ? Files.createDirectories(out.toAbsolutePath()) : Files.createTempDirectory("sieve-loop-"));
         long t0 = System.nanoTime();
         Path folder = (images != null ? images : Home.samples()).toAbsolutePath().normalize();
         if (!Files.isDirectory(folder)) throw new IllegalArgumentException("--images " + folder + " is not a folder");

@@ -12,7 +12,7 @@ import dev.sieve.kafka.SharedKafka;
 import dev.sieve.kafka.TopicReader;
 import dev.sieve.model.CityHead;
 import dev.sieve.model.HeadSet;
-import dev.sieve.train.LoopCorpus;
+import dev.sieve.train.KnownCorpus;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -31,16 +31,16 @@ class RescorerKafkaTest {
     private static final String EMBEDDINGS = "rescore-test.embeddings";
     private static final String CORRECTIONS = "rescore-test.corrections";
     private static final int IMAGES = 24;
-    private static LoopCorpus corpus;
+    private static KnownCorpus corpus;
 
     @BeforeAll
     static void publish() throws Exception {
-        corpus = LoopCorpus.score(IMAGES, 2);
+        corpus = KnownCorpus.score(IMAGES, 2);
         corpus.publish(SharedKafka.bootstrapServers(), INPUT_SCORED, EMBEDDINGS, CORRECTIONS, List.of());
     }
 
     private static Rescorer.Result rescore(String group, String out, int batch) throws Exception {
-        try (CityHead head = CityHead.load(LoopCorpus.fixtureHead(), Device.cpu())) {
+        try (CityHead head = CityHead.load(KnownCorpus.fixtureHead(), Device.cpu())) {
             var config = new Rescorer.Config(SharedKafka.bootstrapServers(), EMBEDDINGS, out, group, "test", batch, Duration.ofSeconds(30));
             return new Rescorer(config, new HeadSet(List.of(head), CropCombine.MEAN, Map.of())).run(System.out);
         }
@@ -87,7 +87,7 @@ class RescorerKafkaTest {
             producer.send(new ProducerRecord<>(input, "narrow", serde.encode(wrongWidth)));
             producer.flush();
         }
-        try (CityHead head = CityHead.load(LoopCorpus.fixtureHead(), Device.cpu())) {
+        try (CityHead head = CityHead.load(KnownCorpus.fixtureHead(), Device.cpu())) {
             var config = new Rescorer.Config(SharedKafka.bootstrapServers(), input, out, "rescore-test-2", "test", 100, Duration.ofSeconds(30));
             Rescorer.Result r = new Rescorer(config, new HeadSet(List.of(head), CropCombine.MEAN, Map.of())).run(System.out);
             assertThat(r.read()).isEqualTo(4);

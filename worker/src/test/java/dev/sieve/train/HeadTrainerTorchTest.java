@@ -25,7 +25,7 @@ class HeadTrainerTorchTest {
     @Test
     void threeUpdatesMatchTorchAdamWOnCity96sLoss() throws Exception {
         Map<String, float[]> start = new LinkedHashMap<>();
-        SafetensorsFile.read(LoopCorpus.fixtureHead()).tensors().forEach((k, t) -> start.put(k, t.values()));
+        SafetensorsFile.read(KnownCorpus.fixtureHead()).tensors().forEach((k, t) -> start.put(k, t.values()));
         SplittableRandom random = new SplittableRandom(3);
         List<HeadTrainer.Sample> samples = new ArrayList<>();
         float[][] x = new float[12][768];
@@ -45,10 +45,10 @@ class HeadTrainerTorchTest {
         in.addProperty("lr", 1e-3);
         in.addProperty("updates", 3);
         in.add("class_weights", new Gson().toJsonTree(new double[] {1.0, 0.5, 0.8}));
-        in.addProperty("head", LoopCorpus.fixtureHead().toString());
+        in.addProperty("head", KnownCorpus.fixtureHead().toString());
         Path request = temp.resolve("in.json");
         Files.writeString(request, in.toString());
-        Process python = new ProcessBuilder("/usr/bin/python3", LoopCorpus.repo().resolve("scripts/reference/train_step.py").toString(),
+        Process python = new ProcessBuilder("/usr/bin/python3", KnownCorpus.repo().resolve("scripts/reference/train_step.py").toString(),
                 request.toString()).redirectErrorStream(true).start();
         String out = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(python.waitFor()).as(out).isZero();

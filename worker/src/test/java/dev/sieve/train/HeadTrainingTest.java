@@ -28,7 +28,7 @@ class HeadTrainingTest {
     private static final String EMBEDDINGS = "train-test.embeddings";
     private static final String CORRECTIONS = "train-test.corrections";
     private static final int IMAGES = 90;
-    private static LoopCorpus corpus;
+    private static KnownCorpus corpus;
     private static List<Correction> corrections;
     private static HeadTraining.Result trained;
 
@@ -37,11 +37,11 @@ class HeadTrainingTest {
 
     @BeforeAll
     static void publish() throws Exception {
-        corpus = LoopCorpus.score(IMAGES, 1);
+        corpus = KnownCorpus.score(IMAGES, 1);
         corrections = new ArrayList<>(corpus.corrections());
         // Two images the reviewer excluded: left out of training whatever their class.
-        corrections.add(new Correction(corpus.scored.get(0).getRef().getId(), LoopCorpus.HEAD, "v0.2", null, null, "test", Instant.EPOCH));
-        corrections.add(new Correction(corpus.scored.get(1).getRef().getId(), LoopCorpus.HEAD, "v0.2", null, null, "test", Instant.EPOCH));
+        corrections.add(new Correction(corpus.scored.get(0).getRef().getId(), KnownCorpus.HEAD, "v0.2", null, null, "test", Instant.EPOCH));
+        corrections.add(new Correction(corpus.scored.get(1).getRef().getId(), KnownCorpus.HEAD, "v0.2", null, null, "test", Instant.EPOCH));
         corpus.publish(SharedKafka.bootstrapServers(), SCORED, EMBEDDINGS, CORRECTIONS, corrections);
         trained = train(Files.createTempDirectory("head-training"), recipe());
     }
@@ -55,7 +55,7 @@ class HeadTrainingTest {
     private static HeadTraining.Result train(Path out, TrainingRecipe recipe) throws Exception {
         Files.createDirectories(out);
         return HeadTraining.run(new HeadTraining.Config(SharedKafka.bootstrapServers(), SCORED, CORRECTIONS, EMBEDDINGS,
-                LoopCorpus.fixtureHead(), out, null, recipe, 0.3, 7, TagRules.defaults(), Duration.ofSeconds(30)), System.out);
+                KnownCorpus.fixtureHead(), out, null, recipe, 0.3, 7, TagRules.defaults(), Duration.ofSeconds(30)), System.out);
     }
 
     @Test
@@ -90,7 +90,7 @@ class HeadTrainingTest {
         for (int i = 0; i < embeddings.length; i++) embeddings[i] = EmbeddingsRecord.read(corpus.embeddings.get(i), 768).crops()[0];
         Path input = temp.resolve("embeddings.json");
         Files.writeString(input, new Gson().toJson(embeddings));
-        Process python = new ProcessBuilder("/usr/bin/python3", LoopCorpus.repo().resolve("scripts/reference/head_outputs.py").toString(),
+        Process python = new ProcessBuilder("/usr/bin/python3", KnownCorpus.repo().resolve("scripts/reference/head_outputs.py").toString(),
                 result.weights().toString(), input.toString()).redirectErrorStream(true).start();
         String out = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(python.waitFor()).as(out).isZero();

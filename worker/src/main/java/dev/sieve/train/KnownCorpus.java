@@ -33,9 +33,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /**
  * The curator's loop on a corpus whose truth is known ({@link ColourCorpus}, three classes named after the fixture
  * Triple head's labels): the images scored by the fixture CLIP and that head with their embeddings kept, as a worker
- * with {@code --embeddings} would write them.
+ * with {@code --embeddings} would write them. For the tests, the benchmark and {@code sieve demo --loop}.
  */
-public final class LoopCorpus {
+public final class KnownCorpus {
     public static final String HEAD = "TestAnime-Triple-v0.2";
     public static final List<String> LABELS = List.of("Pass", "JPEG", "WEBP");
 
@@ -51,21 +51,35 @@ public final class LoopCorpus {
         return repo().resolve("models/fixtures/heads/" + HEAD + ".safetensors");
     }
 
-    public static LoopCorpus score(int images, long seed) throws Exception {
-        LoopCorpus corpus = new LoopCorpus();
+    public static KnownCorpus score(int images, long seed) throws Exception {
+        return score(images, seed, repo().resolve("models/fixtures/clip-tiny-336/clip-tiny-336.pt"), fixtureHead(), null);
+    }
+
+    /**
+     * @param folder where the PNGs are written (their refs are then file URIs there); null: nowhere, the refs name
+     *               files that do not exist
+     */
+    public static KnownCorpus score(int images, long seed, Path clipFile, Path headFile, Path folder) throws Exception {
+        KnownCorpus corpus = new KnownCorpus();
         ColourCorpus colours = new ColourCorpus(LABELS.size(), seed);
-        try (Scorer scorer = new Scorer(ClipEmbedder.load(repo().resolve("models/fixtures/clip-tiny-336/clip-tiny-336.pt"), Device.cpu()),
-                List.of(CityHead.load(fixtureHead(), Device.cpu())), CropCombine.MEAN, Map.of(), true)) {
+        try (Scorer scorer = new Scorer(ClipEmbedder.load(clipFile, Device.cpu()),
+                List.of(CityHead.load(headFile, Device.cpu())), CropCombine.MEAN, Map.of(), true)) {
             ClipEmbedder clip = scorer.clip();
             ImagePreparer preparer = new ImagePreparer(clip.preprocessing(), DecodeOptions.defaults(), true);
             ClipModel clipModel = new ClipModel(clip.id(), clip.digest(), clip.preprocessing().size());
             for (int from = 0; from < images; from += 16) {
                 List<PreparedImage> batch = new ArrayList<>();
-                for (int i = from; i < Math.min(images, from + 16); i++) batch.add(preparer.prepare(colours.png(i), true));
+                for (int i = from; i < Math.min(images, from + 16); i++) {
+                    byte[] png = colours.png(i);
+                    if (folder != null) java.nio.file.Files.write(folder.resolve(String.format("img-%04d.png", i)), png);
+                    batch.add(preparer.prepare(png, true));
+                }
                 List<ImageScore> scores = scorer.score(batch);
                 for (int b = 0; b < batch.size(); b++) {
                     int i = from + b;
-                    ImageRef ref = new ImageRef(String.format("img-%04d", i), "file:///corpus/" + i + ".png", "colour-corpus", Map.of(), Instant.EPOCH);
+                    String id = String.format("img-%04d", i);
+                    String uri = folder != null ? folder.resolve(id + ".png").toUri().toString() : "file:///corpus/" + id + ".png";
+                    ImageRef ref = new ImageRef(id, uri, "colour-corpus", Map.of(), Instant.EPOCH);
                     PreparedImage image = batch.get(b);
                     ImageScore score = scores.get(b);
                     corpus.truth.add(LABELS.get(colours.classOf(i)));
@@ -110,12 +124,11 @@ public final class LoopCorpus {
         return out;
     }
 
-    /** Writes the scored records, the embeddings and the corrections to the given topics (created with one partition each... or more). */
+    /** Writes the scored records, the embeddings and the corrections to the given topics (created, two partitions each, when missing). */
     public void publish(String bootstrap, String scoredTopic, String embeddingsTopic, String correctionsTopic, List<Correction> corrections) {
         EmbeddedKafka.createTopics(bootstrap, 2, List.of(scoredTopic, embeddingsTopic, correctionsTopic));
         var scoredSerde = AvroSerde.of(ScoredImage.class);
         var embeddingsSerde = AvroSerde.of(ImageEmbeddings.class);
-        var correctionSerde = AvroSerde.of(Correction.class);
         var props = KafkaClients.props(bootstrap);
         props.put("max.request.size", String.valueOf(4 * 1024 * 1024));
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
@@ -124,6 +137,15 @@ public final class LoopCorpus {
                 producer.send(new ProducerRecord<>(scoredTopic, id, scoredSerde.encode(scored.get(i))));
                 producer.send(new ProducerRecord<>(embeddingsTopic, id, embeddingsSerde.encode(embeddings.get(i))));
             }
+            producer.flush();
+        }
+        publishCorrections(bootstrap, correctionsTopic, corrections);
+    }
+
+    /** What the review page writes for each mark. */
+    public void publishCorrections(String bootstrap, String correctionsTopic, List<Correction> corrections) {
+        var correctionSerde = AvroSerde.of(Correction.class);
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(KafkaClients.props(bootstrap), new StringSerializer(), new ByteArraySerializer())) {
             for (Correction c : corrections) producer.send(new ProducerRecord<>(correctionsTopic, c.getId(), correctionSerde.encode(c)));
             producer.flush();
         }
