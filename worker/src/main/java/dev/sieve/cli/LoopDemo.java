@@ -81,12 +81,20 @@ final class LoopDemo {
 
             Map<String, String> before = new HashMap<>();
             Map<String, String> after = new HashMap<>();
-            var serde = AvroSerde.of(ScoredImage.class);
-            for (var r : TopicReader.readCommitted(bootstrap, Topics.SCORED, Duration.ofSeconds(30))) {
-                ScoredImage s = serde.decode(r.value());
-                String top = s.getTags().get(0).getLabel();
-                if (s.getHeads().get(0).getName().equals(KnownCorpus.HEAD)) before.put(s.getRef().getId(), top);
-                else after.put(s.getRef().getId(), top);
+            // A committed transaction's markers reach the partitions just after commitTransaction returns: read until
+            // the rescored records are all visible to read_committed readers.
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (after.size() < rescored.rescored() && System.nanoTime() < deadline) {
+                if (!after.isEmpty() || !before.isEmpty()) Thread.sleep(100);
+                before.clear();
+                after.clear();
+                var serde = AvroSerde.of(ScoredImage.class);
+                for (var r : TopicReader.readCommitted(bootstrap, Topics.SCORED, Duration.ofSeconds(30))) {
+                    ScoredImage s = serde.decode(r.value());
+                    String top = s.getTags().get(0).getLabel();
+                    if (s.getHeads().get(0).getName().equals(KnownCorpus.HEAD)) before.put(s.getRef().getId(), top);
+                    else after.put(s.getRef().getId(), top);
+                }
             }
             Set<String> corrected = new HashSet<>();
             for (Correction c : corrections) corrected.add(c.getId());
@@ -96,7 +104,7 @@ final class LoopDemo {
                 String truth = corpus.truth.get(i);
                 if (truth.equals(before.get(id))) rightBefore++;
                 if (truth.equals(after.get(id))) rightAfter++;
-                if (!before.get(id).equals(after.get(id))) {
+                if (!before.get(id).equals(after.getOrDefault(id, ""))) {
                     if (corrected.contains(id)) movedPinned++;
                     else moved++;
                 }

@@ -1,6 +1,7 @@
 package dev.sieve.rescore;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import ai.djl.Device;
 import dev.sieve.avro.CropCombine;
@@ -54,7 +55,9 @@ class RescorerKafkaTest {
         assertThat(first.rescored()).isEqualTo(IMAGES);
         assertThat(first.transactions()).isGreaterThan(1); // several polls, each its own transaction
         Map<String, ScoredImage> byId = new HashMap<>();
-        var records = TopicReader.readCommitted(SharedKafka.bootstrapServers(), out, Duration.ofSeconds(30));
+        // The last transaction's commit markers land just after commitTransaction returns: wait until they are read.
+        var records = await().atMost(Duration.ofSeconds(30)).until(
+                () -> TopicReader.readCommitted(SharedKafka.bootstrapServers(), out, Duration.ofSeconds(30)), r -> r.size() >= IMAGES);
         for (var r : records) byId.put(r.key(), SCORED.decode(r.value()));
         assertThat(records).hasSize(IMAGES);
         assertThat(byId).hasSize(IMAGES);
