@@ -91,21 +91,7 @@ public final class KnownCorpus {
                 }
             }
         }
-        if (System.getProperty("sieve.loop.dump") != null) corpus.dump(Path.of(System.getProperty("sieve.loop.dump")));
         return corpus;
-    }
-
-    /** The embeddings and the truth as JSON, for experiments with the recipe in torch. */
-    void dump(Path file) throws java.io.IOException {
-        var rows = new com.google.gson.JsonArray();
-        for (int i = 0; i < embeddings.size(); i++) {
-            var o = new com.google.gson.JsonObject();
-            var e = EmbeddingsRecord.read(embeddings.get(i), 768);
-            o.add("crops", new com.google.gson.Gson().toJsonTree(e.crops()));
-            o.addProperty("label", LABELS.indexOf(truth.get(i)));
-            rows.add(o);
-        }
-        java.nio.file.Files.writeString(file, rows.toString());
     }
 
     /** The worker's top label for image i. */
