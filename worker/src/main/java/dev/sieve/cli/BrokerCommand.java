@@ -22,14 +22,14 @@ public final class BrokerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         EmbeddedKafka kafka = EmbeddedKafka.start(port);
-        kafka.createTopics(partitions, Topics.IN, Topics.SCORED, Topics.FAILED, Topics.CORRECTIONS);
+        kafka.createTopics(partitions, Topics.IN, Topics.SCORED, Topics.FAILED, Topics.CORRECTIONS, Topics.EMBEDDINGS);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             kafka.close();
             stopped.countDown();
         }));
         System.out.println("Kafka is up at " + kafka.bootstrapServers() + " with topics "
-                + List.of(Topics.IN, Topics.SCORED, Topics.FAILED, Topics.CORRECTIONS) + " (" + partitions + " partitions each).");
+                + List.of(Topics.IN, Topics.SCORED, Topics.FAILED, Topics.CORRECTIONS, Topics.EMBEDDINGS) + " (" + partitions + " partitions each).");
         System.out.println("Try: scripts/sieve work -b " + kafka.bootstrapServers() + "   (Ctrl-C stops the broker)");
         stopped.await();
         return 0;

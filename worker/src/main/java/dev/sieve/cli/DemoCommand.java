@@ -55,10 +55,18 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--timeout-s", defaultValue = "600", description = "Give up when the demo has not finished after this. Default: ${DEFAULT-VALUE}.")
     long timeoutS;
 
+    @Option(names = "--loop", description = "The curator's loop instead, on generated images whose class is known: score with "
+            + "embeddings kept, scripted corrections, sieve train, sieve rescore; accuracy before/after, images moved, time per step.")
+    boolean loop;
+
+    @Option(names = "--loop-images", defaultValue = "150", description = "Images in the --loop corpus. Default: ${DEFAULT-VALUE}.")
+    int loopImages;
+
     private final PrintStream log = System.out;
 
     @Override
     public Integer call() throws Exception {
+        if (loop) return new LoopDemo(log).run(loopImages, out != null ? Files.createDirectories(out.toAbsolutePath()) : Files.createTempDirectory("sieve-loop-"));
         long t0 = System.nanoTime();
         Path folder = (images != null ? images : Home.samples()).toAbsolutePath().normalize();
         if (!Files.isDirectory(folder)) throw new IllegalArgumentException("--images " + folder + " is not a folder");
@@ -70,7 +78,7 @@ public final class DemoCommand implements Callable<Integer> {
         try (EmbeddedKafka kafka = EmbeddedKafka.start(0)) {
             String bootstrap = kafka.bootstrapServers();
             KafkaSettings clients = KafkaSettings.of(bootstrap);
-            kafka.createTopics(partitions, Topics.IN, Topics.SCORED, Topics.FAILED, Topics.CORRECTIONS);
+            kafka.createTopics(partitions, Topics.IN, Topics.SCORED, Topics.FAILED, Topics.CORRECTIONS, Topics.EMBEDDINGS);
             log.printf("   broker at %s; topics %s, %s, %s%n", bootstrap, Topics.IN, Topics.SCORED, Topics.FAILED);
 
             step(2, "loading the models");

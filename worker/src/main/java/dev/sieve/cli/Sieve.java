@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "sieve", mixinStandardHelpOptions = true, version = "sieve 0.1.0",
         description = "Sorts image datasets with CLIP classifiers at stream scale.",
         subcommands = {DemoCommand.class, BrokerCommand.class, ProduceCommand.class, WorkCommand.class, SortCommand.class,
-                ExportCommand.class, ReviewCommand.class, ScoreCommand.class, StatusCommand.class, RedriveCommand.class, CommandLine.HelpCommand.class})
+                ExportCommand.class, ReviewCommand.class, ScoreCommand.class, StatusCommand.class, RedriveCommand.class, TrainCommand.class, RescoreCommand.class, CommandLine.HelpCommand.class})
 public final class Sieve implements Runnable {
 
     public static void main(String[] args) {

@@ -9,8 +9,7 @@ import dev.sieve.kafka.AvroSerde;
 import dev.sieve.kafka.KafkaSettings;
 import dev.sieve.kafka.TopicReader;
 import dev.sieve.model.Head;
-import dev.sieve.sort.Corrections;
-import dev.sieve.sort.Match;
+import dev.sieve.sort.CuratedLabels;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -56,43 +55,26 @@ public final class DatasetExport {
     private DatasetExport() {}
 
     public static Result run(ExportConfig config, String correctionsTopic, KafkaSettings kafka, PrintStream progress) {
-        AvroSerde<ScoredImage> scoredSerde = kafka.serde(ScoredImage.class);
-        AvroSerde<Correction> correctionSerde = kafka.serde(Correction.class);
         TopicReader snapshot = new TopicReader(kafka, "sieve-export", config.stallTimeout(), progress);
-        Map<String, ScoredImage> latest = new LinkedHashMap<>();
-        snapshot.read(Pattern.compile(Pattern.quote(config.scoredTopic())), r -> decode(scoredSerde, r.value())
-                .ifPresent(i -> latest.put(i.getRef().getId(), i)));
-        Map<String, List<Correction>> corrections = new TreeMap<>();
-        snapshot.read(Pattern.compile(Pattern.quote(correctionsTopic)), r -> {
-            if (r.value() == null && r.key() != null) corrections.remove(r.key()); // withdraws the id's corrections
-            decode(correctionSerde, r.value()).ifPresent(c -> corrections.computeIfAbsent(c.getId(), k -> new ArrayList<>()).add(c));
-        });
+        CuratedLabels curated = CuratedLabels.read(snapshot, kafka, config.scoredTopic(), correctionsTopic, config.rules());
         // head -> class folder -> entries
         Map<String, Map<Integer, Map<String, ScoredImage>>> classes = new TreeMap<>();
         Map<String, List<String>> labelsByHead = new TreeMap<>();
         long excluded = 0, corrected = 0, skipped = 0;
-        for (ScoredImage image : latest.values()) {
+        for (ScoredImage image : curated.images()) {
             String id = image.getRef().getId();
-            Corrections own = Corrections.of(corrections.getOrDefault(id, List.of()));
-            List<Match> matches = own.apply(image, config.rules().matches(image));
-            for (HeadScore head : image.getHeads()) {
-                if (!Head.of(head).exclusiveClasses()) continue;
-                List<String> labels = head.getLabels().stream().map(LabelScore::getLabel).toList();
-                labelsByHead.putIfAbsent(head.getName(), labels);
-                Optional<Correction> correction = own.forHead(head);
-                if (correction.isPresent() && correction.get().getNewLabel() == null) {
+            for (Map.Entry<HeadScore, CuratedLabels.Curated> e : curated.classes(image).entrySet()) {
+                HeadScore head = e.getKey();
+                labelsByHead.putIfAbsent(head.getName(), head.getLabels().stream().map(LabelScore::getLabel).toList());
+                CuratedLabels.Curated c = e.getValue();
+                if (c instanceof CuratedLabels.Excluded) {
                     excluded++;
-                    continue;
-                }
-                Optional<Match> best = matches.stream().filter(m -> m.bucket().head().equals(head.getName()))
-                        .max((a, b) -> Double.compare(a.probability(), b.probability()));
-                int index = best.map(m -> labels.indexOf(m.bucket().label())).orElse(-1);
-                if (index < 0) {
+                } else if (c instanceof CuratedLabels.Labelled l) {
+                    if (l.corrected()) corrected++;
+                    classes.computeIfAbsent(head.getName(), h -> new TreeMap<>()).computeIfAbsent(l.index(), k -> new TreeMap<>()).put(id, image);
+                } else {
                     skipped++;
-                    continue;
                 }
-                if (correction.isPresent()) corrected++;
-                classes.computeIfAbsent(head.getName(), h -> new TreeMap<>()).computeIfAbsent(index, i -> new TreeMap<>()).put(id, image);
             }
         }
         Map<String, String> reports = new TreeMap<>();
@@ -144,14 +126,5 @@ public final class DatasetExport {
         s.append("Class ratios:\n");
         byClass.forEach((cls, n) -> s.append(DistributionReport.line(String.format(Locale.ROOT, "%02d", cls), n, total)).append('\n'));
         return s.toString();
-    }
-
-    private static <T extends org.apache.avro.specific.SpecificRecord> Optional<T> decode(AvroSerde<T> serde, byte[] value) {
-        if (value == null) return Optional.empty();
-        try {
-            return Optional.of(serde.decode(value));
-        } catch (SerializationException e) {
-            return Optional.empty();
-        }
     }
 }

@@ -11,6 +11,8 @@ public final class Topics {
     public static final String BUCKET_PREFIX = "images.bucket.";
     /** Reviewers' corrections ({@code Correction}, key = image id); the sorter and the exporter apply them. */
     public static final String CORRECTIONS = "images.corrections";
+    /** Each image's CLIP embeddings ({@code ImageEmbeddings}, key = image id, compacted): what rescore and train read. */
+    public static final String EMBEDDINGS = "images.embeddings";
 
     /**
      * In-sync replicas an {@code acks=all} write needs on a topic replicated three times or more: one broker may be
@@ -36,6 +38,23 @@ public final class Topics {
      * sorter's removal markers are tombstones; the broker's default (delete after 7 days) would drop the bucket itself.
      */
     public static Map<String, String> bucket(short replication) {
+        return compacted(replication);
+    }
+
+    /**
+     * Settings for {@code images.embeddings}: compacted by image id, because only the latest embeddings of an image
+     * matter and, unlike scores, they are not cheap to make again (a fetch and a CLIP pass each).
+     */
+    public static Map<String, String> embeddings(short replication) {
+        return compacted(replication);
+    }
+
+    /** The settings sieve gives a topic of its own when it creates it ({@code sieve broker}, the demo, tests). */
+    public static Map<String, String> settings(String topic, short replication) {
+        return topic.equals(EMBEDDINGS) ? embeddings(replication) : durability(replication);
+    }
+
+    private static Map<String, String> compacted(short replication) {
         Map<String, String> configs = new LinkedHashMap<>(durability(replication));
         configs.put("cleanup.policy", "compact");
         return configs;

@@ -165,7 +165,8 @@ public final class CityHead implements AutoCloseable {
         return keys;
     }
 
-    private static Map<String, long[]> expectedShapes(int features, int hidden, int outputs) {
+    /** The state dict of {@code PredictorModel(features, outputs, hidden)}: tensor name to torch shape, in forward order. */
+    public static Map<String, long[]> expectedShapes(int features, int hidden, int outputs) {
         long[][] io = {
                 {features, hidden}, {hidden, hidden}, {hidden, hidden}, {hidden, hidden},
                 {hidden, DOWN_WIDTHS[0]}, {DOWN_WIDTHS[0], DOWN_WIDTHS[1]}, {DOWN_WIDTHS[1], DOWN_WIDTHS[2]},
@@ -235,7 +236,7 @@ public final class CityHead implements AutoCloseable {
             NDArray y = linear(x, 0);
             NDArray r = Activation.leakyRelu(linear(y, 1), 0.1f);
             r = Activation.leakyRelu(linear(r, 2), 0.1f);
-            y = Activation.relu(linear(r, 3).add(y));
+            y = Activation.relu(linear(r, 3).addi(y));
             NDArray z = linear(linear(y, 4), 5);
             z = Activation.leakyRelu(z, 0.01f); // nn.LeakyReLU()'s default slope
             z = linear(linear(z, 6), 7);
@@ -250,7 +251,7 @@ public final class CityHead implements AutoCloseable {
     }
 
     private NDArray linear(NDArray x, int layer) {
-        return x.matMul(w[layer]).add(b[layer]);
+        return x.matMul(w[layer]).addi(b[layer]); // in place: the product is a fresh array, no second allocation
     }
 
     @Override

@@ -10,11 +10,16 @@ import java.util.List;
  * @param heads      one entry per head, in the Scorer's head order
  * @param topTags    each classifier head's most probable label (score heads add none)
  * @param inferNanos this image's share of the batch's CLIP and head time, by crop count
+ * @param embeds     the CLIP embeddings the heads read, when the scorer keeps them ({@code --embeddings}); else null
  */
-public record ImageScore(List<HeadScore> heads, List<Tag> topTags, long inferNanos) {
+public record ImageScore(List<HeadScore> heads, List<Tag> topTags, long inferNanos, ImageEmbeds embeds) {
 
     public ImageScore {
         heads = List.copyOf(heads);
         topTags = List.copyOf(topTags);
+    }
+
+    public ImageScore(List<HeadScore> heads, List<Tag> topTags, long inferNanos) {
+        this(heads, topTags, inferNanos, null);
     }
 }

@@ -75,7 +75,7 @@ public final class ReloadingScorer implements BatchScorer, AutoCloseable {
         Map<String, CropCombine> rules = new LinkedHashMap<>(combineByHead);
         CropCombine rule = rules.remove(old.name());
         if (rule != null) rules.put(next.name(), rule);
-        Scorer replacement = new Scorer(current.clip(), heads, combine, rules);
+        Scorer replacement = new Scorer(current.clip(), heads, combine, rules, current.device(), current.keepsEmbeddings());
         lock.writeLock().lock();
         try {
             current = replacement;

@@ -1,5 +1,6 @@
 package dev.sieve.model;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -14,6 +15,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -157,18 +159,37 @@ public final class SafetensorsFile {
         return new Tensor(name, dtype, shape, values);
     }
 
-    // IEEE 754 binary16 -> binary32 (Float.float16ToFloat needs Java 20; the build targets 17).
-    static float halfToFloat(short half) {
-        int bits = half & 0xffff;
-        int sign = (bits & 0x8000) << 16;
-        int exponent = (bits >>> 10) & 0x1f;
-        int mantissa = bits & 0x3ff;
-        if (exponent == 0) {
-            float magnitude = mantissa * 0x1p-24f; // zero or subnormal: exact in float32
-            return sign == 0 ? magnitude : -magnitude;
+    /**
+     * Writes float32 tensors in the order given, as the safetensors library lays them out: the JSON header padded
+     * with spaces to a multiple of 8 bytes, then the data. The same tensors give the same bytes.
+     */
+    public static void write(Path file, List<Tensor> tensors) throws IOException {
+        JsonObject header = new JsonObject();
+        long offset = 0;
+        for (Tensor t : tensors) {
+            JsonObject spec = new JsonObject();
+            spec.addProperty("dtype", "F32");
+            JsonArray shape = new JsonArray();
+            for (long d : t.shape()) shape.add(d);
+            spec.add("shape", shape);
+            JsonArray offsets = new JsonArray();
+            offsets.add(offset);
+            offset += 4L * t.values().length;
+            offsets.add(offset);
+            spec.add("data_offsets", offsets);
+            header.add(t.name(), spec);
         }
-        if (exponent == 0x1f) return Float.intBitsToFloat(sign | 0x7f800000 | (mantissa << 13)); // inf, NaN
-        return Float.intBitsToFloat(sign | ((exponent - 15 + 127) << 23) | (mantissa << 13));
+        StringBuilder json = new StringBuilder(header.toString());
+        while (json.length() % 8 != 0) json.append(' '); // ASCII: one byte per char
+        byte[] headerBytes = json.toString().getBytes(StandardCharsets.UTF_8);
+        ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(8 + headerBytes.length + offset)).order(ByteOrder.LITTLE_ENDIAN);
+        out.putLong(headerBytes.length).put(headerBytes);
+        for (Tensor t : tensors) for (float v : t.values()) out.putFloat(v);
+        Files.write(file, out.array());
+    }
+
+    static float halfToFloat(short half) {
+        return Half.toFloat(half);
     }
 
     private static void readFully(FileChannel channel, ByteBuffer into, long position) throws IOException {

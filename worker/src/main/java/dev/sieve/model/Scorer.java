@@ -3,9 +3,7 @@ package dev.sieve.model;
 import dev.sieve.StageException;
 import dev.sieve.avro.CropCombine;
 import dev.sieve.avro.FailureCode;
-import dev.sieve.avro.HeadScore;
 import dev.sieve.avro.Stage;
-import dev.sieve.avro.Tag;
 import dev.sieve.image.PreparedImage;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -13,7 +11,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -28,11 +25,10 @@ import java.util.Objects;
 public final class Scorer implements BatchScorer, AutoCloseable {
 
     private final ClipEmbedder clip;
-    private final List<CityHead> heads;
-    private final CropCombine combine;
-    private final Map<String, CropCombine> combineByHead;
+    private final HeadSet heads;
     private final boolean tilesRead;
     private final boolean wholeImageRead;
+    private final boolean keepEmbeddings;
     /** One input buffer per scoring thread, reused across batches (see {@link CropBatch}). */
     private final ThreadLocal<CropBatch> batches;
     /** The device step for images prepared with --preprocess-on device; null when every image comes as crops. */
@@ -51,7 +47,7 @@ public final class Scorer implements BatchScorer, AutoCloseable {
      *                      want its own: e.g. MAX for a defect detector, MEAN for a style classifier)
      */
     public Scorer(ClipEmbedder clip, List<CityHead> heads, CropCombine combine, Map<String, CropCombine> combineByHead) {
-        this(clip, heads, combine, combineByHead, null);
+        this(clip, heads, combine, combineByHead, null, false);
     }
 
     /**
@@ -60,45 +56,34 @@ public final class Scorer implements BatchScorer, AutoCloseable {
      */
     public Scorer(ClipEmbedder clip, List<CityHead> heads, CropCombine combine, Map<String, CropCombine> combineByHead,
                   DevicePreprocessor device) {
+        this(clip, heads, combine, combineByHead, device, false);
+    }
+
+    /**
+     * @param keepEmbeddings hand each image's embeddings back with its score ({@link ImageScore#embeds()}): every
+     *                       tile and, for a tiled image, the untiled crop, whatever the heads read, so that any head
+     *                       can run on them later ({@code sieve rescore}, {@code sieve train})
+     */
+    public Scorer(ClipEmbedder clip, List<CityHead> heads, CropCombine combine, Map<String, CropCombine> combineByHead,
+                  boolean keepEmbeddings) {
+        this(clip, heads, combine, combineByHead, null, keepEmbeddings);
+    }
+
+    public Scorer(ClipEmbedder clip, List<CityHead> heads, CropCombine combine, Map<String, CropCombine> combineByHead,
+                  DevicePreprocessor device, boolean keepEmbeddings) {
         this.device = device;
+        this.keepEmbeddings = keepEmbeddings;
         this.clip = Objects.requireNonNull(clip, "clip");
-        this.heads = List.copyOf(heads);
-        this.combine = checkRule("combine", combine);
-        this.combineByHead = Map.copyOf(combineByHead);
-        if (this.heads.isEmpty()) throw new IllegalArgumentException("heads: at least one head is needed");
-        var known = this.heads.stream().map(CityHead::name).toList();
-        for (var e : this.combineByHead.entrySet()) {
-            if (!known.contains(e.getKey())) {
-                throw new IllegalArgumentException("combine for head " + e.getKey() + ": no such head; loaded: " + known);
-            }
-            checkRule("combine for head " + e.getKey(), e.getValue());
-        }
-        var names = new HashSet<String>();
-        for (CityHead head : this.heads) {
-            if (!names.add(head.name())) throw new IllegalArgumentException("heads: " + head.name() + " is listed twice");
-            if (head.features() != ClipEmbedder.EMBEDDING_WIDTH) {
-                throw new IllegalArgumentException("heads: " + head.name() + " takes " + head.features()
-                        + "-wide embeddings, CLIP gives " + ClipEmbedder.EMBEDDING_WIDTH);
-            }
-        }
-        this.tilesRead = this.heads.stream().anyMatch(h -> h.head().readsTiles());
-        this.wholeImageRead = this.heads.stream().anyMatch(h -> h.head().readsWholeImage());
+        this.heads = new HeadSet(heads, combine, combineByHead);
+        this.tilesRead = keepEmbeddings || this.heads.readsTiles();
+        this.wholeImageRead = keepEmbeddings || this.heads.readsWholeImage();
         int cropFloats = clip.preprocessing().cropFloats();
         this.batches = ThreadLocal.withInitial(() -> new CropBatch(cropFloats));
     }
 
-    private static CropCombine checkRule(String what, CropCombine rule) {
-        Objects.requireNonNull(rule, what);
-        if (rule == CropCombine.SINGLE) {
-            throw new IllegalArgumentException(what + ": SINGLE is how a one-crop result is recorded, not a rule;"
-                    + " use MEAN, MEDIAN, MAX or MIN");
-        }
-        return rule;
-    }
-
     /** The rule a classifier head's crops are combined with. */
     public CropCombine combineFor(String head) {
-        return combineByHead.getOrDefault(head, combine);
+        return heads.combineFor(head);
     }
 
     public ClipEmbedder clip() {
@@ -106,7 +91,7 @@ public final class Scorer implements BatchScorer, AutoCloseable {
     }
 
     public List<CityHead> heads() {
-        return heads;
+        return heads.heads();
     }
 
     /** True when a score head needs each tiled image's untiled crop ({@link PreparedImage#whole()}). */
@@ -188,21 +173,14 @@ public final class Scorer implements BatchScorer, AutoCloseable {
             start = System.nanoTime();
             embeddings = clip.embed(batch, rows);
         }
-        List<float[][]> outputs = new ArrayList<>(heads.size());
-        for (CityHead head : heads) outputs.add(head.apply(embeddings));
+        List<float[][]> outputs = heads.apply(embeddings);
         long elapsed = System.nanoTime() - start;
 
         List<ImageScore> scores = new ArrayList<>(images.size());
         for (int i = 0; i < images.size(); i++) {
-            List<HeadScore> headScores = new ArrayList<>(heads.size());
-            List<Tag> tags = new ArrayList<>();
             Head.ImageRows own = new Head.ImageRows(firstTile[i], images.get(i).tileCount(), wholeRow[i]);
-            for (int h = 0; h < heads.size(); h++) {
-                Head head = heads.get(h).head();
-                headScores.add(head.score(outputs.get(h), own, combineFor(head.name()), tags));
-            }
             long share = elapsed * cropCounts.get(i) / rows;
-            scores.add(new ImageScore(headScores, tags, share));
+            scores.add(heads.image(outputs, own, share, keepEmbeddings ? embeds(embeddings, own, images.get(i)) : null));
         }
         return scores;
     }
@@ -246,10 +224,27 @@ public final class Scorer implements BatchScorer, AutoCloseable {
         }
     }
 
+    /** The image's rows of the batch's embeddings (no copy: each row is its own array, owned by nobody else). */
+    private static ImageEmbeds embeds(float[][] embeddings, Head.ImageRows rows, PreparedImage image) {
+        float[][] crops = new float[rows.tileCount()][];
+        System.arraycopy(embeddings, rows.firstTile(), crops, 0, crops.length);
+        return new ImageEmbeds(crops, image.tiled() ? embeddings[rows.whole()] : null);
+    }
+
+    /** The device step this scorer owns (null without one): a head swap hands it to the replacing scorer. */
+    DevicePreprocessor device() {
+        return device;
+    }
+
+    /** True when each score carries the image's embeddings. */
+    public boolean keepsEmbeddings() {
+        return keepEmbeddings;
+    }
+
     @Override
     public void close() {
         if (device != null) device.close();
-        for (CityHead head : heads) head.close();
+        for (CityHead head : heads.heads()) head.close();
         clip.close();
     }
 }
