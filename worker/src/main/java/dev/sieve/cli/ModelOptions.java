@@ -130,6 +130,16 @@ public final class ModelOptions implements SettingOptions.Holder {
     }
 
     public Loaded load(PrintStream log) {
+        return load(log, false);
+    }
+
+    /** Whether the five crops are cut (--no-tiling not given). */
+    boolean tiling() {
+        return !settings.values().get(NO_TILING);
+    }
+
+    /** @param keepEmbeddings hand each image's embeddings back with its score (sieve work --embeddings) */
+    public Loaded load(PrintStream log, boolean keepEmbeddings) {
         Values values = settings.values();
         Path clipPath = values.get(CLIP);
         Optional<Path> folder = headsFolder();
@@ -157,7 +167,7 @@ public final class ModelOptions implements SettingOptions.Holder {
             DevicePreprocessor step = null;
             try {
                 if (where == PreprocessOn.DEVICE) step = DevicePreprocessor.load(dev, embedder.preprocessing());
-                scorer = new Scorer(embedder, loaded, values.get(COMBINE), combineHead, step);
+                scorer = new Scorer(embedder, loaded, values.get(COMBINE), combineHead, step, keepEmbeddings);
             } catch (IOException | RuntimeException e) {
                 if (step != null) step.close();
                 for (CityHead h : loaded) h.close();

@@ -19,6 +19,13 @@ import java.io.PrintStream;
 import dev.sieve.metrics.MetricsServer;
 import dev.sieve.kafka.KafkaSettings;
 import dev.sieve.work.ImagePipeline;
+import picocli.CommandLine.ParameterException;
+import dev.sieve.kafka.Topics;
+import dev.sieve.model.ClipEmbedder;
+import dev.sieve.avro.ImageEmbeddings;
+import dev.sieve.avro.EmbeddingPrecision;
+import dev.sieve.work.SideOutput;
+import dev.sieve.work.EmbeddingsOutput;
 import dev.sieve.work.ScoredContent;
 import dev.sieve.work.ShareWorker;
 import dev.sieve.work.Worker;
@@ -72,10 +79,18 @@ public final class WorkCommand extends ConfiguredCommand {
     static final Setting<Long> DEDUP_STORE_MB = Setting.longValue("dedup-store-mb", 256).accepts(Accepts.atLeast(1L))
             .paramLabel("MB").doc("Results held in memory for --dedup (least recently used dropped past it).");
 
+    static final Setting<Boolean> EMBEDDINGS = Setting.flag("embeddings")
+            .doc("Also write each scored image's CLIP embeddings (every crop's and the untiled one's, fp32) to "
+                    + "--embeddings-topic, in the same transaction as its scored record: what sieve train and sieve "
+                    + "rescore read.");
+    static final Setting<String> EMBEDDINGS_TOPIC = Setting.text("embeddings-topic", Topics.EMBEDDINGS)
+            .accepts(Accepts.matching("[a-zA-Z0-9._-]{1,249}", "a Kafka topic name"))
+            .doc("Where --embeddings writes (compacted, keyed by image id).");
+
     /** Every setting of {@code sieve work}; the model files and --combine-head are ModelOptions' own options. */
     static final Settings SETTINGS = Settings.of("work", KafkaSettings.SETTINGS, WorkerConfig.SETTINGS,
             FetchConfig.SETTINGS, HealthOptions.SETTINGS, MODE, DELIVERY_LIMIT, METRICS_PORT, REQUIRE_EXACT_DECODERS,
-            DEDUP, DEDUP_TOPIC, DEDUP_STORE_MB);
+            DEDUP, DEDUP_TOPIC, DEDUP_STORE_MB, EMBEDDINGS, EMBEDDINGS_TOPIC);
 
     public WorkCommand() {
         super(SETTINGS);
@@ -120,16 +135,20 @@ public final class WorkCommand extends ConfiguredCommand {
         Optional<MetricsServer> server = MetricsOptions.start(values.get(METRICS_PORT), registry, metrics);
         long loadStart = System.nanoTime();
         boolean dedup = values.get(DEDUP);
+        boolean embeddings = values.get(EMBEDDINGS);
+        if (embeddings && simulatedMsPerBatch != null) {
+            throw new ParameterException(spec.commandLine(), "--embeddings needs CLIP: not with --simulated-accelerator");
+        }
         if (headsRescanSeconds < 1) throw new IllegalArgumentException("--heads-rescan-s " + headsRescanSeconds + ": must be ≥ 1");
         try (ModelStage model = simulatedMsPerBatch != null ? ModelStage.simulated(simulatedMsPerBatch, System.err)
-                     : headsWatch && !dedup && models.headsFolder().isPresent() ? ModelStage.watched(models, Duration.ofSeconds(headsRescanSeconds), metrics)
-                     : ModelStage.real(models.load(System.err));
+                     : headsWatch && !dedup && models.headsFolder().isPresent() ? ModelStage.watched(models, embeddings, Duration.ofSeconds(headsRescanSeconds), metrics)
+                     : ModelStage.real(models.load(System.err, embeddings));
              ImageFetcher fetcher = new ImageFetcher(fetch);
              ScoredContent content = dedup ? new ScoredContent(kafka, values.get(DEDUP_TOPIC),
                      model.clipModel().getDigest() + " " + models.resultSettings(), values.get(DEDUP_STORE_MB) << 20)
                      .start(Duration.ofMinutes(5)) : null;
              ImagePipeline pipeline = new ImagePipeline(config, fetcher, model.preparer(), model.scorer(),
-                     model.clipModel(), metrics, List.of(), content)) {
+                     model.clipModel(), metrics, sideOutputs(values, model, kafka), content)) {
             metrics.modelLoaded(Duration.ofNanos(System.nanoTime() - loadStart));
             // Inference and preprocessing share the cores: say how they were split, so an oversubscribed pod shows.
             System.err.printf("threads: %d cores; preprocessing pool %d; libtorch intra-op %s, inter-op %s%n",
@@ -163,20 +182,28 @@ public final class WorkCommand extends ConfiguredCommand {
         return 0;
     }
 
+    /** The records each scored image writes besides its ScoredImage. */
+    private List<SideOutput> sideOutputs(Values values, ModelStage model, KafkaSettings kafka) {
+        if (!values.get(EMBEDDINGS)) return List.of();
+        return List.of(new EmbeddingsOutput(values.get(EMBEDDINGS_TOPIC), model.clip(), models.tiling(),
+                EmbeddingPrecision.FLOAT32, kafka.serde(ImageEmbeddings.class)));
+    }
+
     /** The real models, or the benchmark's simulated accelerator (which loads no libtorch at all). */
-    record ModelStage(ImagePreparer preparer, BatchScorer scorer, ClipModel clipModel, AutoCloseable resources)
-            implements AutoCloseable {
+    /** {@code clip}: the CLIP embedder, null for the simulated accelerator. */
+    record ModelStage(ImagePreparer preparer, BatchScorer scorer, ClipModel clipModel, ClipEmbedder clip,
+                      AutoCloseable resources) implements AutoCloseable {
         static ModelStage real(ModelOptions.Loaded loaded) {
-            return new ModelStage(loaded.preparer(), loaded.scorer(), loaded.clipModel(), loaded);
+            return new ModelStage(loaded.preparer(), loaded.scorer(), loaded.clipModel(), loaded.clip(), loaded);
         }
 
         /** The real models, with the heads folder watched for new revisions. */
-        static ModelStage watched(ModelOptions models, Duration rescan, WorkerMetrics metrics) {
-            ModelOptions.Loaded loaded = models.load(System.err);
+        static ModelStage watched(ModelOptions models, boolean keepEmbeddings, Duration rescan, WorkerMetrics metrics) {
+            ModelOptions.Loaded loaded = models.load(System.err, keepEmbeddings);
             ReloadingScorer scorer = new ReloadingScorer(loaded.scorer(), models.combine(), models.combineHead);
             HeadWatcher watcher = HeadWatcher.start(models.headsFolder().orElseThrow(), models.device(), scorer, rescan,
                     reload -> metrics.headReload(reload.result().name().toLowerCase(Locale.ROOT)));
-            return new ModelStage(loaded.preparer(), scorer, loaded.clipModel(), () -> {
+            return new ModelStage(loaded.preparer(), scorer, loaded.clipModel(), loaded.clip(), () -> {
                 watcher.close(); // first: no swap may start while the heads close
                 scorer.close();
             });
@@ -188,7 +215,7 @@ public final class WorkCommand extends ConfiguredCommand {
             log.printf("model: SIMULATED ACCELERATOR (benchmark only, no CLIP, no libtorch): %.1f ms per batch, "
                     + "deterministic fake scores; records say clip=%s%n", msPerBatch, SimulatedAccelerator.ID);
             var preparer = new ImagePreparer(ClipPreprocessing.openaiClip336(), DecodeOptions.defaults(), true);
-            return new ModelStage(preparer, accelerator, SimulatedAccelerator.clipModel(), () -> { });
+            return new ModelStage(preparer, accelerator, SimulatedAccelerator.clipModel(), null, () -> { });
         }
 
         @Override

@@ -81,6 +81,9 @@ public final class WorkerMetrics implements Health {
     public WorkerMetrics(MeterRegistry registry, HealthBounds bounds) {
         this.registry = registry;
         this.bounds = bounds;
+        // Served at 0 from the start, so that a dashboard or alert on them sees the series before the first reload.
+        headReloads("loaded");
+        headReloads("failed");
         crops = Counter.builder(MeterNames.WORKER_CROPS).description("Crops through CLIP").register(registry);
         batchCrops = DistributionSummary.builder(MeterNames.WORKER_BATCH_CROPS).description("Crops per CLIP forward pass")
                 .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256, 512).register(registry);
@@ -113,8 +116,12 @@ public final class WorkerMetrics implements Health {
 
     /** A head revision swapped in from the heads folder ({@code loaded}) or refused ({@code failed}). */
     public void headReload(String result) {
-        Counter.builder(MeterNames.WORKER_HEAD_RELOADS).description("New head revisions from the heads folder, loaded or refused")
-                .tag("result", result).register(registry).increment();
+        headReloads(result).increment();
+    }
+
+    private Counter headReloads(String result) {
+        return Counter.builder(MeterNames.WORKER_HEAD_RELOADS).description("New head revisions from the heads folder, loaded or refused")
+                .tag("result", result).register(registry);
     }
 
     /** Called once the model is in memory; until then the worker is not ready. */

@@ -1,5 +1,8 @@
 package dev.sieve.work;
 
+import dev.sieve.kafka.AvroSerde;
+import dev.sieve.avro.ImageEmbeddings;
+import dev.sieve.avro.EmbeddingPrecision;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -76,6 +79,36 @@ class ImagePipelineTest {
                 assertThat(o.key()).isEqualTo("garden");
                 assertThat(WorkerEndToEndTest.SCORED.decode(o.value())).isEqualTo(scored);
             });
+        }
+    }
+
+    @Test
+    void withEmbeddingsAScoredImageAlsoWritesItsEmbeddingsRecordKeyedByItsId() throws Exception {
+        WorkerConfig config = unit();
+        String tiled = WorkerEndToEndTest.SAMPLES.resolve("harbour-1920x1080.jpg").toUri().toString();
+        try (Scorer keeping = new Scorer(clip, WorkerEndToEndTest.loadHeads(), CropCombine.MEAN, Map.of(), true);
+             ImageFetcher fetcher = fetcher();
+             ImagePipeline pipeline = new ImagePipeline(config, fetcher,
+                     new ImagePreparer(clip.preprocessing(), DecodeOptions.defaults(), true), keeping,
+                     Outcomes.clipModel(clip.id(), clip.digest(), clip.preprocessing().size()), WorkerMetrics.unregistered(),
+                     List.of(new EmbeddingsOutput("unit.embeddings", clip, true, EmbeddingPrecision.FLOAT32,
+                             AvroSerde.of(ImageEmbeddings.class))))) {
+            for (String[] image : new String[][] {{"garden", GARDEN}, {"harbour", tiled}}) {
+                Outcome outcome = pipeline.process(WorkerEndToEndTest.ref(image[0], image[1])).get(60, TimeUnit.SECONDS);
+
+                assertThat(outcome).isInstanceOf(Outcome.Scored.class);
+                assertThat(outcome.outputs()).hasSize(2);
+                Output second = outcome.outputs().get(1);
+                assertThat(second.topic()).isEqualTo("unit.embeddings");
+                assertThat(second.key()).isEqualTo(image[0]);
+                ImageEmbeddings record = AvroSerde.of(ImageEmbeddings.class).decode(second.value());
+                ScoredImage scored = ((Outcome.Scored) outcome).scored();
+                assertThat(record.getRef().getId()).isEqualTo(image[0]);
+                assertThat(record.getCropCount()).isEqualTo(record.getTiled() ? 5 : 1);
+                assertThat(record.getCrops().remaining()).isEqualTo(record.getCropCount() * record.getDimensions() * 4);
+                assertThat(record.getWhole() != null).isEqualTo(record.getTiled());
+                assertThat(record.getClipDigest()).isEqualTo(scored.getClip().getDigest());
+            }
         }
     }
 
