@@ -80,6 +80,19 @@ public record KafkaSettings(String bootstrapServers, Map<String, String> file, O
         return p;
     }
 
+    /**
+     * A producer of sieve's output records: idempotent, acks from every replica, zstd, 5 ms linger (one place for the
+     * worker, the share worker and rescore); the caller adds a transactional id where it writes in transactions.
+     */
+    public Properties outputProducer(String clientId) {
+        Properties p = props(clientId);
+        p.put("enable.idempotence", "true");
+        p.put("acks", "all");
+        p.put("linger.ms", "5");
+        p.put("compression.type", "zstd");
+        return p;
+    }
+
     /** A serde that writes through this command's registry when it has one (and reads both framings). */
     public <T extends org.apache.avro.specific.SpecificRecord> AvroSerde<T> serde(Class<T> type) {
         return AvroSerde.of(type, schemaRegistry);

@@ -178,13 +178,8 @@ public final class Rescorer {
     }
 
     private Properties producerProps() {
-        Properties p = kafka.props();
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, "sieve-rescore-" + config.workerId());
+        Properties p = kafka.outputProducer("sieve-rescore-" + config.workerId());
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "sieve-rescore-" + config.groupId());
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd");
         return p;
     }
 }

@@ -25,7 +25,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaShareConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicIdPartition;
@@ -324,13 +323,7 @@ public final class ShareWorker implements AutoCloseable {
     }
 
     private Properties producerProps() {
-        Properties p = config.kafka().props();
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, "sieve-share-worker-" + config.workerId());
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd");
-        return p;
+        return config.kafka().outputProducer("sieve-share-worker-" + config.workerId());
     }
 
     @Override

@@ -409,13 +409,8 @@ public final class Worker implements AutoCloseable {
     }
 
     private Properties producerProps() {
-        Properties p = config.kafka().props();
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, "sieve-worker-" + config.workerId());
+        Properties p = config.kafka().outputProducer("sieve-worker-" + config.workerId());
         if (config.transactional()) p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "sieve-worker-" + config.workerId());
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd");
         return p;
     }
 
