@@ -119,6 +119,12 @@ def pack_bits(a, bits):
     return out.astype(np.uint8).tobytes()
 
 
+def reverse_bits(data):
+    """FillOrder 2's byte: bit 0 first."""
+    table = bytes(int(f"{i:08b}"[::-1], 2) for i in range(256))
+    return data.translate(table)
+
+
 def tiffcp(src, dst, *args):
     subprocess.run(["tiffcp", *args, src, dst], check=True)
 
@@ -212,6 +218,92 @@ def make(name, kind, w, h, tmp):
         Image.fromarray(rgb).save(src)
         magick(path, src, "-define", "quantum:format=floating-point", "-depth", "64", "-interlace", "plane",
                "-compress", "zip")
+    elif kind.startswith("extra_"):
+        # RGB or CMYK with extra samples beyond the first alpha (or none): OPEN_INFO's RGBXX, RGBaX, RGBAXX, CMYKX...
+        # The extra bands hold noise, so a decoder that keeps the wrong band shows.
+        photo, extras = {"extra_rgbxx": (2, [0, 0]), "extra_rgbxxx": (2, [0, 0, 0]), "extra_rgbax": (2, [1, 0]),
+                         "extra_rgbaxx": (2, [1, 0, 0]), "extra_rgbAx": (2, [2, 0]), "extra_rgbAxx": (2, [2, 0, 0]),
+                         "extra_cmykx": (5, [0]), "extra_cmykxx": (5, [0, 0])}[kind]
+        colour = rgb if photo == 2 else np.array(Image.fromarray(rgb).convert("CMYK"))
+        bands = [colour[:, :, i] for i in range(colour.shape[2])]
+        noise = blocky(np.random.default_rng(w * 31 + h).integers(0, 256, coarse(w, h)[::-1], dtype=np.uint8), w, h)
+        for i, e in enumerate(extras):
+            if e == 0:
+                bands.append(noise if i % 2 == 0 else 255 - noise)
+            else:
+                alpha = ramp(w, h, 1)
+                if e == 1:   # associated: the colour premultiplied by alpha
+                    bands = [(b.astype(np.uint16) * alpha // 255).astype(np.uint8) for b in bands]
+                bands.append(alpha)
+        data = np.dstack(bands).astype(np.uint8)
+        big_file = w >= 1500   # compressed, to keep the corpus small
+        write_tiff(src if big_file else path, w, h,
+                   {258: (3, [8] * data.shape[2]), 259: (3, [1]), 262: (3, [photo]), 277: (3, [data.shape[2]]),
+                    338: (3, extras)}, data.tobytes())
+        if big_file:
+            tiffcp(src, path, "-c", "zip:2:p9")
+    elif kind in ("cmyk16", "rgba16_assoc", "rgba16_assoc_bigendian", "rgb16_extra_refused"):
+        big = kind.endswith("bigendian")
+        if kind == "cmyk16":
+            photo, extras = 5, []
+            v = np.array(Image.fromarray(rgb).convert("CMYK")).astype(np.uint16) * 257
+        else:
+            photo, extras = 2, ([1] if kind != "rgb16_extra_refused" else [0, 0])
+            alpha = ramp(w, h, 0).astype(np.uint32) * 257
+            colour = (rgb.astype(np.uint32) * 257 * alpha[:, :, None] // 65535)
+            v = np.dstack([colour, alpha] + ([alpha] if kind == "rgb16_extra_refused" else [])).astype(np.uint16)
+            if w < 1500:
+                v[1::3, ::5] ^= 0x00FF    # low bytes Pillow drops, and a decoder keeping them would show
+        data = v.astype(">u2" if big else "<u2")
+        big_file = w >= 1500
+        write_tiff(src if big_file else path, w, h, {258: (3, [16] * data.shape[2]), 259: (3, [1]), 262: (3, [photo]),
+                                277: (3, [data.shape[2]]), **({338: (3, extras)} if extras else {})},
+                   data.tobytes(), big_endian=big)
+        if big_file:
+            tiffcp(src, path, "-c", "zip:2:p9")
+    elif kind.startswith("fill2_"):
+        # FillOrder 2: the bits of every stored byte reversed. Only the layouts OPEN_INFO lists with fill order 2 open
+        # (compressed or not); uncompressed, Pillow unpacks with its ";R" raw modes, compressed, libtiff reverses the
+        # bytes itself before decoding.
+        grey = stripes_grey(w, h)
+        if kind in ("fill2_l_raw", "fill2_rgb_raw", "fill2_rgba_raw_refused"):
+            data = {"fill2_l_raw": grey, "fill2_rgb_raw": rgb,
+                    "fill2_rgba_raw_refused": np.dstack([rgb, ramp(w, h, 1)])}[kind]
+            n = 1 if data.ndim == 2 else data.shape[2]
+            write_tiff(path, w, h, {258: (3, [8] * n), 259: (3, [1]), 262: (3, [1 if n == 1 else 2]), 277: (3, [n]),
+                                    266: (3, [2]), **({338: (3, [2])} if n == 4 else {})},
+                       reverse_bits(data.tobytes()), big_endian=kind == "fill2_rgb_raw")
+        elif kind in ("fill2_bilevel_raw", "fill2_p4_raw"):
+            if kind == "fill2_bilevel_raw":
+                tags, packed = {258: (3, [1]), 262: (3, [1])}, pack_bits((grey >= 128).astype(np.uint8), 1)
+            else:
+                cmap = [(i * 4369 + 700 * c) % 65536 for c in range(3) for i in range(16)]
+                tags, packed = {258: (3, [4]), 262: (3, [3]), 320: (3, cmap)}, pack_bits(grey >> 4, 4)
+            write_tiff(path, w, h, {**tags, 259: (3, [1]), 277: (3, [1]), 266: (3, [2])}, reverse_bits(packed))
+        else:
+            source = {"fill2_l_lzw": Image.fromarray(grey), "fill2_rgba_deflate":
+                      Image.fromarray(np.dstack([rgb, ramp(w, h, 1)]), "RGBA"),
+                      "fill2_bilevel_g4": Image.fromarray(grey).convert("1", dither=Image.Dither.NONE)}[kind]
+            source.save(src)
+            tiffcp(src, path, "-f", "lsb2msb", "-c", {"fill2_l_lzw": "lzw", "fill2_rgba_deflate": "zip",
+                                                      "fill2_bilevel_g4": "g4"}[kind])
+    elif kind in ("i12_raw", "i12_bigendian_refused", "i12_lzw"):
+        v = grey16(w, h, 4000).astype(np.uint16)
+        row = -(-w * 12 // 8)
+        packed = np.zeros((h, row + 1), np.uint8)     # 12-bit samples packed MSB first, rows padded to a byte
+        for x in range(w):
+            bit = x * 12
+            at = bit // 8
+            if bit % 8 == 0:
+                packed[:, at] = v[:, x] >> 4
+                packed[:, at + 1] |= (v[:, x] & 0xF) << 4
+            else:
+                packed[:, at] |= v[:, x] >> 8
+                packed[:, at + 1] = v[:, x] & 0xFF
+        write_tiff(src if kind == "i12_lzw" else path, w, h, {258: (3, [12]), 259: (3, [1]), 262: (3, [1]),
+                   277: (3, [1])}, packed[:, :row].tobytes(), big_endian=kind == "i12_bigendian_refused")
+        if kind == "i12_lzw":
+            tiffcp(src, path, "-c", "lzw")
     elif kind.startswith("hostile_"):
         grey = stripes_grey(w, h).tobytes()
         tags = {258: (3, [8]), 259: (3, [1]), 262: (3, [1]), 277: (3, [1])}
@@ -295,6 +387,29 @@ CASES = [
     ("f32_deflate_400x300", "f32", 400, 300, None),
     ("multipage_lzw_200x120", "multipage", 200, 120, None),
     ("float64_planar_64x48_refused", "float64_planar", 64, 48, "UNSUPPORTED_FORMAT"),
+    ("extra_rgbxx_raw_120x80", "extra_rgbxx", 120, 80, None),
+    ("extra_rgbxxx_raw_121x81", "extra_rgbxxx", 121, 81, None),
+    ("extra_rgbax_deflate_1600x700_tiled_resized", "extra_rgbax", 1600, 700, None),
+    ("extra_rgbaxx_raw_130x90", "extra_rgbaxx", 130, 90, None),
+    ("extra_rgbAx_raw_140x100", "extra_rgbAx", 140, 100, None),
+    ("extra_rgbAxx_raw_150x100", "extra_rgbAxx", 150, 100, None),
+    ("extra_cmykx_raw_160x100", "extra_cmykx", 160, 100, None),
+    ("extra_cmykxx_raw_170x110", "extra_cmykxx", 170, 110, None),
+    ("cmyk16_raw_200x120", "cmyk16", 200, 120, None),
+    ("rgba16_associated_deflate_1600x700_tiled_resized", "rgba16_assoc", 1600, 700, None),
+    ("rgba16_associated_bigendian_raw_200x120", "rgba16_assoc_bigendian", 200, 120, None),
+    ("rgb16_two_extra_raw_100x60_refused", "rgb16_extra_refused", 100, 60, "UNSUPPORTED_FORMAT"),
+    ("fill2_l_raw_200x120", "fill2_l_raw", 200, 120, None),
+    ("fill2_rgb_bigendian_raw_210x130", "fill2_rgb_raw", 210, 130, None),
+    ("fill2_bilevel_raw_203x90", "fill2_bilevel_raw", 203, 90, None),
+    ("fill2_p4_raw_203x120_refused", "fill2_p4_raw", 203, 120, "UNSUPPORTED_FORMAT"),
+    ("fill2_rgba_raw_120x80_refused", "fill2_rgba_raw_refused", 120, 80, "UNSUPPORTED_FORMAT"),
+    ("fill2_l_lzw_300x200", "fill2_l_lzw", 300, 200, None),
+    ("fill2_rgba_deflate_120x80_refused", "fill2_rgba_deflate", 120, 80, "UNSUPPORTED_FORMAT"),
+    ("fill2_bilevel_g4_400x300", "fill2_bilevel_g4", 400, 300, None),
+    ("i12_raw_203x120", "i12_raw", 203, 120, None),
+    ("i12_lzw_300x200", "i12_lzw", 300, 200, None),
+    ("i12_bigendian_raw_100x60_refused", "i12_bigendian_refused", 100, 60, "UNSUPPORTED_FORMAT"),
     ("hostile_ifd_cycle_64x40", "hostile_ifd_cycle", 64, 40, None),
     ("hostile_truncated_strip_64x40", "hostile_truncated_strip", 64, 40, "CORRUPT_IMAGE"),
     ("hostile_huge_size_100000x100000", "hostile_huge_size", 64, 40, "TOO_MANY_PIXELS"),

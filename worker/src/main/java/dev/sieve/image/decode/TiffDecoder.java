@@ -124,6 +124,9 @@ final class TiffDecoder {
                 case GREY16 -> {
                     r.getSamples(0, y, w, 1, 0, row);
                     if (predictor != null) predictor.undo(row);
+                    // The JDK's reader stretches 12-bit samples to 16 bits (x 65535 / 4095, rounded); Pillow's "I;12"
+                    // keeps them as they are. The stretch is one-to-one, so rounding back recovers each sample.
+                    if (bits == 12) for (int x = 0; x < w; x++) row[x] = (int) Math.round(row[x] * 4095.0 / 65535.0);
                     for (int x = 0; x < w; x++) le.putShort((y * w + x) * 2, (short) row[x]);
                 }
                 case INT -> {

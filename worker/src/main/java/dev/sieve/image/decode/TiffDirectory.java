@@ -134,8 +134,10 @@ record TiffDirectory(boolean bigEndian, long width, long height, int photometric
      * differences back up itself, as libtiff does (modulo the sample's width).
      */
     boolean undoesPredictorItself() {
+        // Not 12 bits: the JDK's reader stretches those to 16 bits before sieve could add the differences up.
         return predictor == 2 && segments.predictorAt() >= 0
-                && java.util.Arrays.stream(bitsPerSample).anyMatch(bits -> bits > 8);
+                && java.util.Arrays.stream(bitsPerSample).anyMatch(bits -> bits > 8)
+                && java.util.Arrays.stream(bitsPerSample).noneMatch(bits -> bits == 12);
     }
 
     /**

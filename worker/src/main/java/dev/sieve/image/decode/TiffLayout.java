@@ -20,7 +20,7 @@ enum TiffLayout {
     GREY(PillowMode.L),
     /** "LA": 8-bit grey and unassociated alpha. */
     GREY_ALPHA(PillowMode.LA),
-    /** "I;16" / "I;16B": 16-bit unsigned grey. */
+    /** "I;16" / "I;16B": 16-bit unsigned grey, or 12-bit little-endian ("I;12", widened). */
     GREY16(PillowMode.I16),
     /** "I" from signed 16-bit ("I;16S") or 32-bit integers ("I;32N", "I;32S"). */
     INT(PillowMode.I),
@@ -31,11 +31,12 @@ enum TiffLayout {
     RGB(PillowMode.RGB),
     /** "RGBA" with unassociated (or unspecified) alpha; 16 bits keep the high byte. */
     RGBA(PillowMode.RGBA),
-    /** "RGBA" from associated (premultiplied) alpha: Pillow's "RGBa" unpacker divides it out. */
+    /** "RGBA" from associated (premultiplied) alpha: Pillow's "RGBa" unpackers divide it out (of the high bytes,
+     * for 16 bits). */
     RGBA_PREMULTIPLIED(PillowMode.RGBA),
     /** "P": 1-, 2-, 4- or 8-bit indices into the ColorMap, whose entries Pillow keeps the high byte of. */
     PALETTE(PillowMode.P),
-    /** "CMYK" from 8-bit samples. */
+    /** "CMYK" from 8-bit samples (padding samples after them dropped), or 16-bit little-endian ones (high byte). */
     CMYK(PillowMode.CMYK);
 
     private final PillowMode mode;
@@ -86,19 +87,36 @@ enum TiffLayout {
         return layout;
     }
 
-    /** The part of OPEN_INFO sieve decodes, fill order 1 only. */
+    /**
+     * The part of OPEN_INFO sieve decodes. Fill order 2 opens only where the table lists it (grey, "1", I;16
+     * little-endian, 8-bit RGB, palette); uncompressed, Pillow then needs a ";R" raw mode, which Unpack.c lacks for
+     * 1-, 2- and 4-bit palettes and 8-bit min-is-white grey ("unknown raw mode"); compressed, libtiff reverses the
+     * bits itself and the fill order 1 entry applies.
+     */
     private static TiffLayout lookUp(boolean big, int photo, int[] format, int fillOrder, int[] bits, int[] extra,
-                                     int compression) {
-        if (fillOrder != 1 || format.length != 1) return null;
+                                     int compression) throws StageException {
+        if (format.length != 1) return null;
+        if (fillOrder == 2) {
+            if (!listedWithFillOrder2(big, photo, format[0], bits, extra)) return null;
+            if (compression == 1 && (photo == 3 && bits[0] < 8 || photo == 0 && bits[0] == 8)) {
+                throw refused("fill order 2 on an uncompressed " + (photo == 3 ? bits[0] + "-bit palette"
+                        : "8-bit min-is-white") + " image: Pillow 9.4 has no raw mode for it (\"unknown raw mode\")");
+            }
+        } else if (fillOrder != 1) {
+            return null;
+        }
         int f = format[0];
         int n = bits.length;
         boolean all8 = Arrays.stream(bits).allMatch(b -> b == 8);
         boolean all16 = Arrays.stream(bits).allMatch(b -> b == 16);
-        int extra0 = extra.length == 1 ? extra[0] : -1;
+        int extra0 = extra.length >= 1 ? extra[0] : -1;
+        boolean restPadding = extra.length <= 1 || Arrays.stream(extra, 1, extra.length).allMatch(e -> e == 0);
         if ((photo == 0 || photo == 1) && n == 1 && extra.length == 0) {
             int b = bits[0];
             if (f == 1 && b == 1) return BILEVEL;
             if (f == 1 && (b == 2 || b == 4 || b == 8)) return GREY;
+            // 12-bit grey: Pillow's "I;12" unpacker widens it to I;16, little-endian files only.
+            if (photo == 1 && f == 1 && b == 12 && !big) return GREY16;
             if (f == 1 && b == 16 && (photo == 1 || !big)) return GREY16;
             if (photo == 1 && f == 2 && (b == 16 || b == 32)) return INT;
             if (photo == 1 && f == 1 && b == 32 && !big) return INT;
@@ -108,10 +126,16 @@ enum TiffLayout {
         if (photo == 1 && f == 1 && n == 2 && all8 && extra0 == 2) return GREY_ALPHA;
         if (photo == 2 && f == 1) {
             if (n == 3 && extra.length == 0 && (all8 || all16)) return RGB;
-            if (n == 4 && (all8 || all16)) {
+            if (n == 4 && extra.length <= 1 && (all8 || all16)) {
                 if (extra.length == 0 || extra0 == 2 || (extra0 == 999 && all8)) return RGBA;
                 if (extra0 == 0) return RGB;
-                if (extra0 == 1 && all8) return RGBA_PREMULTIPLIED;
+                if (extra0 == 1) return RGBA_PREMULTIPLIED;
+            }
+            // RGBXX, RGBXXX, RGBaX, RGBaXX, RGBAX, RGBAXX: 8 bits, the samples after the fourth are padding.
+            if ((n == 5 || n == 6) && all8 && extra.length == n - 3 && restPadding) {
+                if (extra0 == 0) return RGB;
+                if (extra0 == 1) return RGBA_PREMULTIPLIED;
+                if (extra0 == 2) return RGBA;
             }
             return null;
         }
@@ -119,11 +143,26 @@ enum TiffLayout {
                 || bits[0] == 8)) {
             return PALETTE;
         }
-        if (photo == 5 && f == 1 && n == 4 && all8 && extra.length == 0) return CMYK;
+        if (photo == 5 && f == 1 && n == 4 && extra.length == 0 && (all8 || all16 && !big)) return CMYK;
+        // CMYKX, CMYKXX
+        if (photo == 5 && f == 1 && (n == 5 || n == 6) && all8 && extra.length == n - 4
+                && Arrays.stream(extra).allMatch(e -> e == 0)) {
+            return CMYK;
+        }
         // YCbCr: Pillow has libtiff convert JPEG-compressed data to RGB; other YCbCr goes through libtiff's RGBA
         // interface, whose conversion sieve does not reproduce.
         if (photo == 6 && f == 1 && n == 3 && all8 && extra.length == 0 && compression == JPEG) return RGB;
         return null;
+    }
+
+    /** OPEN_INFO's keys with fill order 2. */
+    private static boolean listedWithFillOrder2(boolean big, int photo, int f, int[] bits, int[] extra) {
+        if (f != 1 || extra.length != 0) return false;
+        int n = bits.length;
+        int b = bits[0];
+        if ((photo == 0 || photo == 1 || photo == 3) && n == 1 && (b == 1 || b == 2 || b == 4 || b == 8)) return true;
+        if (photo == 1 && n == 1 && b == 16 && !big) return true;
+        return photo == 2 && n == 3 && Arrays.stream(bits).allMatch(x -> x == 8);
     }
 
     private static StageException refused(String why) {

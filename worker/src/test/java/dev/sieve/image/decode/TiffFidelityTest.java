@@ -135,6 +135,7 @@ class TiffFidelityTest {
         return switch (pillow) {
             case "1" -> PillowMode.BILEVEL;
             case "I;16", "I;16B" -> PillowMode.I16;
+            case "RGBX" -> PillowMode.RGB;
             default -> PillowMode.valueOf(pillow);
         };
     }
