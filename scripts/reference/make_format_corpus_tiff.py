@@ -304,6 +304,22 @@ def make(name, kind, w, h, tmp):
                    277: (3, [1])}, packed[:, :row].tobytes(), big_endian=kind == "i12_bigendian_refused")
         if kind == "i12_lzw":
             tiffcp(src, path, "-c", "lzw")
+    elif kind.startswith("bigtiff_"):
+        # BigTIFF (8-byte offsets), as libtiff writes it: Pillow 9.4 opens it like a classic TIFF.
+        # Pillow 9.4 cannot identify a big-endian one.
+        if kind in ("bigtiff_rgb_lzw", "bigtiff_rgb_tiles", "bigtiff_rgb_bigendian", "bigtiff_ifd_outside"):
+            Image.fromarray(rgb).save(src)
+        elif kind == "bigtiff_i16_deflate":
+            Image.fromarray(grey16(w, h, 1000).astype(np.uint16)).save(src)
+        else:
+            Image.fromarray(stripes_grey(w, h)).save(src)
+        args = {"bigtiff_rgb_lzw": ["-c", "lzw"], "bigtiff_rgb_tiles": ["-t", "-w", "64", "-l", "64", "-c", "zip"],
+                "bigtiff_rgb_bigendian": ["-B", "-c", "lzw"], "bigtiff_ifd_outside": [], "bigtiff_i16_deflate": ["-c", "zip"], "bigtiff_l_raw": [], "bigtiff_l_deflate": ["-c", "zip"]}[kind]
+        tiffcp(src, path, "-8", *args)
+        if kind == "bigtiff_ifd_outside":
+            with open(path, "r+b") as f:
+                f.seek(8)
+                f.write((0x7FFFFFF0).to_bytes(8, "little"))
     elif kind.startswith("hostile_"):
         grey = stripes_grey(w, h).tobytes()
         tags = {258: (3, [8]), 259: (3, [1]), 262: (3, [1]), 277: (3, [1])}
@@ -410,6 +426,13 @@ CASES = [
     ("i12_raw_203x120", "i12_raw", 203, 120, None),
     ("i12_lzw_300x200", "i12_lzw", 300, 200, None),
     ("i12_bigendian_raw_100x60_refused", "i12_bigendian_refused", 100, 60, "UNSUPPORTED_FORMAT"),
+    ("bigtiff_rgb_lzw_200x140", "bigtiff_rgb_lzw", 200, 140, None),
+    ("bigtiff_rgb_tiles_deflate_300x200", "bigtiff_rgb_tiles", 300, 200, None),
+    ("bigtiff_rgb_bigendian_lzw_120x80_refused", "bigtiff_rgb_bigendian", 120, 80, "UNSUPPORTED_FORMAT"),
+    ("bigtiff_l_deflate_1600x700_tiled_resized", "bigtiff_l_deflate", 1600, 700, None),
+    ("bigtiff_l_raw_200x120", "bigtiff_l_raw", 200, 120, None),
+    ("bigtiff_i16_deflate_400x300", "bigtiff_i16_deflate", 400, 300, None),
+    ("bigtiff_ifd_outside_64x40", "bigtiff_ifd_outside", 64, 40, "CORRUPT_IMAGE"),
     ("hostile_ifd_cycle_64x40", "hostile_ifd_cycle", 64, 40, None),
     ("hostile_truncated_strip_64x40", "hostile_truncated_strip", 64, 40, "CORRUPT_IMAGE"),
     ("hostile_huge_size_100000x100000", "hostile_huge_size", 64, 40, "TOO_MANY_PIXELS"),

@@ -170,12 +170,14 @@ public final class ImageDecoder {
     }
 
     private Pixels decodeTiff(byte[] encoded, SizePlan plan, PixelBudget.Share share) throws StageException {
-        TiffDecoder.Header header = TiffDecoder.header(encoded);
+        byte[] tiff = BigTiff.is(encoded) ? BigTiff.toClassic(encoded) : encoded;
+        TiffDecoder.Header header = TiffDecoder.header(tiff);
         checkPixels(ImageFormat.TIFF, header.width(), header.height(), plan);
         // The reader's memory-cached stream keeps a copy of the encoded bytes, and a file whose byte counts are cut
-        // is copied once more: charged at 4 bytes a pixel.
-        admit(share, header.width() * header.height() * header.costFactor() + encoded.length / 2, 1);
-        return TiffDecoder.decode(encoded, header);
+        // is copied once more (a BigTIFF's classic copy once more again): charged at 4 bytes a pixel.
+        admit(share, header.width() * header.height() * header.costFactor() + tiff.length / 2
+                + (tiff == encoded ? 0 : tiff.length / 4), 1);
+        return TiffDecoder.decode(tiff, header);
     }
 
     private Decoded decodeTurbo(byte[] encoded, SizePlan plan, PixelBudget.Share share) throws StageException {

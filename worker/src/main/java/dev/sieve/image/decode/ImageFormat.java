@@ -24,6 +24,7 @@ public enum ImageFormat {
         if (startsWith(b, 0, 'R', 'I', 'F', 'F') && startsWith(b, 8, 'W', 'E', 'B', 'P')) return WEBP;
         if (startsWith(b, 0, 'B', 'M')) return BMP;
         if (startsWith(b, 0, 'I', 'I', 42, 0) || startsWith(b, 0, 'M', 'M', 0, 42)) return TIFF;
+        if (BigTiff.is(b)) return TIFF;
         if (startsWith(b, 0, 0, 0, 1, 0)) return ICO;
         if (startsWith(b, 0, 0, 0, 2, 0)) return CUR;
         if (b.length >= 2 && b[0] == 'P' && b[1] >= '1' && b[1] <= '6') return PNM;

@@ -74,6 +74,47 @@ class HostileTiffTest {
         assertRefused(tiff(Map.of(273, new int[] {4, 1, 1 << 30})), FailureCode.CORRUPT_IMAGE, "past the end");
     }
 
+    @Test
+    void decodesAnHonestSmallBigTiff() throws Exception {
+        Pixels pixels = decode(bigTiff(6, 1, W * H));
+
+        assertThat(pixels.mode()).isEqualTo(PillowMode.L);
+        assertThat(pixels.data()[W * H - 1]).isEqualTo((byte) (W * H - 1));
+    }
+
+    @Test
+    void refusesABigTiffClaimingBillionsOfEntries() {
+        assertRefused(bigTiff(1L << 40, 1, W * H), FailureCode.CORRUPT_IMAGE, "does not fit the file");
+    }
+
+    @Test
+    void refusesABigTiffCountPastAnyFile() {
+        // The strip byte count is a LONG8 holding 2^40: no 4 GB classic file could say it.
+        assertRefused(bigTiff(6, 1, 1L << 40), FailureCode.CORRUPT_IMAGE, "past any 4 GB file");
+    }
+
+    @Test
+    void refusesABigTiffTagWithMoreValuesThanTheFile() {
+        assertRefused(bigTiff(6, 1L << 62, W * H), FailureCode.CORRUPT_IMAGE, "more than the file holds");
+    }
+
+    /**
+     * A little-endian BigTIFF of the same 16 x 8 grey strip: six entries (size, bits, photometric, strip offset and
+     * byte count as LONG8) whose entry count, strip-offset value count and strip byte count can lie.
+     */
+    private static byte[] bigTiff(long entries, long offsetCount, long stripBytes) {
+        ByteBuffer b = ByteBuffer.allocate(16 + 8 + 6 * 20 + 8 + W * H).order(ByteOrder.LITTLE_ENDIAN);
+        b.put((byte) 'I').put((byte) 'I').putShort((short) 43).putShort((short) 8).putShort((short) 0).putLong(16);
+        b.putLong(entries);
+        int dataAt = 16 + 8 + 6 * 20 + 8;
+        long[][] tags = {{256, 3, 1, W}, {257, 3, 1, H}, {258, 3, 1, 8}, {262, 3, 1, 1}, {273, 16, offsetCount, dataAt},
+                {279, 16, 1, stripBytes}};
+        for (long[] t : tags) b.putShort((short) t[0]).putShort((short) t[1]).putLong(t[2]).putLong(t[3]);
+        b.putLong(0);
+        for (int i = 0; i < W * H; i++) b.put((byte) i);
+        return b.array();
+    }
+
     private static Pixels decode(byte[] b) throws StageException {
         return new ImageDecoder(DecodeOptions.defaults()).decode(b);
     }
