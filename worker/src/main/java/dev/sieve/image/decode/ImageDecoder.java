@@ -33,10 +33,10 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * "L" (2 and 4 bits scaled by 85 and 17), grey 16 bits is "I" (32-bit ints, as Pillow holds them), palette is "P", grey+alpha 8 bits is "LA", grey+alpha 16 bits is "RGBA",
  * 16-bit samples keep their high byte. JPEG: "L", "RGB" or "CMYK" by component count (libjpeg-turbo, else ImageIO;
  * see {@link JpegMarkers}). TIFF follows Pillow's TiffImagePlugin table ({@link TiffDecoder}). WebP: "RGBA" or "RGB" as Pillow's WebP plugin decides ({@link LibWebp}). BMP, ICO/CUR,
- * PBM/PGM/PPM and TGA go through sieve's own decoders ({@link RasterDecoder}), following Pillow's plugins rule for
- * rule. Other formats: palette images are "P", one band "L", two "LA", colour with alpha "RGBA", else "RGB"; a GIF is placed on its
- * logical screen ({@link GifScreen}). Formats Pillow does not
- * open are named ({@link UnsupportedFormat}).
+ * PBM/PGM/PPM, TGA and GIF (the first frame on its logical screen, {@link GifDecoder}) go through sieve's own decoders
+ * ({@link RasterDecoder}), following Pillow's plugins rule for rule. Other formats: palette images are "P", one band
+ * "L", two "LA", colour with alpha "RGBA", else "RGB". Formats Pillow does not open are named
+ * ({@link UnsupportedFormat}).
  */
 public final class ImageDecoder {
     private final DecodeOptions options;
@@ -134,6 +134,7 @@ public final class ImageDecoder {
             case CUR -> new IcoDecoder(true, pngFrames(share));
             case PNM -> PNM;
             case TGA -> TGA;
+            case GIF -> new GifDecoder(options.maxPixels());
             default -> null;
         };
         if (own != null) {
@@ -264,15 +265,6 @@ public final class ImageDecoder {
     private Pixels decodeImageIo(byte[] encoded, ImageFormat format, SizePlan plan, PixelBudget.Share share)
             throws StageException {
         PngHeader png = format == ImageFormat.PNG ? PngHeader.read(encoded) : null;
-        GifScreen gif = format == ImageFormat.GIF ? GifScreen.read(encoded) : null;
-        if (format == ImageFormat.GIF && gif == null) {
-            throw fail(FailureCode.NOT_AN_IMAGE, "cannot identify image file (GIF ends before its first image)");
-        }
-        if (gif != null) {
-            // Pillow checks the logical screen (grown to the first frame), not the frame ImageIO reports.
-            checkPixels(format, gif.width(), gif.height(), plan);
-            admit(share, (long) gif.width() * gif.height(), 2);
-        }
         if (png != null) {
             png.checkChunksBeforeImageData(encoded);
             checkPixels(format, png.width(), png.height(), plan);
@@ -313,10 +305,6 @@ public final class ImageDecoder {
             } else {
                 BufferedImage image = reader.read(0);
                 pixels = png != null ? fromPng(image, png) : fromOther(image);
-            }
-            if (gif != null) {
-                if (gif.truncated()) throw fail(FailureCode.CORRUPT_IMAGE, "image file is truncated (GIF image data)");
-                pixels = gif.place(pixels);
             }
             if (warnings.first != null) {
                 if (format != ImageFormat.JPEG) {
