@@ -148,7 +148,7 @@ public final class WorkCommand extends ConfiguredCommand {
                      model.clipModel().getDigest() + " " + models.resultSettings(), values.get(DEDUP_STORE_MB) << 20)
                      .start(Duration.ofMinutes(5)) : null;
              ImagePipeline pipeline = new ImagePipeline(config, fetcher, model.preparer(), model.scorer(),
-                     model.clipModel(), metrics, sideOutputs(values, model, kafka), content)) {
+                     model.clipModel(), metrics, sideOutputs(values, model.clip(), models.tiling(), kafka), content)) {
             metrics.modelLoaded(Duration.ofNanos(System.nanoTime() - loadStart));
             // Inference and preprocessing share the cores: say how they were split, so an oversubscribed pod shows.
             System.err.printf("threads: %d cores; preprocessing pool %d; libtorch intra-op %s, inter-op %s%n",
@@ -182,10 +182,10 @@ public final class WorkCommand extends ConfiguredCommand {
         return 0;
     }
 
-    /** The records each scored image writes besides its ScoredImage. */
-    private List<SideOutput> sideOutputs(Values values, ModelStage model, KafkaSettings kafka) {
+    /** The records each scored image writes besides its ScoredImage (also the loop demo's worker's). */
+    static List<SideOutput> sideOutputs(Values values, ClipEmbedder clip, boolean tiling, KafkaSettings kafka) {
         if (!values.get(EMBEDDINGS)) return List.of();
-        return List.of(new EmbeddingsOutput(values.get(EMBEDDINGS_TOPIC), model.clip(), models.tiling(),
+        return List.of(new EmbeddingsOutput(values.get(EMBEDDINGS_TOPIC), clip, tiling,
                 EmbeddingPrecision.FLOAT32, kafka.serde(ImageEmbeddings.class)));
     }
 

@@ -16,6 +16,7 @@ import dev.sieve.model.HeadSet;
 import dev.sieve.model.ImageEmbeds;
 import dev.sieve.model.ImageScore;
 import dev.sieve.model.SafetensorsFile;
+import dev.sieve.model.ScoreHead;
 import dev.sieve.sort.CuratedLabels;
 import dev.sieve.sort.HeadFamily;
 import dev.sieve.sort.TagRules;
@@ -90,10 +91,7 @@ public final class HeadTraining {
         String previousRevision;
         int features;
         try (CityHead previous = CityHead.load(config.previous(), Device.cpu())) {
-            if (!previous.head().exclusiveClasses()) {
-                throw new IllegalArgumentException(previous.name() + " is a " + previous.head().kind()
-                        + " head; sieve train trains classifier heads (city96's score recipe needs scores, not buckets)");
-            }
+            if (!previous.head().exclusiveClasses()) throw notAClassifier(previous);
             labels = previous.labels();
             previousName = previous.name();
             previousRevision = previous.revision();
@@ -192,6 +190,24 @@ public final class HeadTraining {
         Confusion after = evaluate(weights, labels, held);
         return new Result(weights, family + "-" + revision, revision, trainedPerClass, held.size(), excluded, unlabelled,
                 without, before, after, trainMillis);
+    }
+
+    /**
+     * What trains a head that is not a classifier. city96's train.py has a score recipe (L1 loss against a rating per
+     * image, the rating being its dataset folder's number / 10), but sieve holds no ratings: buckets and corrections are
+     * labels, and a score band is not a rating. So sieve does not invent targets for it.
+     */
+    private static IllegalArgumentException notAClassifier(CityHead head) {
+        if (head.head() instanceof ScoreHead) {
+            return new IllegalArgumentException(head.name() + " is a score head (arch \"score\": one value per image, sorted "
+                    + "into score bands); sieve train trains classifier heads (arch \"class\") only. city96's train.py trains "
+                    + "a score head with an L1 loss against a rating of each image (dataset.py: the folder number 0-10, "
+                    + "divided by 10), and sieve keeps no ratings: its buckets and corrections are labels. To retrain it, "
+                    + "rate the images into city96's folders and run city96's train.py; sieve rescore --head then re-sorts "
+                    + "everything with the new revision from the kept embeddings.");
+        }
+        return new IllegalArgumentException(head.name() + " is a head of kind " + head.head().kind() + ", not a classifier; "
+                + "sieve train trains classifier heads (arch \"class\") only: give one, or train this head with its own recipe.");
     }
 
     private static int count(Map<Integer, List<HeadTrainer.Sample>> byClass) {

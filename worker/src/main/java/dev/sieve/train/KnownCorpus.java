@@ -20,9 +20,13 @@ import dev.sieve.model.ClipEmbedder;
 import dev.sieve.model.EmbeddingsRecord;
 import dev.sieve.model.ImageScore;
 import dev.sieve.model.Scorer;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -37,6 +41,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 public final class KnownCorpus {
     public static final String HEAD = "TestAnime-Triple-v0.2";
+    public static final String REVISION = "v0.2";
     public static final List<String> LABELS = List.of("Pass", "JPEG", "WEBP");
 
     public final List<ScoredImage> scored = new ArrayList<>();
@@ -92,6 +97,43 @@ public final class KnownCorpus {
             }
         }
         return corpus;
+    }
+
+    /**
+     * Writes images {@code 0..images-1} into {@code folder} as {@code img-NNNN.png}, for a worker to fetch as files.
+     *
+     * @return file name → the image's true class, in file order
+     */
+    public static Map<String, String> write(int images, long seed, Path folder) throws IOException {
+        ColourCorpus colours = new ColourCorpus(LABELS.size(), seed);
+        Map<String, String> truth = new LinkedHashMap<>();
+        for (int i = 0; i < images; i++) {
+            String file = String.format("img-%04d.png", i);
+            Files.write(folder.resolve(file), colours.png(i));
+            truth.put(file, LABELS.get(colours.classOf(i)));
+        }
+        return truth;
+    }
+
+    /** The file name a scored record's reference points at (its URI's last segment). */
+    public static String fileOf(ScoredImage scored) {
+        String uri = scored.getRef().getUri();
+        return uri.substring(uri.lastIndexOf('/') + 1);
+    }
+
+    /**
+     * What a reviewer who checked every bucket writes after a worker scored {@code scored} with {@link #HEAD}: each
+     * misplaced image moved to its true class ({@code truth}: file name → class, as {@link #write} returns it).
+     */
+    public static List<Correction> corrections(Collection<ScoredImage> scored, Map<String, String> truth, String reviewer) {
+        List<Correction> out = new ArrayList<>();
+        for (ScoredImage s : scored) {
+            String top = s.getTags().get(0).getLabel();
+            String right = truth.get(fileOf(s));
+            if (right == null) throw new IllegalArgumentException("no truth for " + s.getRef().getUri());
+            if (!top.equals(right)) out.add(new Correction(s.getRef().getId(), HEAD, REVISION, top, right, reviewer, Instant.now()));
+        }
+        return out;
     }
 
     /** The worker's top label for image i. */
