@@ -10,6 +10,8 @@ import dev.sieve.kafka.KafkaSettings;
 import dev.sieve.kafka.TopicReader;
 import dev.sieve.model.Head;
 import dev.sieve.sort.CuratedLabels;
+import dev.sieve.sort.NearDuplicateGroups;
+import dev.sieve.sort.NearDuplicates;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -36,6 +38,11 @@ import org.apache.kafka.common.errors.SerializationException;
  * sorter's rule (top label, or with thresholds the matching label of highest probability). Score heads are skipped.
  * Files are read through the {@link dev.sieve.fetch.FileRoot} (the worker's rules, applied now); an image that cannot
  * be placed is counted as skipped and written to {@code problems.tsv} with why, and the export goes on.
+ *
+ * <p>With {@code --one-per-group}, near-duplicates ({@link NearDuplicates}, groups over every scored image) enter a
+ * head's folders once: the image kept is the group's smallest id among those the head gives a class (an excluded copy
+ * neither counts nor is kept, but still joins its neighbours into one group); the others are left out, whatever class
+ * they have, and counted as near-duplicates, so a training set counts a picture once.
  */
 public final class DatasetExport {
     /** Extensions city96's ImageDataset reads (it compares them case-sensitively, so names are written lower-case). */
@@ -48,9 +55,10 @@ public final class DatasetExport {
      * @param skipped images with no class, an unknown corrected label, a non-local or missing file, or another extension
      * @param reports per head, its report text
      * @param problems the {@code file:} images that were not placed and why (also in {@code problems.tsv})
+     * @param nearDuplicates images left out by {@code --one-per-group} (one image in two heads counts twice)
      */
     public record Result(long images, long excluded, long corrected, long skipped, Map<String, String> reports,
-                         List<ExportProblem> problems) {}
+                         List<ExportProblem> problems, long nearDuplicates) {}
 
     private DatasetExport() {}
 
@@ -77,6 +85,7 @@ public final class DatasetExport {
                 }
             }
         }
+        long nearDuplicates = config.onePerGroup() ? keepOnePerGroup(curated, classes, config.nearDuplicateDistance(), progress) : 0;
         Map<String, String> reports = new TreeMap<>();
         List<ExportProblem> problems = new ArrayList<>();
         BucketWriter writer = new BucketWriter(config.out(), new FilePlacer(FileRoot.of(config.fileRoot()), config.files()),
@@ -108,9 +117,38 @@ public final class DatasetExport {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the dataset under " + config.out() + ": " + e.getMessage(), e);
         }
-        progress.printf("dataset: %d images placed, %d corrected by reviewers, %d excluded, %d skipped (%d not placed: see %s)%n",
-                placed, corrected, excluded, skipped, problems.size(), config.out().resolve("problems.tsv"));
-        return new Result(placed, excluded, corrected, skipped, reports, problems);
+        progress.printf("dataset: %d images placed, %d corrected by reviewers, %d excluded, %d skipped (%d not placed: see %s)%s%n",
+                placed, corrected, excluded, skipped, problems.size(), config.out().resolve("problems.tsv"),
+                config.onePerGroup() ? ", " + nearDuplicates + " dropped as near-duplicates (one per group kept)" : "");
+        return new Result(placed, excluded, corrected, skipped, reports, problems, nearDuplicates);
+    }
+
+    /**
+     * Takes out of {@code classes} every image whose head already keeps another of its near-duplicate group, and returns
+     * how many it took out.
+     */
+    private static long keepOnePerGroup(CuratedLabels curated, Map<String, Map<Integer, Map<String, ScoredImage>>> classes,
+                                        int distance, PrintStream progress) {
+        List<NearDuplicates.Hashed> hashed = new ArrayList<>();
+        for (ScoredImage image : curated.images()) hashed.add(new NearDuplicates.Hashed(image.getRef().getId(), image.getPerceptualHash()));
+        NearDuplicateGroups groups = NearDuplicates.group(hashed, distance);
+        long dropped = 0;
+        for (Map.Entry<String, Map<Integer, Map<String, ScoredImage>>> head : classes.entrySet()) {
+            // The smallest id of each group among the images this head placed in a class.
+            Map<String, String> kept = new TreeMap<>();
+            head.getValue().values().forEach(images -> images.keySet().forEach(id -> kept.merge(groups.groupOf(id), id,
+                    (a, b) -> a.compareTo(b) <= 0 ? a : b)));
+            long before = dropped;
+            for (Map<String, ScoredImage> images : head.getValue().values()) {
+                int size = images.size();
+                images.keySet().removeIf(id -> !kept.get(groups.groupOf(id)).equals(id));
+                dropped += size - images.size();
+            }
+            head.getValue().values().removeIf(Map::isEmpty); // no folder for a class whose every image was a copy
+            progress.printf("%s: %d near-duplicates left out (%d groups of two or more among %d scored images, distance %d)%n",
+                    head.getKey(), dropped - before, groups.groups().size(), hashed.size(), distance);
+        }
+        return dropped;
     }
 
     /**

@@ -7,6 +7,7 @@ import dev.sieve.config.Values;
 import dev.sieve.fetch.FileRoot;
 import dev.sieve.kafka.Topics;
 import dev.sieve.sort.BucketNames;
+import dev.sieve.sort.NearDuplicates;
 import dev.sieve.sort.TagRules;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,9 +27,12 @@ import java.util.regex.PatternSyntaxException;
  * @param stallTimeout give up when reading makes no progress for this long
  * @param fileRoot the folder {@code file:} images must lie in, as the worker's {@code --file-root}; null: no
  *        {@code file:} image is linked or copied (each is listed in the manifest and in {@code problems.tsv})
+ * @param nearDuplicateDistance perceptual hashes this close (bits) are one near-duplicate group ({@link NearDuplicates});
+ *        0: none
+ * @param onePerGroup {@code --dataset} keeps one image per near-duplicate group and head
  */
 public record ExportConfig(Path out, Pattern buckets, boolean fromScored, String scoredTopic, TagRules rules,
-                           FileMode files, Duration stallTimeout, Path fileRoot) {
+                           FileMode files, Duration stallTimeout, Path fileRoot, int nearDuplicateDistance, boolean onePerGroup) {
 
     public enum FileMode { SYMLINK, COPY }
 
@@ -48,8 +52,12 @@ public record ExportConfig(Path out, Pattern buckets, boolean fromScored, String
     public static final Setting<Long> STALL_TIMEOUT_MS = Setting.longValue("stall-timeout-ms", 30_000).accepts(Accepts.atLeast(1L))
             .doc("Give up when reading makes no progress for this long.");
 
+    public static final Setting<Boolean> ONE_PER_GROUP = Setting.flag("one-per-group")
+            .doc("With --dataset: keep one image per near-duplicate group (--near-duplicate-distance) and head, the group's "
+                    + "smallest id among those the head gives a class; the others are left out and counted.");
+
     public static final Settings SETTINGS = Settings.of("export", OUT, BUCKETS, FROM_SCORED, SCORED_TOPIC, COPY,
-            STALL_TIMEOUT_MS, FileRoot.READ_ROOT);
+            STALL_TIMEOUT_MS, FileRoot.READ_ROOT, NearDuplicates.DISTANCE, ONE_PER_GROUP);
 
     public ExportConfig {
         Objects.requireNonNull(out, "--out");
@@ -58,6 +66,7 @@ public record ExportConfig(Path out, Pattern buckets, boolean fromScored, String
         Objects.requireNonNull(files, "files");
         SCORED_TOPIC.require(scoredTopic);
         STALL_TIMEOUT_MS.require(stallTimeout.toMillis());
+        NearDuplicates.DISTANCE.require(nearDuplicateDistance);
         FileRoot.of(fileRoot); // a missing folder is an error now, not a refusal of every image later
     }
 
@@ -65,7 +74,8 @@ public record ExportConfig(Path out, Pattern buckets, boolean fromScored, String
     public static ExportConfig of(Values values, TagRules rules) {
         return new ExportConfig(values.get(OUT), Pattern.compile(values.get(BUCKETS)), values.get(FROM_SCORED),
                 values.get(SCORED_TOPIC), rules, values.get(COPY) ? FileMode.COPY : FileMode.SYMLINK,
-                Duration.ofMillis(values.get(STALL_TIMEOUT_MS)), absolute(values.get(FileRoot.READ_ROOT)));
+                Duration.ofMillis(values.get(STALL_TIMEOUT_MS)), absolute(values.get(FileRoot.READ_ROOT)),
+                values.get(NearDuplicates.DISTANCE), values.get(ONE_PER_GROUP));
     }
 
     public static ExportConfig defaults() {
@@ -74,7 +84,8 @@ public record ExportConfig(Path out, Pattern buckets, boolean fromScored, String
 
     /** This config reading {@code scoredTopic} and tagging with {@code rules} instead of reading bucket topics. */
     public ExportConfig fromScored(String scoredTopic, TagRules rules) {
-        return new ExportConfig(out, buckets, true, scoredTopic, rules, files, stallTimeout, fileRoot);
+        return new ExportConfig(out, buckets, true, scoredTopic, rules, files, stallTimeout, fileRoot, nearDuplicateDistance,
+                onePerGroup);
     }
 
     static Path absolute(Path folder) {

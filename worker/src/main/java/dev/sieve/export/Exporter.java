@@ -12,6 +12,8 @@ import dev.sieve.model.Head;
 import dev.sieve.sort.Bucket;
 import dev.sieve.sort.BucketNames;
 import dev.sieve.sort.Match;
+import dev.sieve.sort.NearDuplicateGroups;
+import dev.sieve.sort.NearDuplicates;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -40,8 +42,10 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code <id><ext>} for each {@code file:} image under the file root: a symbolic link to the file (default) or a
  *       copy, read through {@link FileRoot} (the worker's rules, applied now). The id makes the name unique and stable
  *       across runs; the extension is the URI's. Names are escaped and bounded by {@link PathSegments}.
- *   <li>{@code manifest.tsv}: {@code id, uri, probability} for every image of the bucket (sorted by id), whatever its URI; the only
- *       trace of an http(s) image unless a {@link RemoteImageFetch} is given.
+ *   <li>{@code manifest.tsv}: {@code id, uri, probability, near_duplicate_group} for every image of the bucket (sorted by
+ *       id), whatever its URI; the only trace of an http(s) image unless a {@link RemoteImageFetch} is given. The group
+ *       is the id of the image's near-duplicate group ({@link NearDuplicates}, over every image exported): its smallest
+ *       id, the image's own when it has no near-duplicate; the same in every bucket.
  * </ul>
  *
  * <p>Each image enters a bucket once: a record whose id the bucket already holds (a re-delivery, or the same image
@@ -102,7 +106,8 @@ public final class Exporter {
             for (ScoredImage image : latest.values()) {
                 for (Match m : config.rules().matches(image)) {
                     buckets.computeIfAbsent(m.bucket(), b -> new LinkedHashMap<>())
-                            .put(image.getRef().getId(), new BucketEntry(image.getRef().getId(), image.getRef().getUri(), m.probability()));
+                            .put(image.getRef().getId(), new BucketEntry(image.getRef().getId(), image.getRef().getUri(), m.probability(),
+                                    image.getPerceptualHash()));
                 }
             }
         } else {
@@ -110,9 +115,10 @@ public final class Exporter {
         }
         try {
             Files.createDirectories(config.out());
+            NearDuplicateGroups groups = nearDuplicates();
             for (Map.Entry<Bucket, Map<String, BucketEntry>> e : buckets.entrySet()) {
                 try {
-                    writeBucket(e.getKey(), e.getValue());
+                    writeBucket(e.getKey(), e.getValue(), groups);
                 } catch (IOException | RuntimeException bucketFailed) {
                     failed++;
                     problems.add(new ExportProblem(folder(e.getKey()).toString(), "", "", Stage.EMIT, FailureCode.INTERNAL,
@@ -153,7 +159,7 @@ public final class Exporter {
         }
         decode(record).ifPresent(image -> {
             String id = image.getRef().getId();
-            BucketEntry entry = new BucketEntry(id, image.getRef().getUri(), probability(image, bucket.get()));
+            BucketEntry entry = new BucketEntry(id, image.getRef().getUri(), probability(image, bucket.get()), image.getPerceptualHash());
             if (buckets.computeIfAbsent(bucket.get(), b -> new LinkedHashMap<>()).put(id, entry) != null) duplicates++;
         });
     }
@@ -181,13 +187,26 @@ public final class Exporter {
         return Path.of(PathSegments.of(bucket.head()), PathSegments.of(bucket.label()));
     }
 
-    private void writeBucket(Bucket bucket, Map<String, BucketEntry> entries) throws IOException {
+    /** Groups over every image of every bucket, each with the hash of its latest record. */
+    private NearDuplicateGroups nearDuplicates() {
+        Map<String, Long> hashes = new TreeMap<>();
+        buckets.values().forEach(entries -> entries.values().forEach(e -> hashes.put(e.id(), e.perceptualHash())));
+        List<NearDuplicates.Hashed> hashed = new ArrayList<>();
+        hashes.forEach((id, hash) -> hashed.add(new NearDuplicates.Hashed(id, hash)));
+        NearDuplicateGroups groups = NearDuplicates.group(hashed, config.nearDuplicateDistance());
+        long grouped = groups.groups().stream().mapToLong(List::size).sum();
+        progress.printf("near-duplicates: %d groups of two or more hold %d of %d images (distance %d; manifest column near_duplicate_group)%n",
+                groups.groups().size(), grouped, hashed.size(), config.nearDuplicateDistance());
+        return groups;
+    }
+
+    private void writeBucket(Bucket bucket, Map<String, BucketEntry> entries, NearDuplicateGroups groups) throws IOException {
         // Sorted by id: partitions interleave differently on every read, and a manifest should not change with them.
         List<BucketWriter.Row> rows = new TreeMap<>(entries).values().stream()
                 .map(e -> new BucketWriter.Row(e.id(), e.uri(),
-                        List.of(Double.isNaN(e.probability()) ? "" : Double.toString(e.probability()))))
+                        List.of(Double.isNaN(e.probability()) ? "" : Double.toString(e.probability()), groups.groupOf(e.id()))))
                 .toList();
-        writer.write(folder(bucket), List.of("id", "uri", "probability"), rows).forEach((placement, n) -> {
+        writer.write(folder(bucket), List.of("id", "uri", "probability", "near_duplicate_group"), rows).forEach((placement, n) -> {
             switch (placement) {
                 case PLACED -> linked += n;
                 case FETCHED -> fetched += n;

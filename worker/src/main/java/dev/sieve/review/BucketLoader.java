@@ -74,7 +74,7 @@ public final class BucketLoader {
                 // A bucket the head names but that is none of its labels (a score band): the page's digits pick bands.
                 return new ReviewImage(id, image.getRef().getUri(), bucket.head(), head.getRevision(), bucket.label(),
                         score.getProbability(), Math.abs(score.getProbability() - 0.5), List.of(), score.getCrops(),
-                        CropBox.of(image), image.getWidth(), image.getHeight());
+                        CropBox.of(image), image.getWidth(), image.getHeight(), image.getPerceptualHash());
             }
             List<ReviewImage.LabelProbability> labels = new ArrayList<>();
             double best = Double.NEGATIVE_INFINITY;
@@ -85,10 +85,11 @@ public final class BucketLoader {
             double p = own == null ? Double.NaN : own.getProbability();
             double margin = own == null ? Double.NaN : best == Double.NEGATIVE_INFINITY ? Math.abs(p - 0.5) : Math.abs(p - best);
             return new ReviewImage(id, image.getRef().getUri(), bucket.head(), head.getRevision(), bucket.label(), p, margin, labels,
-                    own == null ? List.of() : own.getCrops(), CropBox.of(image), image.getWidth(), image.getHeight());
+                    own == null ? List.of() : own.getCrops(), CropBox.of(image), image.getWidth(), image.getHeight(),
+                    image.getPerceptualHash());
         }
         return new ReviewImage(id, image.getRef().getUri(), bucket.head(), "", bucket.label(), Double.NaN, Double.NaN,
-                List.of(), List.of(), CropBox.of(image), image.getWidth(), image.getHeight());
+                List.of(), List.of(), CropBox.of(image), image.getWidth(), image.getHeight(), image.getPerceptualHash());
     }
 
     /**
@@ -130,7 +131,7 @@ public final class BucketLoader {
                 }
                 double p = f.size() < 3 ? Double.NaN : probability(f.get(2));
                 out.add(new ReviewImage(f.get(0), f.get(1), head, "", label, p, Math.abs(p - 0.5),
-                        List.of(), List.of(), List.of(), 0, 0));
+                        List.of(), List.of(), List.of(), 0, 0, null));
             }
             if (skipped > 0) LOG.warn("{}: {} rows skipped (fewer than two fields)", manifest, skipped);
         }

@@ -161,6 +161,6 @@ public final class MovedLoader {
         double p = seen.probabilities()[seen.top()];
         double margin = best == Double.NEGATIVE_INFINITY ? Math.abs(p - 0.5) : p - best;
         return new ReviewImage(id, seen.uri(), revision.getValue().head, revision.getKey(), names.get(seen.top()), p, margin,
-                labels, List.of(), List.of(), seen.width(), seen.height());
+                labels, List.of(), List.of(), seen.width(), seen.height(), null);
     }
 }

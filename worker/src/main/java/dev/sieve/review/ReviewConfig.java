@@ -6,6 +6,7 @@ import dev.sieve.config.Settings;
 import dev.sieve.config.Values;
 import dev.sieve.fetch.FileRoot;
 import dev.sieve.kafka.Topics;
+import dev.sieve.sort.NearDuplicates;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -20,9 +21,11 @@ import java.util.Objects;
  * @param order the grid's order when the page opens (the page toggles it with {@code o})
  * @param fileRoot the folder {@code file:} images must lie in to get a thumbnail (the worker's {@code --file-root});
  *        null: no thumbnails
+ * @param nearDuplicateDistance a bucket's images whose perceptual hashes lie this close (bits) are shown together as
+ *        one near-duplicate group ({@link NearDuplicates}); 0: no groups
  */
 public record ReviewConfig(int port, Path thumbnails, int thumbnailSize, String correctionsTopic, String reviewer, ReviewOrder order,
-                           Path fileRoot) {
+                           Path fileRoot, int nearDuplicateDistance) {
     public static final Setting<Integer> PORT = Setting.integer("port", 8377).shortName("-p")
             .accepts(Accepts.between(0, 65535)).doc("Port on 127.0.0.1 (0 = any free port).");
     public static final Setting<Path> THUMBNAIL_CACHE = Setting.path("thumbnail-cache", null)
@@ -40,7 +43,7 @@ public record ReviewConfig(int port, Path thumbnails, int thumbnailSize, String 
             .doc("Grid order when the page opens: CONFIDENT (highest probability first) or BOUNDARY (smallest margin first).");
 
     public static final Settings SETTINGS = Settings.of("review", PORT, THUMBNAIL_CACHE, THUMBNAIL_SIZE,
-            CORRECTIONS_TOPIC, REVIEWER, ORDER, FileRoot.READ_ROOT);
+            CORRECTIONS_TOPIC, REVIEWER, ORDER, FileRoot.READ_ROOT, NearDuplicates.DISTANCE);
 
     public ReviewConfig {
         Objects.requireNonNull(thumbnails, "--thumbnail-cache");
@@ -49,13 +52,15 @@ public record ReviewConfig(int port, Path thumbnails, int thumbnailSize, String 
         PORT.require(port);
         THUMBNAIL_SIZE.require(thumbnailSize);
         CORRECTIONS_TOPIC.require(correctionsTopic);
+        NearDuplicates.DISTANCE.require(nearDuplicateDistance);
         FileRoot.of(fileRoot); // a missing folder is an error now, not a page without thumbnails
     }
 
     public static ReviewConfig of(Values values) {
         Path root = values.get(FileRoot.READ_ROOT);
         return new ReviewConfig(values.get(PORT), values.get(THUMBNAIL_CACHE), values.get(THUMBNAIL_SIZE),
-                values.get(CORRECTIONS_TOPIC), values.get(REVIEWER), values.get(ORDER), root == null ? null : root.toAbsolutePath());
+                values.get(CORRECTIONS_TOPIC), values.get(REVIEWER), values.get(ORDER), root == null ? null : root.toAbsolutePath(),
+                values.get(NearDuplicates.DISTANCE));
     }
 
     public static ReviewConfig defaults() {

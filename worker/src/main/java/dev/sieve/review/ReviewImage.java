@@ -18,9 +18,11 @@ import java.util.List;
  * @param boxes where the crops fell (empty for an image scored whole)
  * @param width decoded width in pixels (0 when unknown)
  * @param height decoded height in pixels (0 when unknown)
+ * @param perceptualHash the record's perceptual hash, for near-duplicate groups; null when unknown
  */
 public record ReviewImage(String id, String uri, String head, String revision, String label, double probability, double margin,
-                          List<LabelProbability> labels, List<Double> crops, List<CropBox> boxes, int width, int height) {
+                          List<LabelProbability> labels, List<Double> crops, List<CropBox> boxes, int width, int height,
+                          Long perceptualHash) {
 
     public record LabelProbability(String label, double probability) {}
 
@@ -33,6 +35,6 @@ public record ReviewImage(String id, String uri, String head, String revision, S
     public ReviewImage inBucket(String newLabel) {
         double p = probability;
         for (LabelProbability l : labels) if (l.label().equals(newLabel)) p = l.probability();
-        return new ReviewImage(id, uri, head, revision, newLabel, p, margin, labels, crops, boxes, width, height);
+        return new ReviewImage(id, uri, head, revision, newLabel, p, margin, labels, crops, boxes, width, height, perceptualHash);
     }
 }

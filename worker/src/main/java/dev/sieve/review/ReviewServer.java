@@ -10,6 +10,8 @@ import com.sun.net.httpserver.HttpServer;
 import dev.sieve.StageException;
 import dev.sieve.avro.Correction;
 import dev.sieve.fetch.FileRoot;
+import dev.sieve.sort.NearDuplicateGroups;
+import dev.sieve.sort.NearDuplicates;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -186,15 +188,36 @@ public final class ReviewServer implements AutoCloseable {
         return out;
     }
 
+    /**
+     * A bucket's images in the order asked, except that the members of a near-duplicate group follow the first of them
+     * (each in that order), so a curator sees a picture's copies side by side and reviews them once. Each image carries
+     * its group's id (its smallest id) and size.
+     */
     private Map<String, Object> imagesJson(String head, String label, ReviewOrder order) {
+        List<ReviewImage> ordered = buckets.images(head, label, order);
+        List<NearDuplicates.Hashed> hashed = new ArrayList<>();
+        ordered.forEach(i -> hashed.add(new NearDuplicates.Hashed(i.id(), i.perceptualHash())));
+        NearDuplicateGroups groups = NearDuplicates.group(hashed, config.nearDuplicateDistance());
+        Map<String, List<ReviewImage>> byGroup = new LinkedHashMap<>();
+        ordered.forEach(i -> byGroup.computeIfAbsent(groups.groupOf(i.id()), g -> new ArrayList<>()).add(i));
         List<Object> images = new ArrayList<>();
-        for (ReviewImage i : buckets.images(head, label, order)) images.add(imageJson(i));
+        int grouped = 0;
+        for (Map.Entry<String, List<ReviewImage>> group : byGroup.entrySet()) {
+            if (group.getValue().size() > 1) grouped++;
+            for (ReviewImage i : group.getValue()) {
+                Map<String, Object> image = imageJson(i);
+                image.put("group", group.getKey());
+                image.put("groupSize", group.getValue().size());
+                images.add(image);
+            }
+        }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("head", head);
         out.put("label", label);
         out.put("order", order.name().toLowerCase(Locale.ROOT));
         out.put("labels", buckets.labels(head));
         out.put("images", images);
+        out.put("groups", grouped);
         return out;
     }
 

@@ -80,6 +80,10 @@ class SortExportCommandsTest {
         Run noRoot = run(new ExportCommand(), "--file-root", "/nonexistent/sieve-root");
         assertThat(noRoot.exitCode()).isEqualTo(2);
         assertThat(noRoot.err()).contains("/nonexistent/sieve-root");
+        Run groupsWithoutDataset = run(new ExportCommand(), "--one-per-group");
+        assertThat(groupsWithoutDataset.exitCode()).isEqualTo(2);
+        assertThat(groupsWithoutDataset.err()).contains("--one-per-group applies only with --dataset");
+        assertThat(run(new ExportCommand(), "--near-duplicate-distance", "33").err()).contains("--near-duplicate-distance 33");
     }
 
     @Test

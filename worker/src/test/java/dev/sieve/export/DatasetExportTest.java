@@ -98,6 +98,88 @@ class DatasetExportTest {
     }
 
     @Test
+    void onePerGroupKeepsOneImagePerPlantedGroupAndHeadAndDropsNothingElse() throws Exception {
+        String scored = "images.scored.dataset-groups-test";
+        String corrections = "images.corrections.dataset-groups-test";
+        Path images = Files.createDirectories(tmp.resolve("images"));
+        // Four pictures with three copies each (re-encoded, resized, cropped), six pictures alone; classes mixed, so
+        // copies of one picture sit in both class folders.
+        Map<String, Long> hashes = new java.util.TreeMap<>();
+        Map<String, String> uris = new java.util.TreeMap<>();
+        java.util.List<java.util.List<String>> planted = new java.util.ArrayList<>();
+        String[] kinds = {"1-orig", "2-jpeg", "3-resized", "4-cropped"};
+        for (long seed = 101; seed <= 104; seed++) {
+            java.util.List<String> group = new java.util.ArrayList<>();
+            for (NearDuplicatePictures.Copy copy : NearDuplicatePictures.Copy.values()) {
+                String id = "p" + seed + "-" + kinds[copy.ordinal()];
+                Path file = NearDuplicatePictures.write(seed, copy, images.resolve(id + (copy == NearDuplicatePictures.Copy.JPEG_Q75 ? ".jpg" : ".png")));
+                hashes.put(id, NearDuplicatePictures.hash(file));
+                uris.put(id, file.toUri().toString());
+                group.add(id);
+            }
+            planted.add(group);
+        }
+        for (long seed = 201; seed <= 206; seed++) {
+            String id = "s" + seed;
+            Path file = NearDuplicatePictures.write(seed, seed % 2 == 0 ? NearDuplicatePictures.Copy.ORIGINAL : NearDuplicatePictures.Copy.JPEG_Q75,
+                    images.resolve(id + (seed % 2 == 0 ? ".png" : ".jpg")));
+            hashes.put(id, NearDuplicatePictures.hash(file));
+            uris.put(id, file.toUri().toString());
+        }
+        java.util.List<dev.sieve.sort.NearDuplicates.Hashed> hashed = new java.util.ArrayList<>();
+        hashes.forEach((id, h) -> hashed.add(new dev.sieve.sort.NearDuplicates.Hashed(id, h)));
+        assertThat(dev.sieve.sort.NearDuplicates.group(hashed, 10).groups()).as("the generated copies are the planted groups, nothing more")
+                .isEqualTo(planted);
+
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedKafka.bootstrapServers());
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+            AvroSerde<ScoredImage> s = AvroSerde.of(ScoredImage.class);
+            int n = 0;
+            for (String id : hashes.keySet()) {
+                double pass = n++ % 2 == 0 ? 0.8 : 0.3;
+                ScoredImage image = ScoredImages.of(id, uris.get(id)).classifier("dsg-head", "Pass", pass, "Fail", 1 - pass)
+                        .classifier("dsg-other", "Pass", 0.9, "Fail", 0.1).build();
+                image.setPerceptualHash(hashes.get(id));
+                producer.send(new ProducerRecord<>(scored, id, s.encode(image))).get();
+            }
+            // The reviewer excluded the first picture's original from one head: that head keeps the next of its group.
+            producer.send(new ProducerRecord<>(corrections, "p101-1-orig", AvroSerde.of(Correction.class).encode(
+                    new Correction("p101-1-orig", "dsg-head", "", "Pass", null, "me", Instant.EPOCH)))).get();
+        }
+
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        Path out = tmp.resolve("one-per-group");
+        DatasetExport.Result result = DatasetExport.run(ExportConfig.of(ExportConfig.SETTINGS.defaults().set(FileRoot.READ_ROOT, images)
+                .set(ExportConfig.OUT, out).set(ExportConfig.ONE_PER_GROUP, true), TagRules.defaults()).fromScored(scored, ExportConfig.defaults().rules()),
+                corrections, KafkaSettings.of(SharedKafka.bootstrapServers()), new PrintStream(log, true, java.nio.charset.StandardCharsets.UTF_8));
+
+        java.util.List<String> keptByHead = images(out.resolve("dsg-head"));
+        assertThat(keptByHead).containsExactlyInAnyOrder("p101-2-jpeg", "p102-1-orig", "p103-1-orig", "p104-1-orig",
+                "s201", "s202", "s203", "s204", "s205", "s206");
+        assertThat(images(out.resolve("dsg-other"))).containsExactlyInAnyOrder("p101-1-orig", "p102-1-orig", "p103-1-orig", "p104-1-orig",
+                "s201", "s202", "s203", "s204", "s205", "s206");
+        assertThat(result.images()).isEqualTo(20);
+        assertThat(result.nearDuplicates()).as("dsg-head: 15 classed, 4 kept; dsg-other: 16 classed, 4 kept").isEqualTo(11 + 12);
+        assertThat(result.excluded()).isEqualTo(1);
+        assertThat(log.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("20 images placed").contains("23 dropped as near-duplicates");
+
+        // Without the flag every image is placed: the 23 above were the copies and nothing else.
+        Path all = tmp.resolve("all");
+        DatasetExport.Result everything = DatasetExport.run(ExportConfig.of(ExportConfig.SETTINGS.defaults().set(FileRoot.READ_ROOT, images)
+                .set(ExportConfig.OUT, all), TagRules.defaults()).fromScored(scored, ExportConfig.defaults().rules()),
+                corrections, KafkaSettings.of(SharedKafka.bootstrapServers()), new PrintStream(java.io.OutputStream.nullOutputStream()));
+        assertThat(everything.images()).isEqualTo(result.images() + result.nearDuplicates());
+        assertThat(everything.nearDuplicates()).isZero();
+    }
+
+    /** The ids of the image files under a head's class folders. */
+    private static java.util.List<String> images(Path head) throws Exception {
+        return files(head).stream().filter(f -> f.contains("/") && !f.endsWith("manifest.tsv"))
+                .map(f -> f.substring(f.indexOf('/') + 1, f.lastIndexOf('.'))).toList();
+    }
+
+    @Test
     void hostileIdsNeverForgeManifestRows() throws Exception {
         String scored = "images.scored.dataset-hostile-test";
         Path images = Files.createDirectories(tmp.resolve("images"));

@@ -54,6 +54,10 @@ class ExporterKafkaTest {
                 .classifier(CHROMA, "Pass", 0.125, "Chromatic Aberration", 0.875)
                 .classifier(COMPRESSION, "Pass", 0.125, "JPEG", 0.75, "WEBP", 0.125).build();
         ScoredImage imageGone = ScoredImages.of("gone", gone).classifier(CHROMA, "Pass", 0.5, "Chromatic Aberration", 0.25).build();
+        // c/1 is a near-duplicate of a (8 bits apart), b another picture; gone has no hash (an older worker's record).
+        imageA.setPerceptualHash(0x0f0f_0f0f_0f0f_0f0fL);
+        imageC.setPerceptualHash(0x0f0f_0f0f_0f0f_0f0fL ^ 0xffL);
+        imageB.setPerceptualHash(0xf0f0_f0f0_f0f0_f0f0L);
         String chromaPass = BucketNames.topic(CHROMA, "Pass");
         String chromaAberration = BucketNames.topic(CHROMA, "Chromatic Aberration");
         String jpeg = BucketNames.topic(COMPRESSION, "JPEG");
@@ -95,15 +99,18 @@ class ExporterKafkaTest {
             assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("a.png", "b.jpg", "manifest.tsv");
         }
         assertThat(Files.readAllLines(pass.resolve("manifest.tsv"))).containsExactly(
-                "id\turi\tprobability",
-                "a\t" + images.resolve("a.png").toUri() + "\t0.75",
-                "b\t" + images.resolve("b.jpg").toUri() + "\t0.625",
-                "gone\t" + images.resolve("gone.png").toUri() + "\t0.5");
+                "id\turi\tprobability\tnear_duplicate_group",
+                "a\t" + images.resolve("a.png").toUri() + "\t0.75\ta",
+                "b\t" + images.resolve("b.jpg").toUri() + "\t0.625\tb",
+                "gone\t" + images.resolve("gone.png").toUri() + "\t0.5\tgone");
         Path aberration = out.resolve(CHROMA).resolve("Chromatic Aberration");
         assertThat(Files.readAllLines(aberration.resolve("manifest.tsv")))
-                .containsExactly("id\turi\tprobability", "c/1\thttps://example.org/pics/c.webp?x=1\t0.875");
+                .as("the group is named after its smallest id, in every bucket")
+                .containsExactly("id\turi\tprobability\tnear_duplicate_group", "c/1\thttps://example.org/pics/c.webp?x=1\t0.875\ta");
         assertThat(aberration.resolve("c%2F1.webp")).doesNotExist();
         Path jpeg = out.resolve(COMPRESSION).resolve("JPEG");
+        assertThat(Files.readAllLines(jpeg.resolve("manifest.tsv"))).extracting(line -> line.substring(line.lastIndexOf('\t') + 1))
+                .containsExactly("near_duplicate_group", "a", "a");
         assertThat(Files.readSymbolicLink(jpeg.resolve("a.png"))).isEqualTo(images.resolve("a.png").toRealPath());
 
         assertThat(result.recordsRead()).isEqualTo(8);
@@ -125,6 +132,15 @@ class ExporterKafkaTest {
         assertThat(Files.readString(out.resolve("report.txt"))).isEqualTo(result.report().text()).contains("4 images in dataset.\n")
                 .contains(CHROMA + "/Pass - 3 ||||||||||||||||||||||||||||||\n");
         assertThat(Files.readString(out.resolve("report.json"))).contains("\"total_images\": 4");
+    }
+
+    @Test
+    void eachImageIsItsOwnGroupWhenGroupingIsOff(@TempDir Path out) throws Exception {
+        export(ExportConfig.of(ExportConfig.SETTINGS.defaults().set(FileRoot.READ_ROOT, images)
+                .set(ExportConfig.OUT, out).set(dev.sieve.sort.NearDuplicates.DISTANCE, 0)
+                .set(ExportConfig.BUCKETS, OUR_BUCKETS.pattern()), TagRules.defaults()));
+        assertThat(Files.readAllLines(out.resolve(COMPRESSION).resolve("JPEG").resolve("manifest.tsv")))
+                .extracting(line -> line.substring(line.lastIndexOf('\t') + 1)).containsExactly("near_duplicate_group", "a", "c/1");
     }
 
     @Test

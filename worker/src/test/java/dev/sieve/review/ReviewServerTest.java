@@ -66,7 +66,36 @@ class ReviewServerTest {
     }
 
     private void add(String id, String uri) {
-        buckets.add(new ReviewImage(id, uri, HEAD, "", "Pass", 0.5, 0.0, List.of(), List.of(), List.of(), 0, 0));
+        buckets.add(new ReviewImage(id, uri, HEAD, "", "Pass", 0.5, 0.0, List.of(), List.of(), List.of(), 0, 0, null));
+    }
+
+    @Test
+    void aBucketListsANearDuplicateGroupTogetherAfterItsFirstMemberAndNotWhenGroupingIsOff() throws Exception {
+        long picture = 0x0123_4567_89ab_cdefL;
+        String[][] images = {{"a", "0.9"}, {"b", "0.8"}, {"c", "0.7"}, {"d", "0.6"}, {"e", "0.5"}};
+        Long[] hashes = {~picture, picture, ~picture ^ 0xf0f0L, picture ^ 0x3ffL, null};
+        for (int i = 0; i < images.length; i++) {
+            buckets.add(new ReviewImage(images[i][0], root.resolve("x.png").toUri().toString(), HEAD, "", "Pass",
+                    Double.parseDouble(images[i][1]), 0.0, List.of(), List.of(), List.of(), 0, 0, hashes[i]));
+        }
+        start(tmp.resolve("thumbs"));
+        JsonObject grouped = JsonParser.parseString(get("api/images?head=" + HEAD + "&label=Pass").body()).getAsJsonObject();
+        assertThat(grouped.get("groups").getAsInt()).isEqualTo(2);
+        List<String> rows = new java.util.ArrayList<>();
+        grouped.getAsJsonArray("images").forEach(e -> rows.add(e.getAsJsonObject().get("id").getAsString() + " "
+                + e.getAsJsonObject().get("group").getAsString() + " " + e.getAsJsonObject().get("groupSize").getAsInt()));
+        assertThat(rows).as("most confident first, each group's members right after its first")
+                .containsExactly("a a 2", "c a 2", "b b 2", "d b 2", "e e 1");
+
+        server.close();
+        server = ReviewServer.start(ReviewConfig.of(ReviewConfig.SETTINGS.defaults().set(ReviewConfig.PORT, 0)
+                .set(ReviewConfig.THUMBNAIL_CACHE, tmp.resolve("thumbs")).set(dev.sieve.sort.NearDuplicates.DISTANCE, 0)
+                .set(FileRoot.READ_ROOT, root)), buckets, publisher);
+        JsonObject off = JsonParser.parseString(get("api/images?head=" + HEAD + "&label=Pass").body()).getAsJsonObject();
+        assertThat(off.get("groups").getAsInt()).isZero();
+        List<String> ids = new java.util.ArrayList<>();
+        off.getAsJsonArray("images").forEach(e -> ids.add(e.getAsJsonObject().get("id").getAsString()));
+        assertThat(ids).containsExactly("a", "b", "c", "d", "e");
     }
 
     @Test

@@ -1,9 +1,10 @@
-// sieve review: one page, no build step. Keys: j/k or arrows move, digits relabel, x excludes, o toggles the order.
+// sieve review: one page, no build step. Keys: j/k or arrows move, digits relabel, x excludes, o toggles the order,
+// g then a digit or x marks the selected image's whole near-duplicate group (a bucket shows a group's cards together).
 // Two views share the grid and the keys: a bucket (head / label), and "what moved" (a head family's images whose top
 // label the newest revision changed; each card carries its own head and label, and the older revision's as "before").
 "use strict";
 
-const state = { heads: [], view: "bucket", family: null, head: null, label: null, labels: [], images: [], sel: 0, order: "confident", marks: 0 };
+const state = { heads: [], view: "bucket", family: null, head: null, label: null, labels: [], images: [], sel: 0, order: "confident", marks: 0, groupArmed: false };
 const $ = (id) => document.getElementById(id);
 
 function el(tag, attrs, ...children) {
@@ -92,8 +93,10 @@ async function openBucket(head, label) {
   location.hash = encodeURIComponent(head) + "/" + encodeURIComponent(label);
   document.querySelectorAll("a.bucket, a.moved").forEach((a) =>
     a.classList.toggle("current", a.dataset.head === head && a.dataset.label === label));
-  $("title").textContent = `${head} / ${label} — ${data.images.length} images, ${state.order === "boundary" ? "closest to the boundary" : "most confident"} first`;
-  $("labels").textContent = "keys: " + data.labels.map((l, i) => `${i} = ${l}`).join(" · ") + " · x = exclude";
+  $("title").textContent = `${head} / ${label} — ${data.images.length} images, ${state.order === "boundary" ? "closest to the boundary" : "most confident"} first`
+    + (data.groups ? `, ${data.groups} near-duplicate group${data.groups === 1 ? "" : "s"} shown together` : "");
+  $("labels").textContent = "keys: " + data.labels.map((l, i) => `${i} = ${l}`).join(" · ") + " · x = exclude"
+    + (data.groups ? " · g then a key = the whole group" : "");
   renderHistogram(data.images);
   renderGrid();
   status(data.images.length ? "" : "this bucket is empty");
@@ -130,6 +133,14 @@ function renderGrid() {
       el("div", {}, `margin ${fmt(img.margin)}`));
     const card = el("div", { class: "card", "data-id": img.id, "data-index": String(i) }, frame,
       el("div", { class: "caption" }, el("span", { class: "p" }, fmt(img.probability)), el("span", { class: "id" }, img.id)), detail);
+    if (img.groupSize > 1) {
+      // The server lists a group's members one after another: the first card says how many, the others that they follow.
+      const first = i === 0 || state.images[i - 1].group !== img.group;
+      card.dataset.group = img.group;
+      card.classList.add("dup");
+      card.insertBefore(el("div", { class: first ? "group-marker" : "group-marker follow" },
+        first ? `${img.groupSize} near-duplicates` : "near-duplicate ↑"), detail);
+    }
     if (img.before) {
       card.insertBefore(el("div", { class: "change" }, `${img.before.label} ${fmt(img.before.probability)} → `,
         el("b", {}, img.label), ` ${fmt(img.probability)}`), detail);
@@ -173,17 +184,30 @@ function columns() {
   return Math.max(1, n);
 }
 
-async function mark(newLabel) {
-  const img = state.images[state.sel];
-  const card = cards()[state.sel];
+function mark(newLabel) {
+  const index = state.sel;
+  return markAt(index, newLabel, () => select(index + 1));
+}
+
+/** Marks every unmarked card of the selected card's near-duplicate group, then selects the card after the group. */
+async function markGroup(newLabel) {
+  const all = [...cards()];
+  const group = all[state.sel] && all[state.sel].dataset.group;
+  const members = group ? all.map((c, i) => i).filter((i) => all[i].dataset.group === group) : [state.sel];
+  select(members[members.length - 1] + 1);
+  for (const i of members) await markAt(i, newLabel, () => {});
+}
+
+async function markAt(index, newLabel, advance) {
+  const img = state.images[index];
+  const card = cards()[index];
   if (!img || card.dataset.marked) return;
   // In "what moved" each image has its own head (the newest revision) and label (that revision's top label).
   const head = img.head || state.head;
   const label = img.label || state.label;
   if (newLabel === label) { status(`${img.id} is already in ${newLabel}`); return; }
-  const index = state.sel;
   card.dataset.marked = "pending";
-  select(index + 1);
+  advance();
   try {
     const res = await fetch("/api/corrections", {
       method: "POST", headers: { "Content-Type": "application/json" },
@@ -214,14 +238,21 @@ function stepBucket(delta) {
 document.addEventListener("keydown", (e) => {
   if (e.ctrlKey || e.metaKey || e.altKey) return;
   const k = e.key;
-  if (k === "j" || k === "ArrowRight") select(state.sel + 1);
+  const group = state.groupArmed;
+  state.groupArmed = false;
+  if (k === "g" && state.view === "bucket" && state.head) {
+    const card = cards()[state.sel];
+    const n = card && card.dataset.group ? document.querySelectorAll(`#grid .card[data-group="${CSS.escape(card.dataset.group)}"]`).length : 1;
+    state.groupArmed = true;
+    status(`group mark: 0–9 or x now marks ${n === 1 ? "this image (it has no near-duplicate here)" : "all " + n + " images of this group"}`);
+  } else if (k === "j" || k === "ArrowRight") select(state.sel + 1);
   else if (k === "k" || k === "ArrowLeft") select(state.sel - 1);
   else if (k === "ArrowDown") select(state.sel + columns());
   else if (k === "ArrowUp") select(state.sel - columns());
   else if (/^[0-9]$/.test(k) && state.head) {
     const label = state.labels[Number(k)];
-    if (label === undefined) status(`no label ${k} in ${state.head}`, true); else mark(label);
-  } else if (k === "x" && state.head) mark(null);
+    if (label === undefined) status(`no label ${k} in ${state.head}`, true); else if (group) markGroup(label); else mark(label);
+  } else if (k === "x" && state.head) { if (group) markGroup(null); else mark(null); }
   else if (k === "o") toggleOrder();
   else if (k === "]") stepBucket(1);
   else if (k === "[") stepBucket(-1);
