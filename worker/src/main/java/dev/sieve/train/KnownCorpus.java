@@ -146,7 +146,7 @@ public final class KnownCorpus {
         List<Correction> out = new ArrayList<>();
         for (int i = 0; i < scored.size(); i++) {
             if (!topLabel(i).equals(truth.get(i))) {
-                out.add(new Correction(scored.get(i).getRef().getId(), HEAD, "v0.2", topLabel(i), truth.get(i), "test", Instant.EPOCH));
+                out.add(new Correction(scored.get(i).getRef().getId(), HEAD, REVISION, topLabel(i), truth.get(i), "test", Instant.EPOCH));
             }
         }
         return out;
