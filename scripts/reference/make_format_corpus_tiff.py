@@ -320,6 +320,15 @@ def make(name, kind, w, h, tmp):
             with open(path, "r+b") as f:
                 f.seek(8)
                 f.write((0x7FFFFFF0).to_bytes(8, "little"))
+    elif kind.startswith("f32_fp_"):
+        # libtiff's floating-point predictor (3): byte planes, differenced.
+        v = grey16(w, h, 600) - 150.0 + 0.37
+        v[::56, ::40] = 254.999
+        v[8::72, ::24] = -0.4
+        Image.fromarray(v.astype(np.float32), "F").save(src)
+        args = {"f32_fp_lzw": ["-c", "lzw:3"], "f32_fp_deflate_bigendian": ["-B", "-c", "zip:3"],
+                "f32_fp_tiles": ["-c", "zip:3", "-t", "-w", "64", "-l", "64"]}[kind]
+        tiffcp(src, path, *args)
     elif kind.startswith("hostile_"):
         grey = stripes_grey(w, h).tobytes()
         tags = {258: (3, [8]), 259: (3, [1]), 262: (3, [1]), 277: (3, [1])}
@@ -433,6 +442,9 @@ CASES = [
     ("bigtiff_l_raw_200x120", "bigtiff_l_raw", 200, 120, None),
     ("bigtiff_i16_deflate_400x300", "bigtiff_i16_deflate", 400, 300, None),
     ("bigtiff_ifd_outside_64x40", "bigtiff_ifd_outside", 64, 40, "CORRUPT_IMAGE"),
+    ("f32_fp_predictor_lzw_300x200", "f32_fp_lzw", 300, 200, None),
+    ("f32_fp_predictor_deflate_bigendian_1600x700_tiled_resized", "f32_fp_deflate_bigendian", 1600, 700, None),
+    ("f32_fp_predictor_tiles_256x200", "f32_fp_tiles", 256, 200, None),
     ("hostile_ifd_cycle_64x40", "hostile_ifd_cycle", 64, 40, None),
     ("hostile_truncated_strip_64x40", "hostile_truncated_strip", 64, 40, "CORRUPT_IMAGE"),
     ("hostile_huge_size_100000x100000", "hostile_huge_size", 64, 40, "TOO_MANY_PIXELS"),

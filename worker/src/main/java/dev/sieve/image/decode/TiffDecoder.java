@@ -59,7 +59,7 @@ final class TiffDecoder {
         TiffDirectory d = TiffDirectory.read(encoded);
         TiffLayout layout = TiffLayout.of(d);
         boolean wideSamples = java.util.Arrays.stream(d.bitsPerSample()).anyMatch(b -> b > 8);
-        if (d.predictor() != NO_PREDICTOR && wideSamples && !d.undoesPredictorItself()) {
+        if (d.predictor() != NO_PREDICTOR && wideSamples && !d.undoesPredictorItself() && !d.undoesFloatPredictor()) {
             throw new StageException(Stage.DECODE, FailureCode.UNSUPPORTED_FORMAT, "TIFF with predictor "
                     + d.predictor() + " on samples wider than 8 bits: Pillow (libtiff) decodes it, sieve's TIFF"
                     + " reader (the JDK's) cannot, so it is refused rather than scored differently");
@@ -109,6 +109,9 @@ final class TiffDecoder {
         // each tile's left edge.
         Predictor predictor = d.undoesPredictorItself() ? new Predictor(bits, d.segments().tileWidth(),
                 d.sampleFormat()[0] == 2) : null;
+        FloatPredictor floatPredictor = d.undoesFloatPredictor()
+                ? new FloatPredictor(d.segments().tileWidth() > 0 ? (int) d.segments().tileWidth() : w, d.bigEndian(), w)
+                : null;
         int[] palette = layout == TiffLayout.PALETTE ? palette(d.colorMap()) : null;
         // 2- and 4-bit grey: Pillow's unpackers scale by 0x55 and 0x11; the JDK reader may hand them over through
         // an IndexColorModel, but its raster keeps the stored values.
@@ -135,8 +138,13 @@ final class TiffDecoder {
                     for (int x = 0; x < w; x++) le.putInt((y * w + x) * 4, row[x]);
                 }
                 case FLOAT -> {
-                    r.getSamples(0, y, w, 1, 0, floats);
-                    for (int x = 0; x < w; x++) row[x] = Float.floatToRawIntBits(floats[x]);
+                    if (floatPredictor != null) {
+                        r.getSamples(0, y, w, 1, 0, row);
+                        floatPredictor.undo(row);
+                    } else {
+                        r.getSamples(0, y, w, 1, 0, floats);
+                        for (int x = 0; x < w; x++) row[x] = Float.floatToRawIntBits(floats[x]);
+                    }
                     if (predictor != null) predictor.undo(row);
                     for (int x = 0; x < w; x++) le.putInt((y * w + x) * 4, row[x]);
                 }
@@ -175,6 +183,44 @@ final class TiffDecoder {
                 long sum = (row[x] + (long) row[x - 1]) & mask;
                 // Signed 16-bit samples come sign-extended from the reader and go back that way.
                 row[x] = signed && bits == 16 ? (short) sum : (int) sum;
+            }
+        }
+    }
+
+    /**
+     * libtiff's fpAcc on one row of 32-bit samples, a predictor row (a strip's row, or a tile's) at a time: the
+     * stored bytes are byte-wise differences of the samples' byte planes, most significant plane first (in a
+     * little-endian file). The raster
+     * holds each sample's four stored bytes as an int in the file's byte order; they are put back in stream order,
+     * summed up, and each sample's bits gathered from the planes.
+     */
+    private static final class FloatPredictor {
+        private final int span;
+        private final boolean bigEndian;
+        private final byte[] stream;
+
+        FloatPredictor(int span, boolean bigEndian, int width) {
+            this.span = span;
+            this.bigEndian = bigEndian;
+            this.stream = new byte[4 * Math.min(span, width)];
+        }
+
+        void undo(int[] row) {
+            for (int from = 0; from < row.length; from += span) {
+                int n = Math.min(span, row.length - from);
+                for (int k = 0; k < n; k++) {
+                    int v = row[from + k];
+                    for (int j = 0; j < 4; j++) stream[4 * k + j] = (byte) (v >>> (bigEndian ? 24 - 8 * j : 8 * j));
+                }
+                for (int i = 1; i < 4 * n; i++) stream[i] += stream[i - 1];
+                for (int k = 0; k < n; k++) {
+                    int bits = (stream[k] & 0xff) << 24 | (stream[n + k] & 0xff) << 16
+                            | (stream[2 * n + k] & 0xff) << 8 | stream[3 * n + k] & 0xff;
+                    // fpAcc leaves the planes in the host's order and Pillow then unpacks a big-endian file's
+                    // samples as big-endian ("F;32BF"): on the little-endian hosts the reference runs on, a
+                    // big-endian file's planes are least significant first.
+                    row[from + k] = bigEndian ? Integer.reverseBytes(bits) : bits;
+                }
             }
         }
     }

@@ -29,7 +29,7 @@ record TiffDirectory(boolean bigEndian, long width, long height, int photometric
      * (to cut them), the rows per strip or the tile size.
      */
     record Segments(long[] offsets, long[] counts, int countsAt, int countsType, long rowsPerStrip, long tileWidth,
-                    long tileLength, int predictorAt) {
+                    long tileLength, int predictorAt, int sampleFormatAt) {
     }
 
     static final int MAX_SAMPLES = 16;
@@ -65,6 +65,7 @@ record TiffDirectory(boolean bigEndian, long width, long height, int photometric
         long tileWidth = 0;
         long tileLength = 0;
         int predictorAt = -1;
+        int sampleFormatAt = -1;
         for (int i = 0; i < entries; i++) {
             int at = (int) ifd + 2 + 12 * i;
             int tag = r.u16(at);
@@ -108,7 +109,10 @@ record TiffDirectory(boolean bigEndian, long width, long height, int photometric
                 }
                 case 320 -> colorMap = toInts(v.all(3 * 65536, "ColorMap"));
                 case 338 -> extra = v.small(MAX_SAMPLES, "ExtraSamples");
-                case 339 -> format = v.small(MAX_SAMPLES, "SampleFormat");
+                case 339 -> {
+                    format = v.small(MAX_SAMPLES, "SampleFormat");
+                    sampleFormatAt = type == 3 && count == 1 ? (int) valueAt : -1;
+                }
                 default -> {
                 }
             }
@@ -125,7 +129,8 @@ record TiffDirectory(boolean bigEndian, long width, long height, int photometric
         }
         return new TiffDirectory(big, width, height, photometric, compression, planar, fillOrder, predictor, bits,
                 format, extra, spp, colorMap,
-                new Segments(offsets, counts, countsAt, countsType, rowsPerStrip, tileWidth, tileLength, predictorAt));
+                new Segments(offsets, counts, countsAt, countsType, rowsPerStrip, tileWidth, tileLength, predictorAt,
+                        sampleFormatAt));
     }
 
     /**
@@ -138,6 +143,21 @@ record TiffDirectory(boolean bigEndian, long width, long height, int photometric
         return predictor == 2 && segments.predictorAt() >= 0
                 && java.util.Arrays.stream(bitsPerSample).anyMatch(bits -> bits > 8)
                 && java.util.Arrays.stream(bitsPerSample).noneMatch(bits -> bits == 12);
+    }
+
+    /**
+     * True for 32-bit float grey with libtiff's floating-point predictor (3), which the JDK's reader refuses: it is
+     * handed the file with the predictor set to none and the samples declared unsigned integers, so that its raster
+     * holds each sample's four stored bytes untouched, and the decoder undoes the predictor as libtiff's fpAcc does.
+     * A predictor row is a strip's row or a tile's: tiles only where they divide the width, since the padding of an
+     * edge tile, which its rows' byte planes include, never reaches the raster.
+     */
+    boolean undoesFloatPredictor() {
+        Segments s = segments;
+        return predictor == 3 && s.predictorAt() >= 0 && s.sampleFormatAt() >= 0 && photometric == 1
+                && bitsPerSample.length == 1 && bitsPerSample[0] == 32 && sampleFormat.length == 1
+                && sampleFormat[0] == 3 && (samplesPerPixel == null || samplesPerPixel == 1) && planar == 1
+                && (s.tileWidth() == 0 || width % s.tileWidth() == 0);
     }
 
     /**
@@ -166,10 +186,14 @@ record TiffDirectory(boolean bigEndian, long width, long height, int photometric
             int at = s.countsAt() + i * size;
             for (int k = 0; k < size; k++) out[at + (bigEndian ? size - 1 - k : k)] = (byte) (left >> (8 * k));
         }
-        if (undoesPredictorItself()) {
+        if (undoesPredictorItself() || undoesFloatPredictor()) {
             if (out == b) out = b.clone();
             out[s.predictorAt()] = (byte) (bigEndian ? 0 : 1);
             out[s.predictorAt() + 1] = (byte) (bigEndian ? 1 : 0);
+        }
+        if (undoesFloatPredictor()) {
+            out[s.sampleFormatAt()] = (byte) (bigEndian ? 0 : 1);
+            out[s.sampleFormatAt() + 1] = (byte) (bigEndian ? 1 : 0);
         }
         return out;
     }
