@@ -125,6 +125,23 @@ def reverse_bits(data):
     return data.translate(table)
 
 
+def pack12(v):
+    """12-bit samples packed MSB first, rows padded to a byte."""
+    h, w = v.shape
+    row = -(-w * 12 // 8)
+    packed = np.zeros((h, row + 1), np.uint8)
+    for x in range(w):
+        bit = x * 12
+        at = bit // 8
+        if bit % 8 == 0:
+            packed[:, at] = v[:, x] >> 4
+            packed[:, at + 1] |= (v[:, x] & 0xF) << 4
+        else:
+            packed[:, at] |= v[:, x] >> 8
+            packed[:, at + 1] = v[:, x] & 0xFF
+    return packed[:, :row].tobytes()
+
+
 def tiffcp(src, dst, *args):
     subprocess.run(["tiffcp", *args, src, dst], check=True)
 
@@ -288,20 +305,9 @@ def make(name, kind, w, h, tmp):
             tiffcp(src, path, "-f", "lsb2msb", "-c", {"fill2_l_lzw": "lzw", "fill2_rgba_deflate": "zip",
                                                       "fill2_bilevel_g4": "g4"}[kind])
     elif kind in ("i12_raw", "i12_bigendian_refused", "i12_lzw"):
-        v = grey16(w, h, 4000).astype(np.uint16)
-        row = -(-w * 12 // 8)
-        packed = np.zeros((h, row + 1), np.uint8)     # 12-bit samples packed MSB first, rows padded to a byte
-        for x in range(w):
-            bit = x * 12
-            at = bit // 8
-            if bit % 8 == 0:
-                packed[:, at] = v[:, x] >> 4
-                packed[:, at + 1] |= (v[:, x] & 0xF) << 4
-            else:
-                packed[:, at] |= v[:, x] >> 8
-                packed[:, at + 1] = v[:, x] & 0xFF
         write_tiff(src if kind == "i12_lzw" else path, w, h, {258: (3, [12]), 259: (3, [1]), 262: (3, [1]),
-                   277: (3, [1])}, packed[:, :row].tobytes(), big_endian=kind == "i12_bigendian_refused")
+                   277: (3, [1])}, pack12(grey16(w, h, 4000).astype(np.uint16)),
+                   big_endian=kind == "i12_bigendian_refused")
         if kind == "i12_lzw":
             tiffcp(src, path, "-c", "lzw")
     elif kind.startswith("bigtiff_"):
@@ -329,6 +335,22 @@ def make(name, kind, w, h, tmp):
         args = {"f32_fp_lzw": ["-c", "lzw:3"], "f32_fp_deflate_bigendian": ["-B", "-c", "zip:3"],
                 "f32_fp_tiles": ["-c", "zip:3", "-t", "-w", "64", "-l", "64"]}[kind]
         tiffcp(src, path, *args)
+    elif kind in ("i16_raw_predictor_tag", "i12_raw_predictor_tag", "l_raw_predictor_tag"):
+        # A predictor tag on uncompressed data: Pillow's raw decoder ignores it (libtiff is not involved).
+        if kind == "l_raw_predictor_tag":
+            write_tiff(path, w, h, {258: (3, [8]), 259: (3, [1]), 262: (3, [1]), 277: (3, [1]), 317: (3, [2])},
+                       stripes_grey(w, h).tobytes())
+        elif kind == "i16_raw_predictor_tag":
+            write_tiff(path, w, h, {258: (3, [16]), 259: (3, [1]), 262: (3, [1]), 277: (3, [1]), 317: (3, [2])},
+                       grey16(w, h, 3000).astype("<u2").tobytes())
+        else:
+            write_tiff(path, w, h, {258: (3, [12]), 259: (3, [1]), 262: (3, [1]), 277: (3, [1]), 317: (3, [2])},
+                       pack12(grey16(w, h, 4000).astype(np.uint16)))
+    elif kind == "i12_deflate_predictor":
+        # libtiff has no horizontal predictor for 12-bit samples ("not supported"): Pillow's load fails.
+        import zlib
+        write_tiff(path, w, h, {258: (3, [12]), 259: (3, [8]), 262: (3, [1]), 277: (3, [1]), 317: (3, [2])},
+                   zlib.compress(pack12(grey16(w, h, 4000).astype(np.uint16))))
     elif kind.startswith("hostile_"):
         grey = stripes_grey(w, h).tobytes()
         tags = {258: (3, [8]), 259: (3, [1]), 262: (3, [1]), 277: (3, [1])}
@@ -445,6 +467,10 @@ CASES = [
     ("f32_fp_predictor_lzw_300x200", "f32_fp_lzw", 300, 200, None),
     ("f32_fp_predictor_deflate_bigendian_1600x700_tiled_resized", "f32_fp_deflate_bigendian", 1600, 700, None),
     ("f32_fp_predictor_tiles_256x200", "f32_fp_tiles", 256, 200, None),
+    ("l_raw_predictor_tag_120x80", "l_raw_predictor_tag", 120, 80, None),
+    ("i16_raw_predictor_tag_120x80", "i16_raw_predictor_tag", 120, 80, None),
+    ("i12_raw_predictor_tag_120x80", "i12_raw_predictor_tag", 120, 80, None),
+    ("i12_deflate_predictor_120x80_refused", "i12_deflate_predictor", 120, 80, "CORRUPT_IMAGE"),
     ("hostile_ifd_cycle_64x40", "hostile_ifd_cycle", 64, 40, None),
     ("hostile_truncated_strip_64x40", "hostile_truncated_strip", 64, 40, "CORRUPT_IMAGE"),
     ("hostile_huge_size_100000x100000", "hostile_huge_size", 64, 40, "TOO_MANY_PIXELS"),

@@ -59,7 +59,12 @@ final class TiffDecoder {
         TiffDirectory d = TiffDirectory.read(encoded);
         TiffLayout layout = TiffLayout.of(d);
         boolean wideSamples = java.util.Arrays.stream(d.bitsPerSample()).anyMatch(b -> b > 8);
-        if (d.predictor() != NO_PREDICTOR && wideSamples && !d.undoesPredictorItself() && !d.undoesFloatPredictor()) {
+        boolean predicted = d.predictor() != NO_PREDICTOR && d.compression() != 1; // raw data: the tag is ignored
+        if (predicted && java.util.Arrays.stream(d.bitsPerSample()).anyMatch(b -> b == 12)) {
+            throw TiffDirectory.corrupt("TIFF with predictor " + d.predictor() + " on 12-bit samples: libtiff has none"
+                    + " for them (\"not supported with 12-bit samples\"), so Pillow cannot load it");
+        }
+        if (predicted && wideSamples && !d.undoesPredictorItself() && !d.undoesFloatPredictor()) {
             throw new StageException(Stage.DECODE, FailureCode.UNSUPPORTED_FORMAT, "TIFF with predictor "
                     + d.predictor() + " on samples wider than 8 bits: Pillow (libtiff) decodes it, sieve's TIFF"
                     + " reader (the JDK's) cannot, so it is refused rather than scored differently");

@@ -140,7 +140,7 @@ record TiffDirectory(boolean bigEndian, long width, long height, int photometric
      */
     boolean undoesPredictorItself() {
         // Not 12 bits: the JDK's reader stretches those to 16 bits before sieve could add the differences up.
-        return predictor == 2 && segments.predictorAt() >= 0
+        return predictor == 2 && compression != 1 && segments.predictorAt() >= 0
                 && java.util.Arrays.stream(bitsPerSample).anyMatch(bits -> bits > 8)
                 && java.util.Arrays.stream(bitsPerSample).noneMatch(bits -> bits == 12);
     }
@@ -154,7 +154,7 @@ record TiffDirectory(boolean bigEndian, long width, long height, int photometric
      */
     boolean undoesFloatPredictor() {
         Segments s = segments;
-        return predictor == 3 && s.predictorAt() >= 0 && s.sampleFormatAt() >= 0 && photometric == 1
+        return predictor == 3 && compression != 1 && s.predictorAt() >= 0 && s.sampleFormatAt() >= 0 && photometric == 1
                 && bitsPerSample.length == 1 && bitsPerSample[0] == 32 && sampleFormat.length == 1
                 && sampleFormat[0] == 3 && (samplesPerPixel == null || samplesPerPixel == 1) && planar == 1
                 && (s.tileWidth() == 0 || width % s.tileWidth() == 0);
@@ -186,7 +186,10 @@ record TiffDirectory(boolean bigEndian, long width, long height, int photometric
             int at = s.countsAt() + i * size;
             for (int k = 0; k < size; k++) out[at + (bigEndian ? size - 1 - k : k)] = (byte) (left >> (8 * k));
         }
-        if (undoesPredictorItself() || undoesFloatPredictor()) {
+        // Uncompressed data never goes through libtiff's predictor: Pillow's raw decoder ignores the tag, and so
+        // must the JDK's reader.
+        boolean ignoredPredictor = compression == 1 && predictor != 1 && s.predictorAt() >= 0;
+        if (undoesPredictorItself() || undoesFloatPredictor() || ignoredPredictor) {
             if (out == b) out = b.clone();
             out[s.predictorAt()] = (byte) (bigEndian ? 0 : 1);
             out[s.predictorAt() + 1] = (byte) (bigEndian ? 1 : 0);
