@@ -8,11 +8,15 @@ import dev.sieve.avro.FailureCode;
 import dev.sieve.avro.Stage;
 import dev.sieve.image.PillowMode;
 import dev.sieve.image.Pixels;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -104,6 +108,65 @@ class GifDecoderTest {
                     .isInstanceOfSatisfying(StageException.class,
                             e -> assertThat(e.code()).isEqualTo(FailureCode.CORRUPT_IMAGE));
         }
+    }
+
+    @Test
+    void decodesOnPastAnEarlyEndCodeWhenPillowsNextReadBringsMoreData() throws Exception {
+        // Pillow feeds its decoder 64 KiB at a time and an end code only returns what was consumed: with more of the
+        // file to read, decoding goes on past it (Pillow decodes this 80 KB file), with none, the file is "truncated"
+        // (Pillow refuses the same end code 110,000 codes in, where the last read has already been made)
+        byte[] clean = largeGif(-1);
+        assertThat(clean.length).isGreaterThan(65536);
+        Pixels full = decoder.decode(clean);
+        assertThat(decoder.decode(largeGif(1000)).data()).isEqualTo(full.data());
+        assertThatThrownBy(() -> decoder.decode(largeGif(110_000))).isInstanceOfSatisfying(StageException.class, e -> {
+            assertThat(e.code()).isEqualTo(FailureCode.CORRUPT_IMAGE);
+            assertThat(e.getMessage()).contains("image file is truncated");
+        });
+    }
+
+    /**
+     * A 400x300 GIF, 16 colours, literal codes only (5 bits, a clear code every 14 literals), with an end code
+     * inserted before code {@code earlyEnd} (none when negative); about 80 KB.
+     */
+    private static byte[] largeGif(int earlyEnd) {
+        int w = 400;
+        int h = 300;
+        List<Integer> codes = new ArrayList<>();
+        for (int i = 0; i < w * h; i++) {
+            if (i % 14 == 0) codes.add(16);
+            int x = i % w;
+            int y = i / w;
+            codes.add((x * 7 + y * 3 + x * y / 11) % 16);
+        }
+        if (earlyEnd >= 0) codes.add(earlyEnd, 17);
+        codes.add(17);
+        ByteArrayOutputStream lzw = new ByteArrayOutputStream();
+        int acc = 0;
+        int bits = 0;
+        for (int c : codes) {
+            acc |= c << bits;
+            bits += 5;
+            while (bits >= 8) {
+                lzw.write(acc & 0xff);
+                acc >>>= 8;
+                bits -= 8;
+            }
+        }
+        if (bits > 0) lzw.write(acc);
+        byte[] data = lzw.toByteArray();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes("GIF89a".getBytes(StandardCharsets.US_ASCII));
+        out.writeBytes(new byte[] {(byte) w, (byte) (w >> 8), (byte) h, (byte) (h >> 8), (byte) 0x83, 0, 0});
+        for (int i = 0; i < 16; i++) out.writeBytes(new byte[] {(byte) (i * 16), (byte) (255 - i * 8), (byte) (i * 5)});
+        out.writeBytes(new byte[] {',', 0, 0, 0, 0, (byte) w, (byte) (w >> 8), (byte) h, (byte) (h >> 8), 0, 4});
+        for (int at = 0; at < data.length; at += 255) {
+            int n = Math.min(255, data.length - at);
+            out.write(n);
+            out.write(data, at, n);
+        }
+        out.writeBytes(new byte[] {0, ';'});
+        return out.toByteArray();
     }
 
     private Pixels decode(String name) throws StageException {
