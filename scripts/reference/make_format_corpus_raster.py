@@ -626,6 +626,81 @@ def make_gif(d):
     files["local_palette.gif"] = gif_bytes(20, 12, 20, 12, 0, 0, idx, [(1, 2, 3)] * 2, local_palette=pal)
     files["refused_screen_65535x65535.gif"] = gif_bytes(65535, 65535, 20, 12, 0, 0, idx, pal)
     files["refused_frame_grows_screen_past_limit.gif"] = gif_bytes(8, 8, 20, 12, 65000, 65000, idx, pal)
+    files.update(damaged_gifs(idx, pal))
+    return files
+
+
+def gif_frame(screen_w, screen_h, palette, x, y, w, h, min_code, data, between=b""):
+    """A GIF whose image data is given as it stands in the file (sub-blocks, terminator and what follows)."""
+    pal = b"".join(bytes(p) for p in palette)
+    bits = (len(palette) - 1).bit_length()
+    return (b"GIF89a" + struct.pack("<HHBBB", screen_w, screen_h, 0x80 | (bits - 1), 0, 0) + pal + between
+            + b"," + struct.pack("<HHHHB", x, y, w, h, 0) + bytes([min_code]) + data)
+
+
+def lzw_bytes(codes, size):
+    """Codes at a fixed size, packed as GIF packs them (least significant bit first), no sub-blocks."""
+    acc = nbits = 0
+    out = bytearray()
+    for c in codes:
+        acc |= c << nbits
+        nbits += size
+        while nbits >= 8:
+            out.append(acc & 0xFF)
+            acc >>= 8
+            nbits -= 8
+    return bytes(out + (bytes([acc]) if nbits else b""))
+
+
+def sub_blocks(data):
+    return b"".join(bytes([len(data[i:i + 255])]) + data[i:i + 255] for i in range(0, len(data), 255))
+
+
+def literal_codes(values, min_code):
+    """A clear code every few literals keeps the code size at min_code + 1 (as lzw_blocks)."""
+    clear = 1 << min_code
+    codes = []
+    for i, v in enumerate(values):
+        if i % (clear - 2) == 0:
+            codes.append(clear)
+        codes.append(v)
+    return codes
+
+
+def damaged_gifs(idx, pal):
+    """Damaged data Pillow's GIF decoder reads its own way (ImageIO, sieve's decoder before 2026-12, did not)."""
+    values = idx.flatten().tolist()
+    whole = lzw_bytes(literal_codes(values, 4) + [17], 5)
+    half = len(whole) // 2
+    files = {
+        # a byte that starts no block is skipped while looking for the image descriptor
+        "stray_bytes_between_blocks.gif": gif_frame(40, 30, pal, 7, 9, 20, 12, 4, sub_blocks(whole) + b"\0;",
+                                                    between=b"\x0d\x76\x00"),
+        # the decoder does not stop at the zero-length block: the codes after it still fill the frame
+        "codes_past_block_terminator.gif": gif_frame(40, 30, pal, 7, 9, 20, 12, 4, sub_blocks(whole[:half]) + b"\0"
+                                                     + sub_blocks(whole[half:]) + b"\0;"),
+        # literals of a 9-bit code size are stored in a byte: 256 + i draws index i
+        "lzw_code_size_9.gif": gif_frame(20, 12, pal, 0, 0, 20, 12, 9, sub_blocks(lzw_bytes(
+            literal_codes([v + 256 * (i % 2) for i, v in enumerate(values)], 9) + [513], 10)) + b"\0;"),
+        # width 0 at the origin: Pillow's decoder takes the extent (0, 0, 0, h) for the whole screen
+        "zero_width_frame_at_origin.gif": gif_frame(24, 10, pal, 0, 0, 0, 6, 4, sub_blocks(lzw_bytes(
+            literal_codes([(3 * i + i // 24) % 16 for i in range(240)], 4) + [17], 5)) + b"\0;"),
+        # the end code comes 40 pixels early: "image file is truncated", where ImageIO filled the rest
+        "refused_end_code_before_last_pixel.gif": gif_frame(40, 30, pal, 7, 9, 20, 12, 4, sub_blocks(lzw_bytes(
+            literal_codes(values[:200], 4) + [17], 5)) + b"\0;"),
+        # a code past the next free table entry: "broken data stream"
+        "refused_code_past_table.gif": gif_frame(40, 30, pal, 7, 9, 20, 12, 4, sub_blocks(lzw_bytes(
+            [16, 3, 5, 30, 17], 5)) + b"\0;"),
+        # a code size over 12 is refused when the decoder starts
+        "refused_lzw_code_size_13.gif": gif_frame(40, 30, pal, 7, 9, 20, 12, 13, sub_blocks(whole) + b"\0;"),
+        # the frame grows the screen past the bomb limit; Pillow checks before it reads on, so the cut does not matter
+        "refused_frame_grows_screen_past_limit_then_cut.gif": gif_frame(8, 8, pal, 65000, 65000, 20, 12, 4,
+                                                                        b"")[:-1],
+        # a graphic control block of 2 bytes: Pillow's parser fails (struct.error), the file is not identified
+        "refused_graphic_control_block_of_2_bytes.gif": gif_frame(40, 30, pal, 7, 9, 20, 12, 4,
+                                                                  sub_blocks(whole) + b"\0;",
+                                                                  between=b"!\xf9\x02\x00\x00\x00"),
+    }
     return files
 
 

@@ -24,9 +24,9 @@ import java.util.Arrays;
  * <p>Loading ({@code ImageFile.load}): the screen is filled with index 0, or with the frame's transparent index; the
  * bytes after the code-size byte go to {@link GifLzw} in Pillow's 64 KiB reads. The frame decodes when its last
  * pixel is written; data that runs out first is "image file is truncated" and a decoder error (a code past the
- * table, a code size over 12) is "broken data stream" or "decoder error", all CORRUPT_IMAGE, as is an empty frame
- * ("tile cannot extend outside image"). A frame at 0, 0 whose width is 0 is decoded over the whole screen, as
- * Pillow's decoder takes an extent of (0, 0, 0, y1) for "the whole image".
+ * table, a code size over 12) is "broken data stream" or "codec configuration error", all CORRUPT_IMAGE, as is an
+ * empty frame ("tile cannot extend outside image"). A frame at 0, 0 whose width is 0 is decoded over the whole
+ * screen, as Pillow's decoder takes an extent of (0, 0, 0, y1) for "the whole image".
  *
  * <p>Mode: "P" when the frame's colour table (local, else global) is not the grey ramp 0, 1, 2, ... (Pillow's
  * "palette not needed"), else "L". A ramp local table over a global one that is not a ramp leaves Pillow's image
@@ -182,7 +182,7 @@ final class GifDecoder implements RasterDecoder {
                 case GifLzw.BROKEN -> throw fail(FailureCode.CORRUPT_IMAGE,
                         "broken data stream when reading image file (GIF LZW code past the table)");
                 case GifLzw.CONFIG -> throw fail(FailureCode.CORRUPT_IMAGE,
-                        "unknown configuration when reading image file (GIF LZW code size " + bits + ")");
+                        "codec configuration error when reading image file (GIF LZW code size " + bits + ")");
                 default -> throw fail(FailureCode.CORRUPT_IMAGE,
                         "buffer overrun when reading image file (GIF decoder error " + lzw.errcode() + ")");
             }
