@@ -109,7 +109,8 @@ final class TiffDecoder {
         // each tile's left edge.
         Predictor predictor = d.undoesPredictorItself() ? new Predictor(bits, d.segments().tileWidth(),
                 d.sampleFormat()[0] == 2) : null;
-        int[] palette = layout == TiffLayout.PALETTE ? palette(d.colorMap()) : null;
+        int[] palette = layout == TiffLayout.PALETTE || layout == TiffLayout.PALETTE_ALPHA ? palette(d.colorMap())
+                : null;
         // 2- and 4-bit grey: Pillow's unpackers scale by 0x55 and 0x11; the JDK reader may hand them over through
         // an IndexColorModel, but its raster keeps the stored values.
         int maxGrey = (1 << Math.min(bits, 8)) - 1;
@@ -150,6 +151,13 @@ final class TiffDecoder {
                         out[at + 2] = (byte) rgb;
                     }
                 }
+                case PALETTE_ALPHA -> {
+                    // Kept as indices (see PillowMode.PA): Pillow resamples the index band itself.
+                    for (int ch = 0; ch < 2; ch++) {
+                        r.getSamples(0, y, w, 1, ch, row);
+                        for (int x = 0; x < w; x++) out[(y * w + x) * 2 + ch] = (byte) row[x];
+                    }
+                }
                 default -> {
                     // 8- or 16-bit bands, copied in order (an RGBX's padding band is not copied); 16 bits keep the
                     // high byte, as Pillow's ";16L"/";16B" unpackers do.
@@ -163,7 +171,17 @@ final class TiffDecoder {
                 }
             }
         }
-        return new Pixels(w, h, mode, out);
+        return new Pixels(w, h, mode, out, layout == TiffLayout.PALETTE_ALPHA ? paletteBytes(palette) : null);
+    }
+
+    private static byte[] paletteBytes(int[] rgb) {
+        byte[] out = new byte[768];
+        for (int i = 0; i < 256; i++) {
+            out[i * 3] = (byte) (rgb[i] >> 16);
+            out[i * 3 + 1] = (byte) (rgb[i] >> 8);
+            out[i * 3 + 2] = (byte) rgb[i];
+        }
+        return out;
     }
 
     /** libtiff's horAcc16 / horAcc32 on one band's row: each sample plus the one before it, modulo its width. */
