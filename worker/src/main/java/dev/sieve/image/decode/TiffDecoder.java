@@ -171,17 +171,8 @@ final class TiffDecoder {
                 }
             }
         }
-        return new Pixels(w, h, mode, out, layout == TiffLayout.PALETTE_ALPHA ? paletteBytes(palette) : null);
-    }
-
-    private static byte[] paletteBytes(int[] rgb) {
-        byte[] out = new byte[768];
-        for (int i = 0; i < 256; i++) {
-            out[i * 3] = (byte) (rgb[i] >> 16);
-            out[i * 3 + 1] = (byte) (rgb[i] >> 8);
-            out[i * 3 + 2] = (byte) rgb[i];
-        }
-        return out;
+        return new Pixels(w, h, mode, out, layout == TiffLayout.PALETTE_ALPHA
+                ? RasterBytes.paletteBytes(palette) : null);
     }
 
     /** libtiff's horAcc16 / horAcc32 on one band's row: each sample plus the one before it, modulo its width. */
