@@ -57,6 +57,7 @@ final class TgaDecoder implements RasterDecoder {
         };
         long pos = 18 + idLength;
         int[] palette = null;
+        boolean colourMapped = false; // a grey image given a palette: Python mode and core mode part
         String loadError = null; // what Pillow raises only when it loads the pixels, after its size check
         if (colorMapType == 1) {
             int first = u16le(b, 3);
@@ -79,6 +80,7 @@ final class TgaDecoder implements RasterDecoder {
                         palette[first + i] = colour(b, (int) (pos + (long) i * entry), mapDepth);
                     }
                     // Pillow's putpalette makes the core image "P" ("PA" from "LA"); its Python mode stays "L" / "LA".
+                    colourMapped = base == 3;
                     mode = mode == PillowMode.LA ? PillowMode.PA : PillowMode.P;
                 }
                 pos += read;
@@ -96,8 +98,11 @@ final class TgaDecoder implements RasterDecoder {
         PillowMode finalMode = mode;
         int[] finalPalette = palette != null ? palette : RasterBytes.rampPalette();
         long dataAt = pos;
-        // Image.resize sees the Python mode "LA" and converts to "La" first, which the core's "PA" cannot do.
-        String resizeRefusal = mode == PillowMode.PA ? "ValueError: conversion from L to La not supported" : null;
+        // Image.resize goes by the Python mode: "LA" is converted to "La" first, which the core's "PA" cannot do;
+        // "L" is resampled, which the core's "P" has no resampler for.
+        String resizeRefusal = colourMapped && mode == PillowMode.PA
+                ? "ValueError: conversion from L to La not supported"
+                : colourMapped && base == 3 ? "ValueError: image has wrong mode" : null;
         return Header.of(w, h, resizeRefusal, () -> {
             if (refusal != null) throw fail(FailureCode.CORRUPT_IMAGE, refusal);
             int rowBytes = (w * bits + 7) / 8;
