@@ -493,8 +493,26 @@ def make_tga(d):
     files["rgb24_top_left_rle.tga"] = tga_header(w, h, 10, 24, 0x20) + tga_rle(
         [img[y][:, ::-1].tobytes() for y in range(h)], 3)
     files["p_no_colormap_grey_ramp.tga"] = tga_header(w, h, 1, 8, 0) + idx.astype(np.uint8).tobytes()
-    # Not here: a grey TGA with a colour map, which Pillow 9.4 leaves half-converted (mode "L", core image "P");
-    # sieve decodes it as "P", which is what its convert("RGB") gives (docs/fidelity.md).
+    # A grey TGA with a colour map, which Pillow 9.4 leaves half-converted (mode "L", core image "P"), only where
+    # the reference refuses it (the 1536 step: "image has wrong mode"); decoded, sieve gives it as "P", which is
+    # what its convert("RGB") gives, but its goldens would hash the indices (docs/fidelity.md).
+    # Grey+alpha with a colour map: Python mode "LA", core image "PA" (putpalette); convert("RGB") looks the index
+    # band up. Untiled, tiled without the 1536 step (crops keep the palette), and through the 1536 step, which the
+    # reference cannot take (Image.resize converts "LA" to "La", which the "PA" core refuses).
+    pa_idx, pa_pal = indices_and_palette(w, h, 40, 34)
+    pa_map = b"".join(bytes([b, g, r]) for r, g, b in pa_pal)
+    files["pa_colormap24.tga"] = (tga_header(w, h, 3, 16, 0x20, (0, 40, 24)) + pa_map
+                                  + np.dstack([pa_idx, alpha]).astype(np.uint8).tobytes())
+    yy, xx = np.mgrid[0:700, 0:1600]
+    files["refused_l_colormap_rle_1600x700_resized.tga"] = tga_header(1600, 700, 11, 8, 0x20, (0, 40, 24)) + pa_map + \
+        tga_rle([r.tobytes() for r in ((xx // 128 * 7 + yy // 16 * 3) % 40).astype(np.uint8)], 1)
+    for name, (bw, bh) in (("pa_colormap_rle_900x700_tiled.tga", (900, 700)),
+                           ("refused_pa_colormap_rle_1600x700_resized.tga", (1600, 700))):
+        # Blocks 128 pixels wide make long RLE runs: the files stay a few KB.
+        yy, xx = np.mgrid[0:bh, 0:bw]
+        band = np.dstack([(xx // 128 * 7 + yy // 16 * 3) % 40, (yy // 16 * 11) % 256]).astype(np.uint8)
+        files[name] = tga_header(bw, bh, 11, 16, 0x20, (0, 40, 24)) + pa_map + tga_rle(
+            [r.tobytes() for r in band], 2)
     bits1 = (np.array(Image.fromarray(img).convert("L")) > 128).astype(np.uint8)
     files["bilevel1.tga"] = tga_header(w, h, 3, 1, 0) + b"".join(r[:(w + 7) // 8] for r in pack_rows(bits1, 1))
     files["refused_bomb_65535x65535.tga"] = tga_header(65535, 65535, 2, 24, 0) + bytes(64)
@@ -713,7 +731,7 @@ def code_for(e):
         return "NOT_AN_IMAGE"
     if name == "DecompressionBombError":
         return "TOO_MANY_PIXELS"
-    if str(e).startswith("Unsupported"):
+    if str(e).startswith(("Unsupported", "conversion from", "image has wrong mode")):
         return "UNSUPPORTED_FORMAT"
     return "CORRUPT_IMAGE"
 
@@ -730,7 +748,8 @@ def golden(path):
     tiles = preprocess.tiles(im, True)
     crops = [{"tile": goldens.sha(goldens.decoded_bytes(t)), "rgb": goldens.sha(c),
               "values": goldens.sha(v.astype("<f4"))} for t, c, v in zip(tiles, out["rgb"], out["pixel_values"])]
-    return {"mode": im.mode, "pillowFormat": im.format, "width": im.size[0], "height": im.size[1],
+    # The core's mode: where Pillow leaves the two apart (a colour-mapped TGA), it is what the pixels are.
+    return {"mode": im.im.mode, "pillowFormat": im.format, "width": im.size[0], "height": im.size[1],
             "decoded": goldens.sha(goldens.decoded_bytes(im)), "crops": crops}
 
 

@@ -12,7 +12,8 @@ I;16 / I;16B / I / F whose convert("RGB") clips and whose 1536 step resamples in
 the reference raised, which the test expects as a coded refusal.
 
 Decoded pixels are hashed as sieve holds them: I;16 and I;16B as little-endian uint16, I as little-endian int32,
-F as little-endian float32, P through its palette, "1" as 0/255, RGBX as RGB.
+F as little-endian float32, P through its palette, "1" as 0/255, RGBX as RGB, PA as index and alpha (its palette
+is not hashed: the crops show it).
 
 Run from the repository root: /usr/bin/python3 scripts/reference/make_format_corpus_tiff.py
 """
@@ -194,6 +195,13 @@ def make(name, kind, w, h, tmp):
         Image.fromarray(stripes_grey(w, h)).convert("1", dither=Image.Dither.NONE).save(path, compression="group4")
     elif kind == "palette":
         Image.fromarray(rgb).quantize(colors=40, dither=Image.Dither.NONE).save(path, compression="tiff_lzw")
+    elif kind in ("pa_deflate", "pa_lzw"):
+        # "PA" (palette + unassociated alpha): Pillow's 1536 step resamples the index band as numbers and leaves
+        # the result with the core's grey-ramp palette, so both the palette and the resampled indices show.
+        p = Image.fromarray(rgb).quantize(colors=256, dither=Image.Dither.NONE)
+        pa = Image.frombytes("PA", (w, h), np.dstack([np.array(p), ramp(w, h, 0)]).tobytes())
+        pa.putpalette(p.getpalette())
+        pa.save(path, compression="tiff_adobe_deflate" if kind == "pa_deflate" else "tiff_lzw")
     elif kind == "cmyk":
         Image.fromarray(rgb).convert("CMYK").save(path, compression="tiff_adobe_deflate")
     elif kind == "rgb16":
@@ -478,7 +486,9 @@ CASES = [
     ("hostile_ifd_outside_64x40", "hostile_ifd_outside", 64, 40, "CORRUPT_IMAGE"),
     ("hostile_damaged_lzw_120x80", "hostile_damaged_lzw", 120, 80, "CORRUPT_IMAGE"),
     ("hostile_damaged_deflate_120x80", "hostile_damaged_deflate", 120, 80, "CORRUPT_IMAGE"),
-    ("hostile_damaged_packbits_120x80", "hostile_damaged_packbits", 120, 80, "CORRUPT_IMAGE"),
+    ("hostile_damaged_packbits_120x80", "hostile_damaged_packbits", 120, 80, "CORRUPT_IMAGE"),    ("pa_lzw_300x200", "pa_lzw", 300, 200, None),
+    ("pa_deflate_900x700_tiled", "pa_deflate", 900, 700, None),
+    ("pa_deflate_1600x700_tiled_resized", "pa_deflate", 1600, 700, None),
 ]
 
 

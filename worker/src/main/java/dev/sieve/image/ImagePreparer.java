@@ -148,6 +148,16 @@ public final class ImagePreparer {
             String refused = !tiled || wantWhole ? processor.refusal(width, height) : null;
             if (refused != null) throw new StageException(Stage.PREPROCESS, FailureCode.TOO_MANY_PIXELS, refused);
         }
+
+        @Override
+        public void checkResizable(int width, int height, String why) throws StageException {
+            TilePlan plan = TilePlan.of(width, height, clip.tileSize(), tiling);
+            if (plan.tiled() && plan.resized(width, height)) {
+                throw new StageException(Stage.PREPROCESS, FailureCode.UNSUPPORTED_FORMAT, "this " + width + "x"
+                        + height + " image takes the 1536 resize before tiling, which Pillow 9.4 refuses for it ("
+                        + why + "): the reference cannot score it");
+            }
+        }
     }
 
     /**

@@ -32,10 +32,11 @@ public final class PerceptualHash {
 
     /** The hash of {@code image}, bit 63 for the DC coefficient, row by row through the 8x8 block. */
     public static long of(Pixels image) {
-        // The wide grey modes (I;16, I, F) are hashed as CLIP sees them: clipped to 8 bits by convert("RGB").
+        // The wide grey modes (I;16, I, F) are hashed as CLIP sees them: clipped to 8 bits by convert("RGB"); "PA"
+        // through its palette, since its first band is an index, not a grey level.
         PillowMode mode = image.mode();
-        boolean wide = mode == PillowMode.I16 || mode == PillowMode.I || mode == PillowMode.F;
-        double[] grey = shrink(wide ? image.toRgb() : image);
+        boolean asRgb = mode.wide() || mode == PillowMode.PA;
+        double[] grey = shrink(asRgb ? image.toRgb() : image);
         // Separable DCT, low frequencies only: rows first (32 rows x 8 frequencies), then columns.
         double[] rows = new double[SIZE * LOW];
         for (int y = 0; y < SIZE; y++) {

@@ -41,7 +41,14 @@ public enum PillowMode {
      * 32-bit float grey ("F"), one little-endian IEEE float per pixel. Resampled in float; convert("RGB") goes
      * through "L": clipped to 0..255 and truncated.
      */
-    F(4);
+    F(4),
+    /**
+     * Palette index and alpha ("PA": a TIFF palette with an unassociated alpha sample), two bytes a pixel, the
+     * palette carried beside them ({@link Pixels#palette()}). Unlike "P" it is stored as indices: Pillow resamples it
+     * like any 2-band image (filter as asked, both bands, no premultiplying), so interpolated indices reach
+     * convert("RGB"), which looks the index band up and ignores alpha.
+     */
+    PA(2);
 
     private final int channels;
 

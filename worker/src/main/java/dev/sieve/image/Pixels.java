@@ -4,14 +4,27 @@ package dev.sieve.image;
  * A decoded image: interleaved 8-bit samples, row by row, {@code mode.channels()} bytes per pixel (one
  * little-endian 16- or 32-bit sample for the wide modes I;16, I and F).
  *
- * @param width  pixels per row
- * @param height rows
- * @param mode   the Pillow mode the reference would see (decides how it is resized and converted)
- * @param data   width x height x channels bytes; not copied, callers must not share a mutable array
+ * @param width   pixels per row
+ * @param height  rows
+ * @param mode    the Pillow mode the reference would see (decides how it is resized and converted)
+ * @param data    width x height x channels bytes; not copied, callers must not share a mutable array
+ * @param palette "PA" only: 256 RGB entries (768 bytes) its index band is looked up in, or null for the grey ramp
+ *                Pillow's core gives a new "PA" image. A resample makes such an image and Image._new's copy of the
+ *                palette is never put back (it is not dirty), so after the 1536 step the reference's convert("RGB")
+ *                replicates the index as grey; a crop copies the palette. Null for every other mode.
  */
-public record Pixels(int width, int height, PillowMode mode, byte[] data) {
+public record Pixels(int width, int height, PillowMode mode, byte[] data, byte[] palette) {
+
+    /** An image of a mode without a palette (or "PA" with the grey ramp). */
+    public Pixels(int width, int height, PillowMode mode, byte[] data) {
+        this(width, height, mode, data, null);
+    }
 
     public Pixels {
+        if (palette != null && (mode != PillowMode.PA || palette.length != 768)) {
+            throw new IllegalArgumentException("a palette of 768 bytes goes with mode PA only, got "
+                    + palette.length + " bytes for " + mode);
+        }
         if (width < 1 || height < 1) {
             throw new IllegalArgumentException("width and height must be >= 1, got " + width + "x" + height);
         }
@@ -32,11 +45,12 @@ public record Pixels(int width, int height, PillowMode mode, byte[] data) {
         for (int y = 0; y < h; y++) {
             System.arraycopy(data, ((top + y) * width + left) * c, out, y * w * c, w * c);
         }
-        return new Pixels(w, h, mode, out);
+        return new Pixels(w, h, mode, out, palette);
     }
 
     /**
-     * Pillow's {@code convert("RGB")}: alpha dropped (not composited), grey replicated, palette looked up; the wide
+     * Pillow's {@code convert("RGB")}: alpha dropped (not composited), grey replicated, palette looked up ("PA"
+     * through its own palette); the wide
      * modes clipped to 0..255 as Pillow's converters do (I;16 and F by way of "L", F truncated).
      */
     public Pixels toRgb() {
@@ -62,6 +76,16 @@ public record Pixels(int width, int height, PillowMode mode, byte[] data) {
                     out[i * 3] = v;
                     out[i * 3 + 1] = v;
                     out[i * 3 + 2] = v;
+                }
+            }
+            case PA -> {
+                // Convert.c pa2rgb: the index band looked up, alpha ignored.
+                out = new byte[n * 3];
+                for (int i = 0; i < n; i++) {
+                    int index = data[i * 2] & 0xff;
+                    for (int ch = 0; ch < 3; ch++) {
+                        out[i * 3 + ch] = palette == null ? (byte) index : palette[index * 3 + ch];
+                    }
                 }
             }
             case CMYK -> {

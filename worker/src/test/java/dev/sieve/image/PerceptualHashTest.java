@@ -42,6 +42,32 @@ class PerceptualHashTest {
     }
 
     @Test
+    void aPaletteWithAlphaImageHashesThroughItsPaletteNotItsIndices() {
+        Pixels rgb = picture(5, 200, 150);
+        // Indices 0..255 in a random order, looked up in a palette that maps each back to the picture's grey.
+        Random random = new Random(6);
+        int[] order = random.ints(0, 256).distinct().limit(256).toArray();
+        byte[] palette = new byte[768];
+        byte[] pa = new byte[200 * 150 * 2];
+        byte[] grey = new byte[200 * 150 * 3];
+        for (int i = 0; i < 200 * 150; i++) {
+            int level = rgb.data()[i * 3] & 0xff;
+            pa[i * 2] = (byte) order[level];
+            pa[i * 2 + 1] = (byte) random.nextInt(256);
+            java.util.Arrays.fill(grey, i * 3, i * 3 + 3, (byte) level);
+        }
+        for (int level = 0; level < 256; level++) {
+            java.util.Arrays.fill(palette, order[level] * 3, order[level] * 3 + 3, (byte) level);
+        }
+        Pixels paletted = new Pixels(200, 150, PillowMode.PA, pa, palette);
+
+        long expected = PerceptualHash.of(new Pixels(200, 150, PillowMode.RGB, grey));
+        assertThat(PerceptualHash.of(paletted)).isEqualTo(expected);
+        // The indices read as grey levels are another picture.
+        assertThat(PerceptualHash.of(new Pixels(200, 150, PillowMode.LA, pa))).isNotEqualTo(expected);
+    }
+
+    @Test
     void aSixteenBitGreyImageHashesAsTheEightBitsCLIPSees() {
         Random random = new Random(8);
         byte[] grey = new byte[120 * 90];

@@ -97,6 +97,13 @@ public final class ImageDecoder {
         /** Throws when an image of this size cannot be prepared at all. */
         default void check(int width, int height) throws StageException {
         }
+
+        /**
+         * Throws when an image of this size takes the 1536 resize before tiling, which the reference cannot do for
+         * this image ({@code why}: Pillow's error).
+         */
+        default void checkResizable(int width, int height, String why) throws StageException {
+        }
     }
 
     /** Full-size decode. */
@@ -254,6 +261,9 @@ public final class ImageDecoder {
             header = TGA.open(encoded);
         }
         checkPixels(format, header.width(), header.height(), plan);
+        if (plan != null && header.resizeRefusal() != null) {
+            plan.checkResizable((int) header.width(), (int) header.height(), header.resizeRefusal());
+        }
         admit(share, header.width() * header.height(), 2);
         try {
             return header.decode();

@@ -48,6 +48,17 @@ final class RasterBytes {
         return palette;
     }
 
+    /** The palette as 256 RGB byte triples, as a "PA" image carries it ({@link dev.sieve.image.Pixels#palette()}). */
+    static byte[] paletteBytes(int[] palette) {
+        byte[] out = new byte[768];
+        for (int i = 0; i < 256; i++) {
+            out[i * 3] = (byte) (palette[i] >> 16);
+            out[i * 3 + 1] = (byte) (palette[i] >> 8);
+            out[i * 3 + 2] = (byte) palette[i];
+        }
+        return out;
+    }
+
     /** Indices (one byte each) looked up through the palette into RGB, sieve's storage for "P". */
     static byte[] lookUp(byte[] indices, int[] palette) {
         byte[] out = new byte[Math.multiplyExact(indices.length, 3)];

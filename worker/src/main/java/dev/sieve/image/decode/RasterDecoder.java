@@ -18,8 +18,24 @@ interface RasterDecoder {
 
         Pixels decode() throws StageException;
 
+        /**
+         * Why Pillow raises when the reference's 1536 step resizes this image, or null when it does not: the
+         * image's mode in Python (which decides how Image.resize goes) is not the one its pixels decode to.
+         */
+        default String resizeRefusal() {
+            return null;
+        }
+
         static Header of(long width, long height, Decoding decoding) {
+            return of(width, height, null, decoding);
+        }
+
+        static Header of(long width, long height, String resizeRefusal, Decoding decoding) {
             return new Header() {
+                public String resizeRefusal() {
+                    return resizeRefusal;
+                }
+
                 public long width() {
                     return width;
                 }

@@ -13,7 +13,8 @@ import dev.sieve.image.Pixels;
 /**
  * Targa as Pillow 9.4's TgaImagePlugin reads it: colour-mapped ("P", colour map of 16 or 24 bits; a 32-bit map is
  * refused as Pillow's palette loader refuses it), true colour 16 (5-5-5), 24 ("RGB") and 32 bits ("RGBA"), grey 8
- * ("L") and 16 bits ("LA") and 1 bit ("1"), each uncompressed or RLE (Pillow's TgaRleDecode: a run may not cross a
+ * ("L") and 16 bits ("LA"; "PA" with a colour map, which the reference cannot put through the 1536 step) and 1 bit
+ * ("1"), each uncompressed or RLE (Pillow's TgaRleDecode: a run may not cross a
  * row, a literal may); rows bottom-up unless the header says top-down, mirrored when it says right-to-left.
  *
  * <p>TGA has no signature: {@link #looksLikeTga} applies Pillow's header checks, which is how Pillow comes to open a
@@ -56,6 +57,7 @@ final class TgaDecoder implements RasterDecoder {
         };
         long pos = 18 + idLength;
         int[] palette = null;
+        boolean colourMapped = false; // a grey image given a palette: Python mode and core mode part
         String loadError = null; // what Pillow raises only when it loads the pixels, after its size check
         if (colorMapType == 1) {
             int first = u16le(b, 3);
@@ -69,7 +71,7 @@ final class TgaDecoder implements RasterDecoder {
                     loadError = "unrecognized raw mode (32-bit TGA colour map)";
                 } else if (entries > 256) {
                     loadError = "invalid palette size (" + entries + ")";
-                } else if (mode != PillowMode.P && mode != PillowMode.L) {
+                } else if (mode != PillowMode.P && mode != PillowMode.L && mode != PillowMode.LA) {
                     loadError = "a colour map on a " + mode + " TGA (Pillow: wrong mode)";
                 } else {
                     palette = RasterBytes.rampPalette();
@@ -77,7 +79,9 @@ final class TgaDecoder implements RasterDecoder {
                     for (int i = 0; i < read / entry; i++) {
                         palette[first + i] = colour(b, (int) (pos + (long) i * entry), mapDepth);
                     }
-                    mode = PillowMode.P; // an "L" image given a palette becomes "P"
+                    // Pillow's putpalette makes the core image "P" ("PA" from "LA"); its Python mode stays "L" / "LA".
+                    colourMapped = base == 3;
+                    mode = mode == PillowMode.LA ? PillowMode.PA : PillowMode.P;
                 }
                 pos += read;
             }
@@ -94,7 +98,12 @@ final class TgaDecoder implements RasterDecoder {
         PillowMode finalMode = mode;
         int[] finalPalette = palette != null ? palette : RasterBytes.rampPalette();
         long dataAt = pos;
-        return Header.of(w, h, () -> {
+        // Image.resize goes by the Python mode: "LA" is converted to "La" first, which the core's "PA" cannot do;
+        // "L" is resampled, which the core's "P" has no resampler for.
+        String resizeRefusal = colourMapped && mode == PillowMode.PA
+                ? "ValueError: conversion from L to La not supported"
+                : colourMapped && base == 3 ? "ValueError: image has wrong mode" : null;
+        return Header.of(w, h, resizeRefusal, () -> {
             if (refusal != null) throw fail(FailureCode.CORRUPT_IMAGE, refusal);
             int rowBytes = (w * bits + 7) / 8;
             byte[] raw = (imageType & 8) != 0 ? rle(b, dataAt, rowBytes, h, (depth + 7) / 8) : raw(b, dataAt, rowBytes, h);
@@ -158,7 +167,7 @@ final class TgaDecoder implements RasterDecoder {
                 switch (mode) {
                     case BILEVEL -> out[o] = (byte) (((raw[s + (x >> 3)] >> (7 - (x & 7))) & 1) != 0 ? 255 : 0);
                     case P, L -> out[o] = raw[s + x];
-                    case LA -> {
+                    case LA, PA -> {
                         out[o] = raw[s + 2 * x];
                         out[o + 1] = raw[s + 2 * x + 1];
                     }
@@ -180,6 +189,7 @@ final class TgaDecoder implements RasterDecoder {
             }
         }
         if (mode == PillowMode.P) return new Pixels(w, h, PillowMode.P, RasterBytes.lookUp(out, palette));
+        if (mode == PillowMode.PA) return new Pixels(w, h, PillowMode.PA, out, RasterBytes.paletteBytes(palette));
         return new Pixels(w, h, mode, out);
     }
 }

@@ -117,7 +117,8 @@ final class TiffDecoder {
         FloatPredictor floatPredictor = d.undoesFloatPredictor()
                 ? new FloatPredictor(d.segments().tileWidth() > 0 ? (int) d.segments().tileWidth() : w, d.bigEndian(), w)
                 : null;
-        int[] palette = layout == TiffLayout.PALETTE ? palette(d.colorMap()) : null;
+        int[] palette = layout == TiffLayout.PALETTE || layout == TiffLayout.PALETTE_ALPHA ? palette(d.colorMap())
+                : null;
         // 2- and 4-bit grey: Pillow's unpackers scale by 0x55 and 0x11; the JDK reader may hand them over through
         // an IndexColorModel, but its raster keeps the stored values.
         int maxGrey = (1 << Math.min(bits, 8)) - 1;
@@ -163,6 +164,13 @@ final class TiffDecoder {
                         out[at + 2] = (byte) rgb;
                     }
                 }
+                case PALETTE_ALPHA -> {
+                    // Kept as indices (see PillowMode.PA): Pillow resamples the index band itself.
+                    for (int ch = 0; ch < 2; ch++) {
+                        r.getSamples(0, y, w, 1, ch, row);
+                        for (int x = 0; x < w; x++) out[(y * w + x) * 2 + ch] = (byte) row[x];
+                    }
+                }
                 default -> {
                     // 8- or 16-bit bands, copied in order (an RGBX's padding band is not copied); 16 bits keep the
                     // high byte, as Pillow's ";16L"/";16B" unpackers do.
@@ -176,7 +184,8 @@ final class TiffDecoder {
                 }
             }
         }
-        return new Pixels(w, h, mode, out);
+        return new Pixels(w, h, mode, out, layout == TiffLayout.PALETTE_ALPHA
+                ? RasterBytes.paletteBytes(palette) : null);
     }
 
     /** libtiff's horAcc16 / horAcc32 on one band's row: each sample plus the one before it, modulo its width. */

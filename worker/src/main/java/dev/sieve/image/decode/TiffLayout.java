@@ -36,6 +36,8 @@ enum TiffLayout {
     RGBA_PREMULTIPLIED(PillowMode.RGBA),
     /** "P": 1-, 2-, 4- or 8-bit indices into the ColorMap, whose entries Pillow keeps the high byte of. */
     PALETTE(PillowMode.P),
+    /** "PA": 8-bit indices into the ColorMap and an unassociated alpha sample (extra samples 2). */
+    PALETTE_ALPHA(PillowMode.PA),
     /** "CMYK" from 8-bit samples (padding samples after them dropped), or 16-bit little-endian ones (high byte). */
     CMYK(PillowMode.CMYK);
 
@@ -80,7 +82,7 @@ enum TiffLayout {
                     + ", extra samples " + Arrays.toString(d.extraSamples()) + " (Pillow 9.4 cannot identify it,"
                     + " or sieve does not decode that layout)");
         }
-        if (layout == PALETTE && (d.colorMap() == null || d.colorMap().length < 3 << bits[0])) {
+        if ((layout == PALETTE || layout == PALETTE_ALPHA) && (d.colorMap() == null || d.colorMap().length < 3 << bits[0])) {
             throw new StageException(Stage.DECODE, FailureCode.CORRUPT_IMAGE, "palette TIFF whose ColorMap has "
                     + (d.colorMap() == null ? 0 : d.colorMap().length) + " entries, not 3 x 2^" + bits[0]);
         }
@@ -143,6 +145,7 @@ enum TiffLayout {
                 || bits[0] == 8)) {
             return PALETTE;
         }
+        if (photo == 3 && f == 1 && n == 2 && all8 && extra.length == 1 && extra0 == 2) return PALETTE_ALPHA;
         if (photo == 5 && f == 1 && n == 4 && extra.length == 0 && (all8 || all16 && !big)) return CMYK;
         // CMYKX, CMYKXX
         if (photo == 5 && f == 1 && (n == 5 || n == 6) && all8 && extra.length == n - 4

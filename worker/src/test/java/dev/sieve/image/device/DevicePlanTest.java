@@ -3,9 +3,12 @@ package dev.sieve.image.device;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sieve.image.ImagePreparer;
 import dev.sieve.image.PillowMode;
 import dev.sieve.image.Pixels;
+import dev.sieve.image.PreparedImage;
 import dev.sieve.image.clip.ClipPreprocessing;
+import dev.sieve.image.decode.DecodeOptions;
 import dev.sieve.image.resize.FiveCrop;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
@@ -56,5 +59,26 @@ class DevicePlanTest {
         assertThat(DevicePlan.covers(PillowMode.CMYK)).isFalse();
         assertThatThrownBy(() -> DevicePlan.of(cmyk, 10, 10, CLIP, true, false))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("CMYK");
+    }
+
+    @Test
+    void leavesPaletteWithAlphaToTheHost() throws Exception {
+        // "PA" resamples its index band and then looks it up: the device step's tables have no such path.
+        byte[] tiff;
+        try (var in = DevicePlanTest.class.getResourceAsStream(
+                "/formats/tiff/cases/pa_deflate_1600x700_tiled_resized.tif")) {
+            tiff = in.readAllBytes();
+        }
+        ImagePreparer onDevice = new ImagePreparer(CLIP, DecodeOptions.defaults(), true, PreprocessOn.DEVICE);
+        ImagePreparer onHost = new ImagePreparer(CLIP, DecodeOptions.defaults(), true, PreprocessOn.HOST);
+
+        PreparedImage device = onDevice.prepare(tiff, true);
+        PreparedImage host = onHost.prepare(tiff, true);
+
+        assertThat(DevicePlan.covers(PillowMode.PA)).isFalse();
+        assertThat(device.device()).isNull();
+        assertThat(onDevice.hostFallbacks()).isEqualTo(1);
+        assertThat(device.tiles()).isEqualTo(host.tiles());
+        assertThat(device.whole()).isEqualTo(host.whole());
     }
 }
