@@ -44,6 +44,8 @@ public final class BucketLoader {
     public static ReviewBuckets fromTopics(KafkaSettings kafka, Pattern topics, Duration stallTimeout, PrintStream progress) {
         AvroSerde<ScoredImage> serde = kafka.serde(ScoredImage.class);
         Map<Bucket, Map<String, ScoredImage>> latest = new TreeMap<>();
+        // Each id's newest perceptual hash from any record: one rescored from embeddings has none (the picture is the same).
+        Map<String, Long> hashes = new java.util.HashMap<>();
         new TopicReader(kafka, "sieve-export", stallTimeout, progress).read(topics, record -> {
             Optional<Bucket> bucket = BucketNames.parse(record.topic());
             if (bucket.isEmpty() || record.key() == null) return;
@@ -53,13 +55,18 @@ public final class BucketLoader {
                 return;
             }
             try {
-                images.put(record.key(), serde.decode(record.value()));
+                ScoredImage image = serde.decode(record.value());
+                if (image.getPerceptualHash() != null) hashes.put(record.key(), image.getPerceptualHash());
+                images.put(record.key(), image);
             } catch (SerializationException e) {
                 LOG.warn("skipping {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), e.getMessage());
             }
         });
         ReviewBuckets out = new ReviewBuckets();
-        latest.forEach((bucket, images) -> images.forEach((id, image) -> out.add(of(bucket, id, image))));
+        latest.forEach((bucket, images) -> images.forEach((id, image) -> {
+            if (image.getPerceptualHash() == null) image.setPerceptualHash(hashes.get(id));
+            out.add(of(bucket, id, image));
+        }));
         return out;
     }
 
