@@ -101,7 +101,8 @@ public final class BucketLoader {
 
     /**
      * Reads {@code <dir>/<head>/<label>/manifest.tsv} as {@code sieve export} writes them. A manifest has no per-label
-     * or per-crop scores, so the page shows the probability only, and orders by distance to 0.5 near the boundary.
+     * or per-crop scores, so the page shows the probability only, and orders by distance to 0.5 near the boundary; its
+     * near-duplicate groups are the export's (the {@code near_duplicate_group} column).
      */
     public static ReviewBuckets fromExport(Path dir) {
         ReviewBuckets out = new ReviewBuckets();
@@ -137,8 +138,9 @@ public final class BucketLoader {
                     continue;
                 }
                 double p = f.size() < 3 ? Double.NaN : probability(f.get(2));
+                String group = f.size() < 4 || f.get(3).isEmpty() ? null : f.get(3); // near_duplicate_group, newer exports
                 out.add(new ReviewImage(f.get(0), f.get(1), head, "", label, p, Math.abs(p - 0.5),
-                        List.of(), List.of(), List.of(), 0, 0, null));
+                        List.of(), List.of(), List.of(), 0, 0, null, group));
             }
             if (skipped > 0) LOG.warn("{}: {} rows skipped (fewer than two fields)", manifest, skipped);
         }
