@@ -27,7 +27,8 @@ import picocli.CommandLine.ParameterException;
         description = {"Serves a review page on http://127.0.0.1:<port>/ over the buckets (read once from the bucket topics, or from a "
                 + "folder `sieve export` wrote): per head and label a grid of thumbnails sorted by score, per-crop scores and the five "
                 + "crop boxes on hover, a score histogram and the distribution report. Thumbnails only for file: images under --file-root. Keys: j/k or arrows move, a digit N marks "
-                + "'should be label N', x excludes the image from the head's buckets. Each mark is published to the corrections topic; "
+                + "'should be label N', x excludes the image from the head's buckets; a near-duplicate group (--near-duplicate-distance) "
+                + "is shown together, and g then a digit or x marks the whole group. Each mark is published to the corrections topic; "
                 + "`sieve sort` moves the image. 'What moved' lists, per classifier head, the images whose top label changed between "
                 + "its two newest revisions on the scored topic, with the same keys. Runs until interrupted."})
 public final class ReviewCommand extends ConfiguredCommand {

@@ -132,6 +132,7 @@ public final class DatasetExport {
         List<NearDuplicates.Hashed> hashed = new ArrayList<>();
         for (ScoredImage image : curated.images()) hashed.add(new NearDuplicates.Hashed(image.getRef().getId(), image.getPerceptualHash()));
         NearDuplicateGroups groups = NearDuplicates.group(hashed, distance);
+        int groupCount = groups.groups().size();
         long dropped = 0;
         for (Map.Entry<String, Map<Integer, Map<String, ScoredImage>>> head : classes.entrySet()) {
             // The smallest id of each group among the images this head placed in a class.
@@ -146,7 +147,7 @@ public final class DatasetExport {
             }
             head.getValue().values().removeIf(Map::isEmpty); // no folder for a class whose every image was a copy
             progress.printf("%s: %d near-duplicates left out (%d groups of two or more among %d scored images, distance %d)%n",
-                    head.getKey(), dropped - before, groups.groups().size(), hashed.size(), distance);
+                    head.getKey(), dropped - before, groupCount, hashed.size(), distance);
         }
         return dropped;
     }

@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -67,6 +68,11 @@ public final class Exporter {
     private final List<ExportProblem> problems = new ArrayList<>();
     private final Map<Bucket, Map<String, BucketEntry>> buckets = new TreeMap<>();
     private final Set<String> foreignTopics = new HashSet<>();
+    /**
+     * Each id's newest perceptual hash read, from any of its records: one rescored from embeddings carries none, and
+     * the picture is the same.
+     */
+    private final Map<String, Long> hashes = new HashMap<>();
     private long read;
     private long duplicates;
     private long undecodable;
@@ -106,8 +112,7 @@ public final class Exporter {
             for (ScoredImage image : latest.values()) {
                 for (Match m : config.rules().matches(image)) {
                     buckets.computeIfAbsent(m.bucket(), b -> new LinkedHashMap<>())
-                            .put(image.getRef().getId(), new BucketEntry(image.getRef().getId(), image.getRef().getUri(), m.probability(),
-                                    image.getPerceptualHash()));
+                            .put(image.getRef().getId(), new BucketEntry(image.getRef().getId(), image.getRef().getUri(), m.probability()));
                 }
             }
         } else {
@@ -159,14 +164,16 @@ public final class Exporter {
         }
         decode(record).ifPresent(image -> {
             String id = image.getRef().getId();
-            BucketEntry entry = new BucketEntry(id, image.getRef().getUri(), probability(image, bucket.get()), image.getPerceptualHash());
+            BucketEntry entry = new BucketEntry(id, image.getRef().getUri(), probability(image, bucket.get()));
             if (buckets.computeIfAbsent(bucket.get(), b -> new LinkedHashMap<>()).put(id, entry) != null) duplicates++;
         });
     }
 
     private Optional<ScoredImage> decode(ConsumerRecord<String, byte[]> record) {
         try {
-            return Optional.ofNullable(record.value() == null ? null : serde.decode(record.value()));
+            Optional<ScoredImage> image = Optional.ofNullable(record.value() == null ? null : serde.decode(record.value()));
+            image.filter(i -> i.getPerceptualHash() != null).ifPresent(i -> hashes.put(i.getRef().getId(), i.getPerceptualHash()));
+            return image;
         } catch (SerializationException e) {
             undecodable++;
             LOG.warn("skipping {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), e.getMessage());
@@ -187,12 +194,12 @@ public final class Exporter {
         return Path.of(PathSegments.of(bucket.head()), PathSegments.of(bucket.label()));
     }
 
-    /** Groups over every image of every bucket, each with the hash of its latest record. */
+    /** Groups over every image of every bucket, each with its newest hash read. */
     private NearDuplicateGroups nearDuplicates() {
-        Map<String, Long> hashes = new TreeMap<>();
-        buckets.values().forEach(entries -> entries.values().forEach(e -> hashes.put(e.id(), e.perceptualHash())));
+        Set<String> ids = new java.util.TreeSet<>();
+        buckets.values().forEach(entries -> ids.addAll(entries.keySet()));
         List<NearDuplicates.Hashed> hashed = new ArrayList<>();
-        hashes.forEach((id, hash) -> hashed.add(new NearDuplicates.Hashed(id, hash)));
+        ids.forEach(id -> hashed.add(new NearDuplicates.Hashed(id, hashes.get(id))));
         NearDuplicateGroups groups = NearDuplicates.group(hashed, config.nearDuplicateDistance());
         long grouped = groups.groups().stream().mapToLong(List::size).sum();
         progress.printf("near-duplicates: %d groups of two or more hold %d of %d images (distance %d; manifest column near_duplicate_group)%n",

@@ -44,6 +44,8 @@ public final class BucketLoader {
     public static ReviewBuckets fromTopics(KafkaSettings kafka, Pattern topics, Duration stallTimeout, PrintStream progress) {
         AvroSerde<ScoredImage> serde = kafka.serde(ScoredImage.class);
         Map<Bucket, Map<String, ScoredImage>> latest = new TreeMap<>();
+        // Each id's newest perceptual hash from any record: one rescored from embeddings has none (the picture is the same).
+        Map<String, Long> hashes = new java.util.HashMap<>();
         new TopicReader(kafka, "sieve-export", stallTimeout, progress).read(topics, record -> {
             Optional<Bucket> bucket = BucketNames.parse(record.topic());
             if (bucket.isEmpty() || record.key() == null) return;
@@ -53,13 +55,18 @@ public final class BucketLoader {
                 return;
             }
             try {
-                images.put(record.key(), serde.decode(record.value()));
+                ScoredImage image = serde.decode(record.value());
+                if (image.getPerceptualHash() != null) hashes.put(record.key(), image.getPerceptualHash());
+                images.put(record.key(), image);
             } catch (SerializationException e) {
                 LOG.warn("skipping {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), e.getMessage());
             }
         });
         ReviewBuckets out = new ReviewBuckets();
-        latest.forEach((bucket, images) -> images.forEach((id, image) -> out.add(of(bucket, id, image))));
+        latest.forEach((bucket, images) -> images.forEach((id, image) -> {
+            if (image.getPerceptualHash() == null) image.setPerceptualHash(hashes.get(id));
+            out.add(of(bucket, id, image));
+        }));
         return out;
     }
 
@@ -94,7 +101,8 @@ public final class BucketLoader {
 
     /**
      * Reads {@code <dir>/<head>/<label>/manifest.tsv} as {@code sieve export} writes them. A manifest has no per-label
-     * or per-crop scores, so the page shows the probability only, and orders by distance to 0.5 near the boundary.
+     * or per-crop scores, so the page shows the probability only, and orders by distance to 0.5 near the boundary; its
+     * near-duplicate groups are the export's (the {@code near_duplicate_group} column).
      */
     public static ReviewBuckets fromExport(Path dir) {
         ReviewBuckets out = new ReviewBuckets();
@@ -130,8 +138,9 @@ public final class BucketLoader {
                     continue;
                 }
                 double p = f.size() < 3 ? Double.NaN : probability(f.get(2));
+                String group = f.size() < 4 || f.get(3).isEmpty() ? null : f.get(3); // near_duplicate_group, newer exports
                 out.add(new ReviewImage(f.get(0), f.get(1), head, "", label, p, Math.abs(p - 0.5),
-                        List.of(), List.of(), List.of(), 0, 0, null));
+                        List.of(), List.of(), List.of(), 0, 0, null, group));
             }
             if (skipped > 0) LOG.warn("{}: {} rows skipped (fewer than two fields)", manifest, skipped);
         }

@@ -19,12 +19,21 @@ import java.util.List;
  * @param width decoded width in pixels (0 when unknown)
  * @param height decoded height in pixels (0 when unknown)
  * @param perceptualHash the record's perceptual hash, for near-duplicate groups; null when unknown
+ * @param exportedGroup the near-duplicate group {@code sieve export} wrote in the manifest the image was read from;
+ *        null when read from the topics (the page works groups out from {@code perceptualHash})
  */
 public record ReviewImage(String id, String uri, String head, String revision, String label, double probability, double margin,
                           List<LabelProbability> labels, List<Double> crops, List<CropBox> boxes, int width, int height,
-                          Long perceptualHash) {
+                          Long perceptualHash, String exportedGroup) {
 
     public record LabelProbability(String label, double probability) {}
+
+    /** An image read from the topics. */
+    public ReviewImage(String id, String uri, String head, String revision, String label, double probability, double margin,
+                       List<LabelProbability> labels, List<Double> crops, List<CropBox> boxes, int width, int height,
+                       Long perceptualHash) {
+        this(id, uri, head, revision, label, probability, margin, labels, crops, boxes, width, height, perceptualHash, null);
+    }
 
     public ReviewImage {
         labels = List.copyOf(labels);
@@ -35,6 +44,7 @@ public record ReviewImage(String id, String uri, String head, String revision, S
     public ReviewImage inBucket(String newLabel) {
         double p = probability;
         for (LabelProbability l : labels) if (l.label().equals(newLabel)) p = l.probability();
-        return new ReviewImage(id, uri, head, revision, newLabel, p, margin, labels, crops, boxes, width, height, perceptualHash);
+        return new ReviewImage(id, uri, head, revision, newLabel, p, margin, labels, crops, boxes, width, height, perceptualHash,
+                exportedGroup);
     }
 }

@@ -191,15 +191,17 @@ public final class ReviewServer implements AutoCloseable {
     /**
      * A bucket's images in the order asked, except that the members of a near-duplicate group follow the first of them
      * (each in that order), so a curator sees a picture's copies side by side and reviews them once. Each image carries
-     * its group's id (its smallest id) and size.
+     * its group's id (its smallest id) and size. Images read from an export folder keep the export's groups.
      */
     private Map<String, Object> imagesJson(String head, String label, ReviewOrder order) {
         List<ReviewImage> ordered = buckets.images(head, label, order);
         List<NearDuplicates.Hashed> hashed = new ArrayList<>();
         ordered.forEach(i -> hashed.add(new NearDuplicates.Hashed(i.id(), i.perceptualHash())));
         NearDuplicateGroups groups = NearDuplicates.group(hashed, config.nearDuplicateDistance());
+        boolean grouping = config.nearDuplicateDistance() > 0;
         Map<String, List<ReviewImage>> byGroup = new LinkedHashMap<>();
-        ordered.forEach(i -> byGroup.computeIfAbsent(groups.groupOf(i.id()), g -> new ArrayList<>()).add(i));
+        ordered.forEach(i -> byGroup.computeIfAbsent(grouping && i.exportedGroup() != null ? i.exportedGroup() : groups.groupOf(i.id()),
+                g -> new ArrayList<>()).add(i));
         List<Object> images = new ArrayList<>();
         int grouped = 0;
         for (Map.Entry<String, List<ReviewImage>> group : byGroup.entrySet()) {

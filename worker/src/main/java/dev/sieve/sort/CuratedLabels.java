@@ -54,8 +54,12 @@ public final class CuratedLabels {
         AvroSerde<ScoredImage> scoredSerde = kafka.serde(ScoredImage.class);
         AvroSerde<Correction> correctionSerde = kafka.serde(Correction.class);
         Map<String, ScoredImage> latest = new LinkedHashMap<>();
-        reader.read(Pattern.compile(Pattern.quote(scoredTopic)), r -> decode(scoredSerde, r.value())
-                .ifPresent(i -> latest.put(i.getRef().getId(), i)));
+        reader.read(Pattern.compile(Pattern.quote(scoredTopic)), r -> decode(scoredSerde, r.value()).ifPresent(i -> {
+            ScoredImage earlier = latest.put(i.getRef().getId(), i);
+            // A record rescored from embeddings has no perceptual hash (ImageEmbeddings keeps none); the picture is the
+            // same, so the worker's hash still holds for near-duplicate groups.
+            if (i.getPerceptualHash() == null && earlier != null) i.setPerceptualHash(earlier.getPerceptualHash());
+        }));
         Map<String, List<Correction>> corrections = new TreeMap<>();
         reader.read(Pattern.compile(Pattern.quote(correctionsTopic)), r -> {
             if (r.value() == null && r.key() != null) corrections.remove(r.key()); // withdraws the id's corrections

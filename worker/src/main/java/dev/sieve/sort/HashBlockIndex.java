@@ -6,15 +6,17 @@ import java.util.List;
 /**
  * Multi-index hashing (Norouzi, Punjani and Fleet): the 64 bits cut into {@code m} blocks, a table per block from the
  * block's value to the hashes that have it. Two hashes within {@code t} bits of each other differ in at most
- * {@code floor(t/m)} bits in one of the blocks at least (pigeonhole), so probing every block value within that
- * radius of a hash's own finds every hash within {@code t}, plus candidates that {@code Long.bitCount} then rejects.
+ * {@code floor(t/m)} bits in one of the blocks at least (pigeonhole), so comparing each block value's hashes with
+ * those of every value within that radius finds every pair within {@code t}, plus candidates that
+ * {@code Long.bitCount} then rejects.
  *
  * <p>Why not always {@code t+1} blocks and exact block matches: at the measured {@code t = 10} that makes blocks of
  * 5-6 bits, which a random hash shares with 1 in 32-64 others, so every image would be compared with a sixth of the
- * feed (quadratic again). {@link #blocksFor} picks {@code m} by the expected number of probes and candidates for the
- * feed's size instead (at t = 10: every pair under ~100 hashes, 6 blocks of 10-11 bits (radius 1) at 1 000-10 000,
- * 4 of 16 bits (radius 2) at 100 000, 3 of 21-22 bits (radius 3) at a million). Tables are arrays indexed by the block value (compressed rows), so a probe is two array
- * reads; blocks are at most {@link #MAX_BLOCK_BITS} wide to bound their size (4 M entries, 16 MB each).
+ * feed (quadratic again). {@link #blocksFor} picks {@code m} by the expected work for the feed's size instead (at
+ * t = 10: every pair up to a couple of hundred hashes, 11 blocks of 5-6 bits up to a few thousand, 6 of 10-11 bits
+ * (radius 1) at 10 000, 4 of 16 bits (radius 2) from about 100 000 to a few million). Tables are arrays indexed by the
+ * block value (compressed rows); blocks are at most {@link #MAX_BLOCK_BITS} wide to bound their size (4 M entries,
+ * 16 MB each). Memory: 12 bytes per hash and block, plus the tables.
  */
 final class HashBlockIndex {
     static final int MAX_BLOCK_BITS = 22;
@@ -27,6 +29,11 @@ final class HashBlockIndex {
     private final int[][] starts;
     /** Per block: indexes of the hashes, grouped by block value. */
     private final int[][] members;
+    /**
+     * Per block: the hashes in {@link #members}' order, so that comparing two buckets reads memory in sequence
+     * instead of jumping into {@link #hashes} once per candidate (a cache miss each at a million hashes).
+     */
+    private final long[][] memberHashes;
     /** Per block: every XOR mask of its width within the probing radius. */
     private final int[][] masks;
 
@@ -41,6 +48,7 @@ final class HashBlockIndex {
         width = new int[blocks];
         starts = new int[blocks][];
         members = new int[blocks][];
+        memberHashes = new long[blocks][];
         masks = new int[blocks][];
         int at = 0;
         for (int b = 0; b < blocks; b++) {
@@ -53,9 +61,15 @@ final class HashBlockIndex {
             for (int k = 1; k < count.length; k++) count[k] += count[k - 1];
             int[] fill = count.clone();
             int[] m = new int[hashes.length];
-            for (int i = 0; i < hashes.length; i++) m[fill[key(hashes[i], b)]++] = i;
+            long[] mh = new long[hashes.length];
+            for (int i = 0; i < hashes.length; i++) {
+                int slot = fill[key(hashes[i], b)]++;
+                m[slot] = i;
+                mh[slot] = hashes[i];
+            }
             starts[b] = count;
             members[b] = m;
+            memberHashes[b] = mh;
         }
     }
 
@@ -63,19 +77,31 @@ final class HashBlockIndex {
         return (int) ((hash >>> shift[block]) & ((1L << width[block]) - 1));
     }
 
-    /** Calls {@code pairs} once or more for every pair {@code i < j} whose hashes lie within the distance. */
+    /**
+     * Calls {@code pairs} once or more for every pair {@code i < j} whose hashes lie within the distance. Bucket by
+     * bucket rather than hash by hash: each block value's hashes are compared with those of every value within the
+     * radius, both read in sequence, so a bucket is fetched once for all its hashes instead of once per hash (at a
+     * million hashes, per hash cost 64 µs, nearly all cache misses; see docs/performance.md).
+     */
     void forEachPair(PairSink pairs) {
-        for (int i = 0; i < hashes.length; i++) {
-            long h = hashes[i];
-            for (int b = 0; b < shift.length; b++) {
-                int key = key(h, b);
-                int[] s = starts[b];
-                int[] m = members[b];
+        for (int b = 0; b < shift.length; b++) {
+            int[] s = starts[b];
+            int[] m = members[b];
+            long[] mh = memberHashes[b];
+            int values = 1 << width[b];
+            for (int k = 0; k < values; k++) {
+                int from = s[k];
+                int to = s[k + 1];
+                if (from == to) continue;
                 for (int mask : masks[b]) {
-                    int k = key ^ mask;
-                    for (int p = s[k], end = s[k + 1]; p < end; p++) {
-                        int j = m[p];
-                        if (j > i && Long.bitCount(h ^ hashes[j]) <= distance) pairs.accept(i, j);
+                    int other = k ^ mask;
+                    if (other < k) continue; // the pair of buckets (other, k) was compared from other's side
+                    int otherTo = s[other + 1];
+                    for (int q = from; q < to; q++) {
+                        long h = mh[q];
+                        for (int c = other == k ? q + 1 : s[other]; c < otherTo; c++) {
+                            if (Long.bitCount(h ^ mh[c]) <= distance) pairs.accept(Math.min(m[q], m[c]), Math.max(m[q], m[c]));
+                        }
                     }
                 }
             }
@@ -87,9 +113,11 @@ final class HashBlockIndex {
     }
 
     /**
-     * The block count with the least expected work for {@code n} uniform hashes: per hash and block, the probes (masks)
-     * plus the hashes found in them ({@code n / 2^width} each), plus building the tables. Returns 0 when comparing
-     * every pair is cheaper (a few dozen hashes, or a distance so large no block helps).
+     * The block count with the least expected work for {@code n} uniform hashes: per block, a visit to every pair of
+     * block values within the radius (the values that hold a hash times the masks, counted four times a comparison:
+     * a jump in memory) plus the comparisons of their hashes ({@code n/2^width} on each side, half the pairs), plus
+     * building the tables. Returns 0 when comparing every pair is cheaper (up to a few hundred hashes, or a distance
+     * so large no block helps).
      */
     static int blocksFor(int n, int distance) {
         double best = (double) n * (n - 1) / 2;
@@ -100,8 +128,9 @@ final class HashBlockIndex {
             double cost = 0;
             for (int b = 0; b < m; b++) {
                 int w = 64 / m + (b < 64 % m ? 1 : 0);
-                double probes = masksWithin(w, radius);
-                cost += n * probes * (1 + n / Math.pow(2, w)) + Math.pow(2, w) + n;
+                double masks = masksWithin(w, radius);
+                double values = Math.pow(2, w);
+                cost += Math.min(values, n) * masks * 4 + (double) n * masks * (n / values) / 2 + values + n;
             }
             if (cost < best) {
                 best = cost;

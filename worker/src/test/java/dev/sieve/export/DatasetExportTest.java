@@ -143,6 +143,9 @@ class DatasetExportTest {
                 image.setPerceptualHash(hashes.get(id));
                 producer.send(new ProducerRecord<>(scored, id, s.encode(image))).get();
             }
+            // Rescored from embeddings later: no hash in the newer record; the worker's still groups it.
+            producer.send(new ProducerRecord<>(scored, "p102-3-resized", s.encode(ScoredImages.of("p102-3-resized", uris.get("p102-3-resized"))
+                    .classifier("dsg-head", "Pass", 0.8, "Fail", 0.2).classifier("dsg-other", "Pass", 0.9, "Fail", 0.1).build()))).get();
             // The reviewer excluded the first picture's original from one head: that head keeps the next of its group.
             producer.send(new ProducerRecord<>(corrections, "p101-1-orig", AvroSerde.of(Correction.class).encode(
                     new Correction("p101-1-orig", "dsg-head", "", "Pass", null, "me", Instant.EPOCH)))).get();

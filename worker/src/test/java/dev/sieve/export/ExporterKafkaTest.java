@@ -135,6 +135,31 @@ class ExporterKafkaTest {
     }
 
     @Test
+    void aRecordRescoredWithoutAHashKeepsTheGroupOfItsEarlierRecord(@TempDir Path out) throws Exception {
+        String head = "exh-rescored";
+        String bucket = BucketNames.topic(head, "Pass");
+        SharedKafka.broker().createTopics(1, bucket);
+        ScoredImage x = ScoredImages.of("x", "https://example.org/x.jpg").classifier(head, "Pass", 0.9, "Fail", 0.1).build();
+        ScoredImage y = ScoredImages.of("y", "https://example.org/y.jpg").classifier(head, "Pass", 0.8, "Fail", 0.2).build();
+        ScoredImage yRescored = ScoredImages.of("y", "https://example.org/y.jpg").classifier(head, "Pass", 0.7, "Fail", 0.3).build();
+        x.setPerceptualHash(0x0f0f_0f0f_0f0f_0f0fL);
+        y.setPerceptualHash(0x0f0f_0f0f_0f0f_0f0fL ^ 0x3L);
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                SharedKafka.bootstrapServers()), new StringSerializer(), new ByteArraySerializer())) {
+            for (ScoredImage image : List.of(x, y, yRescored)) producer.send(new ProducerRecord<>(bucket, image.getRef().getId(), SERDE.encode(image))).get();
+        }
+        Pattern ours = Pattern.compile(Pattern.quote(bucket));
+        export(ExportConfig.of(ExportConfig.SETTINGS.defaults().set(ExportConfig.OUT, out).set(ExportConfig.BUCKETS, ours.pattern()),
+                TagRules.defaults()));
+        assertThat(Files.readAllLines(out.resolve(head).resolve("Pass").resolve("manifest.tsv"))).containsExactly(
+                "id\turi\tprobability\tnear_duplicate_group", "x\thttps://example.org/x.jpg\t0.9\tx", "y\thttps://example.org/y.jpg\t0.7\tx");
+        // The review page reads the same records the same way.
+        assertThat(dev.sieve.review.BucketLoader.fromTopics(KafkaSettings.of(SharedKafka.bootstrapServers()), ours, java.time.Duration.ofSeconds(30),
+                new PrintStream(java.io.OutputStream.nullOutputStream())).find(head, "Pass", "y").orElseThrow().perceptualHash())
+                .isEqualTo(y.getPerceptualHash());
+    }
+
+    @Test
     void eachImageIsItsOwnGroupWhenGroupingIsOff(@TempDir Path out) throws Exception {
         export(ExportConfig.of(ExportConfig.SETTINGS.defaults().set(FileRoot.READ_ROOT, images)
                 .set(ExportConfig.OUT, out).set(dev.sieve.sort.NearDuplicates.DISTANCE, 0)

@@ -99,6 +99,25 @@ class ReviewServerTest {
     }
 
     @Test
+    void aBucketReadFromAnExportFolderShowsTheExportsGroups() throws Exception {
+        Path bucket = Files.createDirectories(tmp.resolve("export").resolve(HEAD).resolve("Pass"));
+        Files.writeString(bucket.resolve("manifest.tsv"), String.join("\n",
+                "id\turi\tprobability\tnear_duplicate_group",
+                "a\tfile:///a.png\t0.9\ta",
+                "b\tfile:///b.png\t0.8\tb",
+                "c\tfile:///c.png\t0.7\ta",
+                "old\tfile:///o.png\t0.6", // an export older than the column: alone
+                ""));
+        buckets = BucketLoader.fromExport(tmp.resolve("export"));
+        start(tmp.resolve("thumbs"));
+        JsonObject page = JsonParser.parseString(get("api/images?head=" + HEAD + "&label=Pass").body()).getAsJsonObject();
+        List<String> rows = new java.util.ArrayList<>();
+        page.getAsJsonArray("images").forEach(e -> rows.add(e.getAsJsonObject().get("id").getAsString() + " "
+                + e.getAsJsonObject().get("groupSize").getAsInt()));
+        assertThat(rows).containsExactly("a 2", "c 2", "b 1", "old 1");
+    }
+
+    @Test
     void aBadRequestIsAnsweredWithItsReason() throws Exception {
         start(tmp.resolve("thumbs"));
         HttpResponse<String> r = get("api/images?head=" + HEAD + "&label=Pass&order=sideways");
