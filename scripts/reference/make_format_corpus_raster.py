@@ -644,6 +644,11 @@ def make_gif(d):
     files["local_palette.gif"] = gif_bytes(20, 12, 20, 12, 0, 0, idx, [(1, 2, 3)] * 2, local_palette=pal)
     files["refused_screen_65535x65535.gif"] = gif_bytes(65535, 65535, 20, 12, 0, 0, idx, pal)
     files["refused_frame_grows_screen_past_limit.gif"] = gif_bytes(8, 8, 20, 12, 65000, 65000, idx, pal)
+    # A grey-ramp local table over a global one that is not: Pillow leaves it half-converted (mode "L", core "P"),
+    # and its 1536 step then fails ("image has wrong mode"). Untiled, sieve's "P" gives what convert("RGB") gives,
+    # but its goldens would hash the indices, so only the refused case is here.
+    files["refused_local_ramp_over_global_1600x700_resized.gif"] = gif_bytes(
+        1600, 700, 20, 12, 7, 9, idx, pal, local_palette=[(i, i, i) for i in range(16)])
     files.update(damaged_gifs(idx, pal))
     return files
 

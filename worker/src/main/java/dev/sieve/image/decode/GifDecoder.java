@@ -108,7 +108,10 @@ final class GifDecoder implements RasterDecoder {
                 int[] colours = localRamp ? global : palette;
                 Frame frame = new Frame(width, height, x0, y0, x1, y1, interlaced, bits, in.position(),
                         Math.max(transparency, 0), colours);
-                return Header.of(width, height, () -> frame.load(b));
+                // Half-converted: Image.resize goes by the Python mode "L", which the core's "P" has no resampler
+                // for, so the reference refuses one that takes the 1536 step.
+                String resizeRefusal = localRamp && global != null ? "ValueError: image has wrong mode" : null;
+                return Header.of(width, height, resizeRefusal, () -> frame.load(b));
             }
             // any other byte starts no block: Pillow reads past it
         }
