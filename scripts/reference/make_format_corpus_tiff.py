@@ -359,6 +359,12 @@ def make(name, kind, w, h, tmp):
         import zlib
         write_tiff(path, w, h, {258: (3, [12]), 259: (3, [8]), 262: (3, [1]), 277: (3, [1]), 317: (3, [2])},
                    zlib.compress(pack12(grey16(w, h, 4000).astype(np.uint16))))
+    elif kind in ("lab_raw", "lab_lzw", "lab_deflate"):
+        # CIELab, written by Pillow (its RGB -> LAB is littleCMS too); Pillow converts it back to RGB through
+        # littleCMS (ImageCms) at convert("RGB").
+        lab = Image.fromarray(rgb).convert("LAB")
+        lab.save(path, **({"lab_raw": {}, "lab_lzw": {"compression": "tiff_lzw"},
+                          "lab_deflate": {"compression": "tiff_adobe_deflate"}}[kind]))
     elif kind.startswith("hostile_"):
         grey = stripes_grey(w, h).tobytes()
         tags = {258: (3, [8]), 259: (3, [1]), 262: (3, [1]), 277: (3, [1])}
@@ -479,6 +485,10 @@ CASES = [
     ("i16_raw_predictor_tag_120x80", "i16_raw_predictor_tag", 120, 80, None),
     ("i12_raw_predictor_tag_120x80", "i12_raw_predictor_tag", 120, 80, None),
     ("i12_deflate_predictor_120x80_refused", "i12_deflate_predictor", 120, 80, "CORRUPT_IMAGE"),
+    ("lab_raw_200x120", "lab_raw", 200, 120, None),
+    ("lab_lzw_300x200", "lab_lzw", 300, 200, None),
+    ("lab_deflate_900x700_tiled", "lab_deflate", 900, 700, None),
+    ("lab_deflate_1600x700_tiled_resized", "lab_deflate", 1600, 700, None),
     ("hostile_ifd_cycle_64x40", "hostile_ifd_cycle", 64, 40, None),
     ("hostile_truncated_strip_64x40", "hostile_truncated_strip", 64, 40, "CORRUPT_IMAGE"),
     ("hostile_huge_size_100000x100000", "hostile_huge_size", 64, 40, "TOO_MANY_PIXELS"),

@@ -33,9 +33,9 @@ public final class PerceptualHash {
     /** The hash of {@code image}, bit 63 for the DC coefficient, row by row through the 8x8 block. */
     public static long of(Pixels image) {
         // The wide grey modes (I;16, I, F) are hashed as CLIP sees them: clipped to 8 bits by convert("RGB"); "PA"
-        // through its palette, since its first band is an index, not a grey level.
+        // through its palette, since its first band is an index, not a grey level; "LAB" as its RGB.
         PillowMode mode = image.mode();
-        boolean asRgb = mode.wide() || mode == PillowMode.PA;
+        boolean asRgb = mode.wide() || mode == PillowMode.PA || mode == PillowMode.LAB;
         double[] grey = shrink(asRgb ? image.toRgb() : image);
         // Separable DCT, low frequencies only: rows first (32 rows x 8 frequencies), then columns.
         double[] rows = new double[SIZE * LOW];

@@ -48,7 +48,12 @@ public enum PillowMode {
      * like any 2-band image (filter as asked, both bands, no premultiplying), so interpolated indices reach
      * convert("RGB"), which looks the index band up and ignores alpha.
      */
-    PA(2);
+    PA(2),
+    /**
+     * CIE L*a*b* ("LAB": a CIELab TIFF), three bytes a pixel as Pillow holds them. Resized band by band like "RGB";
+     * convert("RGB") is a littleCMS transform ({@link LibLcms}), not arithmetic.
+     */
+    LAB(3);
 
     private final int channels;
 

@@ -88,6 +88,8 @@ public record Pixels(int width, int height, PillowMode mode, byte[] data, byte[]
                     }
                 }
             }
+            case LAB -> out = LibLcms.load().orElseThrow(() -> new IllegalStateException(
+                    "a LAB image without liblcms2: the decoder refuses those")).labToRgb(data, n);
             case CMYK -> {
                 out = new byte[n * 3];
                 for (int i = 0; i < n; i++) {

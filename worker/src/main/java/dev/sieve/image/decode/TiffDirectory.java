@@ -29,10 +29,11 @@ record TiffDirectory(boolean bigEndian, long width, long height, int photometric
      * (to cut them), the rows per strip or the tile size.
      */
     record Segments(long[] offsets, long[] counts, int countsAt, int countsType, long rowsPerStrip, long tileWidth,
-                    long tileLength, int predictorAt, int sampleFormatAt) {
+                    long tileLength, int predictorAt, int sampleFormatAt, int photometricAt) {
     }
 
     static final int MAX_SAMPLES = 16;
+    private static final int CIELAB = 8;
 
     static TiffDirectory read(byte[] b) throws StageException {
         if (b.length < 8) throw corrupt("TIFF shorter than its 8-byte header (" + b.length + " bytes)");
@@ -66,6 +67,7 @@ record TiffDirectory(boolean bigEndian, long width, long height, int photometric
         long tileLength = 0;
         int predictorAt = -1;
         int sampleFormatAt = -1;
+        int photometricAt = -1;
         for (int i = 0; i < entries; i++) {
             int at = (int) ifd + 2 + 12 * i;
             int tag = r.u16(at);
@@ -90,7 +92,10 @@ record TiffDirectory(boolean bigEndian, long width, long height, int photometric
                 case 257 -> height = v.get(0);
                 case 258 -> bits = v.small(MAX_SAMPLES, "BitsPerSample");
                 case 259 -> compression = (int) v.get(0);
-                case 262 -> photometric = (int) v.get(0);
+                case 262 -> {
+                    photometric = (int) v.get(0);
+                    photometricAt = type == 3 ? (int) valueAt : -1;
+                }
                 case 266 -> fillOrder = (int) v.get(0);
                 case 273, 324 -> offsets = v.all(b.length, "strip or tile offsets");
                 case 279, 325 -> {
@@ -130,7 +135,7 @@ record TiffDirectory(boolean bigEndian, long width, long height, int photometric
         return new TiffDirectory(big, width, height, photometric, compression, planar, fillOrder, predictor, bits,
                 format, extra, spp, colorMap,
                 new Segments(offsets, counts, countsAt, countsType, rowsPerStrip, tileWidth, tileLength, predictorAt,
-                        sampleFormatAt));
+                        sampleFormatAt, photometricAt));
     }
 
     /**
@@ -193,6 +198,13 @@ record TiffDirectory(boolean bigEndian, long width, long height, int photometric
             if (out == b) out = b.clone();
             out[s.predictorAt()] = (byte) (bigEndian ? 0 : 1);
             out[s.predictorAt() + 1] = (byte) (bigEndian ? 1 : 0);
+        }
+        if (photometric == CIELAB) {
+            // The JDK's reader converts CIELab samples; as RGB it hands them over as stored, as Pillow keeps them.
+            if (s.photometricAt() < 0) throw corrupt("CIELab TIFF whose photometric tag is not a SHORT");
+            if (out == b) out = b.clone();
+            out[s.photometricAt()] = (byte) (bigEndian ? 0 : 2);
+            out[s.photometricAt() + 1] = (byte) (bigEndian ? 2 : 0);
         }
         if (undoesFloatPredictor()) {
             out[s.sampleFormatAt()] = (byte) (bigEndian ? 0 : 1);

@@ -38,6 +38,9 @@ enum TiffLayout {
     PALETTE(PillowMode.P),
     /** "PA": 8-bit indices into the ColorMap and an unassociated alpha sample (extra samples 2). */
     PALETTE_ALPHA(PillowMode.PA),
+    /** "LAB": 8-bit CIELab, the stored samples as they are (the JDK's reader is told they are RGB, so that it does
+     * not convert them); converted to RGB by littleCMS as Pillow does. */
+    LAB(PillowMode.LAB),
     /** "CMYK" from 8-bit samples (padding samples after them dropped), or 16-bit little-endian ones (high byte). */
     CMYK(PillowMode.CMYK);
 
@@ -151,6 +154,12 @@ enum TiffLayout {
         if (photo == 5 && f == 1 && (n == 5 || n == 6) && all8 && extra.length == n - 4
                 && Arrays.stream(extra).allMatch(e -> e == 0)) {
             return CMYK;
+        }
+        if (photo == 8 && f == 1 && n == 3 && all8 && extra.length == 0) {
+            if (dev.sieve.image.LibLcms.load().isEmpty()) {
+                throw refused("CIELab: Pillow converts it to RGB through littleCMS, and liblcms2 is not installed");
+            }
+            return LAB;
         }
         // YCbCr: Pillow has libtiff convert JPEG-compressed data to RGB; other YCbCr goes through libtiff's RGBA
         // interface, whose conversion sieve does not reproduce.
