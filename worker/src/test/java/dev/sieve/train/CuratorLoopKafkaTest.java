@@ -15,7 +15,7 @@ import dev.sieve.image.ImagePreparer;
 import dev.sieve.image.decode.DecodeOptions;
 import dev.sieve.kafka.AvroSerde;
 import dev.sieve.kafka.KafkaSettings;
-import dev.sieve.kafka.SharedKafka;
+import dev.sieve.kafka.EmbeddedKafka;
 import dev.sieve.kafka.TopicReader;
 import dev.sieve.model.CityHead;
 import dev.sieve.model.ClipEmbedder;
@@ -71,14 +71,30 @@ class CuratorLoopKafkaTest {
     private static final Duration WAIT = Duration.ofSeconds(120);
     private static final AvroSerde<ScoredImage> SCORED_SERDE = AvroSerde.of(ScoredImage.class);
 
+    /**
+     * A broker of its own: the sorter writes the default bucket topics ({@code images.bucket.<head>.<label>}), which
+     * other tests on the shared broker read whole for the same fixture head.
+     */
+    private static EmbeddedKafka broker;
+
     @TempDir
     Path temp;
 
+    @org.junit.jupiter.api.BeforeAll
+    static void startBroker() {
+        broker = EmbeddedKafka.start(0);
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void stopBroker() {
+        if (broker != null) broker.close();
+    }
+
     @Test
     void correctedBucketsTrainARevisionThatTheWorkerLoadsAndTheSorterAppliesWithCorrectionsWinning() throws Exception {
-        String bootstrap = SharedKafka.bootstrapServers();
+        String bootstrap = broker.bootstrapServers();
         KafkaSettings kafka = KafkaSettings.of(bootstrap);
-        SharedKafka.broker().createTopics(2, IN, SCORED, FAILED, EMBEDDINGS, CORRECTIONS);
+        broker.createTopics(2, IN, SCORED, FAILED, EMBEDDINGS, CORRECTIONS);
         Path heads = Files.createDirectories(temp.resolve("heads"));
         for (String suffix : List.of(".safetensors", ".config.json")) {
             Files.copy(KnownCorpus.fixtureHead().resolveSibling(KnownCorpus.HEAD + suffix), heads.resolve(KnownCorpus.HEAD + suffix));
