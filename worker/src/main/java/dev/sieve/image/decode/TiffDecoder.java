@@ -84,9 +84,9 @@ final class TiffDecoder {
         try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(readable))) {
             reader.setInput(in, true, true);
             BufferedImage image = reader.read(0);
-            if (image.getWidth() != header.width() || image.getHeight() != header.height()) {
+            if (image.getWidth() != header.directory().readerWidth() || image.getHeight() != header.height()) {
                 throw TiffDirectory.corrupt("TIFF reader gave " + image.getWidth() + "x" + image.getHeight()
-                        + " for a " + header.width() + "x" + header.height() + " directory");
+                        + " for a " + header.directory().readerWidth() + "x" + header.height() + " directory");
             }
             return pillowPixels(image, header);
         } catch (StageException e) {
@@ -102,7 +102,7 @@ final class TiffDecoder {
         TiffDirectory d = header.directory();
         TiffLayout layout = header.layout();
         Raster r = image.getRaster();
-        int w = r.getWidth();
+        int w = (int) d.width();
         int h = r.getHeight();
         PillowMode mode = layout.mode();
         byte[] out = new byte[Math.multiplyExact(Math.multiplyExact(w, h), mode.channels())];
@@ -114,9 +114,10 @@ final class TiffDecoder {
         // each tile's left edge.
         Predictor predictor = d.undoesPredictorItself() ? new Predictor(bits, d.segments().tileWidth(),
                 d.sampleFormat()[0] == 2) : null;
-        FloatPredictor floatPredictor = d.undoesFloatPredictor()
-                ? new FloatPredictor(d.segments().tileWidth() > 0 ? (int) d.segments().tileWidth() : w, d.bigEndian(), w)
-                : null;
+        int readerWidth = r.getWidth();
+        FloatPredictor floatPredictor = d.undoesFloatPredictor() ? new FloatPredictor(
+                d.segments().tileWidth() > 0 ? (int) d.segments().tileWidth() : w, d.bigEndian(), readerWidth) : null;
+        int[] padded = floatPredictor != null ? new int[readerWidth] : null;
         int[] palette = layout == TiffLayout.PALETTE || layout == TiffLayout.PALETTE_ALPHA ? palette(d.colorMap())
                 : null;
         // 2- and 4-bit grey: Pillow's unpackers scale by 0x55 and 0x11; the JDK reader may hand them over through
@@ -145,8 +146,9 @@ final class TiffDecoder {
                 }
                 case FLOAT -> {
                     if (floatPredictor != null) {
-                        r.getSamples(0, y, w, 1, 0, row);
-                        floatPredictor.undo(row);
+                        r.getSamples(0, y, readerWidth, 1, 0, padded);
+                        floatPredictor.undo(padded);
+                        System.arraycopy(padded, 0, row, 0, w);
                     } else {
                         r.getSamples(0, y, w, 1, 0, floats);
                         for (int x = 0; x < w; x++) row[x] = Float.floatToRawIntBits(floats[x]);

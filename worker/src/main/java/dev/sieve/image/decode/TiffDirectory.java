@@ -29,7 +29,8 @@ record TiffDirectory(boolean bigEndian, long width, long height, int photometric
      * (to cut them), the rows per strip or the tile size.
      */
     record Segments(long[] offsets, long[] counts, int countsAt, int countsType, long rowsPerStrip, long tileWidth,
-                    long tileLength, int predictorAt, int sampleFormatAt, int photometricAt) {
+                    long tileLength, int predictorAt, int sampleFormatAt, int photometricAt, int widthAt,
+                    int widthType) {
     }
 
     static final int MAX_SAMPLES = 16;
@@ -68,6 +69,8 @@ record TiffDirectory(boolean bigEndian, long width, long height, int photometric
         int predictorAt = -1;
         int sampleFormatAt = -1;
         int photometricAt = -1;
+        int widthAt = -1;
+        int widthType = 0;
         for (int i = 0; i < entries; i++) {
             int at = (int) ifd + 2 + 12 * i;
             int tag = r.u16(at);
@@ -88,7 +91,11 @@ record TiffDirectory(boolean bigEndian, long width, long height, int photometric
             }
             Values v = new Values(r, (int) valueAt, type, count);
             switch (tag) {
-                case 256 -> width = v.get(0);
+                case 256 -> {
+                    width = v.get(0);
+                    widthAt = (int) valueAt;
+                    widthType = type;
+                }
                 case 257 -> height = v.get(0);
                 case 258 -> bits = v.small(MAX_SAMPLES, "BitsPerSample");
                 case 259 -> compression = (int) v.get(0);
@@ -135,7 +142,7 @@ record TiffDirectory(boolean bigEndian, long width, long height, int photometric
         return new TiffDirectory(big, width, height, photometric, compression, planar, fillOrder, predictor, bits,
                 format, extra, spp, colorMap,
                 new Segments(offsets, counts, countsAt, countsType, rowsPerStrip, tileWidth, tileLength, predictorAt,
-                        sampleFormatAt, photometricAt));
+                        sampleFormatAt, photometricAt, widthAt, widthType));
     }
 
     /**
@@ -154,15 +161,28 @@ record TiffDirectory(boolean bigEndian, long width, long height, int photometric
      * True for 32-bit float grey with libtiff's floating-point predictor (3), which the JDK's reader refuses: it is
      * handed the file with the predictor set to none and the samples declared unsigned integers, so that its raster
      * holds each sample's four stored bytes untouched, and the decoder undoes the predictor as libtiff's fpAcc does.
-     * A predictor row is a strip's row or a tile's: tiles only where they divide the width, since the padding of an
-     * edge tile, which its rows' byte planes include, never reaches the raster.
+     * A predictor row is a strip's row or a tile's whole row, padding included ({@link #readerWidth}).
      */
     boolean undoesFloatPredictor() {
         Segments s = segments;
         return predictor == 3 && compression != 1 && s.predictorAt() >= 0 && s.sampleFormatAt() >= 0 && photometric == 1
                 && bitsPerSample.length == 1 && bitsPerSample[0] == 32 && sampleFormat.length == 1
                 && sampleFormat[0] == 3 && (samplesPerPixel == null || samplesPerPixel == 1) && planar == 1
-                && (s.tileWidth() == 0 || width % s.tileWidth() == 0);
+                && s.widthAt() >= 0 && (s.widthType() == 4 || readerWidthOfTiles() <= 0xFFFF);
+    }
+
+    /**
+     * The width the reader is told: the image's, or with the floating-point predictor on tiles that overhang the
+     * right edge, the tiles' whole width, so that the edge tiles' padding, part of every predictor row, reaches the
+     * raster (the decoder crops it off again).
+     */
+    long readerWidth() {
+        return undoesFloatPredictor() ? readerWidthOfTiles() : width;
+    }
+
+    private long readerWidthOfTiles() {
+        long tile = segments.tileWidth();
+        return tile > 0 ? (width + tile - 1) / tile * tile : width;
     }
 
     /**
@@ -209,6 +229,13 @@ record TiffDirectory(boolean bigEndian, long width, long height, int photometric
         if (undoesFloatPredictor()) {
             out[s.sampleFormatAt()] = (byte) (bigEndian ? 0 : 1);
             out[s.sampleFormatAt() + 1] = (byte) (bigEndian ? 1 : 0);
+        }
+        if (readerWidth() != width) {
+            int widthSize = s.widthType() == 3 ? 2 : 4;
+            long v = readerWidth();
+            for (int k = 0; k < widthSize; k++) {
+                out[s.widthAt() + (bigEndian ? widthSize - 1 - k : k)] = (byte) (v >> (8 * k));
+            }
         }
         return out;
     }
