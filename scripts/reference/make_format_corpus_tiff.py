@@ -368,6 +368,17 @@ def make(name, kind, w, h, tmp):
         lab = Image.fromarray(rgb).convert("LAB")
         lab.save(path, **({"lab_raw": {}, "lab_lzw": {"compression": "tiff_lzw"},
                           "lab_deflate": {"compression": "tiff_adobe_deflate"}}[kind]))
+    elif kind == "i16_min_is_white_raw":
+        # Photometric 0 on 16-bit grey: Pillow's OPEN_INFO gives plain "I;16" (nothing inverted).
+        write_tiff(path, w, h, {258: (3, [16]), 259: (3, [1]), 262: (3, [0]), 277: (3, [1])},
+                   grey16(w, h, 3000).astype("<u2").tobytes())
+    elif kind in ("f32_min_is_white_raw", "f32_min_is_white_fp"):
+        # Photometric 0 on floats: Pillow's OPEN_INFO gives plain "F" (nothing inverted).
+        v = (grey16(w, h, 600) - 150.0 + 0.37).astype("<f4")
+        write_tiff(src if kind.endswith("_fp") else path, w, h, {258: (3, [32]), 259: (3, [1]), 262: (3, [0]),
+                   277: (3, [1]), 339: (3, [3])}, v.tobytes())
+        if kind.endswith("_fp"):
+            tiffcp(src, path, "-c", "lzw:3")
     elif kind.startswith("hostile_"):
         grey = stripes_grey(w, h).tobytes()
         tags = {258: (3, [8]), 259: (3, [1]), 262: (3, [1]), 277: (3, [1])}
@@ -485,6 +496,9 @@ CASES = [
     ("f32_fp_predictor_deflate_bigendian_1600x700_tiled_resized", "f32_fp_deflate_bigendian", 1600, 700, None),
     ("f32_fp_predictor_tiles_256x200", "f32_fp_tiles", 256, 200, None),
     ("f32_fp_predictor_edge_tiles_203x130", "f32_fp_edge_tiles", 203, 130, None),
+    ("f32_min_is_white_raw_120x80", "f32_min_is_white_raw", 120, 80, None),
+    ("i16_min_is_white_raw_120x80", "i16_min_is_white_raw", 120, 80, None),
+    ("f32_min_is_white_fp_predictor_120x80", "f32_min_is_white_fp", 120, 80, None),
     ("l_raw_predictor_tag_120x80", "l_raw_predictor_tag", 120, 80, None),
     ("i16_raw_predictor_tag_120x80", "i16_raw_predictor_tag", 120, 80, None),
     ("i12_raw_predictor_tag_120x80", "i12_raw_predictor_tag", 120, 80, None),

@@ -165,7 +165,7 @@ record TiffDirectory(boolean bigEndian, long width, long height, int photometric
      */
     boolean undoesFloatPredictor() {
         Segments s = segments;
-        return predictor == 3 && compression != 1 && s.predictorAt() >= 0 && s.sampleFormatAt() >= 0 && photometric == 1
+        return predictor == 3 && compression != 1 && s.predictorAt() >= 0 && s.sampleFormatAt() >= 0 && photometric <= 1
                 && bitsPerSample.length == 1 && bitsPerSample[0] == 32 && sampleFormat.length == 1
                 && sampleFormat[0] == 3 && (samplesPerPixel == null || samplesPerPixel == 1) && planar == 1
                 && s.widthAt() >= 0 && (s.widthType() == 4 || readerWidthOfTiles() <= 0xFFFF);
@@ -219,12 +219,15 @@ record TiffDirectory(boolean bigEndian, long width, long height, int photometric
             out[s.predictorAt()] = (byte) (bigEndian ? 0 : 1);
             out[s.predictorAt() + 1] = (byte) (bigEndian ? 1 : 0);
         }
-        if (photometric == CIELAB) {
-            // The JDK's reader converts CIELab samples; as RGB it hands them over as stored, as Pillow keeps them.
-            if (s.photometricAt() < 0) throw corrupt("CIELab TIFF whose photometric tag is not a SHORT");
+        // The JDK's reader converts CIELab samples and inverts min-is-white ones of every width; Pillow keeps CIELab
+        // as stored and inverts only 1- to 8-bit grey (16-bit and float min-is-white are plain "I;16" and "F").
+        boolean wide = java.util.Arrays.stream(bitsPerSample).anyMatch(bits -> bits > 8);
+        int readerPhotometric = photometric == CIELAB ? 2 : photometric == 0 && wide ? 1 : photometric;
+        if (readerPhotometric != photometric) {
+            if (s.photometricAt() < 0) throw corrupt("TIFF whose photometric tag is not a SHORT");
             if (out == b) out = b.clone();
-            out[s.photometricAt()] = (byte) (bigEndian ? 0 : 2);
-            out[s.photometricAt() + 1] = (byte) (bigEndian ? 2 : 0);
+            out[s.photometricAt()] = (byte) (bigEndian ? 0 : readerPhotometric);
+            out[s.photometricAt() + 1] = (byte) (bigEndian ? readerPhotometric : 0);
         }
         if (undoesFloatPredictor()) {
             out[s.sampleFormatAt()] = (byte) (bigEndian ? 0 : 1);
