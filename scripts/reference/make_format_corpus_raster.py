@@ -618,19 +618,7 @@ def lzw_blocks(data, min_code):
             codes.append(clear)
         codes.append(v)
     codes.append(end)
-    acc = nbits = 0
-    out = bytearray()
-    for c in codes:
-        acc |= c << nbits
-        nbits += size
-        while nbits >= 8:
-            out.append(acc & 0xFF)
-            acc >>= 8
-            nbits -= 8
-    if nbits:
-        out.append(acc & 0xFF)
-    blocks = b"".join(bytes([len(out[i:i + 255])]) + bytes(out[i:i + 255]) for i in range(0, len(out), 255))
-    return blocks + b"\0"
+    return sub_blocks(lzw_bytes(codes, size)) + b"\0"
 
 
 def make_gif(d):

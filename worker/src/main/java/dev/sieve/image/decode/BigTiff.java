@@ -76,7 +76,7 @@ final class BigTiff {
                     if (v < 0 || v > 0xFFFFFFFFL) {
                         throw TiffDirectory.corrupt("BigTIFF tag " + tag + " holds " + v + ", past any 4 GB file");
                     }
-                    putAt(raw, k * 4, v, 4, big);
+                    TiffDirectory.put(raw, k * 4, v, 4, big);
                 }
             } else {
                 raw = java.util.Arrays.copyOfRange(b, (int) from, (int) (from + bytes));
@@ -99,7 +99,7 @@ final class BigTiff {
         // The classic header over the BigTIFF one: its 16 bytes never hold image data.
         out[2] = (byte) (big ? 0 : 42);
         out[3] = (byte) (big ? 42 : 0);
-        putAt(out, 4, dirAt, 4, big);
+        TiffDirectory.put(out, 4, dirAt, 4, big);
         byte[] d = dir.toByteArray();
         System.arraycopy(d, 0, out, (int) dirAt, d.length);
         byte[] v = values.toByteArray();
@@ -125,11 +125,7 @@ final class BigTiff {
 
     private static void put(ByteArrayOutputStream out, long v, int n, boolean big) {
         byte[] x = new byte[n];
-        putAt(x, 0, v, n, big);
+        TiffDirectory.put(x, 0, v, n, big);
         out.writeBytes(x);
-    }
-
-    private static void putAt(byte[] out, int at, long v, int n, boolean big) {
-        for (int k = 0; k < n; k++) out[at + (big ? n - 1 - k : k)] = (byte) (v >> (8 * k));
     }
 }

@@ -201,23 +201,22 @@ record TiffDirectory(boolean bigEndian, long width, long height, int photometric
                 }
             }
         }
+        // Copied only when something is patched: most files go to the reader as they are.
         byte[] out = b;
         int size = s.countsType() == 3 ? 2 : s.countsType() == 1 ? 1 : 4;
         for (int i = 0; i < s.offsets().length; i++) {
             long left = b.length - s.offsets()[i];
             if (s.counts()[i] <= left) continue;
-            if (out == b) out = b.clone();
             // The count is larger than left, so left fits the count's own width.
-            int at = s.countsAt() + i * size;
-            for (int k = 0; k < size; k++) out[at + (bigEndian ? size - 1 - k : k)] = (byte) (left >> (8 * k));
+            out = writable(out, b);
+            put(out, s.countsAt() + i * size, left, size, bigEndian);
         }
         // Uncompressed data never goes through libtiff's predictor: Pillow's raw decoder ignores the tag, and so
         // must the JDK's reader.
         boolean ignoredPredictor = compression == 1 && predictor != 1 && s.predictorAt() >= 0;
         if (undoesPredictorItself() || undoesFloatPredictor() || ignoredPredictor) {
-            if (out == b) out = b.clone();
-            out[s.predictorAt()] = (byte) (bigEndian ? 0 : 1);
-            out[s.predictorAt() + 1] = (byte) (bigEndian ? 1 : 0);
+            out = writable(out, b);
+            put(out, s.predictorAt(), 1, 2, bigEndian);
         }
         // The JDK's reader converts CIELab samples and inverts min-is-white ones of every width; Pillow keeps CIELab
         // as stored and inverts only 1- to 8-bit grey (16-bit and float min-is-white are plain "I;16" and "F").
@@ -225,22 +224,22 @@ record TiffDirectory(boolean bigEndian, long width, long height, int photometric
         int readerPhotometric = photometric == CIELAB ? 2 : photometric == 0 && wide ? 1 : photometric;
         if (readerPhotometric != photometric) {
             if (s.photometricAt() < 0) throw corrupt("TIFF whose photometric tag is not a SHORT");
-            if (out == b) out = b.clone();
-            out[s.photometricAt()] = (byte) (bigEndian ? 0 : readerPhotometric);
-            out[s.photometricAt() + 1] = (byte) (bigEndian ? readerPhotometric : 0);
+            out = writable(out, b);
+            put(out, s.photometricAt(), readerPhotometric, 2, bigEndian);
         }
-        if (undoesFloatPredictor()) {
-            out[s.sampleFormatAt()] = (byte) (bigEndian ? 0 : 1);
-            out[s.sampleFormatAt() + 1] = (byte) (bigEndian ? 1 : 0);
-        }
-        if (readerWidth() != width) {
-            int widthSize = s.widthType() == 3 ? 2 : 4;
-            long v = readerWidth();
-            for (int k = 0; k < widthSize; k++) {
-                out[s.widthAt() + (bigEndian ? widthSize - 1 - k : k)] = (byte) (v >> (8 * k));
-            }
-        }
+        // Both come with the float predictor, whose tag was patched above, so `out` is already a copy.
+        if (undoesFloatPredictor()) put(out, s.sampleFormatAt(), 1, 2, bigEndian);
+        if (readerWidth() != width) put(out, s.widthAt(), readerWidth(), s.widthType() == 3 ? 2 : 4, bigEndian);
         return out;
+    }
+
+    private static byte[] writable(byte[] out, byte[] original) {
+        return out == original ? original.clone() : out;
+    }
+
+    /** Writes {@code value} as an unsigned integer of {@code size} bytes at {@code at}, in the file's byte order. */
+    static void put(byte[] out, int at, long value, int size, boolean bigEndian) {
+        for (int k = 0; k < size; k++) out[at + (bigEndian ? size - 1 - k : k)] = (byte) (value >> (8 * k));
     }
 
     /** The bytes an uncompressed strip or tile holds: its rows (the last strip's may be fewer) of whole bytes. */
