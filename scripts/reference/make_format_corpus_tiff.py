@@ -153,6 +153,15 @@ def magick(dst, *args):
 
 def make(name, kind, w, h, tmp):
     path = os.path.join(OUT, "cases", name + ".tif")
+    if kind.startswith("ycbcr:"):
+        write_ycbcr(path, kind, w, h, tmp)
+        return path
+    if kind.startswith("oriented:"):  # Pillow turns every TIFF by its Orientation tag when it loads it
+        _, mode, compression, orientation = kind.split(":")
+        im = Image.fromarray(picture(w, h))
+        im = im.convert(mode) if mode != "RGBA" else Image.fromarray(np.dstack([picture(w, h), ramp(w, h, 1)]))
+        im.save(path, compression=None if compression == "raw" else compression, tiffinfo={274: int(orientation)})
+        return path
     rgb = picture(w, h)
     src = os.path.join(tmp, name + ".src.tif")
     if kind == "rgb_raw":
@@ -419,6 +428,99 @@ def make(name, kind, w, h, tmp):
     return path
 
 
+def ycbcr_blocks(ycc, hs, vs):
+    """libtiff's chunky subsampled layout: for each block of hs x vs pixels, its lumas row by row, then Cb and Cr
+    (here the block's first pixel's); blocks past the edges repeat the last row and column."""
+    h, w, _ = ycc.shape
+    out = bytearray()
+    for r0 in range(0, h, vs):
+        for b in range(0, w, hs):
+            lumas = [ycc[min(r0 + j, h - 1), min(b + i, w - 1), 0] for j in range(vs) for i in range(hs)]
+            out += bytes(int(v) for v in lumas) + bytes([int(ycc[r0, b, 1]), int(ycc[r0, b, 2])])
+    return bytes(out)
+
+
+def compress_strip(raw, compression, row_bytes, tmp):
+    """Deflate through zlib; LZW and PackBits through libtiff, as the strip of a grey image of the same bytes."""
+    import zlib
+    if compression == "deflate":
+        return zlib.compress(raw)
+    path = os.path.join(tmp, "strip.tif")
+    rows = len(raw) // row_bytes
+    Image.frombytes("L", (row_bytes, rows), raw).save(
+        path, compression={"lzw": "tiff_lzw", "packbits": "packbits"}[compression], tiffinfo={278: rows})
+    im = Image.open(path)
+    (offset,), (count,) = im.tag_v2[273], im.tag_v2[279]
+    with open(path, "rb") as f:
+        return f.read()[offset:offset + count]
+
+
+def write_ycbcr(path, kind, w, h, tmp):
+    """A chunky YCbCr TIFF with libtiff's block layout, which neither Pillow nor tiffcp writes unless
+    JPEG-compressed. kind is "ycbcr:COMPRESSION:HxV[:OPTION]"."""
+    import struct
+    _, compression, sub, *options = kind.split(":")
+    hs, vs = (int(x) for x in sub.split("x"))
+    option = options[0] if options else ""
+    rps = 5 if option == "rps5" else 16
+    ycc = np.array(Image.fromarray(picture(w, h)).convert("YCbCr"))
+    blocks_across = -(-w // hs)
+    sampling_row = blocks_across * (hs * vs + 2)
+    scanline = sampling_row // vs
+    strips = []
+    for y in range(0, h, rps):
+        rows = min(rps, h - y)
+        raw = bytearray(ycbcr_blocks(ycc[y:y + rows], hs, vs))
+        if option in ("predictor", "damaged_predictor"):  # horizontal differencing, stride 3, over rows of a scanline
+            need = -(-rows // vs) * vs * scanline
+            for at in range(0, need, scanline):
+                for i in range(at + scanline - 1, at + 2, -1):
+                    raw[i] = (raw[i] - raw[i - 3]) & 0xFF
+        if compression == "raw":
+            strips.append(bytes(raw))
+        else:
+            strips.append(compress_strip(bytes(raw), compression, sampling_row, tmp))
+        if option.startswith("damaged"):
+            c = len(strips[-1])
+            strips[-1] = strips[-1][:c // 2] + bytes(c - c // 2)
+    code = {"raw": 1, "lzw": 5, "deflate": 8, "packbits": 32773}[compression]
+    data = b"".join(strips)
+    offsets = list(np.cumsum([8] + [len(s) for s in strips[:-1]]))
+    extra_at = 8 + len(data)
+    extra = b""
+
+    def at_extra(blob):
+        nonlocal extra
+        where = extra_at + len(extra)
+        extra += blob
+        return where
+
+    tags = {256: (4, 1, w), 257: (4, 1, h), 259: (3, 1, code), 262: (3, 1, 6), 277: (3, 1, 3), 278: (4, 1, rps),
+            284: (3, 1, 1), 530: (3, 2, hs | vs << 16),
+            258: (3, 3, at_extra(struct.pack("<3H", 8, 8, 8))),
+            273: (4, len(strips), at_extra(struct.pack(f"<{len(strips)}I", *offsets)) if len(strips) > 1 else 8),
+            279: (4, len(strips), at_extra(struct.pack(f"<{len(strips)}I", *[len(s) for s in strips]))
+                  if len(strips) > 1 else len(strips[0]))}
+    if option in ("predictor", "damaged_predictor"):
+        tags[317] = (3, 1, 2)
+    if option == "count_past_end":  # the last strip claims more bytes than the file has
+        counts = [len(x) for x in strips[:-1]] + [len(strips[-1]) + 100000]
+        tags[279] = (4, len(strips), at_extra(struct.pack(f"<{len(strips)}I", *counts)))
+    if option.startswith("orientation"):
+        tags[274] = (3, 1, int(option[11:]))
+    if option == "rbw":  # studio range
+        tags[532] = (5, 6, at_extra(struct.pack("<12I", 16, 1, 235, 1, 128, 1, 240, 1, 128, 1, 240, 1)))
+    if option == "coefficients":  # BT.709
+        tags[529] = (5, 3, at_extra(struct.pack("<6I", 2126, 10000, 7152, 10000, 722, 10000)))
+    if option == "padded":  # room for Pillow's four bytes a pixel after the last strip
+        at_extra(bytes(4 * w * h))
+    ifd_at = extra_at + len(extra)
+    ifd = struct.pack("<H", len(tags)) + b"".join(
+        struct.pack("<HHII", tag, *tags[tag]) for tag in sorted(tags)) + b"\0\0\0\0"
+    with open(path, "wb") as f:
+        f.write(b"II*\0" + struct.pack("<I", ifd_at) + data + extra + ifd)
+
+
 def struct_entry(tag, value):
     import struct
     return struct.pack("<HHII", tag, 4, 1, value)
@@ -514,9 +616,37 @@ CASES = [
     ("hostile_ifd_outside_64x40", "hostile_ifd_outside", 64, 40, "CORRUPT_IMAGE"),
     ("hostile_damaged_lzw_120x80", "hostile_damaged_lzw", 120, 80, "CORRUPT_IMAGE"),
     ("hostile_damaged_deflate_120x80", "hostile_damaged_deflate", 120, 80, "CORRUPT_IMAGE"),
-    ("hostile_damaged_packbits_120x80", "hostile_damaged_packbits", 120, 80, "CORRUPT_IMAGE"),    ("pa_lzw_300x200", "pa_lzw", 300, 200, None),
+    ("hostile_damaged_packbits_120x80", "hostile_damaged_packbits", 120, 80, "CORRUPT_IMAGE"),
+    ("pa_lzw_300x200", "pa_lzw", 300, 200, None),
     ("pa_deflate_900x700_tiled", "pa_deflate", 900, 700, None),
     ("pa_deflate_1600x700_tiled_resized", "pa_deflate", 1600, 700, None),
+    ("ycbcr22_deflate_203x121", "ycbcr:deflate:2x2", 203, 121, None),
+    ("ycbcr11_lzw_200x140", "ycbcr:lzw:1x1", 200, 140, None),
+    ("ycbcr21_packbits_201x100", "ycbcr:packbits:2x1", 201, 100, None),
+    ("ycbcr12_lzw_150x99", "ycbcr:lzw:1x2", 150, 99, None),
+    ("ycbcr41_deflate_203x90", "ycbcr:deflate:4x1", 203, 90, None),
+    ("ycbcr42_lzw_1600x700_tiled_resized", "ycbcr:lzw:4x2", 1600, 700, None),
+    ("ycbcr44_deflate_odd_blocks_201x123", "ycbcr:deflate:4x4", 201, 123, None),
+    ("ycbcr22_deflate_rows_per_strip_5_150x100", "ycbcr:deflate:2x2:rps5", 150, 100, None),
+    ("ycbcr22_deflate_reference_black_white_160x100", "ycbcr:deflate:2x2:rbw", 160, 100, None),
+    ("ycbcr22_lzw_coefficients_709_160x100", "ycbcr:lzw:2x2:coefficients", 160, 100, None),
+    ("ycbcr22_deflate_predictor_161x100", "ycbcr:deflate:2x2:predictor", 161, 100, None),
+    ("ycbcr11_lzw_predictor_120x80", "ycbcr:lzw:1x1:predictor", 120, 80, None),
+    ("ycbcr22_deflate_bottom_left_150x100", "ycbcr:deflate:2x2:orientation4", 150, 100, None),
+    ("ycbcr22_deflate_top_right_150x100", "ycbcr:deflate:2x2:orientation2", 150, 100, None),
+    ("ycbcr22_deflate_right_bottom_150x100", "ycbcr:deflate:2x2:orientation7", 150, 100, None),
+    ("ycbcr14_deflate_120x80_refused", "ycbcr:deflate:1x4", 120, 80, "CORRUPT_IMAGE"),
+    ("ycbcr42_deflate_predictor_over_partial_pixels_122x80", "ycbcr:deflate:4x2:predictor", 122, 80, None),
+    ("ycbcr22_damaged_deflate_120x80", "ycbcr:deflate:2x2:damaged", 120, 80, None),
+    ("ycbcr22_damaged_lzw_120x80", "ycbcr:lzw:2x2:damaged", 120, 80, None),
+    ("ycbcr22_damaged_packbits_120x80", "ycbcr:packbits:2x2:damaged", 120, 80, None),
+    ("ycbcr22_damaged_lzw_predictor_120x80", "ycbcr:lzw:2x2:damaged_predictor", 120, 80, None),
+    ("ycbcr22_deflate_count_past_end_120x80", "ycbcr:deflate:2x2:count_past_end", 120, 80, "CORRUPT_IMAGE"),
+    ("rgb_lzw_orientation6_200x140", "oriented:RGB:tiff_lzw:6", 200, 140, None),
+    ("l_raw_orientation3_121x80", "oriented:L:raw:3", 121, 80, None),
+    ("rgba_deflate_orientation7_1600x700_tiled_resized", "oriented:RGBA:tiff_adobe_deflate:7", 1600, 700, None),
+    ("ycbcr22_raw_read_as_rgbx_120x80", "ycbcr:raw:2x2:padded", 120, 80, None),
+    ("ycbcr22_raw_truncated_120x80", "ycbcr:raw:2x2", 120, 80, "CORRUPT_IMAGE"),
 ]
 
 
@@ -554,6 +684,7 @@ def golden(name, path, w, h, expect):
         assert expect is not None, name + " refused by the reference, but no code is expected"
         return case
     assert expect is None, name + " scored by the reference, but " + expect + " is expected"
+    case["width"], case["height"] = im.size  # as Pillow leaves it: turned by its Orientation tag
     case["decoded"] = sha(decoded_bytes(im))
     case["crops"] = [{"tile": sha(decoded_bytes(t)), "rgb": sha(c), "values": sha(v.astype("<f4"))}
                      for t, c, v in zip(tiles, out["rgb"], out["pixel_values"])]

@@ -56,7 +56,7 @@ final class ExifOrientation {
         return little ? u16(b, at, true) | u16(b, at + 2, true) << 16 : u16(b, at, false) << 16 | u16(b, at + 2, false);
     }
 
-    /** The image as it should be displayed for this orientation. */
+    /** The image as it should be displayed for this orientation (Pillow's transposes; a palette is kept). */
     static Pixels apply(Pixels in, int orientation) {
         if (orientation == 1) return in;
         int w = in.width();
@@ -83,6 +83,6 @@ final class ExifOrientation {
                 System.arraycopy(src, (sy * w + sx) * c, out, (y * ow + x) * c, c);
             }
         }
-        return new Pixels(ow, oh, in.mode(), out);
+        return new Pixels(ow, oh, in.mode(), out, in.palette());
     }
 }

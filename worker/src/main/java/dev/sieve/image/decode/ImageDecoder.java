@@ -180,7 +180,10 @@ public final class ImageDecoder {
     private Pixels decodeTiff(byte[] encoded, SizePlan plan, PixelBudget.Share share) throws StageException {
         byte[] tiff = BigTiff.is(encoded) ? BigTiff.toClassic(encoded) : encoded;
         TiffDecoder.Header header = TiffDecoder.header(tiff);
-        checkPixels(ImageFormat.TIFF, header.width(), header.height(), plan);
+        // The plan sees the image as Pillow leaves it: turned by its Orientation tag (5 to 8 swap the sides).
+        boolean turned = header.directory().orientation() >= 5;
+        checkPixels(ImageFormat.TIFF, turned ? header.height() : header.width(),
+                turned ? header.width() : header.height(), plan);
         // The reader's memory-cached stream keeps a copy of the encoded bytes, and a file whose byte counts are cut
         // is copied once more (a BigTIFF's classic copy once more again): charged at 4 bytes a pixel.
         admit(share, header.width() * header.height() * header.costFactor() + tiff.length / 2

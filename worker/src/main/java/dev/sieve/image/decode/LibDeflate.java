@@ -69,4 +69,25 @@ final class LibDeflate {
             api.libdeflate_free_decompressor(d);
         }
     }
+
+    /**
+     * libtiff's ZIPDecode through libdeflate (what Debian's libtiff does when a whole strip is asked for): inflates
+     * {@code in[from, from + count)} into {@code out[0, need)}, which must be zeros, leaving there whatever libdeflate
+     * wrote even when the data is bad. True where libtiff takes the strip as decoded: success, or more data than
+     * the strip holds.
+     */
+    boolean inflateStrip(byte[] in, int from, int count, byte[] out, int need) {
+        Pointer d = api.libdeflate_alloc_decompressor();
+        if (d == null) throw new IllegalStateException("libdeflate_alloc_decompressor failed");
+        try (com.sun.jna.Memory src = new com.sun.jna.Memory(Math.max(1, count));
+             com.sun.jna.Memory dst = new com.sun.jna.Memory(Math.max(1, need))) {
+            src.write(0, in, from, count);
+            dst.clear();
+            int result = api.libdeflate_zlib_decompress(d, src, count, dst, need, null);
+            dst.read(0, out, 0, need);
+            return result == 0 || result == 3; // SUCCESS, INSUFFICIENT_SPACE
+        } finally {
+            api.libdeflate_free_decompressor(d);
+        }
+    }
 }

@@ -47,6 +47,8 @@ final class TiffDecoder {
          * stored width, a byte per sample below 8 bits) and the Pixels made from it.
          */
         int costFactor() {
+            // YCbCr: the JDK's raster of blocks, a copy of it and the RGB pixels, 3 bytes a pixel each.
+            if (layout == TiffLayout.YCBCR) return 3;
             int samples = Math.max(directory.samplesPerPixel() == null ? 1 : directory.samplesPerPixel(),
                     directory.bitsPerSample().length);
             int widest = java.util.Arrays.stream(directory.bitsPerSample()).max().orElse(8);
@@ -69,11 +71,19 @@ final class TiffDecoder {
                     + d.predictor() + " on samples wider than 8 bits: Pillow (libtiff) decodes it, sieve's TIFF"
                     + " reader (the JDK's) cannot, so it is refused rather than scored differently");
         }
+        if (layout == TiffLayout.YCBCR) TiffYCbCr.check(d);
         return new Header(d, layout);
     }
 
     /** Decodes the first page; the header has been checked and its pixels admitted by the caller. */
     static Pixels decode(byte[] encoded, Header header) throws StageException {
+        Pixels decoded = header.layout() == TiffLayout.YCBCR ? TiffYCbCr.decode(encoded, header.directory())
+                : readerDecode(encoded, header);
+        // TiffImageFile.load_end: Pillow turns every TIFF by its Orientation tag once it is loaded.
+        return ExifOrientation.apply(decoded, header.directory().orientation());
+    }
+
+    private static Pixels readerDecode(byte[] encoded, Header header) throws StageException {
         Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName("tiff");
         if (!readers.hasNext()) {
             throw new StageException(Stage.DECODE, FailureCode.UNSUPPORTED_FORMAT, "no TIFF reader in this JDK");

@@ -19,10 +19,22 @@ import dev.sieve.avro.Stage;
  * @param extraSamples   as stored (default ())
  * @param samplesPerPixel null when absent (Pillow's default depends on the compression)
  * @param colorMap       the palette's 16-bit entries (all reds, greens, blues), or null
+ * @param orientation    1 to 8, as libtiff keeps it (1 when absent or out of range)
+ * @param ycbcr          the tags libtiff's YCbCr to RGB conversion reads, with libtiff's defaults
  */
 record TiffDirectory(boolean bigEndian, long width, long height, int photometric, int compression, int planar,
                      int fillOrder, int predictor, int[] bitsPerSample, int[] sampleFormat, int[] extraSamples,
-                     Integer samplesPerPixel, int[] colorMap, Segments segments) {
+                     Integer samplesPerPixel, int[] colorMap, int orientation, YCbCr ycbcr, Segments segments) {
+
+    /**
+     * YCbCrSubsampling (default 2, 2), YCbCrCoefficients (default 0.299, 0.587, 0.114) and ReferenceBlackWhite
+     * (default 0, 255, 128, 255, 128, 255), as libtiff reads them: floats, a rational as {@code (float) n / (float) d}
+     * (0 when d is 0), a tag with the wrong number of values ignored.
+     */
+    record YCbCr(int horizontal, int vertical, float[] coefficients, float[] referenceBlackWhite) {
+        static final float[] COEFFICIENTS = {0.299f, 0.587f, 0.114f};
+        static final float[] REFERENCE_BLACK_WHITE = {0f, 255f, 128f, 255f, 128f, 255f};
+    }
 
     /**
      * Where the strips (or tiles) lie: offsets and byte counts as stored, where the counts' values sit in the file
@@ -34,6 +46,9 @@ record TiffDirectory(boolean bigEndian, long width, long height, int photometric
     }
 
     static final int MAX_SAMPLES = 16;
+    private static final int YCBCR_COEFFICIENTS = 529;
+    private static final int YCBCR_SUBSAMPLING = 530;
+    private static final int REFERENCE_BLACK_WHITE = 532;
     private static final int CIELAB = 8;
 
     static TiffDirectory read(byte[] b) throws StageException {
@@ -59,6 +74,10 @@ record TiffDirectory(boolean bigEndian, long width, long height, int photometric
         int[] extra = {};
         Integer spp = null;
         int[] colorMap = null;
+        int orientation = 1;
+        int[] subsampling = {2, 2};
+        float[] coefficients = YCbCr.COEFFICIENTS;
+        float[] referenceBlackWhite = YCbCr.REFERENCE_BLACK_WHITE;
         long[] offsets = null;
         long[] counts = null;
         int countsAt = -1;
@@ -76,10 +95,13 @@ record TiffDirectory(boolean bigEndian, long width, long height, int photometric
             int tag = r.u16(at);
             int type = r.u16(at + 2);
             long count = r.u32(at + 4);
+            boolean floats = tag == YCBCR_COEFFICIENTS || tag == REFERENCE_BLACK_WHITE;
             int size = switch (type) {
                 case 1 -> 1;
                 case 3 -> 2;
                 case 4 -> 4;
+                case 5, 12 -> floats ? 8 : 0; // RATIONAL, DOUBLE: only where libtiff reads floats
+                case 11 -> floats ? 4 : 0; // FLOAT
                 default -> 0;
             };
             if (size == 0 || count == 0) continue; // a type these tags never use: ignored, as Pillow ignores it
@@ -120,6 +142,19 @@ record TiffDirectory(boolean bigEndian, long width, long height, int photometric
                     predictorAt = type == 3 ? (int) valueAt : -1;
                 }
                 case 320 -> colorMap = toInts(v.all(3 * 65536, "ColorMap"));
+                case 274 -> {
+                    long o = v.get(0);
+                    orientation = count == 1 && o >= 1 && o <= 8 ? (int) o : 1;
+                }
+                case YCBCR_SUBSAMPLING -> {
+                    if (count == 2) subsampling = new int[] {(int) v.get(0), (int) v.get(1)};
+                }
+                case YCBCR_COEFFICIENTS -> {
+                    if (count == 3) coefficients = v.floats();
+                }
+                case REFERENCE_BLACK_WHITE -> {
+                    if (count == 6) referenceBlackWhite = v.floats();
+                }
                 case 338 -> extra = v.small(MAX_SAMPLES, "ExtraSamples");
                 case 339 -> {
                     format = v.small(MAX_SAMPLES, "SampleFormat");
@@ -140,7 +175,8 @@ record TiffDirectory(boolean bigEndian, long width, long height, int photometric
             }
         }
         return new TiffDirectory(big, width, height, photometric, compression, planar, fillOrder, predictor, bits,
-                format, extra, spp, colorMap,
+                format, extra, spp, colorMap, orientation,
+                new YCbCr(subsampling[0], subsampling[1], coefficients, referenceBlackWhite),
                 new Segments(offsets, counts, countsAt, countsType, rowsPerStrip, tileWidth, tileLength, predictorAt,
                         sampleFormatAt, photometricAt, widthAt, widthType));
     }
@@ -285,6 +321,27 @@ record TiffDirectory(boolean bigEndian, long width, long height, int photometric
             if (count > max) throw corrupt(what + " has " + count + " values, more than " + max);
             int[] out = new int[(int) count];
             for (int i = 0; i < out.length; i++) out[i] = (int) Math.min(get(i), Integer.MAX_VALUE);
+            return out;
+        }
+
+        /** The values as libtiff's TIFFReadDirEntryFloatArray converts them (the count is checked by the caller). */
+        float[] floats() {
+            float[] out = new float[(int) count];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = switch (type) {
+                    case 5 -> {
+                        long d = r.u32(at + 8 * i + 4);
+                        yield d == 0 ? 0f : (float) r.u32(at + 8 * i) / (float) d;
+                    }
+                    case 11 -> Float.intBitsToFloat((int) r.u32(at + 4 * i));
+                    case 12 -> {
+                        long first = r.u32(at + 8 * i);
+                        long second = r.u32(at + 8 * i + 4);
+                        yield (float) Double.longBitsToDouble(r.big ? first << 32 | second : second << 32 | first);
+                    }
+                    default -> (float) get(i);
+                };
+            }
             return out;
         }
 

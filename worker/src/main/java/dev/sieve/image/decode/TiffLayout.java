@@ -41,6 +41,8 @@ enum TiffLayout {
     /** "LAB": 8-bit CIELab, the stored samples as they are (the JDK's reader is told they are RGB, so that it does
      * not convert them); converted to RGB by littleCMS as Pillow does. */
     LAB(PillowMode.LAB),
+    /** "RGB" from YCbCr that is not JPEG-compressed, as Pillow reads it ({@link TiffYCbCr}). */
+    YCBCR(PillowMode.RGB),
     /** "CMYK" from 8-bit samples (padding samples after them dropped), or 16-bit little-endian ones (high byte). */
     CMYK(PillowMode.CMYK);
 
@@ -161,9 +163,8 @@ enum TiffLayout {
             }
             return LAB;
         }
-        // YCbCr: Pillow has libtiff convert JPEG-compressed data to RGB; other YCbCr goes through libtiff's RGBA
-        // interface, whose conversion sieve does not reproduce.
-        if (photo == 6 && f == 1 && n == 3 && all8 && extra.length == 0 && compression == JPEG) return RGB;
+        // YCbCr: Pillow has libtiff convert JPEG-compressed data to RGB; other YCbCr has its own path (TiffYCbCr).
+        if (photo == 6 && f == 1 && n == 3 && all8 && extra.length == 0) return compression == JPEG ? RGB : YCBCR;
         return null;
     }
 

@@ -21,6 +21,11 @@ final class TiffStripCheck {
 
     /** Throws CORRUPT_IMAGE when a strip of a PackBits or Deflate TIFF cannot fill its rows. */
     static void check(byte[] b, TiffDirectory d) throws StageException {
+        check(b, d, d::uncompressedBytes);
+    }
+
+    /** The same, with the bytes libtiff asks each strip for given. */
+    static void check(byte[] b, TiffDirectory d, java.util.function.IntToLongFunction needs) throws StageException {
         int compression = d.compression();
         if (compression != PACKBITS && compression != DEFLATE && compression != ADOBE_DEFLATE) return;
         TiffDirectory.Segments s = d.segments();
@@ -28,7 +33,7 @@ final class TiffStripCheck {
         for (int i = 0; i < s.offsets().length; i++) {
             int from = (int) s.offsets()[i];
             int to = (int) Math.min(b.length, from + s.counts()[i]);
-            long need = d.uncompressedBytes(i);
+            long need = needs.applyAsLong(i);
             long got = compression == PACKBITS ? packBits(b, from, to, need) : inflate(b, from, to, need, scratch);
             if (got < need) {
                 throw TiffDirectory.corrupt("compressed strip or tile " + i + " decodes to " + got + " of the " + need

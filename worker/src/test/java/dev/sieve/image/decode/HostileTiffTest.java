@@ -98,6 +98,34 @@ class HostileTiffTest {
         assertRefused(bigTiff(6, 1L << 62, W * H), FailureCode.CORRUPT_IMAGE, "more than the file holds");
     }
 
+    @Test
+    @org.junit.jupiter.api.Timeout(60) // a guard against the old behaviour's minutes, not a measurement
+    void readsAnUncompressedYCbCrOfAQuarterMillionStripsOverOneRowOnce() throws Exception {
+        // Pillow reads each of the 200,000 strips (256 KB of "RGBX" each, the same row every time) and keeps the
+        // last: 51 GB of reading for one row of pixels. sieve copies the strip Pillow keeps.
+        int w = 65536;
+        int n = 200_000;
+        int dataAt = 8 + 2 + 12 * 9 + 4;
+        ByteBuffer b = ByteBuffer.allocate(dataAt + 4 * n).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(new byte[] {'I', 'I', 42, 0}).putInt(8).putShort((short) 9);
+        int[][] tags = {{256, 4, 1, w}, {257, 4, 1, 1}, {258, 3, 1, 8}, {259, 3, 1, 1}, {262, 3, 1, 6},
+                {273, 4, n, dataAt}, {277, 3, 1, 3}, {278, 4, 1, 1}, {279, 4, n, dataAt}};
+        for (int[] t : tags) {
+            b.putShort((short) t[0]).putShort((short) t[1]).putInt(t[2]);
+            if (t[1] == 3) b.putShort((short) t[3]).putShort((short) 0);
+            else b.putInt(t[3]);
+        }
+        b.putInt(0);
+        for (int i = 0; i < n; i++) b.putInt(dataAt);
+
+        Pixels pixels = decode(b.array());
+
+        assertThat(pixels.mode()).isEqualTo(PillowMode.RGB);
+        assertThat(pixels.width()).isEqualTo(w);
+        // Bytes 0..2 of the first four: the first offset, dataAt (126) as a little-endian int.
+        assertThat(pixels.data()[0]).isEqualTo((byte) dataAt);
+    }
+
     /**
      * A little-endian BigTIFF of the same 16 x 8 grey strip: six entries (size, bits, photometric, strip offset and
      * byte count as LONG8) whose entry count, strip-offset value count and strip byte count can lie.
