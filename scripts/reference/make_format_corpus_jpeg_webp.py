@@ -221,6 +221,14 @@ def webp_cases(tmp):
     assert anim_opaque[12:16] == b"VP8X"
     big = anim_opaque[:24] + struct.pack("<I", 16383)[:3] + struct.pack("<I", 16383)[:3] + anim_opaque[30:]
     yield "animated_canvas_16384x16384.webp", big, "TOO_MANY_PIXELS"
+    # The largest canvas libwebp demuxes (just under 2^32 pixels): WebPAnimDecoder callocs two 16 GiB canvases, which
+    # Linux grants lazily where RAM and swap exceed 16 GiB, and then the bomb check refuses it. With less memory
+    # Pillow would say "could not create decoder object"; sieve never allocates it.
+    huge = anim_opaque[:24] + struct.pack("<I", 65534)[:3] + struct.pack("<I", 65534)[:3] + anim_opaque[30:]
+    yield "animated_canvas_65535x65535.webp", huge, "TOO_MANY_PIXELS"
+    # 2^32 pixels: libwebp's demuxer refuses the canvas ("could not create decoder object").
+    area = anim_opaque[:24] + struct.pack("<I", (1 << 24) - 1)[:3] + struct.pack("<I", 255)[:3] + anim_opaque[30:]
+    yield "animated_canvas_16777216x256.webp", area, "CORRUPT_IMAGE"
     # A still image whose VP8X canvas disagrees with its bitstream.
     still_x = cwebp(png_a, "-q", "75")
     assert still_x[12:16] == b"VP8X"
