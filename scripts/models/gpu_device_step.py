@@ -5,7 +5,7 @@ inputs the worker builds, written by the Java dump tool (worker/src/test/java/de
 on a machine with a JDK, since the GPU machine has none.
 
     python3 scripts/models/gpu_device_step.py --images DIR [--module FILE] [--out DIR] [--rounds 20] [--warmup 3]
-            [--clip-budget-s 120] [--no-clip] [--ceiling-dir scripts/models] [--only NAME,...]
+            [--clip-budget-s 120] [--no-clip] [--ceiling-dir scripts/models] [--only NAME,...] [--prewarm N]
 
 For each `NAME.plan.json` in --images (with `NAME.plan.bin` or `NAME.plan.bin.gz`, and the image NAME itself):
 1. decodes NAME with Pillow and checks the pixels' sha256 against sieve's decoder's (the dump's `pixels_sha256`;
@@ -16,12 +16,13 @@ For each `NAME.plan.json` in --images (with `NAME.plan.bin` or `NAME.plan.bin.gz
    all on the device, and runs the module on CUDA (falls back to the CPU when there is none);
 3. hashes the float32 output (little-endian) and compares it with the host path's crops' sha256 from the dump:
    `exact` (bench plan: five tiles) and `exact_with_whole` (the worker's plan with score heads: six crops);
-4. times it: warm-up, then --rounds rounds, each synchronised; per image median and min of
+4. times it (after --prewarm calls of every image first, if asked): warm-up, then --rounds rounds, each synchronised; per image median and min of
    - `step_ms`: the module's forward with every input already on the device (CUDA events around it);
    - `upload_pageable_ms` / `upload_pinned_ms`: the pixels' host-to-device copy alone (pageable / pinned memory);
    - `call_pageable_ms` / `call_pinned_ms`: what one DevicePreprocessor.prepare costs on the device side — all 12
      inputs created from host memory (the pixels pageable or pinned), the forward, and a synchronize (wall clock);
    - `peak_mb`: the device memory the call peaks at (torch.cuda.max_memory_allocated);
+   - `profile_*`: one call under torch.profiler: GPU kernels and copies launched, their summed time, their span;
    and, for contrast, one round of the same module on this machine's CPU (`cpu_ms`, all cores, torch's default).
 5. optionally (CUDA only, not --no-clip) times the CLIP ceiling in the same process with scripts/models/gpu_ceiling.py's
    own model_ceiling (ViT-L/14-336, random weights, fp16, the TorchScript file `export-clip --fp16 --device cuda`
@@ -108,6 +109,39 @@ def med_min(xs):
     return dict(median=round(statistics.median(xs), 3), min=round(min(xs), 3))
 
 
+def profile_call(module, inputs):
+    """One call under torch.profiler: how many kernels and copies it launches, and their summed device time (busy)
+    against the call's span: busy much below the span means the call is bound by launches, not by memory."""
+    try:
+        from torch.profiler import ProfilerActivity, profile
+        with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+            o = module(*inputs)
+            torch.cuda.synchronize()
+        del o
+        gpu = [e for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA]
+        busy = sum(e.time_range.elapsed_us() for e in gpu) / 1000
+        span = (max(e.time_range.end for e in gpu) - min(e.time_range.start for e in gpu)) / 1000 if gpu else 0
+        return dict(profile_gpu_ops=len(gpu), profile_gpu_busy_ms=round(busy, 3), profile_gpu_span_ms=round(span, 3))
+    except Exception as e:  # the profiler is a diagnostic: never lose the figures for it
+        return dict(profile_error=f"{type(e).__name__}: {e}")
+
+
+def prewarm(module, dev, images, names, rounds, log):
+    """Every image's shapes through the module before any timing: TorchScript's profiling executor specialises and
+    optimises per input shape in its first calls, which otherwise lands in the first image's figures."""
+    t = time.perf_counter()
+    with torch.no_grad():
+        for name in names:
+            _, arrays = load_plan(images, name)
+            _, pixels = decode(os.path.join(images, name))
+            for whole in (False, True):
+                ins = [torch.from_numpy(pixels).to(dev)] + [x.to(dev) for x in host_inputs(arrays, whole)]
+                for _ in range(rounds):
+                    module(*ins)
+            sync(dev)
+    log(f"pre-warm: {rounds} calls per image and plan, {len(names)} images, {time.perf_counter() - t:.1f} s")
+
+
 def measure_image(module, cpu_module, dev, images, name, args, log):
     header, arrays = load_plan(images, name)
     row = dict(image=name, width=header["width"], height=header["height"], mode=header["mode"],
@@ -179,6 +213,8 @@ def measure_image(module, cpu_module, dev, images, name, args, log):
         del o
         row["step_ms"] = med_min(step)
         row["step_wall_ms"] = med_min(step_wall)
+        if dev.type == "cuda" and not args.no_profile:
+            row.update(profile_call(module, inputs))
         if dev.type == "cuda":
             row["peak_mb"] = round((torch.cuda.max_memory_allocated() - base) / 1e6, 1)
 
@@ -239,6 +275,8 @@ def main(argv):
     p.add_argument("--only", default="", help="comma-separated image names (default: every dumped image)")
     p.add_argument("--no-cpu", action="store_true", help="skip the one CPU round per image")
     p.add_argument("--no-clip", action="store_true")
+    p.add_argument("--prewarm", type=int, default=0, help="calls per image (both plans) before any timing")
+    p.add_argument("--no-profile", action="store_true", help="skip the one profiled call per image (CUDA)")
     p.add_argument("--clip-budget-s", type=float, default=120)
     p.add_argument("--clip-batches", default="60,120,240", help="crops per CLIP batch (12, 24, 48 tiled images)")
     p.add_argument("--clip-iters", type=int, default=10)
@@ -283,6 +321,8 @@ def main(argv):
             json.dump(results, f, indent=2)
 
     try:
+        if args.prewarm > 0:
+            prewarm(module, dev, args.images, names, args.prewarm, log)
         for name in names:
             try:
                 row = measure_image(module, cpu_module, dev, args.images, name, args, log)
@@ -297,7 +337,9 @@ def main(argv):
                 + (f"  upload pageable {row['upload_pageable_ms']['median']:.2f} / pinned "
                    f"{row['upload_pinned_ms']['median']:.2f} ms  call pageable {row['call_pageable_ms']['median']:.2f}"
                    f" / pinned {row['call_pinned_ms']['median']:.2f} ms  peak {row['peak_mb']} MB" if cuda else "")
-                + (f"  cpu {row['cpu_ms']} ms" if "cpu_ms" in row else ""))
+                + (f"  cpu {row['cpu_ms']} ms" if "cpu_ms" in row else "")
+                + (f"  profile: {row['profile_gpu_ops']} GPU ops, busy {row['profile_gpu_busy_ms']} of "
+                   f"{row['profile_gpu_span_ms']} ms" if "profile_gpu_ops" in row else ""))
             save()
         if cuda and not args.no_clip:
             try:
