@@ -456,31 +456,59 @@ def compress_strip(raw, compression, row_bytes, tmp):
 
 
 def write_ycbcr(path, kind, w, h, tmp):
-    """A chunky YCbCr TIFF with libtiff's block layout, which neither Pillow nor tiffcp writes unless
-    JPEG-compressed. kind is "ycbcr:COMPRESSION:HxV[:OPTION]"."""
+    """A YCbCr TIFF with libtiff's layouts, which neither Pillow nor tiffcp writes unless JPEG-compressed: chunky
+    strips or tiles of subsampling blocks, or three planes. kind is "ycbcr:COMPRESSION:HxV[:OPTION...]"."""
     import struct
     _, compression, sub, *options = kind.split(":")
     hs, vs = (int(x) for x in sub.split("x"))
     option = options[0] if options else ""
-    rps = 5 if option == "rps5" else 16
+    tiled = "tiled" in options
+    planar = "planar" in options
+    predictor = "predictor" in options or "damaged_predictor" in options
+    rps = 5 if "rps5" in options else 16
+    tw, th = 32, 16
     ycc = np.array(Image.fromarray(picture(w, h)).convert("YCbCr"))
-    blocks_across = -(-w // hs)
-    sampling_row = blocks_across * (hs * vs + 2)
-    scanline = sampling_row // vs
+
+    def predicted(raw, row):
+        """Horizontal differencing, stride 3 (1 for a plane), over rows of `row` bytes."""
+        stride = 1 if planar else 3
+        if len(raw) % row or row % stride:
+            return raw  # libtiff cannot undo it either: left as it is
+        for at in range(0, len(raw), row):
+            for i in range(at + row - 1, at + stride - 1, -1):
+                raw[i] = (raw[i] - raw[i - stride]) & 0xFF
+        return raw
+
+    segments = []  # (raw bytes, bytes of a row for the compressors)
+    if tiled:
+        padded = np.pad(ycc, ((0, -h % th), (0, -w % tw), (0, 0)), mode="edge")
+        for y in range(0, h, th):
+            for x in range(0, w, tw):
+                raw = bytearray(ycbcr_blocks(padded[y:y + th, x:x + tw], hs, vs))
+                if predictor:
+                    raw = predicted(raw, 3 * tw)
+                segments.append((bytes(raw), -(-tw // hs) * (hs * vs + 2)))
+    elif planar:
+        for p in range(3):
+            for y in range(0, h, rps):
+                raw = bytearray(ycc[y:y + rps, :, p].tobytes())
+                if predictor:
+                    raw = predicted(raw, w)
+                segments.append((bytes(raw), w))
+    else:
+        sampling_row = -(-w // hs) * (hs * vs + 2)
+        scanline = sampling_row // vs
+        for y in range(0, h, rps):
+            rows = min(rps, h - y)
+            raw = bytearray(ycbcr_blocks(ycc[y:y + rows], hs, vs))
+            if predictor:  # over the rows libtiff reads: whole blocks' rows of a scanline each
+                need = -(-rows // vs) * vs * scanline
+                raw = predicted(raw[:need], scanline) + raw[need:]
+            segments.append((bytes(raw), sampling_row))
     strips = []
-    for y in range(0, h, rps):
-        rows = min(rps, h - y)
-        raw = bytearray(ycbcr_blocks(ycc[y:y + rows], hs, vs))
-        if option in ("predictor", "damaged_predictor"):  # horizontal differencing, stride 3, over rows of a scanline
-            need = -(-rows // vs) * vs * scanline
-            for at in range(0, need, scanline):
-                for i in range(at + scanline - 1, at + 2, -1):
-                    raw[i] = (raw[i] - raw[i - 3]) & 0xFF
-        if compression == "raw":
-            strips.append(bytes(raw))
-        else:
-            strips.append(compress_strip(bytes(raw), compression, sampling_row, tmp))
-        if option.startswith("damaged"):
+    for raw, row in segments:
+        strips.append(raw if compression == "raw" else compress_strip(raw, compression, row, tmp))
+        if option.startswith("damaged") or "damaged" in options:
             c = len(strips[-1])
             strips[-1] = strips[-1][:c // 2] + bytes(c - c // 2)
     code = {"raw": 1, "lzw": 5, "deflate": 8, "packbits": 32773}[compression]
@@ -495,24 +523,31 @@ def write_ycbcr(path, kind, w, h, tmp):
         extra += blob
         return where
 
-    tags = {256: (4, 1, w), 257: (4, 1, h), 259: (3, 1, code), 262: (3, 1, 6), 277: (3, 1, 3), 278: (4, 1, rps),
-            284: (3, 1, 1), 530: (3, 2, hs | vs << 16),
+    n = len(strips)
+    where, counts = (324, 325) if tiled else (273, 279)
+    tags = {256: (4, 1, w), 257: (4, 1, h), 259: (3, 1, code), 262: (3, 1, 6), 277: (3, 1, 3),
+            284: (3, 1, 2 if planar else 1), 530: (3, 2, hs | vs << 16),
             258: (3, 3, at_extra(struct.pack("<3H", 8, 8, 8))),
-            273: (4, len(strips), at_extra(struct.pack(f"<{len(strips)}I", *offsets)) if len(strips) > 1 else 8),
-            279: (4, len(strips), at_extra(struct.pack(f"<{len(strips)}I", *[len(s) for s in strips]))
-                  if len(strips) > 1 else len(strips[0]))}
-    if option in ("predictor", "damaged_predictor"):
+            where: (4, n, at_extra(struct.pack(f"<{n}I", *offsets)) if n > 1 else 8),
+            counts: (4, n, at_extra(struct.pack(f"<{n}I", *[len(s) for s in strips])) if n > 1 else len(strips[0]))}
+    if tiled:
+        tags[322] = (3, 1, tw)
+        tags[323] = (3, 1, th)
+    else:
+        tags[278] = (4, 1, rps)
+    if predictor:
         tags[317] = (3, 1, 2)
     if option == "count_past_end":  # the last strip claims more bytes than the file has
         counts = [len(x) for x in strips[:-1]] + [len(strips[-1]) + 100000]
         tags[279] = (4, len(strips), at_extra(struct.pack(f"<{len(strips)}I", *counts)))
-    if option.startswith("orientation"):
-        tags[274] = (3, 1, int(option[11:]))
+    for o in options:
+        if o.startswith("orientation"):
+            tags[274] = (3, 1, int(o[11:]))
     if option == "rbw":  # studio range
         tags[532] = (5, 6, at_extra(struct.pack("<12I", 16, 1, 235, 1, 128, 1, 240, 1, 128, 1, 240, 1)))
     if option == "coefficients":  # BT.709
         tags[529] = (5, 3, at_extra(struct.pack("<6I", 2126, 10000, 7152, 10000, 722, 10000)))
-    if option == "padded":  # room for Pillow's four bytes a pixel after the last strip
+    if "padded" in options:  # room for Pillow's four bytes a pixel after the last strip
         at_extra(bytes(4 * w * h))
     ifd_at = extra_at + len(extra)
     ifd = struct.pack("<H", len(tags)) + b"".join(
@@ -647,6 +682,20 @@ CASES = [
     ("rgba_deflate_orientation7_1600x700_tiled_resized", "oriented:RGBA:tiff_adobe_deflate:7", 1600, 700, None),
     ("ycbcr22_raw_read_as_rgbx_120x80", "ycbcr:raw:2x2:padded", 120, 80, None),
     ("ycbcr22_raw_truncated_120x80", "ycbcr:raw:2x2", 120, 80, "CORRUPT_IMAGE"),
+    ("ycbcr22_tiled_deflate_203x121", "ycbcr:deflate:2x2:tiled", 203, 121, None),
+    ("ycbcr44_tiled_lzw_edge_skip_203x100", "ycbcr:lzw:4x4:tiled", 203, 100, None),
+    ("ycbcr42_tiled_packbits_predictor_150x90", "ycbcr:packbits:4x2:tiled:predictor", 150, 90, None),
+    ("ycbcr11_tiled_lzw_predictor_bottom_left_100x70", "ycbcr:lzw:1x1:tiled:predictor:orientation4", 100, 70, None),
+    ("ycbcr22_tiled_damaged_deflate_120x80", "ycbcr:deflate:2x2:tiled:damaged", 120, 80, None),
+    ("ycbcr22_tiled_damaged_lzw_120x80", "ycbcr:lzw:2x2:tiled:damaged", 120, 80, None),
+    ("ycbcr11_planar_deflate_150x100", "ycbcr:deflate:1x1:planar", 150, 100, None),
+    ("ycbcr11_planar_lzw_predictor_top_right_120x80", "ycbcr:lzw:1x1:planar:predictor:orientation2", 120, 80, None),
+    ("ycbcr11_planar_damaged_packbits_120x80", "ycbcr:packbits:1x1:planar:damaged", 120, 80, None),
+    ("ycbcr22_planar_deflate_120x80_refused", "ycbcr:deflate:2x2:planar", 120, 80, "CORRUPT_IMAGE"),
+    ("ycbcr22_raw_planar_120x80", "ycbcr:raw:2x2:planar", 120, 80, None),
+    ("ycbcr22_raw_tiled_128x64", "ycbcr:raw:2x2:tiled:padded", 128, 64, None),
+    ("ycbcr22_raw_tiled_edge_120x64", "ycbcr:raw:2x2:tiled:padded", 120, 64, None),
+    ("ycbcr22_raw_tiled_edge_stride_124x64", "ycbcr:raw:2x2:tiled:padded", 124, 64, "CORRUPT_IMAGE"),
 ]
 
 

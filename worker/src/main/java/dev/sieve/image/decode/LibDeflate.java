@@ -72,8 +72,8 @@ final class LibDeflate {
 
     /**
      * libtiff's ZIPDecode through libdeflate (what Debian's libtiff does when a whole strip is asked for): inflates
-     * {@code in[from, from + count)} into {@code out[0, need)}, which must be zeros, leaving there whatever libdeflate
-     * wrote even when the data is bad. True where libtiff takes the strip as decoded: success, or more data than
+     * {@code in[from, from + count)} into {@code out[0, need)}, leaving there whatever libdeflate wrote even when the
+     * data is bad, over what {@code out} held (libtiff decodes into a buffer it may reuse). True where libtiff takes the strip as decoded: success, or more data than
      * the strip holds.
      */
     boolean inflateStrip(byte[] in, int from, int count, byte[] out, int need) {
@@ -82,7 +82,7 @@ final class LibDeflate {
         try (com.sun.jna.Memory src = new com.sun.jna.Memory(Math.max(1, count));
              com.sun.jna.Memory dst = new com.sun.jna.Memory(Math.max(1, need))) {
             src.write(0, in, from, count);
-            dst.clear();
+            dst.write(0, out, 0, need);
             int result = api.libdeflate_zlib_decompress(d, src, count, dst, need, null);
             dst.read(0, out, 0, need);
             return result == 0 || result == 3; // SUCCESS, INSUFFICIENT_SPACE

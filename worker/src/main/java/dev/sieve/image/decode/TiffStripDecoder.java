@@ -30,7 +30,8 @@ final class TiffStripDecoder {
     }
 
     /**
-     * Decodes {@code in[from, from + count)} into {@code out[0, need)}, which must be zeros; true when the strip
+     * Decodes {@code in[from, from + count)} into {@code out[0, need)}, writing only what the decoder writes (the rest
+     * keeps what {@code out} held, as libtiff's buffer does); true when the strip
      * filled {@code need} bytes without an error, as the decoder's return value says. {@code whole}: the strip's
      * full size, which decides whether libtiff inflates with libdeflate (asked for all of it) or zlib.
      */

@@ -8,29 +8,33 @@ import dev.sieve.image.Pixels;
 import java.util.Arrays;
 
 /**
- * A YCbCr TIFF that is not JPEG-compressed, read as Pillow 9.4 reads it. Pillow has two paths for it, and neither
- * is a plain YCbCr to RGB conversion:
+ * A YCbCr TIFF that is not JPEG-compressed, read as Pillow 9.4 reads it. Uncompressed, Pillow reads its bytes as
+ * "RGBX" itself ({@link TiffRawYCbCr}); compressed, it has libtiff convert it ({@code TiffDecode.c},
+ * {@code _decodeAsRGBA}: a TIFFRGBAImage read one strip, or one row of tiles, per call), which this class does as
+ * libtiff 4.5 does:
  * <ul>
- * <li>Uncompressed, Pillow's own raw decoder reads it with the raw mode its OPEN_INFO table gives the key, "RGBX"
- * (meant for libtiff's JPEG path): four stored bytes a pixel from each strip's offset on, byte counts ignored, the
- * fourth dropped. The pixels are the stored bytes, misaligned; a file too short for four bytes a pixel is
- * truncated.</li>
- * <li>Compressed, Pillow has libtiff convert it ({@code TiffDecode.c}, {@code _decodeAsRGBA}: a TIFFRGBAImage read
- * one strip per call): chroma subsampling blocks ({@code putcontig8bitYCbCrXYtile}), libtiff's fixed-point tables
- * built in single precision from YCbCrCoefficients and ReferenceBlackWhite ({@link Tables}), and the Orientation
- * tag's flips, applied within each strip, as each call flips its own rows. libtiff asks for a strip's rows rounded up
- * to whole blocks times its scanline size, which it rounds down ({@code TIFFScanlineSize}): with 4x4 subsampling
- * and an odd number of blocks across, a strip's last bytes are not decoded and read as zeros. A damaged strip does not
- * stop that reader: what its decoder wrote before the error is converted, the rest is zeros
- * ({@link TiffStripDecoder}).</li>
+ * <li>chunky data in chroma subsampling blocks ({@code putcontig8bitYCbCrXYtile}: each block's lumas, then Cb and Cr),
+ * with the blocks' row stride libtiff's put routines step by, including the 4x4 routine's skip over the part of a
+ * right-edge tile past the image, which counts 10 bytes a block instead of 18;</li>
+ * <li>planar data (three planes) only without subsampling ({@code putseparate8bitYCbCr11tile});</li>
+ * <li>libtiff's fixed-point tables built in single precision from YCbCrCoefficients and ReferenceBlackWhite
+ * ({@link Tables});</li>
+ * <li>the Orientation tag's flips, within each call's rows;</li>
+ * <li>strip reads of the rows rounded up to whole blocks times {@code TIFFScanlineSize}, which rounds down: with 4x4
+ * subsampling and an odd number of blocks across, a strip's last bytes are not decoded and read as zeros;</li>
+ * <li>a damaged strip or tile does not stop the reader: what its decoder wrote is converted, over zeros (a strip, a
+ * row's first tile, a plane) or over the tile read before it (the call's buffer is reused across its row)
+ * ({@link TiffStripDecoder}); only a first read whose data is not in the file stops it.</li>
  * </ul>
- * Pillow then turns the image by its Orientation tag, as it does every TIFF ({@link TiffDecoder}). Tiled and planar
- * files, compressions other than LZW, Deflate and PackBits, and old-style LZW are refused (Pillow decodes them; sieve
- * does not yet).
+ * Pillow then turns the image by its Orientation tag, as it does every TIFF ({@link TiffDecoder}). Tiled planar data,
+ * compressions other than LZW, Deflate and PackBits, and old-style LZW are refused (Pillow decodes them; sieve does
+ * not yet).
  */
 final class TiffYCbCr {
     private static final int UNCOMPRESSED = 1;
     private static final int HORIZONTAL = 2;
+    private static final int FLIP_VERTICALLY = 1;
+    private static final int FLIP_HORIZONTALLY = 2;
 
     private TiffYCbCr() {
     }
@@ -38,20 +42,22 @@ final class TiffYCbCr {
     /** The refusals that need no pixel: what Pillow (libtiff) refuses, and what sieve does not decode. */
     static void check(TiffDirectory d) throws StageException {
         TiffDirectory.Segments s = d.segments();
-        if (s.tileWidth() > 0 || s.tileLength() > 0 || d.planar() != 1) {
-            throw new StageException(Stage.DECODE, FailureCode.UNSUPPORTED_FORMAT, "TIFF refused: "
-                    + (d.planar() != 1 ? "planar" : "tiled") + " YCbCr that is not JPEG-compressed (Pillow 9.4"
-                    + " decodes it, sieve only the chunky strips of this layout)");
+        boolean tiled = s.tileWidth() > 0 || s.tileLength() > 0;
+        if (tiled && d.planar() == 2) {
+            throw new StageException(Stage.DECODE, FailureCode.UNSUPPORTED_FORMAT, "TIFF refused: tiled planar YCbCr"
+                    + " that is not JPEG-compressed (Pillow 9.4 decodes it, sieve does not)");
         }
-        if (s.rowsPerStrip() == 0) throw TiffDirectory.corrupt("YCbCr TIFF with zero rows per strip");
+        if (tiled ? s.tileWidth() <= 0 || s.tileLength() <= 0 : s.rowsPerStrip() == 0) {
+            throw TiffDirectory.corrupt("YCbCr TIFF with empty strips or tiles");
+        }
         if (d.compression() == UNCOMPRESSED) return;
         int h = d.ycbcr().horizontal();
         int v = d.ycbcr().vertical();
-        boolean listed = (h == 1 || h == 2 || h == 4) && (v == 1 || v == 2 || v == 4) && v <= h
-                || h == 1 && v == 2;
+        boolean listed = d.planar() == 2 ? h == 1 && v == 1
+                : (h == 1 || h == 2 || h == 4) && (v == 1 || v == 2 || v == 4) && v <= h || h == 1 && v == 2;
         if (!listed) {
-            throw TiffDirectory.corrupt("YCbCr TIFF with " + h + "x" + v + " chroma subsampling: libtiff's RGBA"
-                    + " reader has no routine for it, so Pillow cannot load it");
+            throw TiffDirectory.corrupt("YCbCr TIFF (" + (d.planar() == 2 ? "planar" : "chunky") + ") with " + h + "x"
+                    + v + " chroma subsampling: libtiff's RGBA reader has no routine for it, so Pillow cannot load it");
         }
         if (!TiffStripDecoder.decodes(d.compression())) {
             throw new StageException(Stage.DECODE, FailureCode.UNSUPPORTED_FORMAT, "TIFF refused: YCbCr with"
@@ -74,102 +80,197 @@ final class TiffYCbCr {
     }
 
     static Pixels decode(byte[] file, TiffDirectory d) throws StageException {
-        return d.compression() == UNCOMPRESSED ? rawRgbx(file, d) : converted(file, d);
+        if (d.compression() == UNCOMPRESSED) return TiffRawYCbCr.decode(file, d);
+        return new Conversion(file, d).run();
     }
 
-    /**
-     * ImageFile.load over TiffImagePlugin's strips: strip i covers rows from i x RowsPerStrip (wrapping to the top
-     * past the last row), the strips are decoded in file order, each reading four bytes a pixel from its offset.
-     * Only the strip that Pillow decodes last for a band of rows is copied, so a file of many strips over the same
-     * rows costs what one strip a band does.
-     */
-    private static Pixels rawRgbx(byte[] file, TiffDirectory d) throws StageException {
-        int w = (int) d.width();
-        int h = (int) d.height();
-        long rps = Math.min(d.segments().rowsPerStrip(), h);
-        int strips = (int) ceilDiv(h, rps);
-        long[] offsets = d.segments().offsets();
-        long rowBytes = 4L * w;
-        // Strip i decodes rows from (i mod strips) x rps; decoded in file order, the strip at the highest offset
-        // (the later one of equal offsets) is what stays of each band of rows. Every strip must fit the file.
-        int[] last = new int[strips];
-        Arrays.fill(last, -1);
-        for (int i = 0; i < offsets.length; i++) {
-            int band = i % strips;
-            long need = Math.min(rps, h - band * rps) * rowBytes;
-            if (need > file.length - offsets[i]) {
-                throw TiffDirectory.corrupt("uncompressed YCbCr strip at " + offsets[i] + ": Pillow reads it as RGBX, "
-                        + need + " bytes, and the file has " + (file.length - offsets[i]) + " left: truncated");
-            }
-            if (last[band] < 0 || offsets[i] >= offsets[last[band]]) last[band] = i;
-        }
-        byte[] out = new byte[Math.multiplyExact(Math.multiplyExact(w, h), 3)];
-        for (int band = 0; band < strips; band++) {
-            if (last[band] < 0) continue; // fewer strips than bands: those rows stay black
-            int at = (int) offsets[last[band]];
-            for (long row = band * rps; row < Math.min(h, (band + 1) * rps); row++) {
-                int to = (int) (row * w * 3);
-                for (int x = 0; x < w; x++, at += 4, to += 3) System.arraycopy(file, at, out, to, 3);
-            }
-        }
-        return new Pixels(w, h, PillowMode.RGB, out, null);
-    }
+    /** One image through libtiff's RGBA reader. */
+    private static final class Conversion {
+        private final byte[] file;
+        private final TiffDirectory d;
+        private final int width;
+        private final int height;
+        private final int hs;
+        private final int vs;
+        private final int blockSize;
+        private final Tables tables;
+        private final boolean flipVertically;
+        private final boolean flipHorizontally;
+        private final TiffStripDecoder decoder = new TiffStripDecoder();
+        private final byte[] out;
 
-    private static Pixels converted(byte[] file, TiffDirectory d) throws StageException {
-        Geometry g = new Geometry(d);
-        Tables tables = new Tables(d.ycbcr().coefficients(), d.ycbcr().referenceBlackWhite());
-        int w = g.width;
-        int hs = g.hs;
-        int vs = g.vs;
-        int blockSize = hs * vs + 2;
-        boolean flipVertically = (flips(d.orientation()) & FLIP_VERTICALLY) != 0;
-        boolean flipHorizontally = (flips(d.orientation()) & FLIP_HORIZONTALLY) != 0;
-        byte[] out = new byte[Math.multiplyExact(Math.multiplyExact(w, g.height), 3)];
-        byte[] strip = new byte[(int) (g.rowsView * g.samplingRow)];
-        long[] offsets = d.segments().offsets();
-        long[] counts = d.segments().counts();
-        TiffStripDecoder decoder = new TiffStripDecoder();
-        for (int s = 0; s < g.strips; s++) {
-            // TIFFFillStrip: a strip that is empty or runs past the end of the file is a read error, and the
-            // first read of a call failing stops the whole image.
-            if (counts[s] <= 0 || counts[s] > file.length - offsets[s]) {
-                throw TiffDirectory.corrupt("YCbCr strip " + s + " of " + counts[s] + " bytes at " + offsets[s]
-                        + " is empty or runs past the end of the file (" + file.length + " bytes)");
+        Conversion(byte[] file, TiffDirectory d) throws StageException {
+            this.file = file;
+            this.d = d;
+            width = (int) d.width();
+            height = (int) d.height();
+            hs = d.ycbcr().horizontal();
+            vs = d.ycbcr().vertical();
+            blockSize = hs * vs + 2;
+            tables = new Tables(d.ycbcr().coefficients(), d.ycbcr().referenceBlackWhite());
+            int flips = flips(d.orientation());
+            flipVertically = (flips & FLIP_VERTICALLY) != 0;
+            flipHorizontally = (flips & FLIP_HORIZONTALLY) != 0;
+            out = new byte[Math.multiplyExact(Math.multiplyExact(width, height), 3)];
+        }
+
+        Pixels run() throws StageException {
+            if (d.segments().tileWidth() > 0) {
+                tiles();
+            } else if (d.planar() == 2) {
+                planarStrips();
+            } else {
+                strips();
             }
-            if (d.compression() == TiffStripDecoder.LZW
-                    && TiffStripDecoder.oldStyleLzw(file, (int) offsets[s], (int) counts[s])) {
-                throw new StageException(Stage.DECODE, FailureCode.UNSUPPORTED_FORMAT, "TIFF refused: YCbCr strip "
-                        + s + " in old-style (pre-1990) LZW codes, which sieve does not decode");
+            if (flipHorizontally) {
+                for (int row = 0; row < height; row++) {
+                    for (int l = row * width, r = l + width - 1; l < r; l++, r--) {
+                        for (int c = 0; c < 3; c++) {
+                            byte t = out[l * 3 + c];
+                            out[l * 3 + c] = out[r * 3 + c];
+                            out[r * 3 + c] = t;
+                        }
+                    }
+                }
             }
-            int first = (int) (s * g.rps);
-            int rows = g.rows(s);
-            int need = (int) g.need(s);
-            // libtiff decodes `need` bytes into a buffer it zeroed: the rest of the strip reads as zeros, and so
-            // does whatever a damaged strip did not fill (its RGBA reader goes on after a failed strip).
-            Arrays.fill(strip, (byte) 0);
-            boolean whole = decoder.decode(d.compression(), file, (int) offsets[s], (int) counts[s], strip,
-                    need, ceilDiv(rows, vs) * g.samplingRow);
-            // The predictor runs only on a strip that decoded, and not at all over rows of partial pixels.
-            if (whole && d.predictor() == HORIZONTAL && g.scanline % 3 == 0) accumulate(strip, need, g.scanline);
-            for (int r = 0; r < rows; r++) {
-                int row = first + (flipVertically ? rows - 1 - r : r);
-                int blockRow = (int) (r / vs * g.blocksAcross);
-                int line = r % vs * hs;
-                for (int x = 0; x < w; x++) {
-                    int block = (blockRow + x / hs) * blockSize;
-                    int at = (row * w + (flipHorizontally ? w - 1 - x : x)) * 3;
-                    tables.toRgb(strip[block + line + x % hs] & 0xff, strip[block + hs * vs] & 0xff,
-                            strip[block + hs * vs + 1] & 0xff, out, at);
+            return new Pixels(width, height, PillowMode.RGB, out, null);
+        }
+
+        /** gtStripContig, one strip per call. */
+        private void strips() throws StageException {
+            long rps = Math.min(d.segments().rowsPerStrip(), height);
+            int strips = segments(ceilDiv(height, rps));
+            long blocksAcross = ceilDiv(width, hs);
+            long samplingRow = blocksAcross * blockSize;
+            long scanline = samplingRow / vs;
+            byte[] strip = buffer(ceilDiv(rps, vs) * samplingRow);
+            for (int s = 0; s < strips; s++) {
+                int first = (int) (s * rps);
+                int rows = (int) Math.min(rps, height - first);
+                // What gtStripContig asks for: the rows rounded up to whole blocks, times the scanline.
+                int need = (int) (ceilDiv(rows, vs) * vs * scanline);
+                Arrays.fill(strip, (byte) 0);
+                read(s, strip, need, ceilDiv(rows, vs) * samplingRow, scanline, 3, true);
+                put(strip, 0, samplingRow, width, 0, first, rows);
+            }
+        }
+
+        /** gtTileContig, one row of tiles per call, its buffer reused from tile to tile. */
+        private void tiles() throws StageException {
+            TiffDirectory.Segments s = d.segments();
+            int tw = (int) Math.min(s.tileWidth(), Integer.MAX_VALUE);
+            int th = (int) Math.min(s.tileLength(), Integer.MAX_VALUE);
+            long across = ceilDiv(width, tw);
+            long down = ceilDiv(height, th);
+            segments(across * down);
+            long tileRow = ceilDiv(tw, hs) * blockSize;
+            long tileSize = ceilDiv(th, vs) * tileRow;
+            // PredictorDecodeTile's rows are TIFFTileRowSize, which ignores the subsampling: 3 bytes a pixel.
+            long predictorRow = 3L * tw;
+            byte[] tile = buffer(tileSize);
+            for (int ty = 0; ty < down; ty++) {
+                int first = ty * th;
+                int rows = Math.min(th, height - first);
+                Arrays.fill(tile, (byte) 0);
+                for (int tx = 0; tx < across; tx++) {
+                    int x0 = tx * tw;
+                    int thisTw = Math.min(tw, width - x0);
+                    // The put routines skip the part of an edge tile past the image in whole blocks, the 4x4 one
+                    // counting 10 bytes a block.
+                    long skip = (tw - thisTw) / hs * (hs == 4 && vs == 4 ? 10 : blockSize);
+                    read((int) (ty * across + tx), tile, (int) tileSize, tileSize, predictorRow, 3, tx == 0);
+                    put(tile, 0, ceilDiv(thisTw, hs) * blockSize + skip, thisTw, x0, first, rows);
                 }
             }
         }
-        return new Pixels(w, g.height, PillowMode.RGB, out, null);
-    }
 
-    /** libtiff's horAcc8 with a stride of 3, over rows of a scanline each. */
-    private static void accumulate(byte[] strip, int need, long scanline) {
-        for (int from = 0; from + scanline <= need; from += (int) scanline) {
-            for (int i = from + 3; i < from + scanline; i++) strip[i] += strip[i - 3];
+        /** gtStripSeparate with putseparate8bitYCbCr11tile: three planes a strip, read into one zeroed buffer. */
+        private void planarStrips() throws StageException {
+            long rps = Math.min(d.segments().rowsPerStrip(), height);
+            int strips = (int) ceilDiv(height, rps);
+            segments(3L * strips);
+            long stripSize = rps * width;
+            byte[] planes = buffer(3 * stripSize);
+            for (int s = 0; s < strips; s++) {
+                int first = (int) (s * rps);
+                int rows = (int) Math.min(rps, height - first);
+                int need = rows * width;
+                Arrays.fill(planes, (byte) 0);
+                for (int p = 0; p < 3; p++) {
+                    byte[] plane = p == 0 ? planes : new byte[need];
+                    read(p * strips + s, plane, need, need, width, 1, p == 0);
+                    if (p > 0) System.arraycopy(plane, 0, planes, (int) (p * stripSize), need);
+                }
+                for (int r = 0; r < rows; r++) {
+                    int row = first + (flipVertically ? rows - 1 - r : r);
+                    for (int x = 0; x < width; x++) {
+                        int at = r * width + x;
+                        tables.toRgb(planes[at] & 0xff, planes[(int) (stripSize + at)] & 0xff,
+                                planes[(int) (2 * stripSize + at)] & 0xff, out, (row * width + x) * 3);
+                    }
+                }
+            }
+        }
+
+        /** Checks that the file lists the segments libtiff reads; their number. */
+        private int segments(long needed) throws StageException {
+            if (d.segments().offsets().length < needed) {
+                throw TiffDirectory.corrupt("YCbCr TIFF with " + d.segments().offsets().length + " strips or tiles"
+                        + " where its size needs " + needed);
+            }
+            return (int) needed;
+        }
+
+        private static byte[] buffer(long size) throws StageException {
+            if (size > Integer.MAX_VALUE - 16) throw TiffDirectory.corrupt("YCbCr TIFF strips of " + size + " bytes");
+            return new byte[(int) size];
+        }
+
+        /**
+         * Reads segment {@code i} into {@code into[0, need)}: TIFFFillStrip/TIFFFillTile's read (a segment that is
+         * empty or runs past the file stops the image when it is the call's first read, and leaves the buffer as it
+         * was otherwise), the decoder, then the predictor over rows of {@code predictorRow} bytes, only when the
+         * decoder filled the request and the rows divide it and hold whole pixels.
+         */
+        private void read(int i, byte[] into, int need, long whole, long predictorRow, int stride, boolean first)
+                throws StageException {
+            long offset = d.segments().offsets()[i];
+            long count = d.segments().counts()[i];
+            if (count <= 0 || count > file.length - offset) {
+                if (!first) return;
+                throw TiffDirectory.corrupt("YCbCr strip or tile " + i + " of " + count + " bytes at " + offset
+                        + " is empty or runs past the end of the file (" + file.length + " bytes)");
+            }
+            if (d.compression() == TiffStripDecoder.LZW && TiffStripDecoder.oldStyleLzw(file, (int) offset,
+                    (int) count)) {
+                throw new StageException(Stage.DECODE, FailureCode.UNSUPPORTED_FORMAT, "TIFF refused: YCbCr strip or"
+                        + " tile " + i + " in old-style (pre-1990) LZW codes, which sieve does not decode");
+            }
+            boolean decoded = decoder.decode(d.compression(), file, (int) offset, (int) count, into, need, whole);
+            if (decoded && d.predictor() == HORIZONTAL && need % predictorRow == 0 && predictorRow % stride == 0) {
+                for (int from = 0; from < need; from += (int) predictorRow) {
+                    for (int k = from + stride; k < from + predictorRow; k++) into[k] += into[k - stride];
+                }
+            }
+        }
+
+        /**
+         * The put routine over one strip or tile of blocks: {@code w} pixels from column {@code x0}, {@code rows}
+         * rows from row {@code first} (flipped within them when the orientation asks), blocks
+         * {@code blockRowStride} bytes a row of blocks apart.
+         */
+        private void put(byte[] blocks, int from, long blockRowStride, int w, int x0, int first, int rows) {
+            int lumas = hs * vs;
+            for (int r = 0; r < rows; r++) {
+                int row = first + (flipVertically ? rows - 1 - r : r);
+                long blockRow = from + r / vs * blockRowStride;
+                int line = r % vs * hs;
+                for (int x = 0; x < w; x++) {
+                    int block = (int) (blockRow + (long) (x / hs) * blockSize);
+                    tables.toRgb(blocks[block + line + x % hs] & 0xff, blocks[block + lumas] & 0xff,
+                            blocks[block + lumas + 1] & 0xff, out, (row * width + x0 + x) * 3);
+                }
+            }
         }
     }
 
@@ -177,9 +278,6 @@ final class TiffYCbCr {
     private static long ceilDiv(long a, long b) {
         return (a + b - 1) / b;
     }
-
-    private static final int FLIP_VERTICALLY = 1;
-    private static final int FLIP_HORIZONTALLY = 2;
 
     /** libtiff's setorientation for a requested ORIENTATION_TOPLEFT, which Pillow asks for. */
     static int flips(int orientation) {
@@ -189,50 +287,6 @@ final class TiffYCbCr {
             case 4, 8 -> FLIP_VERTICALLY; // BOTLEFT, LEFTBOT
             default -> 0; // TOPLEFT, LEFTTOP
         };
-    }
-
-    /** The strips as libtiff sizes them: blocks across, the bytes of a row of blocks, the scanline, the reads. */
-    private static final class Geometry {
-        final int width;
-        final int height;
-        final int hs;
-        final int vs;
-        final long rps;
-        final int strips;
-        final long blocksAcross;
-        final long samplingRow;
-        final long scanline;
-        /** Rows of blocks in a whole strip. */
-        final long rowsView;
-
-        Geometry(TiffDirectory d) throws StageException {
-            width = (int) d.width();
-            height = (int) d.height();
-            hs = d.ycbcr().horizontal();
-            vs = d.ycbcr().vertical();
-            rps = Math.min(d.segments().rowsPerStrip(), height);
-            strips = (int) ceilDiv(height, rps);
-            if (d.segments().offsets().length < strips) {
-                throw TiffDirectory.corrupt("YCbCr TIFF with " + d.segments().offsets().length + " strips where its "
-                        + height + " rows of " + rps + " need " + strips);
-            }
-            blocksAcross = ceilDiv(width, hs);
-            samplingRow = blocksAcross * (hs * vs + 2);
-            scanline = samplingRow / vs;
-            rowsView = ceilDiv(rps, vs);
-            if (samplingRow > Integer.MAX_VALUE / Math.max(1, rowsView) / 2) {
-                throw TiffDirectory.corrupt("YCbCr TIFF strips of " + rowsView + " x " + samplingRow + " bytes");
-            }
-        }
-
-        int rows(int strip) {
-            return (int) Math.min(rps, height - strip * rps);
-        }
-
-        /** What gtStripContig asks TIFFReadEncodedStrip for: the rows rounded up to blocks, times the scanline. */
-        long need(int strip) {
-            return ceilDiv(rows(strip), vs) * vs * scanline;
-        }
     }
 
     /**
