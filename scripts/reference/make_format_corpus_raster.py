@@ -493,9 +493,9 @@ def make_tga(d):
     files["rgb24_top_left_rle.tga"] = tga_header(w, h, 10, 24, 0x20) + tga_rle(
         [img[y][:, ::-1].tobytes() for y in range(h)], 3)
     files["p_no_colormap_grey_ramp.tga"] = tga_header(w, h, 1, 8, 0) + idx.astype(np.uint8).tobytes()
-    # A grey TGA with a colour map, which Pillow 9.4 leaves half-converted (mode "L", core image "P"), only where
-    # the reference refuses it (the 1536 step: "image has wrong mode"); decoded, sieve gives it as "P", which is
-    # what its convert("RGB") gives, but its goldens would hash the indices (docs/fidelity.md).
+    # A grey TGA with a colour map, which Pillow 9.4 leaves half-converted (mode "L", core image "P"): decoded, sieve
+    # gives it as "P", which is what its convert("RGB") gives (the goldens hash it so, see golden()); untiled, tiled
+    # without the 1536 step, and through it, which the reference refuses ("image has wrong mode").
     # Grey+alpha with a colour map: Python mode "LA", core image "PA" (putpalette); convert("RGB") looks the index
     # band up. Untiled, tiled without the 1536 step (crops keep the palette), and through the 1536 step, which the
     # reference cannot take (Image.resize converts "LA" to "La", which the "PA" core refuses).
@@ -503,6 +503,11 @@ def make_tga(d):
     pa_map = b"".join(bytes([b, g, r]) for r, g, b in pa_pal)
     files["pa_colormap24.tga"] = (tga_header(w, h, 3, 16, 0x20, (0, 40, 24)) + pa_map
                                   + np.dstack([pa_idx, alpha]).astype(np.uint8).tobytes())
+    files["l_colormap24_half_converted.tga"] = (tga_header(w, h, 1, 8, 0x20, (0, 40, 24)) + pa_map
+                                                + pa_idx.astype(np.uint8).tobytes())
+    yy, xx = np.mgrid[0:700, 0:900]
+    files["l_colormap_rle_900x700_tiled_half_converted.tga"] = tga_header(900, 700, 9, 8, 0x20, (0, 40, 24)) + \
+        pa_map + tga_rle([r.tobytes() for r in ((xx // 128 * 7 + yy // 16 * 3) % 40).astype(np.uint8)], 1)
     yy, xx = np.mgrid[0:700, 0:1600]
     files["refused_l_colormap_rle_1600x700_resized.tga"] = tga_header(1600, 700, 11, 8, 0x20, (0, 40, 24)) + pa_map + \
         tga_rle([r.tobytes() for r in ((xx // 128 * 7 + yy // 16 * 3) % 40).astype(np.uint8)], 1)
@@ -633,8 +638,9 @@ def make_gif(d):
     files["refused_screen_65535x65535.gif"] = gif_bytes(65535, 65535, 20, 12, 0, 0, idx, pal)
     files["refused_frame_grows_screen_past_limit.gif"] = gif_bytes(8, 8, 20, 12, 65000, 65000, idx, pal)
     # A grey-ramp local table over a global one that is not: Pillow leaves it half-converted (mode "L", core "P"),
-    # and its 1536 step then fails ("image has wrong mode"). Untiled, sieve's "P" gives what convert("RGB") gives,
-    # but its goldens would hash the indices, so only the refused case is here.
+    # and its 1536 step then fails ("image has wrong mode"). Untiled, sieve's "P" gives what convert("RGB") gives.
+    files["local_ramp_over_global_half_converted.gif"] = gif_bytes(
+        20, 12, 20, 12, 0, 0, idx, pal, local_palette=[(i, i, i) for i in range(16)])
     files["refused_local_ramp_over_global_1600x700_resized.gif"] = gif_bytes(
         1600, 700, 20, 12, 7, 9, idx, pal, local_palette=[(i, i, i) for i in range(16)])
     files.update(damaged_gifs(idx, pal))
@@ -739,11 +745,19 @@ def golden(path):
         except Exception as e:  # noqa: BLE001 - every failure is a refusal to record
             return {"refused": code_for(e), "pillow": f"{type(e).__name__}: {e}"}
     tiles = preprocess.tiles(im, True)
-    crops = [{"tile": goldens.sha(goldens.decoded_bytes(t)), "rgb": goldens.sha(c),
+    crops = [{"tile": goldens.sha(core_bytes(t)), "rgb": goldens.sha(c),
               "values": goldens.sha(v.astype("<f4"))} for t, c, v in zip(tiles, out["rgb"], out["pixel_values"])]
     # The core's mode: where Pillow leaves the two apart (a colour-mapped TGA), it is what the pixels are.
     return {"mode": im.im.mode, "pillowFormat": im.format, "width": im.size[0], "height": im.size[1],
-            "decoded": goldens.sha(goldens.decoded_bytes(im)), "crops": crops}
+            "decoded": goldens.sha(core_bytes(im)), "crops": crops}
+
+
+def core_bytes(im):
+    """The pixels as sieve holds them: by the core image's mode where Pillow leaves the Python mode apart from it (a
+    half-converted "L" whose core is "P" is what its convert("RGB") gives, through the core's palette)."""
+    if im.im.mode == "P" and im.mode != "P":
+        return np.array(im.convert("RGB"))
+    return goldens.decoded_bytes(im)
 
 
 def main():
