@@ -73,10 +73,11 @@ final class LibDeflate {
     /**
      * libtiff's ZIPDecode through libdeflate (what Debian's libtiff does when a whole strip is asked for): inflates
      * {@code in[from, from + count)} into {@code out[0, need)}, leaving there whatever libdeflate wrote even when the
-     * data is bad, over what {@code out} held (libtiff decodes into a buffer it may reuse). True where libtiff takes the strip as decoded: success, or more data than
-     * the strip holds.
+     * data is bad, over what {@code out} held (libtiff decodes into a buffer it may reuse). Returns libdeflate's
+     * result: 0 SUCCESS (a whole stream of exactly that size), 3 INSUFFICIENT_SPACE (a stream that goes on; libtiff
+     * takes both as decoded), else the data is bad or short.
      */
-    boolean inflateStrip(byte[] in, int from, int count, byte[] out, int need) {
+    int inflateStrip(byte[] in, int from, int count, byte[] out, int need) {
         Pointer d = api.libdeflate_alloc_decompressor();
         if (d == null) throw new IllegalStateException("libdeflate_alloc_decompressor failed");
         try (com.sun.jna.Memory src = new com.sun.jna.Memory(Math.max(1, count));
@@ -85,7 +86,7 @@ final class LibDeflate {
             dst.write(0, out, 0, need);
             int result = api.libdeflate_zlib_decompress(d, src, count, dst, need, null);
             dst.read(0, out, 0, need);
-            return result == 0 || result == 3; // SUCCESS, INSUFFICIENT_SPACE
+            return result;
         } finally {
             api.libdeflate_free_decompressor(d);
         }

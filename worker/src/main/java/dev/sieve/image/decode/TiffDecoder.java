@@ -60,6 +60,14 @@ final class TiffDecoder {
     static Header header(byte[] encoded) throws StageException {
         TiffDirectory d = TiffDirectory.read(encoded);
         TiffLayout layout = TiffLayout.of(d);
+        boolean rgbaReader = layout == TiffLayout.YCBCR && d.compression() != 1;
+        if (!rgbaReader) d.checkSegmentsStartInFile(encoded.length);
+        // libtiff refuses a directory whose PlanarConfiguration is neither 1 nor 2 ("Bad value"), so Pillow cannot
+        // load a compressed TIFF with one; its own raw decoder reads such an uncompressed one as chunky.
+        if (d.compression() != 1 && d.planar() != 1 && d.planar() != 2) {
+            throw TiffDirectory.corrupt("TIFF with PlanarConfiguration " + d.planar() + ": libtiff refuses it, so"
+                    + " Pillow cannot load it");
+        }
         boolean wideSamples = java.util.Arrays.stream(d.bitsPerSample()).anyMatch(b -> b > 8);
         boolean predicted = d.predictor() != NO_PREDICTOR && d.compression() != 1; // raw data: the tag is ignored
         if (predicted && java.util.Arrays.stream(d.bitsPerSample()).anyMatch(b -> b == 12)) {

@@ -108,6 +108,8 @@ record TiffDirectory(boolean bigEndian, long width, long height, int photometric
             long bytes = count * size;
             long valueAt = bytes <= 4 ? at + 8 : r.u32(at + 8);
             if (valueAt + bytes > b.length) {
+                // Only libtiff reads the YCbCr tags, and it ignores one it cannot read.
+                if (tag == YCBCR_COEFFICIENTS || tag == YCBCR_SUBSAMPLING || tag == REFERENCE_BLACK_WHITE) continue;
                 throw corrupt("tag " + tag + "'s " + count + " values at " + valueAt + " run past the end of the file ("
                         + b.length + " bytes)");
             }
@@ -168,17 +170,26 @@ record TiffDirectory(boolean bigEndian, long width, long height, int photometric
         if (offsets == null || counts == null || offsets.length != counts.length) {
             throw corrupt("TIFF without matching strip or tile offsets and byte counts");
         }
-        for (int i = 0; i < offsets.length; i++) {
-            if (offsets[i] >= b.length) {
-                throw corrupt("strip or tile " + i + " starts at " + offsets[i] + ", past the end of the file ("
-                        + b.length + " bytes): truncated");
-            }
-        }
         return new TiffDirectory(big, width, height, photometric, compression, planar, fillOrder, predictor, bits,
                 format, extra, spp, colorMap, orientation,
                 new YCbCr(subsampling[0], subsampling[1], coefficients, referenceBlackWhite),
                 new Segments(offsets, counts, countsAt, countsType, rowsPerStrip, tileWidth, tileLength, predictorAt,
                         sampleFormatAt, photometricAt, widthAt, widthType));
+    }
+
+    /**
+     * Throws when a strip or tile starts past the end of the file: libtiff (and Pillow's raw decoder) cannot read it.
+     * Not for the YCbCr that libtiff's RGBA reader converts, which goes on without a strip or tile it cannot read
+     * unless it is the first of a call ({@link TiffYCbCr}).
+     */
+    void checkSegmentsStartInFile(int length) throws StageException {
+        long[] offsets = segments.offsets();
+        for (int i = 0; i < offsets.length; i++) {
+            if (offsets[i] >= length) {
+                throw corrupt("strip or tile " + i + " starts at " + offsets[i] + ", past the end of the file ("
+                        + length + " bytes): truncated");
+            }
+        }
     }
 
     /**

@@ -18,6 +18,21 @@ final class TiffStripDecoder {
     static final int ADOBE_DEFLATE = 32946;
     static final int PACKBITS = 32773;
 
+    /** What a strip's decode came to, as libtiff's decoder sees it. */
+    enum Result {
+        /** The decoder failed (libtiff's read of the strip returns -1); what it wrote is in the buffer. */
+        FAILED,
+        /** libtiff takes the strip as decoded, but the stream does not end where the strip does (it goes on, or
+         * carries data past its end), so another decoder need not give the same bytes. */
+        FILLED,
+        /** A complete stream that ends exactly where the strip does: any conforming decoder gives these bytes. */
+        CLEAN;
+
+        boolean decoded() {
+            return this != FAILED;
+        }
+    }
+
     /** LZW's code table, kept from strip to strip (a strip resets it with its first clear code). */
     private int[] next;
     private int[] length;
@@ -35,11 +50,15 @@ final class TiffStripDecoder {
      * filled {@code need} bytes without an error, as the decoder's return value says. {@code whole}: the strip's
      * full size, which decides whether libtiff inflates with libdeflate (asked for all of it) or zlib.
      */
-    boolean decode(int compression, byte[] in, int from, int count, byte[] out, int need, long whole) {
+    Result decode(int compression, byte[] in, int from, int count, byte[] out, int need, long whole) {
         return switch (compression) {
             case LZW -> lzw(in, from, count, out, need);
             case DEFLATE, ADOBE_DEFLATE -> need == whole && LibDeflate.load().isPresent()
-                    ? LibDeflate.load().get().inflateStrip(in, from, count, out, need)
+                    ? switch (LibDeflate.load().get().inflateStrip(in, from, count, out, need)) {
+                        case 0 -> Result.CLEAN;
+                        case 3 -> Result.FILLED;
+                        default -> Result.FAILED;
+                    }
                     : inflate(in, from, count, out, need);
             case PACKBITS -> packBits(in, from, count, out, need);
             default -> throw new IllegalArgumentException("compression " + compression);
@@ -51,7 +70,7 @@ final class TiffStripDecoder {
         return count >= 2 && in[from] == 0 && (in[from + 1] & 1) != 0;
     }
 
-    private static boolean inflate(byte[] in, int from, int count, byte[] out, int need) {
+    private static Result inflate(byte[] in, int from, int count, byte[] out, int need) {
         Inflater inflater = new Inflater();
         try {
             inflater.setInput(in, from, count);
@@ -62,16 +81,30 @@ final class TiffStripDecoder {
                 // Z_STREAM_END before the strip is full is "Not enough data"; no progress is zlib's Z_BUF_ERROR.
                 if (n == 0 && (inflater.finished() || inflater.needsInput() || inflater.needsDictionary())) break;
             }
-            return done == need;
+            if (done < need) return Result.FAILED;
+            return ends(inflater) ? Result.CLEAN : Result.FILLED;
         } catch (DataFormatException e) {
             // zlib wrote what it decoded before the error into `out` ("Decoding error at scanline").
-            return false;
+            return Result.FAILED;
         } finally {
             inflater.end();
         }
     }
 
-    private static boolean packBits(byte[] in, int from, int count, byte[] out, int need) {
+    /**
+     * Whether the stream ends right after the strip's bytes, its checksum good and nothing after it (one more call
+     * reads the trailer; libtiff stops once the strip is full, so a bad one there is still its success).
+     */
+    private static boolean ends(Inflater inflater) {
+        try {
+            if (!inflater.finished() && inflater.inflate(new byte[1]) != 0) return false;
+            return inflater.finished() && inflater.getRemaining() == 0;
+        } catch (DataFormatException e) {
+            return false;
+        }
+    }
+
+    private static Result packBits(byte[] in, int from, int count, byte[] out, int need) {
         int i = from;
         int end = from + count;
         int op = 0;
@@ -91,7 +124,7 @@ final class TiffStripDecoder {
                 i += n;
             }
         }
-        return op == need;
+        return op < need ? Result.FAILED : i == end ? Result.CLEAN : Result.FILLED;
     }
 
     private static final int CLEAR = 256;
@@ -107,7 +140,7 @@ final class TiffStripDecoder {
      * with a clear code (the table's free entry starts before the table, so any other first code is "not yet in
      * table"); a string longer than what is left is cut to fit.
      */
-    private boolean lzw(byte[] in, int from, int count, byte[] out, int need) {
+    private Result lzw(byte[] in, int from, int count, byte[] out, int need) {
         if (next == null) {
             next = new int[TABLE];
             length = new int[TABLE];
@@ -133,7 +166,7 @@ final class TiffStripDecoder {
         while (op < need) {
             // GetNextCodeLZW: whole bytes only; too few left is "not terminated with EOI code".
             while (nextBits < nbits) {
-                if (bitsLeft < 8) return false;
+                if (bitsLeft < 8) return Result.FAILED;
                 data = data << 8 | in[at++] & 0xff;
                 nextBits += 8;
                 bitsLeft -= 8;
@@ -144,7 +177,7 @@ final class TiffStripDecoder {
                 if (code == CLEAR) continue;
                 clearing = false;
                 if (code == EOI) break;
-                if (code > EOI) return false; // "Using code not yet in table"
+                if (code > EOI) return Result.FAILED; // "Using code not yet in table"
                 out[op++] = (byte) code;
                 old = code;
                 continue;
@@ -157,11 +190,7 @@ final class TiffStripDecoder {
                 continue;
             }
             if (code == EOI) break;
-            if (code < 256) {
-                if (free < 0 || code > free) return false;
-            } else if (free < 0 || code > free) {
-                return false;
-            }
+            if (free < 0 || code > free) return Result.FAILED; // "Using code not yet in table"
             // The new entry: the previous string plus this one's first character (its own, for the KwKwK case).
             byte added = code == free ? first[old] : first[code];
             next[free] = old;
@@ -183,6 +212,18 @@ final class TiffStripDecoder {
             }
             op += keep;
         }
-        return op == need;
+        if (op < need) return Result.FAILED;
+        // Clean when the next code is the end code.
+        int nbitsLeft = nextBits;
+        long bits = data;
+        int at2 = at;
+        long left = bitsLeft;
+        while (nbitsLeft < nbits && left >= 8) {
+            bits = bits << 8 | in[at2++] & 0xff;
+            nbitsLeft += 8;
+            left -= 8;
+        }
+        return nbitsLeft >= nbits && ((int) (bits >>> (nbitsLeft - nbits)) & ((1 << nbits) - 1)) == EOI
+                ? Result.CLEAN : Result.FILLED;
     }
 }

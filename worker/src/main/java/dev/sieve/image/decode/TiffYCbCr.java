@@ -246,7 +246,8 @@ final class TiffYCbCr {
                 throw new StageException(Stage.DECODE, FailureCode.UNSUPPORTED_FORMAT, "TIFF refused: YCbCr strip or"
                         + " tile " + i + " in old-style (pre-1990) LZW codes, which sieve does not decode");
             }
-            boolean decoded = decoder.decode(d.compression(), file, (int) offset, (int) count, into, need, whole);
+            boolean decoded = decoder.decode(d.compression(), file, (int) offset, (int) count, into, need, whole)
+                    .decoded();
             if (decoded && d.predictor() == HORIZONTAL && need % predictorRow == 0 && predictorRow % stride == 0) {
                 for (int from = 0; from < need; from += (int) predictorRow) {
                     for (int k = from + stride; k < from + predictorRow; k++) into[k] += into[k - stride];
