@@ -98,7 +98,10 @@ final class TiffDecoder {
         }
         ImageReader reader = readers.next();
         byte[] readable = header.directory().forReader(encoded);
-        TiffStripCheck.check(readable, header.directory());
+        TiffDirectory d = header.directory();
+        int spp = d.samplesPerPixel() == null ? 1 : d.samplesPerPixel();
+        int planes = d.planar() == 2 && spp > 1 ? Math.min(spp, header.layout().mode().channels()) : 1;
+        readable = TiffExactStrips.prepare(readable, d, planes);
         try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(readable))) {
             reader.setInput(in, true, true);
             BufferedImage image = reader.read(0);
