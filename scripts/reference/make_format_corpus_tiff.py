@@ -240,6 +240,11 @@ def make(name, kind, w, h, tmp):
     elif kind == "i32":
         v = grey16(w, h, 700) - 200
         Image.fromarray(v.astype(np.int32), "I").save(path, compression="tiff_adobe_deflate")
+    elif kind == "i32_large":
+        # Samples past 2^24, where a float loses the low bits: the 1536 step must sum them in double.
+        y, x = np.mgrid[0:h, 0:w]
+        v = (x // 64 + y // 48) % 9 * 370_000_001 - 1_500_000_000 + (x // 16) % 5
+        Image.fromarray(v.astype(np.int32), "I").save(path, compression="tiff_adobe_deflate")
     elif kind == "f32":
         v = grey16(w, h, 600) - 150.0 + 0.37
         v[::56, ::40] = 254.999
@@ -595,6 +600,7 @@ CASES = [
     ("f32_lzw_predictor_200x150", "f32_predictor", 200, 150, None),
     ("i32_deflate_1700x800_tiled_resized", "i32", 1700, 800, None),
     ("i32_deflate_400x300", "i32", 400, 300, None),
+    ("i32_large_values_deflate_1600x700_tiled_resized", "i32_large", 1600, 700, None),
     ("f32_deflate_1600x750_tiled_resized", "f32", 1600, 750, None),
     ("f32_deflate_400x300", "f32", 400, 300, None),
     ("multipage_lzw_200x120", "multipage", 200, 120, None),

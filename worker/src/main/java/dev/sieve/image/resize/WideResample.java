@@ -70,7 +70,9 @@ final class WideResample {
                     double ss = 0.0;
                     for (int t = 0; t < ver.count()[y]; t++) {
                         int bits = band[(first + t) * w + x];
-                        ss += (isFloat ? Float.intBitsToFloat(bits) : bits) * ver.k()[at + t];
+                        // Widened to double on each side: a conditional of float and int would be a float,
+                        // which loses an int's low bits past 2^24.
+                        ss += (isFloat ? (double) Float.intBitsToFloat(bits) : (double) bits) * ver.k()[at + t];
                     }
                     v = store(ss, isFloat);
                 } else {
@@ -83,7 +85,7 @@ final class WideResample {
     }
 
     private static double sample(ByteBuffer src, int index, boolean isFloat) {
-        return isFloat ? src.getFloat(index * 4) : src.getInt(index * 4);
+        return isFloat ? (double) src.getFloat(index * 4) : (double) src.getInt(index * 4);
     }
 
     /** "F": the double sum stored as a float. "I": ROUND_UP, {@code (int)(ss >= 0 ? ss + 0.5 : ss - 0.5)}. */
