@@ -1,11 +1,14 @@
 #!/usr/bin/python3
 """Mutants of the raster-format corpus, judged by Pillow 9.4, for RasterDifferentialMeasurement.
 
-Usage (repository root): /usr/bin/python3 scripts/reference/raster_mutants.py DIR PER_FILE SEED
+Usage (repository root): /usr/bin/python3 scripts/reference/raster_mutants.py DIR PER_FILE SEED [png-data]
 Each file under worker/src/test/resources/formats/{bmp,ico,pnm,tga,gif,png} gets PER_FILE mutants: one to three
 bytes changed (mostly in the first 80, where the headers are), a truncation, or a few bytes inserted. DIR gets the
 mutants and a cases.json in make_format_corpus_raster.py's format (what Pillow decoded, or the code its failure
 maps to). DIR is emptied first.
+
+With png-data, only the PNGs are mutated, and only past their IHDR (byte 33 on): most header mutants end at the
+IHDR's checksum, these reach the image data, its chunk lengths and the chunks after it.
 """
 import json
 import os
@@ -18,29 +21,33 @@ import make_format_corpus_raster as corpus  # noqa: E402
 FOLDERS = ("bmp", "ico", "pnm", "tga", "gif", "png")
 
 
-def mutate(data, rng):
+def mutate(data, rng, start=0):
     b = bytearray(data)
     op = rng.random()
     if op < 0.6:
         for _ in range(rng.randint(1, 3)):
-            i = rng.randrange(min(len(b), 80)) if rng.random() < 0.7 else rng.randrange(len(b))
+            if start:
+                i = rng.randrange(start, len(b))
+            else:
+                i = rng.randrange(min(len(b), 80)) if rng.random() < 0.7 else rng.randrange(len(b))
             b[i] = rng.randrange(256) if rng.random() < 0.5 else b[i] ^ (1 << rng.randrange(8))
     elif op < 0.8:
-        b = b[:rng.randrange(1, len(b))]
+        b = b[:rng.randrange(max(1, start), len(b))]
     else:
-        i = rng.randrange(len(b))
+        i = rng.randrange(start, len(b))
         b[i:i] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
     return bytes(b)
 
 
 def main():
     out, per, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    png_data = sys.argv[4:] == ["png-data"]
     rng = random.Random(seed)
     os.makedirs(out, exist_ok=True)
     for f in os.listdir(out):
         os.remove(os.path.join(out, f))
     cases = []
-    for folder in FOLDERS:
+    for folder in ("png",) if png_data else FOLDERS:
         src = os.path.join(corpus.OUT, folder)
         for name in sorted(os.listdir(src)):
             if name.endswith(".json"):
@@ -50,7 +57,7 @@ def main():
                 mutant = f"{folder}_{k}_{name}"
                 path = os.path.join(out, mutant)
                 with open(path, "wb") as f:
-                    f.write(mutate(data, rng))
+                    f.write(mutate(data, rng, 33 if png_data else 0))
                 cases.append({"file": mutant, **corpus.golden(path)})
     with open(os.path.join(out, "cases.json"), "w") as f:
         json.dump({"generator": "scripts/reference/raster_mutants.py", "cases": cases}, f)
