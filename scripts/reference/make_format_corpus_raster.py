@@ -687,6 +687,10 @@ def make_png(d):
     files["palette8_short_plte.png"] = png_file(samples, 8, 3, before=png_chunk(b"PLTE", bytes(range(30, 60))))
     files["palette8_no_plte.png"] = png_file(samples, 8, 3)
     files["refused_palette8_plte_of_257.png"] = png_file(samples, 8, 3, before=png_chunk(b"PLTE", bytes(771)))
+    # Pillow reads any chunks before IHDR (their CRCs checked); without an IHDR it identifies nothing.
+    grey8 = png_file(*layouts["grey8"][:3])
+    files["text_before_ihdr.png"] = grey8[:8] + png_chunk(b"tEXt", b"Comment\0first") + grey8[8:]
+    files["refused_no_ihdr.png"] = grey8[:8] + grey8[33:]
     # Damaged image data, as Pillow judges it.
     rgba, _, _, _ = layouts["rgba8"]
     good = png_file(rgba, 8, 6)

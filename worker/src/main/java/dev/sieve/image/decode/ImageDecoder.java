@@ -16,7 +16,6 @@ import java.awt.image.PixelInterleavedSampleModel;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.util.HexFormat;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import javax.imageio.ImageIO;
@@ -58,7 +57,6 @@ public final class ImageDecoder {
     private IcoDecoder.PngFrames pngFrames(PixelBudget.Share share) {
         return new IcoDecoder.PngFrames() {
             public PngHeader header(byte[] entry) throws StageException {
-                PngHeader header = PngHeader.read(entry);
                 // Pillow opens the PNG (every chunk before the image data) before its size check.
                 PngChunks.Opened opened = new PngChunks(entry).open();
                 return new PngHeader(opened.width(), opened.height(), opened.bitDepth(), opened.colourType());
@@ -275,12 +273,11 @@ public final class ImageDecoder {
     }
 
     /**
-     * A PNG, always through sieve's own decoder ({@link PngDecoder}): opened as Pillow opens it (first chunk, then
-     * every chunk before the image data), the size checked, then its pixels charged (at most 4 bytes each: "P" is an
+     * A PNG, always through sieve's own decoder ({@link PngDecoder}): opened as Pillow opens it (every chunk before
+     * the image data, IHDR wherever it is), the size checked, then its pixels charged (at most 4 bytes each: "P" is an
      * index byte plus its RGB look-up, "I" and "RGBA" 4 bytes) and decoded.
      */
     private Pixels decodePng(byte[] encoded, SizePlan plan, PixelBudget.Share share) throws StageException {
-        PngHeader.read(encoded);
         PngChunks chunks = new PngChunks(encoded);
         PngChunks.Opened opened = chunks.open();
         checkPixels(ImageFormat.PNG, opened.width(), opened.height(), plan);
@@ -584,31 +581,7 @@ public final class ImageDecoder {
         }
     }
 
-    /** The PNG IHDR: size, bit depth and colour type, read without ImageIO. */
+    /** A PNG's size, bit depth and colour type, as Pillow's open found them ({@link PngChunks#open}). */
     record PngHeader(long width, long height, int bitDepth, int colourType) {
-        static PngHeader read(byte[] b) throws StageException {
-            // 8-byte signature, then the first chunk: 4-byte length, "IHDR", 13 bytes of data.
-            // As Pillow's PngStream fails on a first chunk: its header cut (struct.error) or not IHDR, not identified;
-            // IHDR data shorter than 13 bytes or cut by the end of the file, a ValueError or OSError (corrupt); its
-            // checksum cut, not identified.
-            if (b.length < 16 || b[12] != 'I' || b[13] != 'H' || b[14] != 'D' || b[15] != 'R') {
-                throw fail(FailureCode.NOT_AN_IMAGE, "cannot identify image file (PNG without an IHDR chunk first, "
-                        + b.length + " bytes)");
-            }
-            if (u32(b, 8) < 13 || b.length < 29) {
-                throw fail(FailureCode.CORRUPT_IMAGE, "Truncated IHDR chunk (" + u32(b, 8) + " bytes declared, file of "
-                        + b.length + ")");
-            }
-            if (b.length < 33) {
-                throw fail(FailureCode.NOT_AN_IMAGE, "cannot identify image file (broken PNG file: incomplete checksum "
-                        + "in IHDR)");
-            }
-            return new PngHeader(u32(b, 16), u32(b, 20), b[24] & 0xff, b[25] & 0xff);
-        }
-
-        private static long u32(byte[] b, int at) {
-            return ((long) (b[at] & 0xff) << 24) | ((b[at + 1] & 0xff) << 16) | ((b[at + 2] & 0xff) << 8)
-                    | (b[at + 3] & 0xff);
-        }
     }
 }
