@@ -691,6 +691,8 @@ def make_png(d):
     grey8 = png_file(*layouts["grey8"][:3])
     files["text_before_ihdr.png"] = grey8[:8] + png_chunk(b"tEXt", b"Comment\0first") + grey8[8:]
     files["refused_no_ihdr.png"] = grey8[:8] + grey8[33:]
+    # An IDAT before the IHDR is skipped as an unknown chunk (chunk_IDAT fails on the rawmode no IHDR has set yet).
+    files["idat_before_ihdr.png"] = grey8[:8] + png_chunk(b"IDAT", zlib.compress(b"\0" * 99)) + grey8[8:]
     # Damaged image data, as Pillow judges it.
     rgba, _, _, _ = layouts["rgba8"]
     good = png_file(rgba, 8, 6)

@@ -82,7 +82,9 @@ final class PngChunks {
                 if (h == null) throw new Failure(true, "truncated chunk header at " + pos);
                 if (!h.valid) throw new Failure(true, "broken PNG file (chunk " + h.name() + ")");
                 String type = h.type;
-                if (type.equals("IDAT")) {
+                // Before an IHDR with a known layout, chunk_IDAT fails on a missing attribute (im_rawmode) and
+                // _open skips the chunk as an unknown one, its CRC checked: only then is image data image data.
+                if (type.equals("IDAT") && layout != null) {
                     idatLeft = h.length;
                     if (frames != null && bbox == null) defaultImage = true;
                     break;
@@ -94,17 +96,24 @@ final class PngChunks {
                 }
                 if (type.equals("fdAT")) {
                     fdat(h.length);
-                    if (frames != null && bbox == null) defaultImage = true;
-                    idatLeft = h.length - 4;
-                    startsWithFdat = true;
-                    break;
+                    if (layout != null) {
+                        if (frames != null && bbox == null) defaultImage = true;
+                        idatLeft = h.length - 4;
+                        startsWithFdat = true;
+                        break;
+                    }
                 }
                 int dataAt = pos;
-                handle(type, h.length, true);
-                // PngStream.crc
+                if (type.equals("IDAT") || type.equals("fdAT")) {
+                    safeRead(h.length); // the whole length, after an fdAT's sequence number too
+                } else {
+                    handle(type, h.length, true);
+                }
+                // PngStream.crc, over the type and the bytes the handler returned
                 if (b.length - pos < 4) throw new Failure(true, "broken PNG file (incomplete checksum in " + type + ")");
                 CRC32 crc = new CRC32();
-                crc.update(b, dataAt - 4, 4 + (pos - dataAt));
+                crc.update(type.getBytes(StandardCharsets.ISO_8859_1));
+                crc.update(b, dataAt, pos - dataAt);
                 if (crc.getValue() != u32(b, pos)) {
                     throw new Failure(true, "broken PNG file (bad header checksum in " + type + ")");
                 }
