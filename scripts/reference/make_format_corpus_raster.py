@@ -677,6 +677,14 @@ def make_png(d):
     layouts = png_layouts(w, h)
     samples, bits, ct, plte = layouts["palette2"]
     files["layout_palette2_trns.png"] = png_file(samples, bits, ct, before=plte + png_chunk(b"tRNS", b"\x00\x80"))
+    # tRNS on grey and RGB stays in info (the mode and pixels do not change); one too short for the mode's 16-bit
+    # values is a struct.error while opening: not identified.
+    for name, trns in (("grey1", b"\x00\x01"), ("grey2", b"\x00\x02"), ("grey16", b"\x01\x05"),
+                       ("rgb16", struct.pack(">HHH", 1, 2, 3))):
+        samples, bits, ct, before = layouts[name]
+        files[f"layout_{name}_trns.png"] = png_file(samples, bits, ct, before=png_chunk(b"tRNS", trns))
+    files["refused_rgb16_trns_of_2_bytes.png"] = png_file(*layouts["rgb16"][:3], before=png_chunk(b"tRNS", b"\0\1"))
+    files["refused_grey8_trns_of_1_byte.png"] = png_file(*layouts["grey8"][:3], before=png_chunk(b"tRNS", b"\1"))
     # Interlaced images smaller than a pass's step: passes with no rows or no columns are skipped.
     for tw, th in ((1, 1), (3, 2), (5, 1), (2, 9)):
         files[f"interlaced_tiny_{tw}x{th}.png"] = png_file(layouts["rgba16"][0][:th, :tw], 16, 6, interlace=True)
