@@ -16,8 +16,9 @@ import java.util.zip.Deflater;
 import org.junit.jupiter.api.Test;
 
 /**
- * sieve's own PNG path against Pillow's pixels (the goldens of scripts/reference/make_image_goldens.py), against PNGs
- * filtered here with the specification's forward filters, and the files it must leave to ImageIO.
+ * sieve's PNG decoder against Pillow's pixels (the goldens of scripts/reference/make_image_goldens.py), against PNGs
+ * filtered here with the specification's forward filters, and its two inflate paths (libdeflate in one call, zlib
+ * step by step) against each other; the format corpus (PngEdgesFidelityTest) holds Pillow's verdict on the rest.
  */
 class PngDecoderTest {
 
