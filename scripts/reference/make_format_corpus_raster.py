@@ -737,6 +737,10 @@ def make_png(d):
     for il in (False, True):
         files[f"apng_first_frame_in_a_box{'_interlaced' if il else ''}.png"] = png_file(
             box, 8, 6, interlace=il, before=actl + fctl, size=(w, h))
+    # A second IHDR after the fcTL shrinks the image under the box: the decoder's setimage refuses the tile.
+    files["refused_apng_box_outside_a_later_ihdr.png"] = png_file(
+        box, 8, 6, before=actl + fctl + png_chunk(b"IHDR", struct.pack(">IIBBBBB", 12, 8, 8, 6, 0, 0, 0)),
+        size=(w, h))
     return files
 
 

@@ -275,13 +275,13 @@ public final class ImageDecoder {
     /**
      * A PNG, always through sieve's own decoder ({@link PngDecoder}): opened as Pillow opens it (every chunk before
      * the image data, IHDR wherever it is), the size checked, then its pixels charged (at most 4 bytes each: "P" is an
-     * index byte plus its RGB look-up, "I" and "RGBA" 4 bytes) and decoded.
+     * index byte plus its RGB look-up, "I" and "RGBA" 4 bytes) with the decoder's row buffers, and decoded.
      */
     private Pixels decodePng(byte[] encoded, SizePlan plan, PixelBudget.Share share) throws StageException {
         PngChunks chunks = new PngChunks(encoded);
         PngChunks.Opened opened = chunks.open();
         checkPixels(ImageFormat.PNG, opened.width(), opened.height(), plan);
-        admit(share, opened.width() * opened.height(), 1);
+        admit(share, opened.width() * opened.height() + PngDecoder.extraPixels(opened), 1);
         return png.decode(encoded, chunks, opened);
     }
 

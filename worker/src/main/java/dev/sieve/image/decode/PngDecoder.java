@@ -46,9 +46,12 @@ final class PngDecoder {
         int h = (int) opened.height();
         if (!opened.imageData()) throw corrupt("cannot load this image (no IDAT chunk before IEND)");
         byte[] lut = layout.palette() ? palette(opened.palette()) : null;
-        int[] tile = opened.bbox() == null ? new int[] {0, 0, w, h} : opened.bbox();
-        if (tile[2] <= tile[0] || tile[3] <= tile[1]) throw corrupt("tile cannot extend outside image (APNG frame "
-                + Arrays.toString(tile) + ")");
+        int[] tile = tile(opened);
+        // The decoder's setimage: an APNG frame's box must lie inside the image (a later IHDR may have shrunk it).
+        if (tile[2] <= tile[0] || tile[3] <= tile[1] || tile[0] < 0 || tile[1] < 0 || tile[2] > w || tile[3] > h) {
+            throw corrupt("tile cannot extend outside image (APNG frame " + Arrays.toString(tile) + " in " + w + "x"
+                    + h + ")");
+        }
         long size = (long) w * h * layout.outBytes();
         if (size > Integer.MAX_VALUE - 16 || size * (lut != null ? 4 : 1) > Integer.MAX_VALUE - 16) {
             throw new StageException(Stage.DECODE, FailureCode.TOO_MANY_PIXELS, "PNG of " + w + "x" + h
@@ -73,6 +76,20 @@ final class PngDecoder {
             rgb[d + 2] = lut[at + 2];
         }
         return new Pixels(w, h, PillowMode.P, rgb);
+    }
+
+    /**
+     * Heap bytes a decode holds beside the pixels, in pixels of 4 bytes (the pixel budget's unit): the zip decoder's
+     * two row buffers, as wide as the image's rows in the file (8 bytes a pixel for 16-bit RGBA), which a very wide
+     * image makes large. The pixels themselves take at most 4 bytes each ("P": an index byte and its RGB look-up).
+     */
+    static long extraPixels(PngChunks.Opened opened) {
+        int[] tile = tile(opened);
+        return 2 * PngRows.bufferBytes(opened.layout(), Math.max(0, tile[2] - tile[0])) / 4 + 1;
+    }
+
+    private static int[] tile(PngChunks.Opened opened) {
+        return opened.bbox() == null ? new int[] {0, 0, (int) opened.width(), (int) opened.height()} : opened.bbox();
     }
 
     /**

@@ -145,6 +145,24 @@ class PngDecoderTest {
         assertThat(budget.available()).isEqualTo(1_000_000);
     }
 
+    @Test
+    void aWidePngIsChargedItsRowBuffersToo() throws Exception {
+        // 10000x1 16-bit RGBA: 10,000 pixels, and two row buffers of 80,001 bytes (40,001 pixels' worth).
+        byte[] pixels = new byte[10_000 * 8];
+        new Random(7).nextBytes(pixels);
+        byte[] png = png(10_000, 1, 6, 8, pixels);
+        png[24] = 16;
+        fixCrc(png, 8, 13);
+        PixelBudget budget = new PixelBudget(1_000_000);
+        try (PixelBudget.Share share = budget.share()) {
+            Pixels decoded = new ImageDecoder(DecodeOptions.defaults()).decode(png, null, share).pixels();
+
+            assertThat(decoded.mode()).isEqualTo(dev.sieve.image.PillowMode.RGBA);
+            assertThat(decoded.data()[4]).isEqualTo(pixels[8]); // the high byte of the second pixel's red
+            assertThat(share.held()).isGreaterThanOrEqualTo(50_001);
+        }
+    }
+
     /** A PNG whose rows cycle through filter types 0..4, filtered as the PNG specification's section 9 says. */
     static byte[] png(int w, int h, int colourType, int channels, byte[] pixels) {
         int stride = w * channels;
