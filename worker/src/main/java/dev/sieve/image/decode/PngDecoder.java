@@ -146,7 +146,7 @@ final class PngDecoder {
      * The fast path: true when it decoded the image (see the class comment), false when the step-by-step decode
      * must (the output may then hold part of an image).
      */
-    private boolean decodeInOneCall(byte[] png, PngChunks chunks, PngChunks.Opened opened, PngLayout layout,
+    boolean decodeInOneCall(byte[] png, PngChunks chunks, PngChunks.Opened opened, PngLayout layout,
             byte[] out, int w, int[] tile) {
         if (libDeflate == null || layout.bits > 32) return false;
         List<int[]> run = chunks.wholeIdatRun();

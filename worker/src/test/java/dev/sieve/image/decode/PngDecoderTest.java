@@ -92,6 +92,29 @@ class PngDecoderTest {
     }
 
     @Test
+    void libdeflateTakesTheCleanRunsAndLeavesTheRestToTheStepByStepPath() throws Exception {
+        assumeThat(LibDeflate.load()).as("libdeflate0 installed").isPresent();
+        PngDecoder fast = new PngDecoder(LibDeflate.load().orElseThrow());
+        java.nio.file.Path dir = java.nio.file.Path.of("src/test/resources/formats/png");
+        assertThat(inOneCall(fast, java.nio.file.Files.readAllBytes(dir.resolve("layout_rgba8_interlaced.png"))))
+                .isTrue();
+        assertThat(inOneCall(fast, java.nio.file.Files.readAllBytes(dir.resolve("layout_palette2.png")))).isTrue();
+        // Not one whole run of IDATs, a stream past the rows, a checksum never reached, a 16-bit layout.
+        for (String name : List.of("idat_length_plus_4.png", "stream_ends_after_a_row.png",
+                "bad_adler_in_its_own_idat.png", "layout_rgb16.png")) {
+            assertThat(inOneCall(fast, java.nio.file.Files.readAllBytes(dir.resolve(name)))).as(name).isFalse();
+        }
+    }
+
+    private static boolean inOneCall(PngDecoder decoder, byte[] png) throws Exception {
+        PngChunks chunks = new PngChunks(png);
+        PngChunks.Opened o = chunks.open();
+        int[] tile = {0, 0, (int) o.width(), (int) o.height()};
+        byte[] out = new byte[(int) (o.width() * o.height() * o.layout().outBytes())];
+        return decoder.decodeInOneCall(png, chunks, o, o.layout(), out, (int) o.width(), tile);
+    }
+
+    @Test
     void aStreamEndingAfterAWholeRowLeavesTheRestBlack() throws Exception {
         byte[] pixels = new byte[20 * 10 * 3];
         new Random(4).nextBytes(pixels);
