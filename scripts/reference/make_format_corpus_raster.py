@@ -364,6 +364,13 @@ def make_ico(d):
     bomb[16:24] = struct.pack(">II", 20000, 20000)
     bomb[29:33] = struct.pack(">I", zlib.crc32(bytes(bomb[12:29])) & 0xFFFFFFFF)
     files["refused_png_entry_bomb.ico"] = icon_dir(1, [(0, 0, 0, 8, bytes(bomb))])
+    # The icon plugin loads its PNG entry inside Image.open: a struct.error or SyntaxError while loading (here a
+    # 1-byte gAMA after the image data) is "cannot identify", where a PNG file would be CORRUPT_IMAGE.
+    layouts = png_layouts(24, 20)
+    files["refused_png_entry_gama_of_1_byte_after_idat.ico"] = icon_dir(1, [(24, 20, 0, 32, png_file(
+        *layouts["rgba8"][:3], after=png_chunk(b"gAMA", b"\x01")))])
+    files["png_entry_16bit_interlaced.ico"] = icon_dir(1, [(24, 20, 0, 32, png_file(
+        *layouts["rgba16"][:3], interlace=True))])
     files["refused_truncated_entry.ico"] = files["dib24_and_mask.ico"][:300]
     files["refused_no_entries.ico"] = struct.pack("<HHH", 0, 1, 0)
     # Cursors: the first entry at offset 22 with 32 bits is read as BGRA, anything else without alpha.

@@ -63,7 +63,7 @@ public final class ImageDecoder {
             }
 
             public Pixels decode(byte[] entry) throws StageException {
-                return decodePng(entry, null, share);
+                return decodePng(entry, null, share, true);
             }
         };
     }
@@ -152,7 +152,7 @@ public final class ImageDecoder {
         Pixels pixels = switch (format) {
             case WEBP -> decodeWebp(encoded, plan, share);
             case TIFF -> decodeTiff(encoded, plan, share);
-            case PNG -> decodePng(encoded, plan, share);
+            case PNG -> decodePng(encoded, plan, share, false);
             default -> decodeImageIo(encoded, format, plan, share);
         };
         return new Decoded(pixels, pixels.width(), pixels.height());
@@ -277,12 +277,13 @@ public final class ImageDecoder {
      * the image data, IHDR wherever it is), the size checked, then its pixels charged (at most 4 bytes each: "P" is an
      * index byte plus its RGB look-up, "I" and "RGBA" 4 bytes) with the decoder's row buffers, and decoded.
      */
-    private Pixels decodePng(byte[] encoded, SizePlan plan, PixelBudget.Share share) throws StageException {
+    private Pixels decodePng(byte[] encoded, SizePlan plan, PixelBudget.Share share, boolean inIcon)
+            throws StageException {
         PngChunks chunks = new PngChunks(encoded);
         PngChunks.Opened opened = chunks.open();
         checkPixels(ImageFormat.PNG, opened.width(), opened.height(), plan);
         admit(share, opened.width() * opened.height() + PngDecoder.extraPixels(opened), 1);
-        return png.decode(encoded, chunks, opened);
+        return png.decode(encoded, chunks, opened, inIcon);
     }
 
     private Pixels decodeImageIo(byte[] encoded, ImageFormat format, SizePlan plan, PixelBudget.Share share)

@@ -39,8 +39,11 @@ final class PngDecoder {
     /**
      * Pixels in Pillow's mode, or Pillow's failure: {@code png} opened by {@code chunks} ({@link PngChunks#open}),
      * whose size has been checked and charged (4 bytes a pixel at most are allocated on the heap).
+     *
+     * @param inIcon an icon's PNG entry: Pillow's icon plugin loads it while Image.open still runs, so a SyntaxError
+     *               or struct.error while loading means "cannot identify" (NOT_AN_IMAGE) there, not CORRUPT_IMAGE
      */
-    Pixels decode(byte[] png, PngChunks chunks, PngChunks.Opened opened) throws StageException {
+    Pixels decode(byte[] png, PngChunks chunks, PngChunks.Opened opened, boolean inIcon) throws StageException {
         PngLayout layout = opened.layout();
         int w = (int) opened.width();
         int h = (int) opened.height();
@@ -60,12 +63,12 @@ final class PngDecoder {
         byte[] out = new byte[(int) size];
         if (!decodeInOneCall(png, chunks, opened, layout, out, w, tile)) {
             Arrays.fill(out, (byte) 0);
-            decodeStepByStep(png, chunks, layout, opened.interlaced(), out, w, tile);
+            decodeStepByStep(png, chunks, layout, opened.interlaced(), out, w, tile, inIcon);
         }
         try {
             chunks.readToEnd();
         } catch (PngChunks.Failure f) {
-            throw corrupt(f.getMessage() + " (after the image data)");
+            throw failed(f, " (after the image data)", inIcon);
         }
         if (lut == null) return new Pixels(w, h, layout.mode, out);
         byte[] rgb = new byte[out.length * 3];
@@ -112,7 +115,7 @@ final class PngDecoder {
      * goes (ZipDecode's loop). Done when the last row is written or the stream ends with a row.
      */
     private static void decodeStepByStep(byte[] png, PngChunks chunks, PngLayout layout, boolean interlaced,
-            byte[] out, int w, int[] tile) throws StageException {
+            byte[] out, int w, int[] tile, boolean inIcon) throws StageException {
         PngRows rows = new PngRows(layout, interlaced, out, w, tile);
         Inflater inflater = new Inflater();
         int[] block = new int[2];
@@ -134,7 +137,7 @@ final class PngDecoder {
                 }
             }
         } catch (PngChunks.Failure f) {
-            throw corrupt(f.getMessage());
+            throw failed(f, "", inIcon);
         } catch (DataFormatException e) {
             throw corrupt("broken data stream (" + e.getMessage() + ")");
         } finally {
@@ -177,6 +180,14 @@ final class PngDecoder {
         int[] end = run.get(run.size() - 1);
         chunks.skipTo(end[0] + end[1]);
         return true;
+    }
+
+    private static StageException failed(PngChunks.Failure f, String where, boolean inIcon) {
+        if (f.syntax && inIcon) {
+            return new StageException(Stage.DECODE, FailureCode.NOT_AN_IMAGE, "cannot identify image file (icon's"
+                    + " PNG entry: " + f.getMessage() + where + ")");
+        }
+        return corrupt(f.getMessage() + where);
     }
 
     private static StageException corrupt(String message) {

@@ -133,7 +133,7 @@ class PngDecoderTest {
 
     private static Pixels decode(PngDecoder decoder, byte[] png) throws Exception {
         PngChunks chunks = new PngChunks(png);
-        return decoder.decode(png, chunks, chunks.open());
+        return decoder.decode(png, chunks, chunks.open(), false);
     }
 
     private static String outcome(PngDecoder decoder, byte[] png) {
