@@ -369,6 +369,11 @@ def make_ico(d):
     layouts = png_layouts(24, 20)
     files["refused_png_entry_gama_of_1_byte_after_idat.ico"] = icon_dir(1, [(24, 20, 0, 32, png_file(
         *layouts["rgba8"][:3], after=png_chunk(b"gAMA", b"\x01")))])
+    # A broken stream and then that gAMA: ImageFile.load runs load_end before it raises the decoder's error.
+    broken = bytearray(zlib.compress(png_raw_data(layouts["rgba8"][0], 8, False)))
+    broken[-1] ^= 1
+    files["refused_png_entry_bad_adler_then_gama_of_1_byte.ico"] = icon_dir(1, [(24, 20, 0, 32, png_file(
+        *layouts["rgba8"][:3], data=bytes(broken), after=png_chunk(b"gAMA", b"\x01")))])
     files["png_entry_16bit_interlaced.ico"] = icon_dir(1, [(24, 20, 0, 32, png_file(
         *layouts["rgba16"][:3], interlace=True))])
     files["refused_truncated_entry.ico"] = files["dib24_and_mask.ico"][:300]

@@ -131,7 +131,10 @@ final class PngDecoder {
                         last = n; // needs more data (or the stream has ended inside a row)
                         break;
                     }
-                    if (!rows.rowDone()) throw corrupt("unrecognized data stream contents (unknown PNG filter type)");
+                    if (!rows.rowDone()) {
+                        throw afterDecoderError(chunks, "unrecognized data stream contents (unknown PNG filter type)",
+                                inIcon);
+                    }
                     last = 0;
                     if (rows.done() || inflater.finished()) return;
                 }
@@ -139,7 +142,7 @@ final class PngDecoder {
         } catch (PngChunks.Failure f) {
             throw failed(f, "", inIcon);
         } catch (DataFormatException e) {
-            throw corrupt("broken data stream (" + e.getMessage() + ")");
+            throw afterDecoderError(chunks, "broken data stream (" + e.getMessage() + ")", inIcon);
         } finally {
             inflater.end();
         }
@@ -180,6 +183,20 @@ final class PngDecoder {
         int[] end = run.get(run.size() - 1);
         chunks.skipTo(end[0] + end[1]);
         return true;
+    }
+
+    /**
+     * The decoder's own error (ZipDecode returned -1 with an error code): ImageFile.load still runs load_end before it
+     * raises it, so a chunk after the data that fails there is the error Pillow reports (in an icon, a SyntaxError
+     * there is "cannot identify").
+     */
+    private static StageException afterDecoderError(PngChunks chunks, String message, boolean inIcon) {
+        try {
+            chunks.readToEnd();
+        } catch (PngChunks.Failure f) {
+            return failed(f, " (after the image data, which was broken: " + message + ")", inIcon);
+        }
+        return corrupt(message);
     }
 
     private static StageException failed(PngChunks.Failure f, String where, boolean inIcon) {
