@@ -364,6 +364,18 @@ def make_ico(d):
     bomb[16:24] = struct.pack(">II", 20000, 20000)
     bomb[29:33] = struct.pack(">I", zlib.crc32(bytes(bomb[12:29])) & 0xFFFFFFFF)
     files["refused_png_entry_bomb.ico"] = icon_dir(1, [(0, 0, 0, 8, bytes(bomb))])
+    # The icon plugin loads its PNG entry inside Image.open: a struct.error or SyntaxError while loading (here a
+    # 1-byte gAMA after the image data) is "cannot identify", where a PNG file would be CORRUPT_IMAGE.
+    layouts = png_layouts(24, 20)
+    files["refused_png_entry_gama_of_1_byte_after_idat.ico"] = icon_dir(1, [(24, 20, 0, 32, png_file(
+        *layouts["rgba8"][:3], after=png_chunk(b"gAMA", b"\x01")))])
+    # A broken stream and then that gAMA: ImageFile.load runs load_end before it raises the decoder's error.
+    broken = bytearray(zlib.compress(png_raw_data(layouts["rgba8"][0], 8, False)))
+    broken[-1] ^= 1
+    files["refused_png_entry_bad_adler_then_gama_of_1_byte.ico"] = icon_dir(1, [(24, 20, 0, 32, png_file(
+        *layouts["rgba8"][:3], data=bytes(broken), after=png_chunk(b"gAMA", b"\x01")))])
+    files["png_entry_16bit_interlaced.ico"] = icon_dir(1, [(24, 20, 0, 32, png_file(
+        *layouts["rgba16"][:3], interlace=True))])
     files["refused_truncated_entry.ico"] = files["dib24_and_mask.ico"][:300]
     files["refused_no_entries.ico"] = struct.pack("<HHH", 0, 1, 0)
     # Cursors: the first entry at offset 22 with 32 bits is read as BGRA, anything else without alpha.
@@ -537,6 +549,97 @@ def png_chunk(kind, data, crc=None):
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", c)
 
 
+ADAM7 = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)]
+PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+
+
+def png_row_bytes(samples, bits):
+    """One row of samples (ints, channels interleaved) packed big-endian at `bits` per sample."""
+    if bits == 16:
+        return b"".join(struct.pack(">H", int(v)) for v in samples)
+    if bits == 8:
+        return bytes(int(v) for v in samples)
+    return pack_rows([samples], bits)[0][:(len(samples) * bits + 7) // 8]
+
+
+def png_filter(rows, bpp):
+    """Each row filtered as the PNG specification says, the filter type cycling 0..4 (zeros above the first)."""
+    out = b""
+    prev = bytes(len(rows[0])) if rows else b""
+    for y, row in enumerate(rows):
+        ftype = y % 5
+        f = bytearray([ftype])
+        for i, cur in enumerate(row):
+            a = row[i - bpp] if i >= bpp else 0
+            b = prev[i]
+            c = prev[i - bpp] if i >= bpp else 0
+            if ftype == 0:
+                pred = 0
+            elif ftype == 1:
+                pred = a
+            elif ftype == 2:
+                pred = b
+            elif ftype == 3:
+                pred = (a + b) // 2
+            else:
+                pp = a + b - c
+                pa, pb, pc = abs(pp - a), abs(pp - b), abs(pp - c)
+                pred = a if pa <= pb and pa <= pc else b if pb <= pc else c
+            f.append((cur - pred) & 0xFF)
+        out += bytes(f)
+        prev = row
+    return out
+
+
+def png_raw_data(samples, bits, interlace):
+    """The filtered image data (before deflate) of an h x w x channels array, Adam7 passes when interlaced."""
+    h, w, ch = samples.shape
+    bpp = max(1, ch * bits // 8)
+    if not interlace:
+        return png_filter([png_row_bytes(samples[y].reshape(-1), bits) for y in range(h)], bpp)
+    out = b""
+    for x0, y0, dx, dy in ADAM7:
+        sub = samples[y0::dy, x0::dx]
+        if sub.shape[0] and sub.shape[1]:
+            out += png_filter([png_row_bytes(r.reshape(-1), bits) for r in sub], bpp)
+    return out
+
+
+def png_file(samples, bits, colour_type, interlace=False, before=b"", after=b"", data=None, size=None):
+    """A PNG written by hand: IHDR (the samples' size unless `size`), `before` (PLTE, tRNS, acTL...), one IDAT,
+    `after`, IEND."""
+    h, w = samples.shape[:2]
+    data = data if data is not None else zlib.compress(png_raw_data(samples, bits, interlace), 9)
+    if size:
+        w, h = size
+    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, bits, colour_type, 0, 0,
+                                                                   1 if interlace else 0))
+            + before + png_chunk(b"IDAT", data) + after + png_chunk(b"IEND", b""))
+
+
+def png_layouts(w, h):
+    """Sample arrays for every (bit depth, colour type) Pillow 9.4 opens, and the PLTE for the palette ones."""
+    img = rgb(w, h, 48)
+    grey = np.array(Image.fromarray(img).convert("L")).astype(np.int64)
+    a = goldens.alpha(w, h).astype(np.int64)
+    wide = img.astype(np.int64) * 256 + np.arange(w)[None, :, None] % 251   # low bytes that are not the high ones
+    grey16 = grey * 256 + (np.arange(h)[:, None] * 7 + np.arange(w)[None, :]) % 256
+    a16 = a * 256 + 3
+    out = {}
+    for bits in (1, 2, 4, 8, 16):
+        out[f"grey{bits}"] = ((grey16 if bits == 16 else grey >> (8 - bits))[:, :, None], bits, 0, b"")
+    out["rgb16"] = (wide, 16, 2, b"")
+    out["la8"] = (np.dstack([grey, a]), 8, 4, b"")
+    out["la16"] = (np.dstack([grey16, a16]), 16, 4, b"")
+    out["rgba8"] = (np.dstack([img, a]), 8, 6, b"")
+    out["rgba16"] = (np.dstack([wide, a16]), 16, 6, b"")
+    for bits in (1, 2, 4, 8):
+        idx, pal = indices_and_palette(w, h, 1 << bits if bits < 8 else 200, 49 + bits)
+        plte = png_chunk(b"PLTE", b"".join(bytes(p) for p in pal))
+        out[f"palette{bits}"] = (idx[:, :, None].astype(np.int64), bits, 3, plte)
+    return out
+
+
 def make_png(d):
     w, h = 41, 27
     img = rgb(w, h, 41)
@@ -584,6 +687,77 @@ def make_png(d):
     bad = bytearray(png_bytes(palette_image(w, h, 30, 47)))
     bad[30] ^= 0x01
     files["refused_ihdr_bad_crc_palette.png"] = bytes(bad)
+    # Every layout by hand, filter types cycling 0..4, plain and Adam7 (sieve decodes them all itself).
+    for name, (samples, bits, ct, before) in png_layouts(w, h).items():
+        files[f"layout_{name}.png"] = png_file(samples, bits, ct, before=before)
+        files[f"layout_{name}_interlaced.png"] = png_file(samples, bits, ct, interlace=True, before=before)
+    layouts = png_layouts(w, h)
+    samples, bits, ct, plte = layouts["palette2"]
+    files["layout_palette2_trns.png"] = png_file(samples, bits, ct, before=plte + png_chunk(b"tRNS", b"\x00\x80"))
+    # tRNS on grey and RGB stays in info (the mode and pixels do not change); one too short for the mode's 16-bit
+    # values is a struct.error while opening: not identified.
+    for name, trns in (("grey1", b"\x00\x01"), ("grey2", b"\x00\x02"), ("grey16", b"\x01\x05"),
+                       ("rgb16", struct.pack(">HHH", 1, 2, 3))):
+        samples, bits, ct, before = layouts[name]
+        files[f"layout_{name}_trns.png"] = png_file(samples, bits, ct, before=png_chunk(b"tRNS", trns))
+    files["refused_rgb16_trns_of_2_bytes.png"] = png_file(*layouts["rgb16"][:3], before=png_chunk(b"tRNS", b"\0\1"))
+    files["refused_grey8_trns_of_1_byte.png"] = png_file(*layouts["grey8"][:3], before=png_chunk(b"tRNS", b"\1"))
+    # Interlaced images smaller than a pass's step: passes with no rows or no columns are skipped.
+    for tw, th in ((1, 1), (3, 2), (5, 1), (2, 9)):
+        files[f"interlaced_tiny_{tw}x{th}.png"] = png_file(layouts["rgba16"][0][:th, :tw], 16, 6, interlace=True)
+        files[f"interlaced_tiny_{tw}x{th}_grey2.png"] = png_file(layouts["grey2"][0][:th, :tw], 2, 0,
+                                                                 interlace=True)
+    # Indices past a short PLTE look up the grey ramp; no PLTE at all is the ramp.
+    samples = layouts["palette8"][0]
+    files["palette8_short_plte.png"] = png_file(samples, 8, 3, before=png_chunk(b"PLTE", bytes(range(30, 60))))
+    files["palette8_no_plte.png"] = png_file(samples, 8, 3)
+    files["refused_palette8_plte_of_257.png"] = png_file(samples, 8, 3, before=png_chunk(b"PLTE", bytes(771)))
+    # Pillow reads any chunks before IHDR (their CRCs checked); without an IHDR it identifies nothing.
+    grey8 = png_file(*layouts["grey8"][:3])
+    files["text_before_ihdr.png"] = grey8[:8] + png_chunk(b"tEXt", b"Comment\0first") + grey8[8:]
+    files["refused_no_ihdr.png"] = grey8[:8] + grey8[33:]
+    # An IDAT before the IHDR is skipped as an unknown chunk (chunk_IDAT fails on the rawmode no IHDR has set yet).
+    files["idat_before_ihdr.png"] = grey8[:8] + png_chunk(b"IDAT", zlib.compress(b"\0" * 99)) + grey8[8:]
+    # Damaged image data, as Pillow judges it.
+    rgba, _, _, _ = layouts["rgba8"]
+    good = png_file(rgba, 8, 6)
+    idat = good.index(b"IDAT") - 4
+    length = struct.unpack(">I", good[idat:idat + 4])[0]
+    for delta in (4, 12, 1000, -1, -4, -200):
+        dmg = bytearray(good)
+        dmg[idat:idat + 4] = struct.pack(">I", length + delta)
+        # Pillow reads what the length says: past the data into the CRC and IEND (the rows are done first), or less,
+        # which is enough when the rows end before the checksum, else a chunk header read from inside the data.
+        name = f"{'refused_' if delta == -200 else ''}idat_length_{'plus' if delta > 0 else 'minus'}_{abs(delta)}.png"
+        files[name] = bytes(dmg)
+    inter = png_file(rgba, 8, 6, interlace=True)
+    files["refused_truncated_interlaced.png"] = inter[:len(inter) * 2 // 3]
+    files["refused_truncated.png"] = good[:len(good) * 2 // 3]
+    raw = png_raw_data(rgba, 8, False)
+    files["stream_ends_after_a_row.png"] = png_file(np.zeros((h + 5, w, 4), np.int64), 8, 6, data=zlib.compress(raw))
+    bad_filter = bytearray(raw)
+    bad_filter[(w * 4 + 1) * 5] = 7
+    files["refused_unknown_filter_type.png"] = png_file(rgba, 8, 6, data=zlib.compress(bytes(bad_filter)))
+    stream = bytearray(zlib.compress(raw))
+    stream[-1] ^= 1
+    files["refused_bad_adler.png"] = png_file(rgba, 8, 6, data=bytes(stream))
+    split = png_file(rgba, 8, 6, data=bytes(stream[:-4]), after=png_chunk(b"IDAT", bytes(stream[-4:])))
+    files["bad_adler_in_its_own_idat.png"] = split
+    files["refused_gama_of_1_byte_after_idat.png"] = png_file(rgba, 8, 6, after=png_chunk(b"gAMA", b"\x01"))
+    files["refused_text_cut_after_idat.png"] = png_file(rgba, 8, 6)[:-12] + struct.pack(">I", 50) + b"tEXta"
+    files["refused_idat_then_iend_only.png"] = png_file(rgba, 8, 6)[:idat] + png_chunk(b"IEND", b"")
+    # An APNG whose first frame (the IDAT) covers a box: Pillow decodes it there, the rest black; interlaced, the box's
+    # rows and columns are written from the top-left corner (ZipDecode ignores the tile's offset).
+    box = rgba[:10, :20]
+    actl = png_chunk(b"acTL", struct.pack(">II", 1, 0))
+    fctl = png_chunk(b"fcTL", struct.pack(">IIIIIHHBB", 0, 20, 10, 5, 3, 1, 10, 0, 0))
+    for il in (False, True):
+        files[f"apng_first_frame_in_a_box{'_interlaced' if il else ''}.png"] = png_file(
+            box, 8, 6, interlace=il, before=actl + fctl, size=(w, h))
+    # A second IHDR after the fcTL shrinks the image under the box: the decoder's setimage refuses the tile.
+    files["refused_apng_box_outside_a_later_ihdr.png"] = png_file(
+        box, 8, 6, before=actl + fctl + png_chunk(b"IHDR", struct.pack(">IIBBBBB", 12, 8, 8, 6, 0, 0, 0)),
+        size=(w, h))
     return files
 
 

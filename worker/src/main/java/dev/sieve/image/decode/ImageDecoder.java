@@ -16,7 +16,6 @@ import java.awt.image.PixelInterleavedSampleModel;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.util.HexFormat;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import javax.imageio.ImageIO;
@@ -31,7 +30,7 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  *
  * <p>PNG modes follow Pillow's PngImagePlugin table (bit depth, colour type): grey 1 bit is "1", grey 2/4/8 bits is
  * "L" (2 and 4 bits scaled by 85 and 17), grey 16 bits is "I" (32-bit ints, as Pillow holds them), palette is "P", grey+alpha 8 bits is "LA", grey+alpha 16 bits is "RGBA",
- * 16-bit samples keep their high byte. JPEG: "L", "RGB" or "CMYK" by component count (libjpeg-turbo, else ImageIO;
+ * 16-bit samples keep their high byte; decoded by sieve's own {@link PngDecoder}, never ImageIO. JPEG: "L", "RGB" or "CMYK" by component count (libjpeg-turbo, else ImageIO;
  * see {@link JpegMarkers}). TIFF follows Pillow's TiffImagePlugin table ({@link TiffDecoder}). WebP: "RGBA" or "RGB" as Pillow's WebP plugin decides ({@link LibWebp}). BMP, ICO/CUR,
  * PBM/PGM/PPM, TGA and GIF (the first frame on its logical screen, {@link GifDecoder}) go through sieve's own decoders
  * ({@link RasterDecoder}), following Pillow's plugins rule for rule. Other formats: palette images are "P", one band
@@ -58,13 +57,13 @@ public final class ImageDecoder {
     private IcoDecoder.PngFrames pngFrames(PixelBudget.Share share) {
         return new IcoDecoder.PngFrames() {
             public PngHeader header(byte[] entry) throws StageException {
-                PngHeader header = PngHeader.read(entry);
-                header.checkChunksBeforeImageData(entry); // Pillow opens the PNG before its size check
-                return header;
+                // Pillow opens the PNG (every chunk before the image data) before its size check.
+                PngChunks.Opened opened = new PngChunks(entry).open();
+                return new PngHeader(opened.width(), opened.height(), opened.bitDepth(), opened.colourType());
             }
 
             public Pixels decode(byte[] entry) throws StageException {
-                return decodeImageIo(entry, ImageFormat.PNG, null, share);
+                return decodePng(entry, null, share, true);
             }
         };
     }
@@ -153,6 +152,7 @@ public final class ImageDecoder {
         Pixels pixels = switch (format) {
             case WEBP -> decodeWebp(encoded, plan, share);
             case TIFF -> decodeTiff(encoded, plan, share);
+            case PNG -> decodePng(encoded, plan, share, false);
             default -> decodeImageIo(encoded, format, plan, share);
         };
         return new Decoded(pixels, pixels.width(), pixels.height());
@@ -275,22 +275,22 @@ public final class ImageDecoder {
         }
     }
 
+    /**
+     * A PNG, always through sieve's own decoder ({@link PngDecoder}): opened as Pillow opens it (every chunk before
+     * the image data, IHDR wherever it is), the size checked, then its pixels charged (at most 4 bytes each: "P" is an
+     * index byte plus its RGB look-up, "I" and "RGBA" 4 bytes) with the decoder's row buffers, and decoded.
+     */
+    private Pixels decodePng(byte[] encoded, SizePlan plan, PixelBudget.Share share, boolean inIcon)
+            throws StageException {
+        PngChunks chunks = new PngChunks(encoded);
+        PngChunks.Opened opened = chunks.open();
+        checkPixels(ImageFormat.PNG, opened.width(), opened.height(), plan);
+        admit(share, opened.width() * opened.height() + PngDecoder.extraPixels(opened), 1);
+        return png.decode(encoded, chunks, opened, inIcon);
+    }
+
     private Pixels decodeImageIo(byte[] encoded, ImageFormat format, SizePlan plan, PixelBudget.Share share)
             throws StageException {
-        PngHeader png = format == ImageFormat.PNG ? PngHeader.read(encoded) : null;
-        if (png != null) {
-            png.checkChunksBeforeImageData(encoded);
-            checkPixels(format, png.width(), png.height(), plan);
-            if (PngDecoder.mode(encoded, png) != null) {
-                // Charged as ImageIO's path charges the pixels; a file this path gives up on is charged up to
-                // ImageIO's figure below, not twice.
-                admit(share, png.width() * png.height() * costFactor(png, null, null)
-                        + this.png.extraPixels(encoded, png), 1);
-                Pixels fast = this.png.decode(encoded, png);
-                if (fast != null) return fast;
-            }
-        }
-
         if (format == ImageFormat.JPEG) encoded = JpegMarkers.withoutIccProfile(encoded);
         Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format.imageIoName());
         if (!readers.hasNext()) {
@@ -304,12 +304,12 @@ public final class ImageDecoder {
             int height = reader.getHeight(0);
             checkPixels(format, width, height, plan);
             JpegMarkers.Frame jpeg = format == ImageFormat.JPEG ? JpegMarkers.frame(encoded) : null;
-            ImageTypeSpecifier raw = png == null && jpeg == null ? reader.getRawImageType(0) : null;
+            ImageTypeSpecifier raw = jpeg == null ? reader.getRawImageType(0) : null;
             // Turning by EXIF orientation copies the pixels once more.
             int exif = options.exifOrientation() && format == ImageFormat.JPEG ? 2 : 1;
             // ImageIO's memory-cached input stream keeps a copy of the encoded bytes while it decodes: charged too,
             // at 4 bytes a pixel.
-            admit(share, (long) width * height * Math.max(exif, costFactor(png, jpeg, raw)) + encoded.length / 4, 1);
+            admit(share, (long) width * height * Math.max(exif, costFactor(jpeg, raw)) + encoded.length / 4, 1);
             TruncationWarnings warnings = new TruncationWarnings();
             reader.addIIOReadWarningListener(warnings);
             Pixels pixels;
@@ -317,7 +317,7 @@ public final class ImageDecoder {
                 pixels = cmyk(reader, jpeg);
             } else {
                 BufferedImage image = reader.read(0);
-                pixels = png != null ? fromPng(image, png) : fromOther(image);
+                pixels = fromOther(image);
             }
             if (warnings.first != null) {
                 if (format != ImageFormat.JPEG) {
@@ -345,13 +345,11 @@ public final class ImageDecoder {
      * array (RGBA included: 4 bytes), or a palette's 1-byte indices plus the 3-byte lookup. Pillow's premultiplied
      * copy before a resize and the processor's convert("RGB") are made strip by strip
      * ({@link PillowResize#resizeWindow(Pixels, java.util.function.UnaryOperator, int, int, PillowResize.Filter,
-     * int, int, int, int)}), never for the whole image. A 16-bit colour PNG holds its 16-bit raster and the 8-bit copy
-     * at once (up to 8 + 4 bytes): 3x; a 16-bit grey one its raster and the "I" ints (2 + 4): 2x. A CMYK JPEG through ImageIO holds its raster and the inverted copy (4 + 4):
+     * int, int, int, int)}), never for the whole image. A CMYK JPEG through ImageIO holds its raster and the inverted copy (4 + 4):
      * 2x. Other ImageIO formats are judged by the reader's raw image type (with alpha, a raster in another band
      * order is copied: 2x).
      */
-    static int costFactor(PngHeader png, JpegMarkers.Frame jpeg, ImageTypeSpecifier raw) {
-        if (png != null) return png.bitDepth() != 16 ? 1 : png.colourType() == 0 ? 2 : 3;
+    static int costFactor(JpegMarkers.Frame jpeg, ImageTypeSpecifier raw) {
         if (jpeg != null) return jpeg.components() == 4 ? 2 : 1;
         if (raw == null) return 2; // unknown layout: assume alpha
         int bits = raw.getSampleModel().getSampleSize(0);
@@ -392,26 +390,6 @@ public final class ImageDecoder {
         }
         // Within maxPixels (< 2^31), so both sides fit an int.
         if (plan != null) plan.check((int) width, (int) height);
-    }
-
-    private static Pixels fromPng(BufferedImage image, PngHeader png) throws StageException {
-        int bits = png.bitDepth();
-        return switch (png.colourType()) {
-            case 0 -> switch (bits) {
-                case 1 -> convert(image, PillowMode.BILEVEL, new int[] {0}, Sample.BILEVEL);
-                case 2, 4 -> convert(image, PillowMode.L, new int[] {0}, Sample.PALETTE_RED);
-                case 8 -> convert(image, PillowMode.L, new int[] {0}, Sample.BYTE);
-                default -> grey16AsInt(image);
-            };
-            case 2 -> convert(image, PillowMode.RGB, new int[] {0, 1, 2}, bits == 16 ? Sample.HIGH_BYTE : Sample.BYTE);
-            case 3 -> palette(image);
-            case 4 -> bits == 16
-                    ? convert(image, PillowMode.RGBA, new int[] {0, 0, 0, 1}, Sample.HIGH_BYTE)
-                    : convert(image, PillowMode.LA, new int[] {0, 1}, Sample.BYTE);
-            case 6 -> convert(image, PillowMode.RGBA, new int[] {0, 1, 2, 3},
-                    bits == 16 ? Sample.HIGH_BYTE : Sample.BYTE);
-            default -> throw fail(FailureCode.UNSUPPORTED_FORMAT, "PNG colour type " + png.colourType());
-        };
     }
 
     private static Pixels fromOther(BufferedImage image) {
@@ -456,22 +434,7 @@ public final class ImageDecoder {
         return new Pixels(w, h, PillowMode.CMYK, out);
     }
 
-    private enum Sample { BYTE, HIGH_BYTE, BILEVEL, PALETTE_RED }
-
-    /** A 16-bit grey PNG as Pillow opens it: mode "I", each sample a 32-bit int (resized in 32 bits, then clipped). */
-    private static Pixels grey16AsInt(BufferedImage image) {
-        Raster r = image.getRaster();
-        int w = r.getWidth();
-        int h = r.getHeight();
-        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(Math.multiplyExact(Math.multiplyExact(w, h), 4))
-                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        int[] row = new int[w];
-        for (int y = 0; y < h; y++) {
-            r.getSamples(0, y, w, 1, 0, row);
-            for (int x = 0; x < w; x++) out.putInt((y * w + x) * 4, row[x]);
-        }
-        return new Pixels(w, h, PillowMode.I, out.array());
-    }
+    private enum Sample { BYTE, HIGH_BYTE }
 
     /** Copies the listed raster bands (in output channel order) into an interleaved byte array. */
     private static Pixels convert(BufferedImage image, PillowMode mode, int[] bands, Sample sample) {
@@ -486,12 +449,6 @@ public final class ImageDecoder {
         byte[] out = new byte[Math.multiplyExact(Math.multiplyExact(w, h), c)];
         if (sample == Sample.BYTE && fastCopy(r, bands, out)) return new Pixels(w, h, mode, out);
         int[] row = new int[w];
-        int[] lut = null;
-        if (sample == Sample.PALETTE_RED) {
-            IndexColorModel icm = (IndexColorModel) image.getColorModel();
-            lut = new int[icm.getMapSize()];
-            for (int i = 0; i < lut.length; i++) lut[i] = icm.getRed(i);
-        }
         for (int y = 0; y < h; y++) {
             for (int ch = 0; ch < c; ch++) {
                 r.getSamples(0, y, w, 1, bands[ch], row);
@@ -501,8 +458,6 @@ public final class ImageDecoder {
                     out[base + x * c] = (byte) switch (sample) {
                         case BYTE -> v;
                         case HIGH_BYTE -> v >> 8;
-                        case BILEVEL -> v != 0 ? 255 : 0;
-                        case PALETTE_RED -> lut[v];
                     };
                 }
             }
@@ -630,63 +585,7 @@ public final class ImageDecoder {
         }
     }
 
-    /** The PNG IHDR: size, bit depth and colour type, read without ImageIO. */
+    /** A PNG's size, bit depth and colour type, as Pillow's open found them ({@link PngChunks#open}). */
     record PngHeader(long width, long height, int bitDepth, int colourType) {
-        static PngHeader read(byte[] b) throws StageException {
-            // 8-byte signature, then the first chunk: 4-byte length, "IHDR", 13 bytes of data.
-            // As Pillow's PngStream fails on a first chunk: its header cut (struct.error) or not IHDR, not identified;
-            // IHDR data shorter than 13 bytes or cut by the end of the file, a ValueError or OSError (corrupt); its
-            // checksum cut, not identified.
-            if (b.length < 16 || b[12] != 'I' || b[13] != 'H' || b[14] != 'D' || b[15] != 'R') {
-                throw fail(FailureCode.NOT_AN_IMAGE, "cannot identify image file (PNG without an IHDR chunk first, "
-                        + b.length + " bytes)");
-            }
-            if (u32(b, 8) < 13 || b.length < 29) {
-                throw fail(FailureCode.CORRUPT_IMAGE, "Truncated IHDR chunk (" + u32(b, 8) + " bytes declared, file of "
-                        + b.length + ")");
-            }
-            if (b.length < 33) {
-                throw fail(FailureCode.NOT_AN_IMAGE, "cannot identify image file (broken PNG file: incomplete checksum "
-                        + "in IHDR)");
-            }
-            return new PngHeader(u32(b, 16), u32(b, 20), b[24] & 0xff, b[25] & 0xff);
-        }
-
-        /**
-         * Pillow checks the CRC of every chunk it reads while opening, which is every chunk before the first IDAT
-         * (IHDR included): a mismatch is its SyntaxError "broken PNG file", so the file is not identified at all.
-         */
-        void checkChunksBeforeImageData(byte[] b) throws StageException {
-            int at = 8;
-            while (at + 12 <= b.length) {
-                long length = u32(b, at);
-                String type = new String(b, at + 4, 4, java.nio.charset.StandardCharsets.ISO_8859_1);
-                if (!type.matches("\\w{4}")) {
-                    throw fail(FailureCode.NOT_AN_IMAGE, "cannot identify image file (broken PNG file: chunk type "
-                            + HexFormat.of().formatHex(b, at + 4, at + 8) + ")");
-                }
-                if (type.equals("IDAT") || type.equals("IEND")) return;
-                if (length > b.length - at - 8L) {
-                    throw fail(FailureCode.CORRUPT_IMAGE, "Truncated File Read (PNG " + type + " chunk of " + length
-                            + " bytes)");
-                }
-                if (length > b.length - at - 12L) {
-                    throw fail(FailureCode.NOT_AN_IMAGE, "cannot identify image file (broken PNG file: incomplete "
-                            + "checksum in " + type + ")");
-                }
-                java.util.zip.CRC32 crc = new java.util.zip.CRC32();
-                crc.update(b, at + 4, 4 + (int) length);
-                if (crc.getValue() != u32(b, at + 8 + (int) length)) {
-                    throw fail(FailureCode.NOT_AN_IMAGE, "cannot identify image file (broken PNG file: bad header "
-                            + "checksum in " + type + ")");
-                }
-                at += 12 + (int) length;
-            }
-        }
-
-        private static long u32(byte[] b, int at) {
-            return ((long) (b[at] & 0xff) << 24) | ((b[at + 1] & 0xff) << 16) | ((b[at + 2] & 0xff) << 8)
-                    | (b[at + 3] & 0xff);
-        }
     }
 }

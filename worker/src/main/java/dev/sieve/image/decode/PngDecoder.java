@@ -1,23 +1,33 @@
 package dev.sieve.image.decode;
 
+import dev.sieve.StageException;
+import dev.sieve.avro.FailureCode;
+import dev.sieve.avro.Stage;
 import dev.sieve.image.PillowMode;
-import dev.sieve.image.PixelBudget;
 import dev.sieve.image.Pixels;
+import java.util.Arrays;
+import java.util.List;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 
 /**
- * Decodes the common PNGs itself, the way Pillow's PngImagePlugin does (inflate the concatenated IDAT data, undo each
- * row's filter, keep the stored samples: no gamma, no transparency applied): non-interlaced, 8 bits per sample, grey,
- * RGB, grey+alpha or RGBA, which become "L", "RGB", "LA" and "RGBA" as in Pillow. ImageIO's reader spends most of its
- * time inflating in small steps and copying; here the inflate is one call, to libdeflate when it is installed (about
- * twice as fast as zlib), else {@link Inflater}. Every other PNG, and any file this path finds broken, is left to
- * ImageIO ({@link #decode} returns null), which then decodes or refuses it as before.
+ * Decodes every PNG the way Pillow 9.4's PngImagePlugin and zip decoder do, in Pillow's mode ({@link PngLayout}):
+ * palette ("P", looked up through the PLTE entries, the grey ramp past them), 1/2/4/8/16-bit grey ("1", "L", "I"),
+ * 8/16-bit RGB, grey+alpha, RGBA; Adam7 interlaced or not; transparency is left out, as Pillow leaves it in
+ * {@code info}. Damaged files fail or decode where Pillow's do: the chunks are walked as Pillow walks them
+ * ({@link PngChunks}) and the image data is inflated with zlib ({@link Inflater}) block by block and row by row, the
+ * calls Pillow makes, so a stream that ends after a whole row leaves the rest black, a row with an unknown filter
+ * type fails at that row, and checksums past the last row are never looked at.
+ *
+ * <p>Where libdeflate is installed and the image data is a clean run of whole IDAT chunks (the common case), it is
+ * inflated in one call instead (about twice as fast as zlib): a stream libdeflate inflates to exactly the rows'
+ * bytes, checksum checked, gives Pillow's rows; anything else is decoded the step-by-step way. 16-bit layouts always
+ * go step by step, so their raw rows are never held whole.
  */
 final class PngDecoder {
     private final LibDeflate libDeflate;
 
-    /** @param libDeflate null: inflate with java.util.zip */
+    /** @param libDeflate null: inflate with java.util.zip only */
     PngDecoder(LibDeflate libDeflate) {
         this.libDeflate = libDeflate;
     }
@@ -26,179 +36,178 @@ final class PngDecoder {
         return libDeflate != null;
     }
 
-    /** The mode this decoder decodes the PNG to, or null when the PNG is ImageIO's (see the class comment). */
-    static PillowMode mode(byte[] png, ImageDecoder.PngHeader header) {
-        // IHDR data at 16: width, height, bit depth, colour type, compression, filter, interlace.
-        if (header.bitDepth() != 8 || png[26] != 0 || png[27] != 0 || png[28] != 0) return null;
-        return switch (header.colourType()) {
-            case 0 -> PillowMode.L;
-            case 2 -> PillowMode.RGB;
-            case 4 -> PillowMode.LA;
-            case 6 -> PillowMode.RGBA;
-            default -> null;
-        };
+    /**
+     * Pixels in Pillow's mode, or Pillow's failure: {@code png} opened by {@code chunks} ({@link PngChunks#open}),
+     * whose size has been checked and charged (4 bytes a pixel at most are allocated on the heap).
+     *
+     * @param inIcon an icon's PNG entry: Pillow's icon plugin loads it while Image.open still runs, so a SyntaxError
+     *               or struct.error while loading means "cannot identify" (NOT_AN_IMAGE) there, not CORRUPT_IMAGE
+     */
+    Pixels decode(byte[] png, PngChunks chunks, PngChunks.Opened opened, boolean inIcon) throws StageException {
+        PngLayout layout = opened.layout();
+        int w = (int) opened.width();
+        int h = (int) opened.height();
+        if (!opened.imageData()) throw corrupt("cannot load this image (no IDAT chunk before IEND)");
+        byte[] lut = layout.palette() ? palette(opened.palette()) : null;
+        int[] tile = tile(opened);
+        // The decoder's setimage: an APNG frame's box must lie inside the image (a later IHDR may have shrunk it).
+        if (tile[2] <= tile[0] || tile[3] <= tile[1] || tile[0] < 0 || tile[1] < 0 || tile[2] > w || tile[3] > h) {
+            throw corrupt("tile cannot extend outside image (APNG frame " + Arrays.toString(tile) + " in " + w + "x"
+                    + h + ")");
+        }
+        long size = (long) w * h * layout.outBytes();
+        if (size > Integer.MAX_VALUE - 16 || size * (lut != null ? 4 : 1) > Integer.MAX_VALUE - 16) {
+            throw new StageException(Stage.DECODE, FailureCode.TOO_MANY_PIXELS, "PNG of " + w + "x" + h
+                    + " in mode " + layout.mode + " does not fit one array");
+        }
+        byte[] out = new byte[(int) size];
+        if (!decodeInOneCall(png, chunks, opened, layout, out, w, tile)) {
+            Arrays.fill(out, (byte) 0);
+            decodeStepByStep(png, chunks, layout, opened.interlaced(), out, w, tile, inIcon);
+        }
+        try {
+            chunks.readToEnd();
+        } catch (PngChunks.Failure f) {
+            throw failed(f, " (after the image data)", inIcon);
+        }
+        if (lut == null) return new Pixels(w, h, layout.mode, out);
+        byte[] rgb = new byte[out.length * 3];
+        for (int i = 0, d = 0; i < out.length; i++, d += 3) {
+            int at = (out[i] & 0xff) * 3;
+            rgb[d] = lut[at];
+            rgb[d + 1] = lut[at + 1];
+            rgb[d + 2] = lut[at + 2];
+        }
+        return new Pixels(w, h, PillowMode.P, rgb);
     }
 
     /**
-     * Heap bytes a decode holds beyond the result, in pixels of 4 bytes (the {@link PixelBudget}'s unit): none with
-     * libdeflate (its buffers are native and reused); with java.util.zip, the inflated rows and the IDAT data.
+     * Heap bytes a decode holds beside the pixels, in pixels of 4 bytes (the pixel budget's unit): the zip decoder's
+     * two row buffers, as wide as the image's rows in the file (8 bytes a pixel for 16-bit RGBA), which a very wide
+     * image makes large. The pixels themselves take at most 4 bytes each ("P": an index byte and its RGB look-up).
      */
-    long extraPixels(byte[] png, ImageDecoder.PngHeader header) {
-        if (libDeflate != null) return 0;
-        return header.width() * header.height() * mode(png, header).channels() / 4 + png.length / 4;
+    static long extraPixels(PngChunks.Opened opened) {
+        int[] tile = tile(opened);
+        return 2 * PngRows.bufferBytes(opened.layout(), Math.max(0, tile[2] - tile[0])) / 4 + 1;
     }
 
-    /** Pixels in Pillow's mode, or null when this PNG is ImageIO's to decode. The size has been checked. */
-    Pixels decode(byte[] png, ImageDecoder.PngHeader header) {
-        PillowMode mode = mode(png, header);
-        if (mode == null) return null;
-        int w = (int) header.width();
-        int h = (int) header.height();
-        int c = mode.channels();
-        long stride = (long) w * c;
-        long rawSize = (stride + 1) * h;
-        if (stride * h > Integer.MAX_VALUE - 16) return null;
-        long idatLength = idatLength(png);
-        if (idatLength <= 0) return null;
-        byte[] out = new byte[(int) (stride * h)];
+    private static int[] tile(PngChunks.Opened opened) {
+        return opened.bbox() == null ? new int[] {0, 0, (int) opened.width(), (int) opened.height()} : opened.bbox();
+    }
+
+    /**
+     * The palette as Pillow's core holds it after {@code putpalette}: the PLTE's whole entries, then the grey ramp
+     * a new palette starts as (indices past the PLTE look up grey); none at all is the ramp. Over 256 entries is
+     * Pillow's ValueError "invalid palette size".
+     */
+    static byte[] palette(byte[] plte) throws StageException {
+        byte[] lut = new byte[768];
+        for (int i = 0; i < 768; i++) lut[i] = (byte) (i / 3);
+        if (plte == null) return lut;
+        int entries = plte.length / 3;
+        if (entries > 256) throw corrupt("invalid palette size (PLTE of " + plte.length + " bytes)");
+        System.arraycopy(plte, 0, lut, 0, entries * 3);
+        return lut;
+    }
+
+    /**
+     * Pillow's load: blocks of image data from {@link PngChunks#nextData}, each inflated into rows as far as it
+     * goes (ZipDecode's loop). Done when the last row is written or the stream ends with a row.
+     */
+    private static void decodeStepByStep(byte[] png, PngChunks chunks, PngLayout layout, boolean interlaced,
+            byte[] out, int w, int[] tile, boolean inIcon) throws StageException {
+        PngRows rows = new PngRows(layout, interlaced, out, w, tile);
+        Inflater inflater = new Inflater();
+        int[] block = new int[2];
+        int last = 0;
         try {
-            if (libDeflate != null) {
-                try (ScratchMemory.Lease in = ScratchMemory.COMPRESSED.lease(idatLength);
-                     ScratchMemory.Lease raw = ScratchMemory.DECODED.lease(rawSize)) {
-                    long to = 0;
-                    for (int at = 8; to < idatLength; at += 12 + (int) u32(png, at)) {
-                        if (isType(png, at + 4, "IDAT")) {
-                            int length = (int) u32(png, at);
-                            in.memory().write(to, png, at + 8, length);
-                            to += length;
-                        }
+            while (true) {
+                chunks.nextData(block);
+                inflater.setInput(png, block[0], block[1]);
+                while (inflater.getRemaining() > 0) {
+                    int full = rows.rowLength();
+                    int n = last + inflater.inflate(rows.buffer(), last, full - last);
+                    if (n < full) {
+                        last = n; // needs more data (or the stream has ended inside a row)
+                        break;
                     }
-                    libDeflate.inflate(in.memory(), idatLength, raw.memory(), rawSize);
-                    for (int y = 0; y < h; y++) {
-                        long at = y * (stride + 1);
-                        raw.memory().read(at + 1, out, (int) (y * stride), (int) stride);
-                        if (!unfilter(raw.memory().getByte(at), out, (int) (y * stride), (int) stride, c)) return null;
+                    if (!rows.rowDone()) {
+                        throw afterDecoderError(chunks, "unrecognized data stream contents (unknown PNG filter type)",
+                                inIcon);
                     }
+                    last = 0;
+                    if (rows.done() || inflater.finished()) return;
                 }
-            } else {
-                if (rawSize > Integer.MAX_VALUE - 16) return null;
-                byte[] raw = new byte[(int) rawSize];
-                Inflater inflater = new Inflater();
-                try {
-                    inflater.setInput(idat(png, (int) idatLength));
-                    int n = 0;
-                    while (n < raw.length && !inflater.finished() && !inflater.needsInput()) {
-                        n += inflater.inflate(raw, n, raw.length - n);
-                    }
-                    // The whole stream, checksum included, and exactly the expected bytes.
-                    if (n != raw.length || !inflater.finished() && inflater.inflate(new byte[1]) != 0 || !inflater.finished()) {
-                        return null;
-                    }
-                } finally {
-                    inflater.end();
-                }
-                for (int y = 0; y < h; y++) {
-                    int at = (int) (y * (stride + 1));
-                    System.arraycopy(raw, at + 1, out, (int) (y * stride), (int) stride);
-                    if (!unfilter(raw[at], out, (int) (y * stride), (int) stride, c)) return null;
-                }
+            }
+        } catch (PngChunks.Failure f) {
+            throw failed(f, "", inIcon);
+        } catch (DataFormatException e) {
+            throw afterDecoderError(chunks, "broken data stream (" + e.getMessage() + ")", inIcon);
+        } finally {
+            inflater.end();
+        }
+    }
+
+    /**
+     * The fast path: true when it decoded the image (see the class comment), false when the step-by-step decode
+     * must (the output may then hold part of an image).
+     */
+    boolean decodeInOneCall(byte[] png, PngChunks chunks, PngChunks.Opened opened, PngLayout layout,
+            byte[] out, int w, int[] tile) {
+        if (libDeflate == null || layout.bits > 32) return false;
+        List<int[]> run = chunks.wholeIdatRun();
+        if (run == null) return false;
+        long compressed = 0;
+        for (int[] r : run) compressed += r[1];
+        long rawSize = PngRows.rawBytes(layout, opened.interlaced(), tile[2] - tile[0], tile[3] - tile[1]);
+        if (compressed == 0) return false;
+        PngRows rows = new PngRows(layout, opened.interlaced(), out, w, tile);
+        try (ScratchMemory.Lease in = ScratchMemory.COMPRESSED.lease(compressed);
+             ScratchMemory.Lease raw = ScratchMemory.DECODED.lease(rawSize)) {
+            long to = 0;
+            for (int[] r : run) {
+                in.memory().write(to, png, r[0], r[1]);
+                to += r[1];
+            }
+            libDeflate.inflate(in.memory(), compressed, raw.memory(), rawSize);
+            long at = 0;
+            while (!rows.done()) {
+                int n = rows.rowLength();
+                raw.memory().read(at, rows.buffer(), 0, n);
+                at += n;
+                if (!rows.rowDone()) return false;
             }
         } catch (DataFormatException e) {
-            return null;
+            return false;
         }
-        return new Pixels(w, h, mode, out);
-    }
-
-    /**
-     * The IDAT chunks' total length, walking the chunks up to IEND; -1 when a chunk runs past the end of the file or
-     * there is no IEND (a truncated file, which ImageIO then refuses).
-     */
-    static long idatLength(byte[] png) {
-        long total = 0;
-        int at = 8;
-        while (at + 8 <= png.length) {
-            long length = u32(png, at);
-            if (length > png.length - at - 12L) return -1;
-            if (isType(png, at + 4, "IDAT")) total += length;
-            if (isType(png, at + 4, "IEND")) return total;
-            at += 12 + (int) length;
-        }
-        return -1;
-    }
-
-    /** The IDAT chunks' data, concatenated ({@code total} bytes, from {@link #idatLength}). */
-    static byte[] idat(byte[] png, int total) {
-        byte[] out = new byte[total];
-        int to = 0;
-        for (int at = 8; to < total; at += 12 + (int) u32(png, at)) {
-            if (isType(png, at + 4, "IDAT")) {
-                int length = (int) u32(png, at);
-                System.arraycopy(png, at + 8, out, to, length);
-                to += length;
-            }
-        }
-        return out;
-    }
-
-    /**
-     * Undoes one row's filter in place (row at {@code off}, the previous row just before it, already undone), PNG
-     * section 9. False for an unknown filter type.
-     */
-    static boolean unfilter(byte type, byte[] b, int off, int len, int bpp) {
-        boolean first = off == 0;
-        int up = off - len;
-        switch (type) {
-            case 0 -> {
-            }
-            case 1 -> {
-                for (int i = off + bpp, end = off + len; i < end; i++) b[i] += b[i - bpp];
-            }
-            case 2 -> {
-                if (!first) {
-                    for (int i = 0; i < len; i++) b[off + i] += b[up + i];
-                }
-            }
-            case 3 -> {
-                for (int i = 0; i < bpp; i++) {
-                    b[off + i] += (byte) ((first ? 0 : b[up + i] & 0xff) >>> 1);
-                }
-                for (int i = bpp; i < len; i++) {
-                    int above = first ? 0 : b[up + i] & 0xff;
-                    b[off + i] += (byte) (((b[off + i - bpp] & 0xff) + above) >>> 1);
-                }
-            }
-            case 4 -> {
-                if (first) {
-                    // No row above: Paeth picks the left neighbour, as Sub does.
-                    for (int i = off + bpp, end = off + len; i < end; i++) b[i] += b[i - bpp];
-                } else {
-                    for (int i = 0; i < bpp; i++) b[off + i] += b[up + i];
-                    for (int i = bpp; i < len; i++) {
-                        int a = b[off + i - bpp] & 0xff;
-                        int u = b[up + i] & 0xff;
-                        int d = b[up + i - bpp] & 0xff;
-                        int pa = Math.abs(u - d);
-                        int pb = Math.abs(a - d);
-                        int pc = Math.abs(a + u - 2 * d);
-                        int pred = pa <= pb && pa <= pc ? a : pb <= pc ? u : d;
-                        b[off + i] += (byte) pred;
-                    }
-                }
-            }
-            default -> {
-                return false;
-            }
-        }
+        int[] end = run.get(run.size() - 1);
+        chunks.skipTo(end[0] + end[1]);
         return true;
     }
 
-    private static boolean isType(byte[] b, int at, String type) {
-        return b[at] == type.charAt(0) && b[at + 1] == type.charAt(1) && b[at + 2] == type.charAt(2)
-                && b[at + 3] == type.charAt(3);
+    /**
+     * The decoder's own error (ZipDecode returned -1 with an error code): ImageFile.load still runs load_end before it
+     * raises it, so a chunk after the data that fails there is the error Pillow reports (in an icon, a SyntaxError
+     * there is "cannot identify").
+     */
+    private static StageException afterDecoderError(PngChunks chunks, String message, boolean inIcon) {
+        try {
+            chunks.readToEnd();
+        } catch (PngChunks.Failure f) {
+            return failed(f, " (after the image data, which was broken: " + message + ")", inIcon);
+        }
+        return corrupt(message);
     }
 
-    private static long u32(byte[] b, int at) {
-        return ((long) (b[at] & 0xff) << 24) | ((b[at + 1] & 0xff) << 16) | ((b[at + 2] & 0xff) << 8)
-                | (b[at + 3] & 0xff);
+    private static StageException failed(PngChunks.Failure f, String where, boolean inIcon) {
+        if (f.syntax && inIcon) {
+            return new StageException(Stage.DECODE, FailureCode.NOT_AN_IMAGE, "cannot identify image file (icon's"
+                    + " PNG entry: " + f.getMessage() + where + ")");
+        }
+        return corrupt(f.getMessage() + where);
+    }
+
+    private static StageException corrupt(String message) {
+        return new StageException(Stage.DECODE, FailureCode.CORRUPT_IMAGE, "PNG could not be decoded: " + message);
     }
 }

@@ -16,8 +16,9 @@ import java.util.zip.Deflater;
 import org.junit.jupiter.api.Test;
 
 /**
- * sieve's own PNG path against Pillow's pixels (the goldens of scripts/reference/make_image_goldens.py), against PNGs
- * filtered here with the specification's forward filters, and the files it must leave to ImageIO.
+ * sieve's PNG decoder against Pillow's pixels (the goldens of scripts/reference/make_image_goldens.py), against PNGs
+ * filtered here with the specification's forward filters, and its two inflate paths (libdeflate in one call, zlib
+ * step by step) against each other; the format corpus (PngEdgesFidelityTest) holds Pillow's verdict on the rest.
  */
 class PngDecoderTest {
 
@@ -35,21 +36,20 @@ class PngDecoderTest {
     }
 
     @Test
-    void decodesEveryEightBitGoldenPngToPillowsPixels() throws Exception {
+    void decodesEveryGoldenPngToPillowsPixels() throws Exception {
         int decoded = 0;
         for (ImageGoldenTest.Case c : ImageGoldenTest.cases().toList()) {
             byte[] png = ImageGoldenTest.resource(c.file());
             if (ImageFormat.sniff(png) != ImageFormat.PNG) continue;
             for (PngDecoder decoder : decoders()) {
-                Pixels pixels = decoder.decode(png, ImageDecoder.PngHeader.read(png));
-                if (pixels == null) continue;
+                Pixels pixels = decode(decoder, png);
 
                 assertThat(ImageGoldenTest.sha256(pixels.data())).as(c.file()).isEqualTo(c.decoded());
-                assertThat(pixels.mode().name()).as(c.file()).isEqualTo(c.mode());
+                assertThat(pixels.mode() == dev.sieve.image.PillowMode.BILEVEL ? "1" : pixels.mode().name()).as(c.file()).isEqualTo(c.mode());
                 decoded++;
             }
         }
-        // The RGB, RGBA, LA and L cases; palette, 16-bit and bilevel ones are ImageIO's.
+        // Every PNG golden: every Pillow mode a PNG opens in.
         assertThat(decoded).isGreaterThanOrEqualTo(15 * decoders().size());
     }
 
@@ -66,7 +66,7 @@ class PngDecoderTest {
             byte[] png = png(w, h, colourTypes[channels - 1], channels, pixels);
 
             for (PngDecoder decoder : decoders()) {
-                Pixels decoded = decoder.decode(png, ImageDecoder.PngHeader.read(png));
+                Pixels decoded = decode(decoder, png);
 
                 assertThat(decoded).as("%d channels", channels).isNotNull();
                 assertThat(decoded.data()).as("%d channels", channels).isEqualTo(pixels);
@@ -75,30 +75,81 @@ class PngDecoderTest {
     }
 
     @Test
-    void leavesOtherPngsAndBrokenDataToImageIo() throws Exception {
+    void bothInflatersGiveTheSameOutcomeOnEveryCorpusPng() throws Exception {
+        // The libdeflate fast path and the step-by-step zlib path, on the PNG corpus and its damaged cases.
+        java.nio.file.Path dir = java.nio.file.Path.of("src/test/resources/formats/png");
+        int compared = 0;
+        try (var files = java.nio.file.Files.list(dir)) {
+            for (java.nio.file.Path f : files.filter(p -> p.toString().endsWith(".png")).sorted().toList()) {
+                byte[] png = java.nio.file.Files.readAllBytes(f);
+                List<String> outcomes = new ArrayList<>();
+                for (PngDecoder decoder : decoders()) outcomes.add(outcome(decoder, png));
+                assertThat(outcomes).as(f.getFileName().toString()).containsOnly(outcomes.get(0));
+                compared++;
+            }
+        }
+        assertThat(compared).isGreaterThan(10);
+    }
+
+    @Test
+    void libdeflateTakesTheCleanRunsAndLeavesTheRestToTheStepByStepPath() throws Exception {
+        assumeThat(LibDeflate.load()).as("libdeflate0 installed").isPresent();
+        PngDecoder fast = new PngDecoder(LibDeflate.load().orElseThrow());
+        java.nio.file.Path dir = java.nio.file.Path.of("src/test/resources/formats/png");
+        assertThat(inOneCall(fast, java.nio.file.Files.readAllBytes(dir.resolve("layout_rgba8_interlaced.png"))))
+                .isTrue();
+        assertThat(inOneCall(fast, java.nio.file.Files.readAllBytes(dir.resolve("layout_palette2.png")))).isTrue();
+        // Not one whole run of IDATs, a stream past the rows, a checksum never reached, a 16-bit layout.
+        for (String name : List.of("idat_length_plus_4.png", "stream_ends_after_a_row.png",
+                "bad_adler_in_its_own_idat.png", "layout_rgb16.png")) {
+            assertThat(inOneCall(fast, java.nio.file.Files.readAllBytes(dir.resolve(name)))).as(name).isFalse();
+        }
+    }
+
+    private static boolean inOneCall(PngDecoder decoder, byte[] png) throws Exception {
+        PngChunks chunks = new PngChunks(png);
+        PngChunks.Opened o = chunks.open();
+        int[] tile = {0, 0, (int) o.width(), (int) o.height()};
+        byte[] out = new byte[(int) (o.width() * o.height() * o.layout().outBytes())];
+        return decoder.decodeInOneCall(png, chunks, o, o.layout(), out, (int) o.width(), tile);
+    }
+
+    @Test
+    void aStreamEndingAfterAWholeRowLeavesTheRestBlack() throws Exception {
         byte[] pixels = new byte[20 * 10 * 3];
         new Random(4).nextBytes(pixels);
         byte[] png = png(20, 10, 2, 3, pixels);
+        byte[] taller = png.clone();
+        taller[23] = 12; // IHDR height 12: the stream ends after row 10, as Pillow's decoder then stops
+        fixCrc(taller, 8, 13);
         for (PngDecoder decoder : decoders()) {
-            assertThat(decoder.decode(png, ImageDecoder.PngHeader.read(png))).isNotNull();
-
-            byte[] interlaced = png.clone();
-            interlaced[28] = 1;
-            assertThat(decoder.decode(interlaced, ImageDecoder.PngHeader.read(interlaced))).isNull();
-            byte[] palette = png.clone();
-            palette[25] = 3;
-            assertThat(decoder.decode(palette, ImageDecoder.PngHeader.read(palette))).isNull();
-            byte[] sixteen = png.clone();
-            sixteen[24] = 16;
-            assertThat(decoder.decode(sixteen, ImageDecoder.PngHeader.read(sixteen))).isNull();
-            byte[] truncated = java.util.Arrays.copyOf(png, png.length - 20);
-            assertThat(decoder.decode(truncated, ImageDecoder.PngHeader.read(truncated))).isNull();
-            byte[] badChecksum = png.clone();
-            int idat = indexOf(badChecksum, "IDAT");
-            int length = (int) u32At(badChecksum, idat - 4);
-            badChecksum[idat + 4 + length - 1] ^= 1; // last byte of the zlib stream's Adler-32
-            assertThat(decoder.decode(badChecksum, ImageDecoder.PngHeader.read(badChecksum))).isNull();
+            Pixels decoded = decode(decoder, taller);
+            assertThat(decoded.height()).isEqualTo(12);
+            assertThat(java.util.Arrays.copyOf(decoded.data(), pixels.length)).isEqualTo(pixels);
+            assertThat(java.util.Arrays.copyOfRange(decoded.data(), pixels.length, decoded.data().length))
+                    .containsOnly((byte) 0);
         }
+    }
+
+    private static Pixels decode(PngDecoder decoder, byte[] png) throws Exception {
+        PngChunks chunks = new PngChunks(png);
+        return decoder.decode(png, chunks, chunks.open(), false);
+    }
+
+    private static String outcome(PngDecoder decoder, byte[] png) {
+        try {
+            return ImageGoldenTest.sha256(decode(decoder, png).data());
+        } catch (dev.sieve.StageException e) {
+            return e.code().toString();
+        } catch (Exception e) {
+            return e.toString();
+        }
+    }
+
+    private static void fixCrc(byte[] b, int chunkAt, int length) {
+        CRC32 crc = new CRC32();
+        crc.update(b, chunkAt + 4, 4 + length);
+        System.arraycopy(u32(crc.getValue()), 0, b, chunkAt + 8 + length, 4);
     }
 
     @Test
@@ -115,6 +166,24 @@ class PngDecoderTest {
             assertThat(share.held()).isGreaterThanOrEqualTo(200);
         }
         assertThat(budget.available()).isEqualTo(1_000_000);
+    }
+
+    @Test
+    void aWidePngIsChargedItsRowBuffersToo() throws Exception {
+        // 10000x1 16-bit RGBA: 10,000 pixels, and two row buffers of 80,001 bytes (40,001 pixels' worth).
+        byte[] pixels = new byte[10_000 * 8];
+        new Random(7).nextBytes(pixels);
+        byte[] png = png(10_000, 1, 6, 8, pixels);
+        png[24] = 16;
+        fixCrc(png, 8, 13);
+        PixelBudget budget = new PixelBudget(1_000_000);
+        try (PixelBudget.Share share = budget.share()) {
+            Pixels decoded = new ImageDecoder(DecodeOptions.defaults()).decode(png, null, share).pixels();
+
+            assertThat(decoded.mode()).isEqualTo(dev.sieve.image.PillowMode.RGBA);
+            assertThat(decoded.data()[4]).isEqualTo(pixels[8]); // the high byte of the second pixel's red
+            assertThat(share.held()).isGreaterThanOrEqualTo(50_001);
+        }
     }
 
     /** A PNG whose rows cycle through filter types 0..4, filtered as the PNG specification's section 9 says. */
