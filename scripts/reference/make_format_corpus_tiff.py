@@ -607,6 +607,21 @@ def write_codec(path, kind, w, h, tmp):
                 data[o + c // 2:o + c] = bytes(c - c // 2)
             f.seek(0)
             f.write(data)
+    if "count_past_end" in options:  # the strip lying last in the file claims 1000 bytes more than the file has
+        import struct
+        with open(path, "r+b") as f:
+            data = bytearray(f.read())
+            im = Image.open(path)
+            offsets, counts = im.tag_v2[273], im.tag_v2[279]
+            last = max(range(len(offsets)), key=lambda i: offsets[i])
+            ifd = struct.unpack_from("<I", data, 4)[0]
+            for i in range(struct.unpack_from("<H", data, ifd)[0]):
+                tag, typ, n, value = struct.unpack_from("<HHII", data, ifd + 2 + 12 * i)
+                if tag == 279:
+                    assert typ == 4 and n > 1
+                    struct.pack_into("<I", data, value + 4 * last, counts[last] + 1000)
+            f.seek(0)
+            f.write(data)
 
 
 def struct_entry(tag, value):
@@ -761,6 +776,11 @@ CODEC_CASES = [
     ("zstd_rgb_bigendian_rows_16_201x100", "codec:rgb:zstd:bigendian:r16", 201, 100, None),
     ("zstd_l_fill2_150x100", "codec:l:zstd:lsb2msb", 150, 100, None),
     ("zstd_damaged_120x80", "codec:rgb:zstd:damaged", 120, 80, "CORRUPT_IMAGE"),
+    ("zstd_count_past_end_200x140", "codec:rgb:zstd:count_past_end", 200, 140, "CORRUPT_IMAGE"),
+    # The same for the JDK reader's compressions: libtiff fails the strip ("Read error"), sieve cut the count and scored.
+    ("lzw_count_past_end_200x140", "codec:rgb:lzw:count_past_end", 200, 140, "CORRUPT_IMAGE"),
+    ("deflate_count_past_end_200x140", "codec:rgb:zip:count_past_end", 200, 140, "CORRUPT_IMAGE"),
+    ("packbits_count_past_end_200x140", "codec:rgb:packbits:count_past_end", 200, 140, "CORRUPT_IMAGE"),
     ("lzma_rgb_200x140", "codec:rgb:lzma", 200, 140, None),
     ("lzma_palette_300x200", "codec:palette:lzma", 300, 200, None),
     ("lzma_rgb_planar_predictor_240x160", "codec:rgb:lzma_2:separate", 240, 160, None),

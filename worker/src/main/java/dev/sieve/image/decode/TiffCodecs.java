@@ -169,7 +169,7 @@ final class TiffCodecs {
             throw new StageException(Stage.DECODE, FailureCode.TOO_MANY_PIXELS, "TIFF whose " + used
                     + " strips or tiles hold " + total + " bytes for an image of " + raster);
         }
-        long fullSize = d.uncompressedBytes(0);
+        checkReadable(b, d, used);
         ByteArrayOutputStream out = new ByteArrayOutputStream(b.length + 4096);
         out.write(b, 0, b.length);
         if (out.size() % 2 != 0) out.write(0);
@@ -181,18 +181,8 @@ final class TiffCodecs {
         try {
             for (int i = 0; i < used; i++) {
                 long offset = s.offsets()[i];
-                long count = s.counts()[i];
+                long count = libtiffCount(s.counts()[i], fullSize(d));
                 long need = d.uncompressedBytes(i);
-                // TIFFFillStrip / TIFFFillTile: an empty strip fails, a huge count is cut to 10 strips and 4 KB, and
-                // what is still past the end of the file is a read error.
-                if (count == 0) throw TiffDirectory.corrupt("strip or tile " + i + " has a byte count of 0");
-                if (count > 1024 * 1024 && fullSize != 0 && (count - 4096) / 10 > fullSize) {
-                    count = fullSize * 10 + 4096;
-                }
-                if (offset + count > b.length) {
-                    throw TiffDirectory.corrupt("strip or tile " + i + " at " + offset + " claims " + count
-                            + " bytes, past the end of the file (" + b.length + " bytes): libtiff's read error");
-                }
                 byte[] raw = b;
                 int from = (int) offset;
                 if (d.fillOrder() == 2) {
@@ -225,6 +215,48 @@ final class TiffCodecs {
             deflater.end();
         }
         return rewriteDirectory(b, out, d, tiled, offsets, counts);
+    }
+
+    /**
+     * libtiff's TIFFFillStrip / TIFFFillTile before any codec runs, for every compressed TIFF (Pillow reads all of them
+     * through libtiff): an empty strip fails ("Invalid strip byte count"), a huge count is cut to 10 strips and 4 KB,
+     * and what is still past the end of the file is a read error. Only the strips or tiles the image uses are read.
+     */
+    static void checkReadable(byte[] b, TiffDirectory d) throws StageException {
+        if (d.compression() == 1) return;
+        TiffDirectory.Segments s = d.segments();
+        int spp = d.samplesPerPixel() == null ? 1 : d.samplesPerPixel();
+        long planes = d.planar() == 2 ? spp : 1;
+        long used = s.tileWidth() > 0 && s.tileLength() > 0
+                ? ceil(d.width(), s.tileWidth()) * ceil(d.height(), s.tileLength()) * planes
+                : ceil(d.height(), Math.max(1, Math.min(s.rowsPerStrip(), d.height()))) * planes;
+        checkReadable(b, d, Math.min(used, s.offsets().length));
+    }
+
+    private static void checkReadable(byte[] b, TiffDirectory d, long used) throws StageException {
+        TiffDirectory.Segments s = d.segments();
+        long fullSize = fullSize(d);
+        for (int i = 0; i < used; i++) {
+            long stored = s.counts()[i];
+            if (stored == 0) throw TiffDirectory.corrupt("strip or tile " + i + " has a byte count of 0 (libtiff: "
+                    + "\"Invalid strip byte count\")");
+            long count = libtiffCount(stored, fullSize);
+            if (s.offsets()[i] + count > b.length) {
+                throw TiffDirectory.corrupt("compressed strip or tile " + i + " at " + s.offsets()[i] + " claims "
+                        + count + " bytes, past the end of the file (" + b.length + " bytes): libtiff's read error,"
+                        + " so Pillow cannot load it");
+            }
+        }
+    }
+
+    /** TIFFStripSize / TIFFTileSize: a whole strip's (or tile's) bytes. */
+    private static long fullSize(TiffDirectory d) {
+        return d.uncompressedBytes(0);
+    }
+
+    /** The bytes libtiff reads for a stored byte count: past 1 MiB and 10 strips + 4 KB, cut to that. */
+    private static long libtiffCount(long count, long fullSize) {
+        return count > 1024 * 1024 && fullSize != 0 && (count - 4096) / 10 > fullSize ? fullSize * 10 + 4096 : count;
     }
 
     /** Where decompressed bytes go: {@code bytes} of the shared chunk. */

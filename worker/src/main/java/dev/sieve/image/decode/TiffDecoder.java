@@ -103,6 +103,7 @@ final class TiffDecoder {
             throw new StageException(Stage.DECODE, FailureCode.UNSUPPORTED_FORMAT, "no TIFF reader in this JDK");
         }
         ImageReader reader = readers.next();
+        TiffCodecs.checkReadable(encoded, header.directory()); // libtiff's read of each compressed strip
         byte[] readable = header.directory().forReader(encoded);
         TiffStripCheck.check(readable, header.directory());
         try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(readable))) {
