@@ -607,6 +607,19 @@ def write_codec(path, kind, w, h, tmp):
                 data[o + c // 2:o + c] = bytes(c - c // 2)
             f.seek(0)
             f.write(data)
+    if "count_zero" in options:  # one strip counted 0: libtiff estimates its size from the file
+        import struct
+        with open(path, "r+b") as f:
+            data = bytearray(f.read())
+            ifd = struct.unpack_from("<I", data, 4)[0]
+            for i in range(struct.unpack_from("<H", data, ifd)[0]):
+                at = ifd + 2 + 12 * i
+                tag, typ, n = struct.unpack_from("<HHI", data, at)
+                if tag == 279:
+                    assert typ == 4 and n == 1
+                    data[at + 8:at + 12] = bytes(4)
+            f.seek(0)
+            f.write(data)
     if "count_past_end" in options:  # the strip lying last in the file claims 1000 bytes more than the file has
         import struct
         with open(path, "r+b") as f:
@@ -777,6 +790,9 @@ CODEC_CASES = [
     ("zstd_l_fill2_150x100", "codec:l:zstd:lsb2msb", 150, 100, None),
     ("zstd_damaged_120x80", "codec:rgb:zstd:damaged", 120, 80, "CORRUPT_IMAGE"),
     ("zstd_count_past_end_200x140", "codec:rgb:zstd:count_past_end", 200, 140, "CORRUPT_IMAGE"),
+    ("zstd_one_strip_count_zero_120x80", "codec:rgb:zstd:r1000:count_zero", 120, 80, None),
+    ("lzma_one_strip_count_zero_120x80", "codec:rgb:lzma:r1000:count_zero", 120, 80, None),
+    ("webp_one_strip_count_zero_120x80", "codec:rgb:webp_p100:r1000:count_zero", 120, 80, None),
     # The same for the JDK reader's compressions: libtiff fails the strip ("Read error"), sieve cut the count and scored.
     ("lzw_count_past_end_200x140", "codec:rgb:lzw:count_past_end", 200, 140, "CORRUPT_IMAGE"),
     ("deflate_count_past_end_200x140", "codec:rgb:zip:count_past_end", 200, 140, "CORRUPT_IMAGE"),

@@ -181,7 +181,9 @@ final class TiffCodecs {
         try {
             for (int i = 0; i < used; i++) {
                 long offset = s.offsets()[i];
-                long count = libtiffCount(s.counts()[i], fullSize(d));
+                long stored = s.counts()[i] == 0 && singleStrip(d, used) ? singleStripCount(b, d) : s.counts()[i];
+                long count = libtiffCount(stored, fullSize(d));
+                if (count == 0) throw TiffDirectory.corrupt("strip " + i + " has no bytes");
                 long need = d.uncompressedBytes(i);
                 byte[] raw = b;
                 int from = (int) offset;
@@ -238,6 +240,8 @@ final class TiffCodecs {
         long fullSize = fullSize(d);
         for (int i = 0; i < used; i++) {
             long stored = s.counts()[i];
+            // A single strip counted 0 is estimated by libtiff's directory reader (singleStripCount).
+            if (stored == 0 && singleStrip(d, used)) continue;
             if (stored == 0) throw TiffDirectory.corrupt("strip or tile " + i + " has a byte count of 0 (libtiff: "
                     + "\"Invalid strip byte count\")");
             long count = libtiffCount(stored, fullSize);
@@ -247,6 +251,40 @@ final class TiffCodecs {
                         + " so Pillow cannot load it");
             }
         }
+    }
+
+    private static boolean singleStrip(TiffDirectory d, long used) {
+        return used == 1 && !(d.segments().tileWidth() > 0 && d.segments().tileLength() > 0)
+                && d.segments().offsets()[0] != 0;
+    }
+
+    /**
+     * TIFFReadDirectory's estimate for a compressed single strip whose byte count is 0 (ByteCountLooksBad,
+     * EstimateStripByteCounts): the file less the header, the directory and its values stored outside it, cut to
+     * what lies after the strip's offset.
+     */
+    private static long singleStripCount(byte[] b, TiffDirectory d) throws StageException {
+        boolean big = d.bigEndian();
+        long ifd = u32(b, 4, big);
+        int entries = u16(b, (int) ifd, big);
+        long space = 8 + 2 + 12L * entries + 4;
+        for (int i = 0; i < entries; i++) {
+            int at = (int) ifd + 2 + 12 * i;
+            int type = u16(b, at + 2, big);
+            long width = switch (type) {
+                case 1, 2, 6, 7 -> 1;
+                case 3, 8 -> 2;
+                case 4, 9, 11, 13 -> 4;
+                case 5, 10, 12, 16, 17, 18 -> 8;
+                default -> throw TiffDirectory.corrupt("single strip counted 0 beside a tag of unknown type " + type
+                        + " (libtiff: \"Cannot determine size of unknown tag type\")");
+            };
+            long size = width * u32(b, at + 4, big);
+            if (size > 4) space += size;
+        }
+        long estimate = b.length < space ? b.length : b.length - space;
+        long offset = d.segments().offsets()[0];
+        return offset + estimate > b.length ? Math.max(0, b.length - offset) : estimate;
     }
 
     /** TIFFStripSize / TIFFTileSize: a whole strip's (or tile's) bytes. */
