@@ -253,6 +253,24 @@ final class TiffCodecs {
         }
     }
 
+    /**
+     * For the JDK's reader: a compressed TIFF whose single strip is counted 0, copied with the count libtiff estimates
+     * for it written in; otherwise the same array.
+     */
+    static byte[] sizeSingleStrip(byte[] b, TiffDirectory d) throws StageException {
+        TiffDirectory.Segments s = d.segments();
+        if (d.compression() == 1 || s.offsets().length != 1 || s.counts()[0] != 0 || !singleStrip(d, 1)) return b;
+        long rps = Math.max(1, Math.min(s.rowsPerStrip(), d.height()));
+        int spp = d.samplesPerPixel() == null ? 1 : d.samplesPerPixel();
+        if (ceil(d.height(), rps) * (d.planar() == 2 ? spp : 1) != 1) return b;
+        long estimate = singleStripCount(b, d);
+        int size = s.countsType() == 3 ? 2 : s.countsType() == 1 ? 1 : 4;
+        if (estimate == 0 || estimate >= 1L << (8 * size) || s.countsAt() < 0) return b;
+        byte[] out = b.clone();
+        TiffDirectory.put(out, s.countsAt(), estimate, size, d.bigEndian());
+        return out;
+    }
+
     private static boolean singleStrip(TiffDirectory d, long used) {
         return used == 1 && !(d.segments().tileWidth() > 0 && d.segments().tileLength() > 0)
                 && d.segments().offsets()[0] != 0;

@@ -104,6 +104,8 @@ final class TiffDecoder {
         }
         ImageReader reader = readers.next();
         TiffCodecs.checkReadable(encoded, header.directory()); // libtiff's read of each compressed strip
+        byte[] sized = TiffCodecs.sizeSingleStrip(encoded, header.directory()); // a lone strip counted 0
+        if (sized != encoded) return readerDecode(sized, new Header(TiffDirectory.read(sized), header.layout()));
         byte[] readable = header.directory().forReader(encoded);
         TiffStripCheck.check(readable, header.directory());
         try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(readable))) {
