@@ -153,6 +153,9 @@ def magick(dst, *args):
 
 def make(name, kind, w, h, tmp):
     path = os.path.join(OUT, "cases", name + ".tif")
+    if kind.startswith("codec:"):
+        write_codec(path, kind, w, h, tmp)
+        return path
     if kind.startswith("ycbcr:"):
         write_ycbcr(path, kind, w, h, tmp)
         return path
@@ -561,6 +564,84 @@ def write_ycbcr(path, kind, w, h, tmp):
         f.write(b"II*\0" + struct.pack("<I", ifd_at) + data + extra + ifd)
 
 
+def write_codec(path, kind, w, h, tmp):
+    """libtiff's codecs Pillow 9.4 decodes that the JDK's reader does not (ZSTD, LZMA, WebP), and two it cannot
+    identify (JBIG, LERC), written by tiffcp. kind is "codec:SOURCE:TIFFCP-COMPRESSION[:OPTION...]"; options: tiled,
+    separate, bigendian, lsb2msb, rNN (rows per strip), damaged (the second half of every strip zeroed)."""
+    _, source, compression, *options = kind.split(":")
+    rgb = picture(w, h)
+    src = os.path.join(tmp, "codec.src.tif")
+    if source == "rgb":
+        Image.fromarray(rgb).save(src)
+    elif source == "rgba":
+        Image.fromarray(np.dstack([rgb, ramp(w, h, 1)]), "RGBA").save(src)
+    elif source == "l":
+        Image.fromarray(stripes_grey(w, h)).save(src)
+    elif source == "bilevel":
+        Image.fromarray(stripes_grey(w, h)).convert("1", dither=Image.Dither.NONE).save(src)
+    elif source == "palette":
+        Image.fromarray(rgb).quantize(colors=40, dither=Image.Dither.NONE).save(src)
+    elif source == "i16":
+        Image.fromarray(grey16(w, h, 3000).astype(np.uint16)).save(src)
+    elif source == "f32":
+        v = grey16(w, h, 600) - 150.0 + 0.37
+        v[::56, ::40] = 254.999
+        Image.fromarray(v.astype(np.float32), "F").save(src)
+    else:
+        raise ValueError(kind)
+    args = ["-c", compression.replace("_", ":")]
+    for o in options:
+        if o == "tiled":
+            args += ["-t", "-w", "64", "-l", "64"]
+        elif o == "separate":
+            args += ["-p", "separate"]
+        elif o == "bigendian":
+            args += ["-B"]
+        elif o == "lsb2msb":
+            args += ["-f", "lsb2msb"]
+        elif o.startswith("r"):
+            args += ["-r", o[1:]]
+    tiffcp(src, path, *args)
+    if "damaged" in options:
+        with open(path, "r+b") as f:
+            data = bytearray(f.read())
+            im = Image.open(path)
+            offsets = im.tag_v2.get(324) or im.tag_v2[273]
+            counts = im.tag_v2.get(325) or im.tag_v2[279]
+            for o, c in zip(offsets, counts):
+                data[o + c // 2:o + c] = bytes(c - c // 2)
+            f.seek(0)
+            f.write(data)
+    if "count_zero" in options:  # one strip counted 0: libtiff estimates its size from the file
+        import struct
+        with open(path, "r+b") as f:
+            data = bytearray(f.read())
+            ifd = struct.unpack_from("<I", data, 4)[0]
+            for i in range(struct.unpack_from("<H", data, ifd)[0]):
+                at = ifd + 2 + 12 * i
+                tag, typ, n = struct.unpack_from("<HHI", data, at)
+                if tag == 279:
+                    assert typ == 4 and n == 1
+                    data[at + 8:at + 12] = bytes(4)
+            f.seek(0)
+            f.write(data)
+    if "count_past_end" in options:  # the strip lying last in the file claims 1000 bytes more than the file has
+        import struct
+        with open(path, "r+b") as f:
+            data = bytearray(f.read())
+            im = Image.open(path)
+            offsets, counts = im.tag_v2[273], im.tag_v2[279]
+            last = max(range(len(offsets)), key=lambda i: offsets[i])
+            ifd = struct.unpack_from("<I", data, 4)[0]
+            for i in range(struct.unpack_from("<H", data, ifd)[0]):
+                tag, typ, n, value = struct.unpack_from("<HHII", data, ifd + 2 + 12 * i)
+                if tag == 279:
+                    assert typ == 4 and n > 1
+                    struct.pack_into("<I", data, value + 4 * last, counts[last] + 1000)
+            f.seek(0)
+            f.write(data)
+
+
 def struct_entry(tag, value):
     import struct
     return struct.pack("<HHII", tag, 4, 1, value)
@@ -703,6 +784,46 @@ CASES = [
     ("ycbcr22_raw_tiled_edge_120x64", "ycbcr:raw:2x2:tiled:padded", 120, 64, None),
     ("ycbcr22_raw_tiled_edge_stride_124x64", "ycbcr:raw:2x2:tiled:padded", 124, 64, "CORRUPT_IMAGE"),
 ]
+
+# libtiff's codecs (write_codec): kept apart from CASES so that the two lists grow without touching each other.
+CODEC_CASES = [
+    ("zstd_rgb_200x140", "codec:rgb:zstd", 200, 140, None),
+    ("zstd_rgba_predictor_1600x700_tiled_resized", "codec:rgba:zstd_2:r64", 1600, 700, None),
+    ("zstd_l_tiles_203x130", "codec:l:zstd:tiled", 203, 130, None),
+    ("zstd_i16_predictor_300x200", "codec:i16:zstd_2", 300, 200, None),
+    ("zstd_f32_fp_predictor_200x150", "codec:f32:zstd_3", 200, 150, None),
+    ("zstd_rgb_bigendian_rows_16_201x100", "codec:rgb:zstd:bigendian:r16", 201, 100, None),
+    ("zstd_l_fill2_150x100", "codec:l:zstd:lsb2msb", 150, 100, None),
+    ("zstd_damaged_120x80", "codec:rgb:zstd:damaged", 120, 80, "CORRUPT_IMAGE"),
+    ("zstd_count_past_end_200x140", "codec:rgb:zstd:count_past_end", 200, 140, "CORRUPT_IMAGE"),
+    ("zstd_one_strip_count_zero_120x80", "codec:rgb:zstd:r1000:count_zero", 120, 80, None),
+    ("lzma_one_strip_count_zero_120x80", "codec:rgb:lzma:r1000:count_zero", 120, 80, None),
+    ("webp_one_strip_count_zero_120x80", "codec:rgb:webp_p100:r1000:count_zero", 120, 80, None),
+    # The same for the JDK reader's compressions (sieve refused them: the reader read no data).
+    ("lzw_one_strip_count_zero_120x80", "codec:rgb:lzw:r1000:count_zero", 120, 80, None),
+    ("deflate_one_strip_count_zero_120x80", "codec:rgb:zip:r1000:count_zero", 120, 80, None),
+    ("packbits_one_strip_count_zero_120x80", "codec:rgb:packbits:r1000:count_zero", 120, 80, None),
+    # The same for the JDK reader's compressions: libtiff fails the strip ("Read error"), sieve cut the count and scored.
+    ("lzw_count_past_end_200x140", "codec:rgb:lzw:count_past_end", 200, 140, "CORRUPT_IMAGE"),
+    ("deflate_count_past_end_200x140", "codec:rgb:zip:count_past_end", 200, 140, "CORRUPT_IMAGE"),
+    ("packbits_count_past_end_200x140", "codec:rgb:packbits:count_past_end", 200, 140, "CORRUPT_IMAGE"),
+    ("lzma_rgb_200x140", "codec:rgb:lzma", 200, 140, None),
+    ("lzma_palette_300x200", "codec:palette:lzma", 300, 200, None),
+    ("lzma_rgb_planar_predictor_240x160", "codec:rgb:lzma_2:separate", 240, 160, None),
+    ("lzma_i16_tiles_predictor_300x200", "codec:i16:lzma_2:tiled", 300, 200, None),
+    ("lzma_bilevel_203x90", "codec:bilevel:lzma", 203, 90, None),
+    ("lzma_damaged_120x80", "codec:rgb:lzma:damaged", 120, 80, "CORRUPT_IMAGE"),
+    ("webp_rgb_lossy_200x140", "codec:rgb:webp", 200, 140, None),
+    ("webp_rgb_lossless_203x121", "codec:rgb:webp_p100", 203, 121, None),
+    ("webp_rgba_lossy_tiles_200x130", "codec:rgba:webp_p60:tiled", 200, 130, None),
+    ("webp_rgba_lossless_rows_16_1600x700_tiled_resized", "codec:rgba:webp_p100:r16", 1600, 700, None),
+    # Lossy VP8 data half zeroed still gives every row (libwebp decodes the zeros): Pillow scores the image.
+    ("webp_damaged_lossy_still_decodes_120x80", "codec:rgb:webp:damaged", 120, 80, None),
+    ("webp_damaged_lossless_120x80", "codec:rgb:webp_p100:damaged", 120, 80, "CORRUPT_IMAGE"),
+    ("jbig_bilevel_203x90_refused", "codec:bilevel:jbig", 203, 90, "UNSUPPORTED_FORMAT"),
+    ("lerc_rgb_120x80_refused", "codec:rgb:lerc", 120, 80, "UNSUPPORTED_FORMAT"),
+]
+CASES += CODEC_CASES
 
 
 def sha(a):

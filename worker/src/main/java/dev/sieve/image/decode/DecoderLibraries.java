@@ -9,37 +9,49 @@ import io.micrometer.core.instrument.MeterRegistry;
  * still scores most images, only not the way the tests and figures are measured: without libjpeg-turbo JPEGs go
  * through ImageIO (the same pixels on the format corpus — ICC profiles ignored, YCCK converted as libjpeg does — but
  * slower, and no DCT scaling), without libdeflate PNG data inflates with java.util.zip (exact, about half as fast),
- * and without libwebp WebP images are refused (UNSUPPORTED_FORMAT: no other decoder gives Pillow's pixels for lossy
- * WebP). A worker says at start which it got, in one line and in {@code sieve_decoder_info}, and can refuse to run
- * without all three.
+ * without libwebp WebP images (and WebP-compressed TIFFs) are refused (UNSUPPORTED_FORMAT: no other decoder gives
+ * Pillow's pixels for lossy WebP), and without libzstd or liblzma TIFFs compressed with them are refused
+ * ({@link TiffCodecs}). A worker says at start which it got, in one line and in {@code sieve_decoder_info}, and can
+ * refuse to run without all of them.
  *
  * @param jpeg {@link #LIBJPEG_TURBO} or {@link #IMAGEIO}
  * @param png  {@link #LIBDEFLATE} or {@link #JAVA_ZIP}
  * @param webp {@link #LIBWEBP} or {@link #NONE}
+ * @param tiff the TIFF codecs' libraries: {@link #TIFF_CODECS}, one of them, or {@link #NONE}
  */
-public record DecoderLibraries(String jpeg, String png, String webp) {
+public record DecoderLibraries(String jpeg, String png, String webp, String tiff) {
     public static final String LIBJPEG_TURBO = "libjpeg-turbo";
     public static final String IMAGEIO = "imageio";
     public static final String LIBDEFLATE = "libdeflate";
     public static final String JAVA_ZIP = "java.util.zip";
     public static final String LIBWEBP = "libwebp";
     public static final String NONE = "none";
+    public static final String LIBZSTD = "libzstd";
+    public static final String LIBLZMA = "liblzma";
+    public static final String TIFF_CODECS = LIBZSTD + "+" + LIBLZMA;
+
+    /** With both TIFF codec libraries. */
+    public DecoderLibraries(String jpeg, String png, String webp) {
+        this(jpeg, png, webp, TIFF_CODECS);
+    }
 
     /** What an {@link ImageDecoder} with this JPEG setting uses here (loads the libraries once, if not yet). */
     public static DecoderLibraries probe(DecodeOptions.JpegDecoder jpegDecoder) {
         boolean turbo = jpegDecoder == DecodeOptions.JpegDecoder.AUTO && TurboJpeg.load().isPresent();
         return new DecoderLibraries(turbo ? LIBJPEG_TURBO : IMAGEIO, LibDeflate.load().isPresent() ? LIBDEFLATE : JAVA_ZIP,
-                LibWebp.load().isPresent() ? LIBWEBP : NONE);
+                LibWebp.load().isPresent() ? LIBWEBP : NONE,
+                TiffCodecs.zstdLoaded() && TiffCodecs.lzmaLoaded() ? TIFF_CODECS
+                        : TiffCodecs.zstdLoaded() ? LIBZSTD : TiffCodecs.lzmaLoaded() ? LIBLZMA : NONE);
     }
 
-    /** All three native libraries: the pixels and speed the tests and the README's figures are measured with. */
+    /** All the native libraries: the pixels and speed the tests and the README's figures are measured with. */
     public boolean exact() {
-        return LIBJPEG_TURBO.equals(jpeg) && LIBDEFLATE.equals(png) && LIBWEBP.equals(webp);
+        return LIBJPEG_TURBO.equals(jpeg) && LIBDEFLATE.equals(png) && LIBWEBP.equals(webp) && TIFF_CODECS.equals(tiff);
     }
 
     /** One log line, naming the Debian package that is missing when a fallback is in use. */
     public String line() {
-        return "decoders: JPEG " + jpeg + ", PNG " + png + ", WebP " + webp
+        return "decoders: JPEG " + jpeg + ", PNG " + png + ", WebP " + webp + ", TIFF codecs " + tiff
                 + (exact() ? " (the exact, fast path)" : "; fallback: " + missing());
     }
 
@@ -54,6 +66,9 @@ public record DecoderLibraries(String jpeg, String png, String webp) {
         if (!LIBWEBP.equals(webp)) {
             b.append(b.isEmpty() ? "" : "; ").append("WebP images are refused; install libwebp7 and libwebpdemux2");
         }
+        if (!TIFF_CODECS.equals(tiff)) {
+            b.append(b.isEmpty() ? "" : "; ").append("ZSTD or LZMA TIFFs are refused; install libzstd1 and liblzma5");
+        }
         return b.toString();
     }
 
@@ -65,10 +80,11 @@ public record DecoderLibraries(String jpeg, String png, String webp) {
     }
 
     /**
-     * {@code sieve_decoder_info{jpeg="…",png="…",webp="…"} 1}, the Prometheus convention for a fact about a process.
+     * {@code sieve_decoder_info{jpeg="…",png="…",tiff="…",webp="…"} 1}, the Prometheus convention for a fact about a
+     * process.
      */
     public void register(MeterRegistry registry) {
-        Gauge.builder(MeterNames.DECODER_INFO, () -> 1).tag("jpeg", jpeg).tag("png", png).tag("webp", webp)
+        Gauge.builder(MeterNames.DECODER_INFO, () -> 1).tag("jpeg", jpeg).tag("png", png).tag("webp", webp).tag("tiff", tiff)
                 .description("The image decoders this process runs with (value always 1)").register(registry);
     }
 }

@@ -53,7 +53,9 @@ final class TiffDecoder {
                     directory.bitsPerSample().length);
             int widest = java.util.Arrays.stream(directory.bitsPerSample()).max().orElse(8);
             int raster = samples * Math.max(1, (widest + 7) / 8);
-            return Math.max(1, (raster + layout.mode().channels() + 3) / 4);
+            // ZSTD, LZMA, WebP: the rewritten file's Deflate strips besides, at most about the raster's size.
+            int rewrite = TiffCodecs.rewrites(directory.compression()) ? raster : 0;
+            return Math.max(1, (raster + rewrite + layout.mode().channels() + 3) / 4);
         }
     }
 
@@ -79,12 +81,24 @@ final class TiffDecoder {
                     + d.predictor() + " on samples wider than 8 bits: Pillow (libtiff) decodes it, sieve's TIFF"
                     + " reader (the JDK's) cannot, so it is refused rather than scored differently");
         }
+        if (TiffCodecs.rewrites(d.compression())) {
+            TiffCodecs.checkLibrary(d.compression());
+            if (layout == TiffLayout.YCBCR) {
+                throw new StageException(Stage.DECODE, FailureCode.UNSUPPORTED_FORMAT, "YCbCr TIFF compressed with "
+                        + d.compression() + ": sieve does not decode it yet");
+            }
+        }
         if (layout == TiffLayout.YCBCR) TiffYCbCr.check(d);
         return new Header(d, layout);
     }
 
     /** Decodes the first page; the header has been checked and its pixels admitted by the caller. */
     static Pixels decode(byte[] encoded, Header header) throws StageException {
+        if (TiffCodecs.rewrites(header.directory().compression())) {
+            // ZSTD, LZMA, WebP: decompressed as libtiff does and handed on as Deflate (TiffCodecs).
+            byte[] deflated = TiffCodecs.toDeflate(encoded, header.directory());
+            return decode(deflated, new Header(TiffDirectory.read(deflated), header.layout()));
+        }
         Pixels decoded = header.layout() == TiffLayout.YCBCR ? TiffYCbCr.decode(encoded, header.directory())
                 : readerDecode(encoded, header);
         // TiffImageFile.load_end: Pillow turns every TIFF by its Orientation tag once it is loaded.
@@ -97,6 +111,9 @@ final class TiffDecoder {
             throw new StageException(Stage.DECODE, FailureCode.UNSUPPORTED_FORMAT, "no TIFF reader in this JDK");
         }
         ImageReader reader = readers.next();
+        TiffCodecs.checkReadable(encoded, header.directory()); // libtiff's read of each compressed strip
+        byte[] sized = TiffCodecs.sizeSingleStrip(encoded, header.directory()); // a lone strip counted 0
+        if (sized != encoded) return readerDecode(sized, new Header(TiffDirectory.read(sized), header.layout()));
         byte[] readable = header.directory().forReader(encoded);
         TiffDirectory d = header.directory();
         int spp = d.samplesPerPixel() == null ? 1 : d.samplesPerPixel();

@@ -166,6 +166,7 @@ record TiffDirectory(boolean bigEndian, long width, long height, int photometric
                 }
             }
         }
+        TiffCodecs.checkKnown(compression); // Pillow looks the compression up before anything else
         if (width < 1 || height < 1) throw corrupt("TIFF without a usable size (" + width + "x" + height + ")");
         if (offsets == null || counts == null || offsets.length != counts.length) {
             throw corrupt("TIFF without matching strip or tile offsets and byte counts");

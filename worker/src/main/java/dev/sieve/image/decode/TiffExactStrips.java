@@ -76,14 +76,16 @@ final class TiffExactStrips {
         for (int i : order) {
             int need = (int) d.uncompressedBytes(i);
             if (need <= 0) continue;
-            // TIFFFillStrip: a strip that is empty or runs past the end of the file is a read error.
-            if (s.counts()[i] <= 0 || s.counts()[i] > b.length - s.offsets()[i]) {
-                throw TiffDirectory.corrupt("compressed strip or tile " + i + " of " + s.counts()[i] + " bytes at "
+            // TIFFFillStrip: a strip that is empty or runs past the end of the file is a read error; a huge count
+            // is cut first, as libtiff cuts it (TiffCodecs.checkReadable has checked both already).
+            long stored = TiffCodecs.libtiffCount(s.counts()[i], d.uncompressedBytes(0));
+            if (stored <= 0 || stored > b.length - s.offsets()[i]) {
+                throw TiffDirectory.corrupt("compressed strip or tile " + i + " of " + stored + " bytes at "
                         + s.offsets()[i] + " is empty or runs past the end of the file (" + b.length + " bytes):"
                         + " libtiff cannot read it, so Pillow refuses the image");
             }
             int from = (int) s.offsets()[i];
-            int count = (int) s.counts()[i];
+            int count = (int) stored;
             byte[] in = b;
             if (d.fillOrder() == 2) { // libtiff reverses the bits of the raw strip before decoding it
                 in = new byte[count];

@@ -15,18 +15,19 @@ class DecoderLibrariesTest {
         assumeThat(TurboJpeg.load()).as("libturbojpeg0 installed").isPresent();
         assumeThat(LibDeflate.load()).as("libdeflate0 installed").isPresent();
         assumeThat(LibWebp.load()).as("libwebp7 and libwebpdemux2 installed").isPresent();
+        assumeThat(TiffCodecs.zstdLoaded() && TiffCodecs.lzmaLoaded()).as("libzstd1 and liblzma5 installed").isTrue();
         DecoderLibraries d = DecoderLibraries.probe(DecodeOptions.JpegDecoder.AUTO);
 
         assertThat(d).isEqualTo(new DecoderLibraries(DecoderLibraries.LIBJPEG_TURBO, DecoderLibraries.LIBDEFLATE,
                 DecoderLibraries.LIBWEBP));
         assertThat(d.exact()).isTrue();
-        assertThat(d.line()).startsWith("decoders: JPEG libjpeg-turbo, PNG libdeflate, WebP libwebp").doesNotContain("\n");
+        assertThat(d.line()).startsWith("decoders: JPEG libjpeg-turbo, PNG libdeflate, WebP libwebp, TIFF codecs libzstd+liblzma").doesNotContain("\n");
         d.requireExact(); // does not throw
 
         PrometheusMeterRegistry registry = MetricsServer.newRegistry();
         d.register(registry);
         assertThat(registry.scrape())
-                .contains("sieve_decoder_info{jpeg=\"libjpeg-turbo\",png=\"libdeflate\",webp=\"libwebp\"} 1");
+                .contains("sieve_decoder_info{jpeg=\"libjpeg-turbo\",png=\"libdeflate\",tiff=\"libzstd+liblzma\",webp=\"libwebp\"} 1");
     }
 
     @Test
@@ -42,7 +43,7 @@ class DecoderLibrariesTest {
         PrometheusMeterRegistry registry = MetricsServer.newRegistry();
         d.register(registry);
         assertThat(registry.scrape())
-                .containsPattern("sieve_decoder_info\\{jpeg=\"imageio\",png=\"[a-z.]+\",webp=\"[a-z]+\"} 1");
+                .containsPattern("sieve_decoder_info\\{jpeg=\"imageio\",png=\"[a-z.]+\",tiff=\"[a-z+]+\",webp=\"[a-z]+\"} 1");
     }
 
     @Test
@@ -63,5 +64,15 @@ class DecoderLibrariesTest {
         assertThat(d.exact()).isFalse();
         assertThat(d.line()).contains("WebP none").contains("WebP images are refused").contains("libwebpdemux2");
         assertThatThrownBy(d::requireExact).hasMessageContaining("libwebp7");
+    }
+
+    @Test
+    void withoutLibzstdZstdTiffsAreRefusedAndExactDecodersAreRefused() {
+        DecoderLibraries d = new DecoderLibraries(DecoderLibraries.LIBJPEG_TURBO, DecoderLibraries.LIBDEFLATE,
+                DecoderLibraries.LIBWEBP, DecoderLibraries.LIBLZMA);
+
+        assertThat(d.exact()).isFalse();
+        assertThat(d.line()).contains("TIFF codecs liblzma").contains("libzstd1");
+        assertThatThrownBy(d::requireExact).hasMessageContaining("libzstd1");
     }
 }

@@ -126,6 +126,72 @@ class HostileTiffTest {
         assertThat(pixels.data()[0]).isEqualTo((byte) dataAt);
     }
 
+    /** Debian's libzstd's one-shot compressor, to make the bombs below (the decoder side is TiffCodecs'). */
+    interface ZstdCompress extends com.sun.jna.Library {
+        long ZSTD_compress(byte[] dst, long capacity, byte[] src, long size, int level);
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void aZstdStripThatInflatesTo64MiBCostsOnlyTheRowsLibtiffAsksFor() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(TiffCodecs.zstdLoaded(), "libzstd1 installed");
+        ZstdCompress z = com.sun.jna.Native.load("zstd", ZstdCompress.class);
+        byte[] sevens = new byte[64 << 20];
+        java.util.Arrays.fill(sevens, (byte) 7);
+        byte[] frame = new byte[1 << 20];
+        long n = z.ZSTD_compress(frame, frame.length, sevens, sevens.length, 1);
+        assertThat(n).isBetween(1L, (long) frame.length);
+
+        // libtiff stops decoding once the strip's 128 bytes are there, and takes the strip: so does sieve.
+        Pixels pixels = decode(codecTiff(50000, 0, java.util.Arrays.copyOf(frame, (int) n)));
+
+        assertThat(pixels.data()).hasSize(W * H).containsOnly((byte) 7);
+    }
+
+    @Test
+    void refusesAZstdFrameAskingFor2GiBOfWindowAsLibtiffFailsIt() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(TiffCodecs.zstdLoaded(), "libzstd1 installed");
+        // Magic, a descriptor with no content size, a window of 2^31 (over zstd's default limit of 2^27).
+        byte[] frame = {0x28, (byte) 0xB5, 0x2F, (byte) 0xFD, 0x00, (byte) 0xA8, 0, 0, 0, 0};
+
+        assertRefused(codecTiff(50000, 0, frame), FailureCode.CORRUPT_IMAGE, "ZSTD strip or tile 0 decodes to -1");
+    }
+
+    @Test
+    void refusesTilesThatCoverFarMoreThanTheImageBeforeDecodingThem() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(TiffCodecs.zstdLoaded(), "libzstd1 installed");
+        // One 16384 x 16384 tile (256 MiB of samples) for a 16 x 8 image.
+        assertRefused(codecTiff(50000, 16384, new byte[16]), FailureCode.TOO_MANY_PIXELS, "strips or tiles hold");
+    }
+
+    @Test
+    void refusesCompressionsPillowCannotIdentifyAsUnsupported() {
+        // JBIG (34661) and LERC (34887) are not in Pillow 9.4's COMPRESSION_INFO: "cannot identify image file".
+        assertRefused(codecTiff(34661, 0, new byte[16]), FailureCode.UNSUPPORTED_FORMAT, "JBIG");
+        assertRefused(codecTiff(34887, 0, new byte[16]), FailureCode.UNSUPPORTED_FORMAT, "LERC");
+    }
+
+    /** A little-endian 16 x 8 8-bit grey TIFF with one strip (or, with tile > 0, one square tile) of {@code data}. */
+    private static byte[] codecTiff(int compression, int tile, byte[] data) {
+        int[][] tags = tile > 0
+                ? new int[][] {{256, 4, 1, W}, {257, 4, 1, H}, {258, 3, 1, 8}, {259, 3, 1, compression},
+                        {262, 3, 1, 1}, {277, 3, 1, 1}, {322, 4, 1, tile}, {323, 4, 1, tile}, {324, 4, 1, 0},
+                        {325, 4, 1, data.length}}
+                : new int[][] {{256, 4, 1, W}, {257, 4, 1, H}, {258, 3, 1, 8}, {259, 3, 1, compression},
+                        {262, 3, 1, 1}, {273, 4, 1, 0}, {277, 3, 1, 1}, {278, 4, 1, H}, {279, 4, 1, data.length}};
+        int dataAt = 8 + 2 + 12 * tags.length + 4;
+        ByteBuffer b = ByteBuffer.allocate(dataAt + data.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(new byte[] {'I', 'I', 42, 0}).putInt(8).putShort((short) tags.length);
+        for (int[] t : tags) {
+            b.putShort((short) t[0]).putShort((short) t[1]).putInt(t[2]);
+            int value = t[0] == 273 || t[0] == 324 ? dataAt : t[3];
+            if (t[1] == 3) b.putShort((short) value).putShort((short) 0);
+            else b.putInt(value);
+        }
+        b.putInt(0).put(data);
+        return b.array();
+    }
+
     /**
      * A little-endian BigTIFF of the same 16 x 8 grey strip: six entries (size, bits, photometric, strip offset and
      * byte count as LONG8) whose entry count, strip-offset value count and strip byte count can lie.
