@@ -135,7 +135,7 @@ class DockerFilesTest {
         // Without them every JPEG took ImageIO in a container: ICC profiles applied, scores off by up to 0.2.
         assertThat(stage).as(name).anyMatch(l -> l.startsWith("RUN ") && l.contains("apt-get install")
                 && l.contains(" libturbojpeg0") && l.contains(" libdeflate0") && l.contains(" openjdk-17-jre-headless")
-                && l.contains(" libzstd1") && l.contains(" liblzma5")); // ZSTD and LZMA TIFFs (TiffCodecs)
+                && l.contains(" libzstd1") && l.contains(" liblzma5") && l.contains(" liblcms2-2")); // ZSTD, LZMA, LAB TIFFs
         assertThat(stage).as(name).anyMatch(l -> l.startsWith("ENV ") && l.contains("SIEVE_REQUIRE_EXACT_DECODERS=true"));
         assertThat(stage).as(name).anyMatch(l -> l.equals("COPY --from=build /image/ /"));
     }

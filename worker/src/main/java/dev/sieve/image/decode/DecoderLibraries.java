@@ -10,14 +10,15 @@ import io.micrometer.core.instrument.MeterRegistry;
  * through ImageIO (the same pixels on the format corpus — ICC profiles ignored, YCCK converted as libjpeg does — but
  * slower, and no DCT scaling), without libdeflate PNG data inflates with java.util.zip (exact, about half as fast),
  * without libwebp WebP images (and WebP-compressed TIFFs) are refused (UNSUPPORTED_FORMAT: no other decoder gives
- * Pillow's pixels for lossy WebP), and without libzstd or liblzma TIFFs compressed with them are refused
- * ({@link TiffCodecs}). A worker says at start which it got, in one line and in {@code sieve_decoder_info}, and can
+ * Pillow's pixels for lossy WebP), without libzstd or liblzma TIFFs compressed with them are refused
+ * ({@link TiffCodecs}), and without liblcms2 CIELab TIFFs are (Pillow converts them through littleCMS). A worker says at start which it got, in one line and in {@code sieve_decoder_info}, and can
  * refuse to run without all of them.
  *
  * @param jpeg {@link #LIBJPEG_TURBO} or {@link #IMAGEIO}
  * @param png  {@link #LIBDEFLATE} or {@link #JAVA_ZIP}
  * @param webp {@link #LIBWEBP} or {@link #NONE}
- * @param tiff the TIFF codecs' libraries: {@link #TIFF_CODECS}, one of them, or {@link #NONE}
+ * @param tiff the TIFF libraries: {@link #TIFF_CODECS} (libzstd, liblzma, liblcms2), those of them that loaded
+ *             ("+"-joined), or {@link #NONE}
  */
 public record DecoderLibraries(String jpeg, String png, String webp, String tiff) {
     public static final String LIBJPEG_TURBO = "libjpeg-turbo";
@@ -28,9 +29,10 @@ public record DecoderLibraries(String jpeg, String png, String webp, String tiff
     public static final String NONE = "none";
     public static final String LIBZSTD = "libzstd";
     public static final String LIBLZMA = "liblzma";
-    public static final String TIFF_CODECS = LIBZSTD + "+" + LIBLZMA;
+    public static final String LIBLCMS2 = "liblcms2";
+    public static final String TIFF_CODECS = LIBZSTD + "+" + LIBLZMA + "+" + LIBLCMS2;
 
-    /** With both TIFF codec libraries. */
+    /** With all the TIFF libraries. */
     public DecoderLibraries(String jpeg, String png, String webp) {
         this(jpeg, png, webp, TIFF_CODECS);
     }
@@ -39,9 +41,15 @@ public record DecoderLibraries(String jpeg, String png, String webp, String tiff
     public static DecoderLibraries probe(DecodeOptions.JpegDecoder jpegDecoder) {
         boolean turbo = jpegDecoder == DecodeOptions.JpegDecoder.AUTO && TurboJpeg.load().isPresent();
         return new DecoderLibraries(turbo ? LIBJPEG_TURBO : IMAGEIO, LibDeflate.load().isPresent() ? LIBDEFLATE : JAVA_ZIP,
-                LibWebp.load().isPresent() ? LIBWEBP : NONE,
-                TiffCodecs.zstdLoaded() && TiffCodecs.lzmaLoaded() ? TIFF_CODECS
-                        : TiffCodecs.zstdLoaded() ? LIBZSTD : TiffCodecs.lzmaLoaded() ? LIBLZMA : NONE);
+                LibWebp.load().isPresent() ? LIBWEBP : NONE, tiffLibraries());
+    }
+
+    private static String tiffLibraries() {
+        java.util.List<String> loaded = new java.util.ArrayList<>();
+        if (TiffCodecs.zstdLoaded()) loaded.add(LIBZSTD);
+        if (TiffCodecs.lzmaLoaded()) loaded.add(LIBLZMA);
+        if (dev.sieve.image.LibLcms.load().isPresent()) loaded.add(LIBLCMS2);
+        return loaded.isEmpty() ? NONE : String.join("+", loaded);
     }
 
     /** All the native libraries: the pixels and speed the tests and the README's figures are measured with. */
@@ -51,7 +59,7 @@ public record DecoderLibraries(String jpeg, String png, String webp, String tiff
 
     /** One log line, naming the Debian package that is missing when a fallback is in use. */
     public String line() {
-        return "decoders: JPEG " + jpeg + ", PNG " + png + ", WebP " + webp + ", TIFF codecs " + tiff
+        return "decoders: JPEG " + jpeg + ", PNG " + png + ", WebP " + webp + ", TIFF " + tiff
                 + (exact() ? " (the exact, fast path)" : "; fallback: " + missing());
     }
 
@@ -67,7 +75,8 @@ public record DecoderLibraries(String jpeg, String png, String webp, String tiff
             b.append(b.isEmpty() ? "" : "; ").append("WebP images are refused; install libwebp7 and libwebpdemux2");
         }
         if (!TIFF_CODECS.equals(tiff)) {
-            b.append(b.isEmpty() ? "" : "; ").append("ZSTD or LZMA TIFFs are refused; install libzstd1 and liblzma5");
+            b.append(b.isEmpty() ? "" : "; ").append("ZSTD, LZMA or CIELab TIFFs are refused; install libzstd1,"
+                    + " liblzma5 and liblcms2-2");
         }
         return b.toString();
     }
