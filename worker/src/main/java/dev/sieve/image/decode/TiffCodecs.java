@@ -283,12 +283,12 @@ final class TiffCodecs {
      */
     private static long singleStripCount(byte[] b, TiffDirectory d) throws StageException {
         boolean big = d.bigEndian();
-        long ifd = u32(b, 4, big);
-        int entries = u16(b, (int) ifd, big);
+        long ifd = TiffDirectory.u32(b, 4, big);
+        int entries = TiffDirectory.u16(b, (int) ifd, big);
         long space = 8 + 2 + 12L * entries + 4;
         for (int i = 0; i < entries; i++) {
             int at = (int) ifd + 2 + 12 * i;
-            int type = u16(b, at + 2, big);
+            int type = TiffDirectory.u16(b, at + 2, big);
             long width = switch (type) {
                 case 1, 2, 6, 7 -> 1;
                 case 3, 8 -> 2;
@@ -297,7 +297,7 @@ final class TiffCodecs {
                 default -> throw TiffDirectory.corrupt("single strip counted 0 beside a tag of unknown type " + type
                         + " (libtiff: \"Cannot determine size of unknown tag type\")");
             };
-            long size = width * u32(b, at + 4, big);
+            long size = width * TiffDirectory.u32(b, at + 4, big);
             if (size > 4) space += size;
         }
         long estimate = b.length < space ? b.length : b.length - space;
@@ -460,8 +460,8 @@ final class TiffCodecs {
     private static byte[] rewriteDirectory(byte[] b, ByteArrayOutputStream out, TiffDirectory d, boolean tiled,
                                            long[] offsets, long[] counts) {
         boolean big = d.bigEndian();
-        long ifd = u32(b, 4, big);
-        int entries = u16(b, (int) ifd, big);
+        long ifd = TiffDirectory.u32(b, 4, big);
+        int entries = TiffDirectory.u16(b, (int) ifd, big);
         if (out.size() % 2 != 0) out.write(0);
         long offsetsAt = offsets.length > 1 ? out.size() : -1;
         if (offsets.length > 1) for (long o : offsets) write(out, o, 4, big);
@@ -473,7 +473,7 @@ final class TiffCodecs {
         java.util.List<byte[]> kept = new java.util.ArrayList<>();
         for (int i = 0; i < entries; i++) {
             int at = (int) ifd + 2 + 12 * i;
-            int tag = u16(b, at, big);
+            int tag = TiffDirectory.u16(b, at, big);
             if (tag == 266 || tag == 317 && d.compression() == WEBP) continue;
             if (tag == 273 || tag == 279 || tag == 324 || tag == 325) {
                 if (tag != offsetsTag && tag != countsTag) continue;
@@ -518,17 +518,6 @@ final class TiffCodecs {
         for (int k = 0; k < size; k++) out.write((int) (value >> (8 * (big ? size - 1 - k : k))));
     }
 
-    private static int u16(byte[] b, int at, boolean big) {
-        int x = b[at] & 0xff;
-        int y = b[at + 1] & 0xff;
-        return big ? x << 8 | y : y << 8 | x;
-    }
-
-    private static long u32(byte[] b, int at, boolean big) {
-        long hi = u16(b, big ? at : at + 2, big);
-        long lo = u16(b, big ? at + 2 : at, big);
-        return hi << 16 | lo;
-    }
 
     private static byte[] reverseBits(byte[] b, int from, int count) {
         byte[] out = new byte[count];

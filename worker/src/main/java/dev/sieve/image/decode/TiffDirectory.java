@@ -367,15 +367,25 @@ record TiffDirectory(boolean bigEndian, long width, long height, int photometric
 
     private record Reader(byte[] b, boolean big) {
         int u16(int at) {
-            int x = b[at] & 0xff;
-            int y = b[at + 1] & 0xff;
-            return big ? x << 8 | y : y << 8 | x;
+            return TiffDirectory.u16(b, at, big);
         }
 
         long u32(int at) {
-            long hi = u16(big ? at : at + 2);
-            long lo = u16(big ? at + 2 : at);
-            return hi << 16 | lo;
+            return TiffDirectory.u32(b, at, big);
         }
+    }
+
+    /** An unsigned 16-bit value at {@code at}, in the file's byte order. */
+    static int u16(byte[] b, int at, boolean big) {
+        int x = b[at] & 0xff;
+        int y = b[at + 1] & 0xff;
+        return big ? x << 8 | y : y << 8 | x;
+    }
+
+    /** An unsigned 32-bit value at {@code at}, in the file's byte order. */
+    static long u32(byte[] b, int at, boolean big) {
+        long hi = u16(b, big ? at : at + 2, big);
+        long lo = u16(b, big ? at + 2 : at, big);
+        return hi << 16 | lo;
     }
 }

@@ -113,8 +113,8 @@ final class TiffExactStrips {
      */
     private static byte[] redeflated(byte[] b, TiffDirectory d, byte[][] strips) throws StageException {
         boolean big = d.bigEndian();
-        int ifd = (int) u32(b, 4, big);
-        int entries = u16(b, ifd, big);
+        int ifd = (int) TiffDirectory.u32(b, 4, big);
+        int entries = TiffDirectory.u16(b, ifd, big);
         ByteArrayOutputStream tail = new ByteArrayOutputStream();
         int base = b.length + (b.length & 1);
         long[] offsets = new long[strips.length];
@@ -149,7 +149,7 @@ final class TiffExactStrips {
         }
         for (int k = 0; k < entries; k++) {
             int at = ifd + 2 + 12 * k;
-            int tag = u16(out, at, big);
+            int tag = TiffDirectory.u16(out, at, big);
             switch (tag) {
                 case COMPRESSION -> entry(out, at, 3, 1, 8, big);
                 case FILL_ORDER -> entry(out, at, 3, 1, 1, big);
@@ -175,15 +175,4 @@ final class TiffExactStrips {
         }
     }
 
-    private static int u16(byte[] b, int at, boolean big) {
-        int x = b[at] & 0xff;
-        int y = b[at + 1] & 0xff;
-        return big ? x << 8 | y : y << 8 | x;
-    }
-
-    private static long u32(byte[] b, int at, boolean big) {
-        long hi = u16(b, big ? at : at + 2, big);
-        long lo = u16(b, big ? at + 2 : at, big);
-        return hi << 16 | lo;
-    }
 }
